@@ -1,0 +1,106 @@
+# mpeek: look inside the memory of a running MicroPython board.
+#
+#   make            build ./mpeek
+#   make run        install what is missing, build, and open the board
+#                   (the emulated micro:bit when no board is plugged in)
+#   make test       install what is missing, build, run every test
+#   make bench      throughput benchmarks (writes BENCHMARKS.md results)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#   make SANITIZE=address,undefined   (builds into build-san/)
+#   V=1             show the commands
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := ncursesw libserialport
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wpointer-arith -Wundef
+CFLAGS ?= -O2 -g
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
+	$(CFLAGS) $(CFLAGS_EXTRA)
+LIBS := $(PKG_LIBS) -lmbedcrypto -lpthread
+ifeq ($(PKG_LIBS),)
+LIBS := -lncursesw -lserialport -lmbedcrypto -lpthread
+endif
+
+ifneq ($(SANITIZE),)
+BUILD := build-san
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+BIN := $(BUILD)/mpeek
+else
+BUILD := build
+BIN := mpeek
+endif
+
+SRCS := $(sort $(wildcard src/*.c))
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test check unit bench install uninstall clean deps fuzz
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libmpeek.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJS)
+
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libmpeek.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
+
+unit: $(TEST_BINS)
+	$(Q)set -e; for t in $(TEST_BINS); do $$t; done
+
+deps:
+	$(Q)./scripts/deps.sh build
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/run.sh $(ARGS)
+
+# The whole suite; installs what it needs first.
+test: deps
+	$(Q)./scripts/deps.sh test
+	$(Q)./tests/run_all.sh
+
+bench: deps
+	$(Q)./scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/bench.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mpeek
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mpeek
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mpeek
+	rm -rf $(DESTDIR)$(PREFIX)/share/mpeek
+
+clean:
+	rm -rf build build-san build-fuzz mpeek
+
+-include $(OBJS:.o=.d)

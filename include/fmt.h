@@ -1,0 +1,38 @@
+/*
+ * fmt.h: parsing and formatting for the command line (pure functions).
+ */
+#ifndef MPEEK_FMT_H
+#define MPEEK_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+/*
+ * Parse a number as the command line takes ADDR and LEN: decimal, 0x hex,
+ * 0o octal or 0b binary, an optional K (x1024) or M (x1048576) suffix
+ * (either case), '_' allowed between digits.  The value must fit in 64
+ * bits.  what names the argument in the message ("ADDR").
+ */
+int fmt_parse_u64(const char *s, const char *what, uint64_t *out,
+                  struct rc_msg *msg);
+
+/* Check ADDR and LEN for a 32-bit board (len > 0, addr + len <= 2^32). */
+int fmt_check_range(uint64_t addr, uint64_t len, struct rc_msg *msg);
+
+/*
+ * One xxd-style line: "00000000: 0040 0020 d9cc 0100 ...  .@. ....\n" for
+ * n <= 16 bytes at address addr; short lines are padded like xxd's.
+ * Returns the length written (out needs at least 80 bytes).
+ */
+size_t fmt_xxd_line(uint32_t addr, const uint8_t *p, size_t n, char *out);
+
+/* A progress line: "[#####.....]  45%  12.3 KiB/s" (out >= 80 bytes). */
+void fmt_progress(uint64_t done, uint64_t total, double secs, char *out,
+                  size_t size);
+
+/* "256 KiB", "1.5 MiB", "17 bytes" */
+void fmt_size(uint64_t n, char *out, size_t size);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * mread.h: reading board memory, verified to the byte.
+ *
+ * mread_read() splits a range into requests for the device-side helper
+ * (board.h), keeps up to two requests in flight (the next one is sent while
+ * the current answer streams), decodes and verifies every chunk
+ * (recdec.h), and hands only verified bytes to the caller.  Chunks that
+ * fail verification are read again; a MemoryError on the board halves the
+ * chunk size; a garbled or reset stream makes it resynchronise the REPL,
+ * reinstall the helper and carry on from the first unread chunk.  Bytes
+ * that never verify are never delivered: the read fails with RC_VERIFY.
+ */
+#ifndef MPEEK_MREAD_H
+#define MPEEK_MREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "rc.h"
+
+struct rrepl;
+struct mread;
+
+struct mread_cb {
+    /* Called once per verified piece of the range, in address order
+     * except for re-read chunks. */
+    void (*chunk)(void *ctx, uint32_t addr, const uint8_t *data, size_t len);
+    /* Called as verified bytes accumulate. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *ctx;
+};
+
+struct mread_stats {
+    uint64_t bytes;       /* verified bytes delivered */
+    unsigned requests;    /* helper calls made */
+    unsigned bad_chunks;  /* chunks that failed verification */
+    unsigned resyncs;     /* times the REPL had to be recovered */
+    unsigned memerrors;   /* MemoryErrors that halved the chunk */
+};
+
+/* A reader over an attached engine; info must hold a probed board. */
+int mread_new(struct rrepl *r, struct board_info *info, struct mread **out);
+void mread_free(struct mread *m);
+
+/* Retries per chunk before RC_VERIFY (default 4). */
+void mread_set_retries(struct mread *m, int retries);
+
+/* Read len bytes at addr (addr + len <= 2^32). */
+int mread_read(struct mread *m, uint32_t addr, uint32_t len,
+               const struct mread_cb *cb, struct rc_msg *msg);
+
+const struct mread_stats *mread_stats(const struct mread *m);
+
+#endif

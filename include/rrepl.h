@@ -1,0 +1,135 @@
+/*
+ * rrepl.h: the raw-REPL engine.
+ *
+ * Drives a MicroPython REPL over a byte transport (wire spec: MicroPython's
+ * pyexec.c behaviour, see README "How it talks to the board"):
+ *   - attach without disturbing the board: Ctrl-C (never Ctrl-D in the
+ *     friendly REPL), then Ctrl-A into the raw REPL;
+ *   - run code in the plain raw REPL, or in raw-paste mode with its window
+ *     flow control where the firmware has it (detected once, cached);
+ *   - split what a command prints from the traceback it raised;
+ *   - pipeline small commands: several may be sent before the first answer
+ *     is read; answers are then taken in order with rrepl_begin/rrepl_end;
+ *   - give the board back in the friendly REPL (rrepl_leave).
+ *
+ * Invariants: after rrepl_enter() and after each rrepl_end() the engine
+ * stands at the raw prompt ('>' consumed) unless commands are still
+ * pending.  The engine never sends a bare Ctrl-D at the raw prompt (that
+ * would soft-reset the board) and never Ctrl-D in the friendly REPL.
+ *
+ * Every wait is bounded by opts.timeout_ms of silence and aborts with
+ * RC_CANCEL when *opts.cancel becomes non-zero.
+ */
+#ifndef MPEEK_RREPL_H
+#define MPEEK_RREPL_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "rc.h"
+
+struct serial;
+
+/* The transport as the engine sees it (a struct serial, or a test fake). */
+struct rrepl_io {
+    /* > 0 bytes read, 0 timeout, < 0 rc (RC_CLOSED, RC_CANCEL, RC_IO). */
+    ssize_t (*read)(void *ctx, void *buf, size_t len, int timeout_ms,
+                    struct rc_msg *msg);
+    /* RC_OK or a negative rc. */
+    int (*write)(void *ctx, const void *buf, size_t len, int timeout_ms,
+                 struct rc_msg *msg);
+    void *ctx;
+    const char *name; /* port name for messages */
+};
+
+/* Fill io so that the engine talks through an open serial port. */
+void rrepl_io_serial(struct rrepl_io *io, struct serial *s);
+
+struct rrepl_opts {
+    int timeout_ms;                /* longest silence accepted; 0 = 3000 */
+    volatile sig_atomic_t *cancel; /* may be NULL */
+    FILE *log;                     /* wire log (-v), may be NULL */
+};
+
+struct rrepl;
+
+int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
+              struct rrepl **out);
+void rrepl_free(struct rrepl *r);
+
+/*
+ * Interrupt whatever runs and enter the raw REPL.  Fails with RC_TIMEOUT
+ * (nothing answered) or RC_PROTO (something answered, but not a
+ * MicroPython REPL); msg names the port and what was seen.
+ */
+int rrepl_enter(struct rrepl *r, struct rc_msg *msg);
+
+/*
+ * Back to a known state after a failed command: interrupt, drop pending
+ * answers, re-enter the raw REPL.
+ */
+int rrepl_resync(struct rrepl *r, struct rc_msg *msg);
+
+/*
+ * Leave the raw REPL for the friendly REPL and wait (briefly) for its
+ * prompt.  Harmless when the link is already gone.
+ */
+int rrepl_leave(struct rrepl *r, struct rc_msg *msg);
+
+/* 1 if the firmware has raw-paste mode, 0 if not, -1 not known yet. */
+int rrepl_has_raw_paste(const struct rrepl *r);
+
+/* Bytes of the board's banner/boot output seen while attaching. */
+const char *rrepl_seen(const struct rrepl *r);
+
+/*
+ * Run code and wait for it to finish.  Output goes to out, the traceback
+ * (if any) to err (either may be NULL).  Large code uses raw-paste where
+ * available.  A traceback gives RC_DEVICE (RC_DEVMEM for MemoryError) with
+ * its last line in msg.
+ */
+int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
+               struct buf *err, struct rc_msg *msg);
+
+/* Queue a small command (standard raw mode) without waiting for it. */
+int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg);
+
+/* Number of commands sent whose answer was not yet taken with rrepl_end. */
+int rrepl_pending(const struct rrepl *r);
+
+/* Wait for the "OK" that starts the answer of the oldest pending command. */
+int rrepl_begin(struct rrepl *r, struct rc_msg *msg);
+
+/*
+ * Read more of the answer into the engine's buffer.  Returns the number of
+ * new bytes, or RC_TIMEOUT after timeout_ms of silence, or another rc.
+ */
+int rrepl_fill(struct rrepl *r, int timeout_ms, struct rc_msg *msg);
+
+/* The bytes received and not consumed yet. */
+const unsigned char *rrepl_peek(const struct rrepl *r, size_t *len);
+void rrepl_consume(struct rrepl *r, size_t n);
+
+/*
+ * Finish the answer of the oldest pending command: the rest of its output
+ * (to out), the traceback (to err), the prompt.  RC_DEVICE / RC_DEVMEM when
+ * it raised.
+ */
+int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
+              struct rc_msg *msg);
+
+/* The last line of a MicroPython traceback ("MemoryError: ..."). */
+void rrepl_traceback_summary(const char *err, char *line, size_t size);
+
+/* The silence limit in milliseconds. */
+int rrepl_timeout(const struct rrepl *r);
+
+/* Bytes received from the board so far (all of them, for benchmarks). */
+unsigned long long rrepl_bytes_in(const struct rrepl *r);
+
+/* Pacing for standard raw mode: bytes per slice and pause between them. */
+void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * fmt.c: number parsing and text formatting for the command line.
+ */
+#include "fmt.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+int fmt_parse_u64(const char *s, const char *what, uint64_t *out,
+                  struct rc_msg *msg)
+{
+    const char *p = s;
+    unsigned base = 10;
+    uint64_t v = 0;
+    int digits = 0;
+    *out = 0;
+    if (s == NULL || *s == 0) {
+        return rc_set(msg, RC_ARG, "%s is empty: give a number such as "
+                      "0x20000000, 4096 or 16K", what);
+    }
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    } else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O')) {
+        base = 8;
+        p += 2;
+    } else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) {
+        base = 2;
+        p += 2;
+    }
+    for (; *p; p++) {
+        int c = (unsigned char)*p;
+        unsigned d;
+        if (c == '_' && digits > 0) {
+            continue;
+        }
+        if (isdigit(c)) {
+            d = (unsigned)(c - '0');
+        } else if (base == 16 && isxdigit(c)) {
+            d = (unsigned)(tolower(c) - 'a' + 10);
+        } else {
+            break;
+        }
+        if (d >= base) {
+            return rc_set(msg, RC_ARG, "%s '%s': digit '%c' is not allowed "
+                          "in base %u", what, s, c, base);
+        }
+        if (v > (UINT64_MAX - d) / base) {
+            return rc_set(msg, RC_ARG, "%s '%s' is too large", what, s);
+        }
+        v = v * base + d;
+        digits++;
+    }
+    if (digits == 0) {
+        return rc_set(msg, RC_ARG, "%s '%s' is not a number: give one such "
+                      "as 0x20000000, 4096 or 16K", what, s);
+    }
+    uint64_t mul = 1;
+    if (*p == 'k' || *p == 'K') {
+        mul = 1024;
+        p++;
+    } else if (*p == 'm' || *p == 'M') {
+        mul = 1024 * 1024;
+        p++;
+    }
+    if (*p != 0) {
+        return rc_set(msg, RC_ARG, "%s '%s' has junk after the number: give "
+                      "one such as 0x20000000, 4096 or 16K", what, s);
+    }
+    if (v > UINT64_MAX / mul) {
+        return rc_set(msg, RC_ARG, "%s '%s' is too large", what, s);
+    }
+    *out = v * mul;
+    return RC_OK;
+}
+
+int fmt_check_range(uint64_t addr, uint64_t len, struct rc_msg *msg)
+{
+    if (addr > 0xffffffffULL) {
+        return rc_set(msg, RC_ARG, "ADDR 0x%llx is beyond the 32-bit address "
+                      "space (0 to 0xffffffff)", (unsigned long long)addr);
+    }
+    if (len == 0) {
+        return rc_set(msg, RC_ARG, "LEN is 0: nothing to read");
+    }
+    if (addr + len > 0x100000000ULL) {
+        return rc_set(msg, RC_ARG, "ADDR 0x%llx + LEN 0x%llx runs past the "
+                      "end of the 32-bit address space",
+                      (unsigned long long)addr, (unsigned long long)len);
+    }
+    return RC_OK;
+}
+
+size_t fmt_xxd_line(uint32_t addr, const uint8_t *p, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = (size_t)sprintf(out, "%08x: ", (unsigned)addr);
+    for (size_t i = 0; i < 16; i++) {
+        if (i < n) {
+            out[o++] = hex[p[i] >> 4];
+            out[o++] = hex[p[i] & 15];
+        } else {
+            out[o++] = ' ';
+            out[o++] = ' ';
+        }
+        if (i % 2 == 1) {
+            out[o++] = ' ';
+        }
+    }
+    out[o++] = ' ';
+    for (size_t i = 0; i < n && i < 16; i++) {
+        out[o++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
+    }
+    out[o++] = '\n';
+    out[o] = 0;
+    return o;
+}
+
+void fmt_size(uint64_t n, char *out, size_t size)
+{
+    if (n < 1024) {
+        snprintf(out, size, "%llu bytes", (unsigned long long)n);
+    } else if (n < 1024 * 1024) {
+        if (n % 1024 == 0) {
+            snprintf(out, size, "%llu KiB", (unsigned long long)(n / 1024));
+        } else {
+            snprintf(out, size, "%.1f KiB", (double)n / 1024);
+        }
+    } else if (n % (1024 * 1024) == 0) {
+        snprintf(out, size, "%llu MiB", (unsigned long long)(n >> 20));
+    } else {
+        snprintf(out, size, "%.1f MiB", (double)n / (1024 * 1024));
+    }
+}
+
+void fmt_progress(uint64_t done, uint64_t total, double secs, char *out,
+                  size_t size)
+{
+    char bar[31];
+    int width = 30;
+    int fill = total ? (int)(done * (uint64_t)width / total) : width;
+    for (int i = 0; i < width; i++) {
+        bar[i] = i < fill ? '#' : '.';
+    }
+    bar[width] = 0;
+    double rate = secs > 0 ? (double)done / secs / 1024.0 : 0;
+    unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+    snprintf(out, size, "[%s] %3u%%  %.1f KiB/s", bar, pct, rate);
+}

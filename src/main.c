@@ -1,0 +1,599 @@
+/*
+ * main.c: the mpeek command line.
+ *
+ *   mpeek [OPTIONS] info
+ *   mpeek [OPTIONS] read ADDR LEN [-o FILE] [--format bin|hex]
+ *   mpeek ports
+ *
+ * main() builds one struct app (port, engine, board, reader) and passes it
+ * down; the only global is the signal flag the handlers set.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "clock.h"
+#include "fmt.h"
+#include "mread.h"
+#include "rrepl.h"
+#include "serial.h"
+
+#define MPEEK_VERSION "0.1.0"
+#define EMU_FIRMWARE "/usr/share/firmware-microbit-micropython/firmware.hex"
+
+static volatile sig_atomic_t g_cancel;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_cancel = 1;
+}
+
+struct app {
+    const char *port;
+    struct serial_opts sopts;
+    int timeout_ms;
+    const char *log_path;
+    FILE *log;
+    const char *method;
+    int progress; /* -1 auto, 0 off, 1 on */
+    char emu_cmd[600];
+
+    struct serial *serial;
+    struct rrepl *rrepl;
+    struct board_info info;
+    struct mread *reader;
+};
+
+static void usage(FILE *f)
+{
+    fputs(
+        "usage: mpeek [OPTIONS] COMMAND [ARGS]\n"
+        "\n"
+        "Look inside the memory of a running MicroPython board.\n"
+        "\n"
+        "commands:\n"
+        "  info                      what the board is and how mpeek reads it\n"
+        "  read ADDR LEN             read memory (ADDR, LEN: 0x.., decimal, K/M)\n"
+        "       -o FILE              write the bytes to FILE (raw binary)\n"
+        "       --format bin|hex     bin: raw bytes; hex: xxd-style dump\n"
+        "  ports                     list serial ports\n"
+        "\n"
+        "options:\n"
+        "  -p, --port PORT    auto (default), a device path, id:SERIAL, a0/u0/c0,\n"
+        "                     tcp:HOST:PORT, execpty:COMMAND, or emu (start the\n"
+        "                     emulated BBC micro:bit in QEMU)\n"
+        "  -b, --baud N       baud rate (default 115200)\n"
+        "      --dtr on|off   DTR line level (default on: keeps ESP boards running)\n"
+        "      --rts on|off   RTS line level (default on)\n"
+        "  -t, --timeout S    seconds of silence before giving up (default 3)\n"
+        "      --method M     auto (default), bin, b64, hex or words\n"
+        "      --no-progress  no progress bar\n"
+        "      --log FILE     write a log of every byte on the wire to FILE\n"
+        "  -h, --help         this help\n"
+        "  -V, --version      print the version\n",
+        f);
+}
+
+static int parse_line(const char *v, const char *what, int *out,
+                      struct rc_msg *msg)
+{
+    if (strcmp(v, "on") == 0 || strcmp(v, "1") == 0) {
+        *out = SERIAL_LINE_ON;
+    } else if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+        *out = SERIAL_LINE_OFF;
+    } else if (strcmp(v, "keep") == 0) {
+        *out = SERIAL_LINE_KEEP;
+    } else {
+        return rc_set(msg, RC_ARG, "--%s takes on, off or keep, not '%s'",
+                      what, v);
+    }
+    return RC_OK;
+}
+
+/* "emu" is the emulated micro:bit: QEMU with Debian's firmware. */
+static int resolve_emu(struct app *app, struct rc_msg *msg)
+{
+    if (strcmp(app->port, "emu") != 0) {
+        return RC_OK;
+    }
+    const char *fw = getenv("MPEEK_EMU_FIRMWARE");
+    if (fw == NULL || *fw == 0) {
+        fw = EMU_FIRMWARE;
+    }
+    if (access(fw, R_OK) != 0) {
+        return rc_set(msg, RC_NOTFOUND,
+                      "--port emu needs the micro:bit firmware at %s: run "
+                      "'make deps' (Debian package "
+                      "firmware-microbit-micropython)", fw);
+    }
+    if (system("command -v qemu-system-arm >/dev/null 2>&1") != 0) {
+        return rc_set(msg, RC_NOTFOUND,
+                      "--port emu needs qemu-system-arm: run 'make deps' "
+                      "(Debian package qemu-system-arm)");
+    }
+    snprintf(app->emu_cmd, sizeof app->emu_cmd,
+             "execpty:exec qemu-system-arm -M microbit -device loader,file='%s' "
+             "-display none -monitor none -serial pty", fw);
+    app->port = app->emu_cmd;
+    if (app->timeout_ms < 5000) {
+        /* The emulator may still be booting when we first knock. */
+        app->timeout_ms = 5000;
+    }
+    return RC_OK;
+}
+
+static int app_connect(struct app *app, struct rc_msg *msg)
+{
+    int rc = resolve_emu(app, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    app->sopts.cancel = &g_cancel;
+    rc = serial_open(app->port, &app->sopts, &app->serial, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    struct rrepl_io io;
+    rrepl_io_serial(&io, app->serial);
+    struct rrepl_opts ro = {
+        .timeout_ms = app->timeout_ms,
+        .cancel = &g_cancel,
+        .log = app->log,
+    };
+    if (rrepl_new(&io, &ro, &app->rrepl) != RC_OK) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    rc = rrepl_enter(app->rrepl, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = board_probe(app->rrepl, &app->info, msg);
+    if (rc < 0) {
+        return rc_prefix(msg, rc, "asking the board what it is");
+    }
+    if (app->method != NULL) {
+        rc = board_force_method(&app->info, app->method, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    if (mread_new(app->rrepl, &app->info, &app->reader) != RC_OK) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    return RC_OK;
+}
+
+/* Give the board back in the friendly REPL and close everything.  failure
+ * is the rc the command ended with (a hung board is not waited for). */
+static void app_disconnect(struct app *app, int failure)
+{
+    struct rc_msg msg;
+    g_cancel = 0; /* a signal got us here; still clean up */
+    if (app->rrepl != NULL && failure != RC_CLOSED && failure != RC_TIMEOUT) {
+        int rc = RC_OK;
+        if (rrepl_pending(app->rrepl) > 0 || failure == RC_CANCEL ||
+            failure == RC_PROTO || failure == RC_VERIFY) {
+            rc = rrepl_resync(app->rrepl, &msg);
+        }
+        if (rc == RC_OK) {
+            board_uninstall(app->rrepl, &msg);
+        }
+        if (rc == RC_OK || rc == RC_DEVICE) {
+            rrepl_leave(app->rrepl, &msg);
+        }
+    }
+    mread_free(app->reader);
+    app->reader = NULL;
+    rrepl_free(app->rrepl);
+    app->rrepl = NULL;
+    serial_close(app->serial);
+    app->serial = NULL;
+}
+
+static const char *yesno(int v)
+{
+    return v > 0 ? "yes" : "no";
+}
+
+static int cmd_info(struct app *app, struct rc_msg *msg)
+{
+    struct board_info *in = &app->info;
+    int rc = board_install(app->rrepl, in, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    char buf[256];
+    printf("port: %s\n", serial_name(app->serial));
+    printf("implementation: %s\n", in->impl);
+    printf("version: %s\n", in->version);
+    if (in->firmware[0]) {
+        printf("firmware: %s\n", in->firmware);
+    }
+    printf("machine: %s\n", in->machine[0] ? in->machine : "unknown");
+    printf("platform: %s\n", in->platform);
+    printf("raw-paste: %s\n", yesno(rrepl_has_raw_paste(app->rrepl)));
+    buf[0] = 0;
+    if (in->uctypes) {
+        strcat(buf, "uctypes.bytes_at, ");
+    }
+    if (in->mem8) {
+        strcat(buf, "machine.mem8, ");
+    }
+    if (in->mem16) {
+        strcat(buf, "machine.mem16, ");
+    }
+    if (in->mem32) {
+        strcat(buf, "machine.mem32, ");
+    }
+    if (buf[0]) {
+        buf[strlen(buf) - 2] = 0;
+    } else {
+        strcpy(buf, "none");
+    }
+    printf("memory access: %s\n", buf);
+    buf[0] = 0;
+    if (in->binary_clean == 1) {
+        strcat(buf, in->stdout_buffer ? "binary (sys.stdout.buffer, 8-bit clean), "
+                                      : "binary (microbit.uart, 8-bit clean), ");
+    } else if (in->binary_clean == 0) {
+        strcat(buf, "binary writer present but the line is not 8-bit clean, ");
+    }
+    if (in->b64) {
+        strcat(buf, "binascii base64, ");
+    }
+    if (in->hexlify) {
+        strcat(buf, "binascii hex, ");
+    }
+    strcat(buf, "plain print");
+    printf("encodings: %s\n", buf);
+    printf("hashlib.sha256: %s\n", yesno(in->sha256));
+    printf("free heap: %ld bytes\n", in->free_heap);
+    if (in->helper_heap >= 0) {
+        printf("helper heap: %ld bytes\n", in->helper_heap);
+    }
+    printf("read method: %s\n", board_method_name(&in->method, buf, sizeof buf));
+    printf("chunk size: %u bytes\n", in->method.chunk);
+    return fflush(stdout) == 0 ? RC_OK
+                               : rc_set(msg, RC_IO, "writing to stdout: %s",
+                                        strerror(errno));
+}
+
+struct read_ctx {
+    uint8_t *data;
+    uint32_t base;
+    int show;
+    int64_t start;
+    int64_t last;
+};
+
+static void read_chunk(void *ctx, uint32_t addr, const uint8_t *data,
+                       size_t len)
+{
+    struct read_ctx *rc = ctx;
+    memcpy(rc->data + (addr - rc->base), data, len);
+}
+
+static void read_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct read_ctx *rc = ctx;
+    int64_t now = clock_ms();
+    if (!rc->show || now - rc->start < 500 || (now - rc->last < 100 && done < total)) {
+        return;
+    }
+    rc->last = now;
+    char line[100];
+    fmt_progress(done, total, (double)(now - rc->start) / 1000.0, line,
+                 sizeof line);
+    fprintf(stderr, "\r%s", line);
+    if (done >= total) {
+        fputs("\r\033[K", stderr);
+    }
+}
+
+static int write_all(FILE *f, const void *p, size_t n)
+{
+    return fwrite(p, 1, n, f) == n ? 0 : -1;
+}
+
+static int cmd_read(struct app *app, uint32_t addr, uint32_t len,
+                    const char *out_path, int hex, struct rc_msg *msg)
+{
+    struct read_ctx ctx = {0};
+    ctx.data = malloc(len);
+    if (ctx.data == NULL) {
+        return rc_set(msg, RC_NOMEM, "cannot hold %u bytes in memory",
+                      (unsigned)len);
+    }
+    ctx.base = addr;
+    ctx.show = app->progress > 0 || (app->progress < 0 && isatty(2));
+    ctx.start = ctx.last = clock_ms();
+    struct mread_cb cb = {read_chunk, read_progress, &ctx};
+    int rc = mread_read(app->reader, addr, len, &cb, msg);
+    if (ctx.show && clock_ms() - ctx.start >= 500) {
+        fputs("\r\033[K", stderr);
+    }
+    if (rc < 0) {
+        free(ctx.data);
+        return rc;
+    }
+    FILE *f = stdout;
+    if (out_path != NULL && strcmp(out_path, "-") != 0) {
+        f = fopen(out_path, hex ? "w" : "wb");
+        if (f == NULL) {
+            rc = rc_set(msg, RC_IO, "cannot write %s: %s", out_path,
+                        strerror(errno));
+            free(ctx.data);
+            return rc;
+        }
+    }
+    int bad = 0;
+    if (hex) {
+        char line[100];
+        for (uint64_t off = 0; off < len && !bad; off += 16) {
+            size_t n = len - off < 16 ? (size_t)(len - off) : 16;
+            size_t l = fmt_xxd_line((uint32_t)(addr + off), ctx.data + off, n,
+                                    line);
+            bad = write_all(f, line, l);
+        }
+    } else {
+        bad = write_all(f, ctx.data, len);
+    }
+    if (f != stdout) {
+        bad |= fclose(f) != 0;
+    } else {
+        bad |= fflush(f) != 0;
+    }
+    free(ctx.data);
+    if (bad) {
+        return rc_set(msg, RC_IO, "writing %s: %s",
+                      out_path ? out_path : "stdout", strerror(errno));
+    }
+    return RC_OK;
+}
+
+static int cmd_ports(struct rc_msg *msg)
+{
+    struct serial_port_info *ports = NULL;
+    size_t n = 0;
+    int rc = serial_list_ports(&ports, &n, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    if (n == 0) {
+        printf("no serial ports found (use --port emu for the emulated "
+               "micro:bit)\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct serial_port_info *p = &ports[i];
+        if (p->usb) {
+            printf("%-28s %04x:%04x  serial=%s  %s%s%s%s\n", p->path, p->vid,
+                   p->pid, p->serial[0] ? p->serial : "-", p->manufacturer,
+                   p->manufacturer[0] ? " " : "",
+                   p->product[0] ? p->product : p->description,
+                   p->micropython ? "  [micropython]" : "");
+        } else {
+            printf("%-28s %s\n", p->path, p->description);
+        }
+    }
+    free(ports);
+    return RC_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct app app;
+    memset(&app, 0, sizeof app);
+    serial_opts_init(&app.sopts);
+    app.port = "auto";
+    app.timeout_ms = 3000;
+    app.progress = -1;
+    const char *out_path = NULL;
+    const char *format = NULL;
+    struct rc_msg msg = {{0}};
+    int rc = RC_OK;
+
+    enum { O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT };
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"baud", required_argument, NULL, 'b'},
+        {"dtr", required_argument, NULL, O_DTR},
+        {"rts", required_argument, NULL, O_RTS},
+        {"timeout", required_argument, NULL, 't'},
+        {"method", required_argument, NULL, O_METHOD},
+        {"no-progress", no_argument, NULL, O_NOPROG},
+        {"log", required_argument, NULL, O_LOG},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+p:b:t:o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            app.port = optarg;
+            break;
+        case 'b': {
+            uint64_t v;
+            if ((rc = fmt_parse_u64(optarg, "--baud", &v, &msg)) < 0) {
+                goto fail;
+            }
+            if (v < 300 || v > 12000000) {
+                rc = rc_set(&msg, RC_ARG, "--baud %s is out of range "
+                            "(300 to 12000000)", optarg);
+                goto fail;
+            }
+            app.sopts.baud = (int)v;
+            break;
+        }
+        case O_DTR:
+            if ((rc = parse_line(optarg, "dtr", &app.sopts.dtr, &msg)) < 0) {
+                goto fail;
+            }
+            break;
+        case O_RTS:
+            if ((rc = parse_line(optarg, "rts", &app.sopts.rts, &msg)) < 0) {
+                goto fail;
+            }
+            break;
+        case 't': {
+            char *end;
+            double s = strtod(optarg, &end);
+            if (end == optarg || *end != 0 || s < 0.1 || s > 3600) {
+                rc = rc_set(&msg, RC_ARG, "--timeout takes seconds between "
+                            "0.1 and 3600, not '%s'", optarg);
+                goto fail;
+            }
+            app.timeout_ms = (int)(s * 1000);
+            break;
+        }
+        case O_METHOD:
+            app.method = optarg;
+            break;
+        case O_NOPROG:
+            app.progress = 0;
+            break;
+        case O_LOG:
+            app.log_path = optarg;
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case O_FORMAT:
+            format = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("mpeek %s\n", MPEEK_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    const char *cmd = optind < argc ? argv[optind++] : "info";
+    /* Options may also follow the command ("read 0 16 -o f"). */
+    char *rest[8];
+    int nrest = 0;
+    while (optind < argc) {
+        c = getopt_long(argc, argv, "+p:b:t:o:hV", longopts, NULL);
+        if (c == -1) {
+            if (nrest == 8) {
+                rc = rc_set(&msg, RC_ARG, "too many arguments");
+                goto fail;
+            }
+            rest[nrest++] = argv[optind++];
+            continue;
+        }
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case O_FORMAT: format = optarg; break;
+        case 'p': app.port = optarg; break;
+        case O_METHOD: app.method = optarg; break;
+        case O_NOPROG: app.progress = 0; break;
+        case O_LOG: app.log_path = optarg; break;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    /* Validate everything before touching the board. */
+    uint64_t addr = 0, len = 0;
+    int hex = 0;
+    if (strcmp(cmd, "ports") == 0) {
+        rc = cmd_ports(&msg);
+        if (rc < 0) {
+            goto fail;
+        }
+        return 0;
+    } else if (strcmp(cmd, "read") == 0) {
+        if (nrest != 2) {
+            rc = rc_set(&msg, RC_ARG, "read takes ADDR and LEN, e.g. "
+                        "'mpeek read 0x20000000 256'");
+            goto fail;
+        }
+        if ((rc = fmt_parse_u64(rest[0], "ADDR", &addr, &msg)) < 0 ||
+            (rc = fmt_parse_u64(rest[1], "LEN", &len, &msg)) < 0 ||
+            (rc = fmt_check_range(addr, len, &msg)) < 0) {
+            goto fail;
+        }
+        if (format == NULL) {
+            hex = out_path == NULL;
+        } else if (strcmp(format, "hex") == 0) {
+            hex = 1;
+        } else if (strcmp(format, "bin") != 0) {
+            rc = rc_set(&msg, RC_ARG, "--format takes bin or hex, not '%s'",
+                        format);
+            goto fail;
+        }
+    } else if (strcmp(cmd, "info") == 0) {
+        if (nrest != 0) {
+            rc = rc_set(&msg, RC_ARG, "info takes no arguments");
+            goto fail;
+        }
+    } else {
+        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try info, read or "
+                    "ports; see mpeek --help)", cmd);
+        goto fail;
+    }
+    if (app.method != NULL && strcmp(app.method, "auto") != 0 &&
+        strcmp(app.method, "bin") != 0 && strcmp(app.method, "b64") != 0 &&
+        strcmp(app.method, "hex") != 0 && strcmp(app.method, "words") != 0) {
+        rc = rc_set(&msg, RC_ARG, "--method takes auto, bin, b64, hex or "
+                    "words, not '%s'", app.method);
+        goto fail;
+    }
+    if (app.log_path != NULL) {
+        app.log = fopen(app.log_path, "a");
+        if (app.log == NULL) {
+            rc = rc_set(&msg, RC_IO, "cannot open log %s: %s", app.log_path,
+                        strerror(errno));
+            goto fail;
+        }
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    rc = app_connect(&app, &msg);
+    if (rc == RC_OK) {
+        if (strcmp(cmd, "info") == 0) {
+            rc = cmd_info(&app, &msg);
+        } else {
+            rc = cmd_read(&app, (uint32_t)addr, (uint32_t)len, out_path, hex,
+                          &msg);
+        }
+    }
+    if (rc == RC_CANCEL || g_cancel) {
+        rc = RC_CANCEL;
+        rc_set(&msg, RC_CANCEL, "interrupted; the board was left in its "
+               "friendly REPL");
+    }
+    app_disconnect(&app, rc);
+    if (app.log != NULL) {
+        fclose(app.log);
+    }
+    if (rc < 0) {
+        goto fail;
+    }
+    return 0;
+fail:
+    fprintf(stderr, "mpeek: %s\n", msg.text[0] ? msg.text : rc_name(rc));
+    return rc == RC_CANCEL ? 130 : 1;
+}

@@ -1,0 +1,404 @@
+/*
+ * mread.c: pipelined, verified memory reads (see mread.h).
+ */
+#include "mread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "recdec.h"
+#include "rrepl.h"
+
+#define DEPTH 2            /* requests in flight */
+#define CHUNKS_PER_REQ 16
+#define MAX_FAILURES 4     /* recoveries in a row without progress */
+
+struct range {
+    uint32_t addr;
+    uint32_t len;
+    int tries;
+};
+
+struct req {
+    uint32_t addr, len, chunk;
+    int tries;
+    struct recdec *dec;
+};
+
+struct mread {
+    struct rrepl *r;
+    struct board_info *info;
+    int installed;
+    int retries;
+    struct mread_stats stats;
+    /* current call */
+    const struct mread_cb *cb;
+    uint32_t want_addr;
+    uint64_t want_end;
+    struct range *todo;
+    size_t ntodo, captodo;
+    struct req q[DEPTH];
+    int nq;
+};
+
+int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
+{
+    *out = NULL;
+    struct mread *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        return RC_NOMEM;
+    }
+    m->r = r;
+    m->info = info;
+    m->retries = 4;
+    *out = m;
+    return RC_OK;
+}
+
+void mread_free(struct mread *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    for (int i = 0; i < m->nq; i++) {
+        recdec_free(m->q[i].dec);
+    }
+    free(m->todo);
+    free(m);
+}
+
+void mread_set_retries(struct mread *m, int retries)
+{
+    m->retries = retries > 0 ? retries : 1;
+}
+
+const struct mread_stats *mread_stats(const struct mread *m)
+{
+    return &m->stats;
+}
+
+static int todo_push(struct mread *m, uint32_t addr, uint32_t len, int tries,
+                     int front)
+{
+    if (len == 0) {
+        return RC_OK;
+    }
+    if (m->ntodo == m->captodo) {
+        size_t cap = m->captodo ? m->captodo * 2 : 16;
+        struct range *t = realloc(m->todo, cap * sizeof *t);
+        if (t == NULL) {
+            return RC_NOMEM;
+        }
+        m->todo = t;
+        m->captodo = cap;
+    }
+    if (front) {
+        memmove(m->todo + 1, m->todo, m->ntodo * sizeof *m->todo);
+        m->todo[0] = (struct range){addr, len, tries};
+    } else {
+        m->todo[m->ntodo] = (struct range){addr, len, tries};
+    }
+    m->ntodo++;
+    return RC_OK;
+}
+
+static void deliver(struct mread *m, uint32_t addr, const uint8_t *data,
+                    uint32_t len)
+{
+    uint64_t a = addr, e = (uint64_t)addr + len;
+    if (a < m->want_addr) {
+        a = m->want_addr;
+    }
+    if (e > m->want_end) {
+        e = m->want_end;
+    }
+    if (e <= a) {
+        return;
+    }
+    if (m->cb != NULL && m->cb->chunk != NULL) {
+        m->cb->chunk(m->cb->ctx, (uint32_t)a, data + (a - addr), (size_t)(e - a));
+    }
+    m->stats.bytes += e - a;
+    if (m->cb != NULL && m->cb->progress != NULL) {
+        m->cb->progress(m->cb->ctx, m->stats.bytes,
+                        m->want_end - m->want_addr);
+    }
+}
+
+/* Drop the oldest request, putting back what it did not get to. */
+static int req_retire(struct mread *m, int requeue)
+{
+    struct req *q = &m->q[0];
+    int rc = RC_OK;
+    if (requeue) {
+        uint32_t done = recdec_done(q->dec) * q->chunk;
+        if (done < q->len) {
+            rc = todo_push(m, q->addr + done, q->len - done, q->tries, 1);
+        }
+    }
+    recdec_free(q->dec);
+    memmove(m->q, m->q + 1, (size_t)(m->nq - 1) * sizeof *m->q);
+    m->nq--;
+    return rc;
+}
+
+/* Put every request in flight back on the list, newest first so that the
+ * order of the range is kept. */
+static int requeue_all(struct mread *m)
+{
+    for (int i = m->nq - 1; i >= 0; i--) {
+        struct req *q = &m->q[i];
+        uint32_t done = recdec_done(q->dec) * q->chunk;
+        if (done < q->len && todo_push(m, q->addr + done, q->len - done,
+                                       q->tries, 1) != RC_OK) {
+            return RC_NOMEM;
+        }
+        recdec_free(q->dec);
+    }
+    m->nq = 0;
+    return RC_OK;
+}
+
+static int ensure_helper(struct mread *m, struct rc_msg *msg)
+{
+    if (m->installed) {
+        return RC_OK;
+    }
+    int rc = board_install(m->r, m->info, msg);
+    if (rc == RC_OK) {
+        m->installed = 1;
+    }
+    return rc;
+}
+
+static int send_next(struct mread *m, struct rc_msg *msg)
+{
+    struct range *t = &m->todo[0];
+    uint32_t chunk = m->info->method.chunk;
+    uint32_t len = t->len;
+    if (t->tries > 0) {
+        /* A re-read: one chunk at a time. */
+        len = len < chunk ? len : chunk;
+    } else if (len > chunk * CHUNKS_PER_REQ) {
+        len = chunk * CHUNKS_PER_REQ;
+    }
+    struct req *q = &m->q[m->nq];
+    struct recdec_cfg cfg = {
+        .enc = m->info->method.enc,
+        .digest = m->info->method.digest,
+        .addr = t->addr,
+        .len = len,
+        .chunk = chunk,
+    };
+    int rc = recdec_new(&cfg, &q->dec, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "_mpk(%lu,%lu,%lu)", (unsigned long)t->addr,
+             (unsigned long)len, (unsigned long)chunk);
+    rc = rrepl_send(m->r, cmd, msg);
+    if (rc < 0) {
+        recdec_free(q->dec);
+        return rc;
+    }
+    q->addr = t->addr;
+    q->len = len;
+    q->chunk = chunk;
+    q->tries = t->tries;
+    m->nq++;
+    m->stats.requests++;
+    t->addr += len;
+    t->len -= len;
+    if (t->len == 0) {
+        memmove(m->todo, m->todo + 1, (m->ntodo - 1) * sizeof *m->todo);
+        m->ntodo--;
+    }
+    return RC_OK;
+}
+
+/* Recover after a garbled stream, a reset or silence. */
+static int recover(struct mread *m, int why, struct rc_msg *msg)
+{
+    struct rc_msg first = *msg;
+    if (why == RC_CANCEL || why == RC_CLOSED || why == RC_NOMEM) {
+        return why;
+    }
+    if (requeue_all(m) != RC_OK) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    m->stats.resyncs++;
+    int rc = rrepl_resync(m->r, msg);
+    if (rc < 0) {
+        if (why == RC_TIMEOUT) {
+            *msg = first;
+        }
+        return rc;
+    }
+    m->installed = 0;
+    return ensure_helper(m, msg);
+}
+
+/* Take the answer of the oldest request.  Returns RC_OK when it finished
+ * (fully or with chunks to re-read), or an rc to recover from. */
+static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
+{
+    struct req *q = &m->q[0];
+    int rc = rrepl_begin(m->r, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    for (;;) {
+        size_t n, used = 0;
+        const unsigned char *p = rrepl_peek(m->r, &n);
+        struct recdec_chunk ch;
+        enum recdec_ev ev = recdec_feed(q->dec, p, n, &used, &ch, msg);
+        rrepl_consume(m->r, used);
+        switch (ev) {
+        case RECDEC_CHUNK:
+            if (ch.ok) {
+                deliver(m, ch.addr, ch.data, ch.len);
+                *progress = 1;
+            } else {
+                m->stats.bad_chunks++;
+                if (q->tries + 1 >= m->retries) {
+                    return rc_set(msg, RC_VERIFY,
+                                  "the %u bytes at 0x%08x failed verification "
+                                  "%d times: the line is corrupting data (try "
+                                  "a lower --baud or another cable)",
+                                  (unsigned)ch.len, (unsigned)ch.addr,
+                                  m->retries);
+                }
+                rc = todo_push(m, ch.addr, ch.len, q->tries + 1, 0);
+                if (rc < 0) {
+                    return rc;
+                }
+            }
+            break;
+        case RECDEC_NEED:
+            rc = rrepl_fill(m->r, rrepl_timeout(m->r), msg);
+            break;
+        case RECDEC_END: {
+            struct buf err;
+            buf_init(&err);
+            rc = rrepl_end(m->r, NULL, &err, msg);
+            buf_fini(&err);
+            if (rc < 0) {
+                return rc == RC_DEVICE || rc == RC_DEVMEM ? RC_PROTO : rc;
+            }
+            return req_retire(m, 0);
+        }
+        case RECDEC_EOT: {
+            struct buf err;
+            buf_init(&err);
+            rc = rrepl_end(m->r, NULL, &err, msg);
+            int helper_gone = strstr(buf_str(&err), "_mpk") != NULL &&
+                              strstr(buf_str(&err), "NameError") != NULL;
+            buf_fini(&err);
+            if (rc == RC_DEVMEM) {
+                m->stats.memerrors++;
+                if (m->info->method.chunk <= 64) {
+                    return rc_prefix(msg, RC_DEVMEM,
+                                     "even 64-byte chunks do not fit the "
+                                     "board's heap");
+                }
+                m->info->method.chunk /= 2;
+                return req_retire(m, 1);
+            }
+            if (helper_gone) {
+                /* The board was reset: globals are gone. */
+                m->installed = 0;
+                int r2 = req_retire(m, 1);
+                return r2 < 0 ? r2 : ensure_helper(m, msg);
+            }
+            if (rc == RC_OK) {
+                return rc_set(msg, RC_PROTO, "the read ended early");
+            }
+            return rc;
+        }
+        case RECDEC_ERROR:
+            return RC_PROTO;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+}
+
+int mread_read(struct mread *m, uint32_t addr, uint32_t len,
+               const struct mread_cb *cb, struct rc_msg *msg)
+{
+    if (len == 0) {
+        return RC_OK;
+    }
+    uint64_t end = (uint64_t)addr + len;
+    if (end > 0x100000000ULL) {
+        return rc_set(msg, RC_ARG, "the range 0x%08x+0x%x passes 0xffffffff",
+                      (unsigned)addr, (unsigned)len);
+    }
+    m->cb = cb;
+    m->want_addr = addr;
+    m->want_end = end;
+    m->ntodo = 0;
+    m->stats.bytes = 0;
+    uint32_t a = addr;
+    uint64_t e = end;
+    if (m->info->method.enc == RECDEC_WORDS) {
+        a &= ~3u;
+        e = (e + 3) & ~3ULL;
+        if (e > 0x100000000ULL) {
+            e = 0x100000000ULL;
+        }
+    }
+    int rc = todo_push(m, a, (uint32_t)(e - a), 0, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = ensure_helper(m, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    int failures = 0;
+    while (m->ntodo > 0 || m->nq > 0) {
+        while (m->nq < DEPTH && m->ntodo > 0) {
+            rc = send_next(m, msg);
+            if (rc < 0) {
+                break;
+            }
+        }
+        int progress = 0;
+        if (rc == RC_OK) {
+            rc = take_answer(m, &progress, msg);
+        }
+        if (rc == RC_VERIFY || rc == RC_CANCEL || rc == RC_CLOSED ||
+            rc == RC_NOMEM || rc == RC_DEVICE) {
+            break;
+        }
+        if (rc == RC_DEVMEM && m->info->method.chunk <= 64) {
+            break;
+        }
+        if (rc < 0 && rc != RC_DEVMEM) {
+            failures = progress ? 1 : failures + 1;
+            if (failures > MAX_FAILURES) {
+                break;
+            }
+            int why = rc;
+            rc = recover(m, why, msg);
+            if (rc < 0) {
+                break;
+            }
+        } else if (progress) {
+            failures = 0;
+        }
+        rc = RC_OK;
+    }
+    if (rc < 0) {
+        requeue_all(m);
+        m->ntodo = 0;
+        uint64_t at = m->want_addr + m->stats.bytes;
+        return rc_prefix(msg, rc, "reading 0x%08llx", (unsigned long long)at);
+    }
+    return RC_OK;
+}

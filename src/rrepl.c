@@ -1,0 +1,745 @@
+/*
+ * rrepl.c: the raw-REPL engine (see rrepl.h).
+ *
+ * All reads go through one input buffer (r->in) so that bytes read ahead
+ * while looking for a marker are never lost: callers that parse an answer
+ * themselves (the memory reader) peek and consume from the same buffer.
+ *
+ * Answer framing of one command in the raw REPL:
+ *     plain raw:  "OK" stdout "\x04" traceback "\x04" ">"
+ *     raw-paste:  (credits "\x01"...) "\x04" stdout "\x04" traceback "\x04" ">"
+ */
+#include "rrepl.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "serial.h"
+
+#define RAW_BANNER "raw REPL; CTRL-B to exit\r\n>"
+#define PASTE_THRESHOLD 96 /* shorter code goes in plain raw mode */
+
+struct rrepl {
+    struct rrepl_io io;
+    struct rrepl_opts opts;
+    struct buf in;     /* received, not yet consumed */
+    struct buf seen;   /* what attaching saw, for messages */
+    int raw_paste;     /* -1 unknown, 0 no, 1 yes */
+    int pending;       /* commands sent, answers not yet ended */
+    int begun;         /* the oldest pending answer passed its "OK" */
+    int in_raw;        /* we believe the board is in the raw REPL */
+    int slice_bytes;
+    int slice_pause_ms;
+    unsigned long long bytes_in;
+};
+
+static ssize_t rrepl_serial_read(void *ctx, void *buf, size_t len,
+                                 int timeout_ms, struct rc_msg *msg)
+{
+    return serial_read(ctx, buf, len, timeout_ms, msg);
+}
+
+static int rrepl_serial_write(void *ctx, const void *buf, size_t len,
+                              int timeout_ms, struct rc_msg *msg)
+{
+    return serial_write(ctx, buf, len, timeout_ms, msg);
+}
+
+void rrepl_io_serial(struct rrepl_io *io, struct serial *s)
+{
+    io->read = rrepl_serial_read;
+    io->write = rrepl_serial_write;
+    io->ctx = s;
+    io->name = serial_name(s);
+}
+
+int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
+              struct rrepl **out)
+{
+    *out = NULL;
+    struct rrepl *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return RC_NOMEM;
+    }
+    r->io = *io;
+    r->opts = *opts;
+    if (r->opts.timeout_ms <= 0) {
+        r->opts.timeout_ms = 3000;
+    }
+    buf_init(&r->in);
+    buf_init(&r->seen);
+    r->raw_paste = -1;
+    r->slice_bytes = 32;
+    r->slice_pause_ms = 10;
+    *out = r;
+    return RC_OK;
+}
+
+void rrepl_free(struct rrepl *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    buf_fini(&r->in);
+    buf_fini(&r->seen);
+    free(r);
+}
+
+void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms)
+{
+    r->slice_bytes = bytes > 0 ? bytes : 32;
+    r->slice_pause_ms = pause_ms >= 0 ? pause_ms : 0;
+}
+
+int rrepl_timeout(const struct rrepl *r)
+{
+    return r->opts.timeout_ms;
+}
+
+unsigned long long rrepl_bytes_in(const struct rrepl *r)
+{
+    return r->bytes_in;
+}
+
+int rrepl_has_raw_paste(const struct rrepl *r)
+{
+    return r->raw_paste;
+}
+
+const char *rrepl_seen(const struct rrepl *r)
+{
+    return buf_str(&r->seen);
+}
+
+int rrepl_pending(const struct rrepl *r)
+{
+    return r->pending;
+}
+
+const unsigned char *rrepl_peek(const struct rrepl *r, size_t *len)
+{
+    *len = r->in.len;
+    return r->in.data;
+}
+
+void rrepl_consume(struct rrepl *r, size_t n)
+{
+    buf_consume(&r->in, n);
+}
+
+/* ---- wire log ---------------------------------------------------------- */
+
+static void rrepl_log(struct rrepl *r, const char *dir, const void *p,
+                      size_t n)
+{
+    if (r->opts.log == NULL || n == 0) {
+        return;
+    }
+    const unsigned char *s = p;
+    fprintf(r->opts.log, "%lld %s %zu ", (long long)clock_ms(), dir, n);
+    size_t shown = n > 400 ? 400 : n;
+    for (size_t i = 0; i < shown; i++) {
+        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+            fputc(s[i], r->opts.log);
+        } else {
+            fprintf(r->opts.log, "\\x%02x", s[i]);
+        }
+    }
+    if (shown < n) {
+        fputs("...", r->opts.log);
+    }
+    fputc('\n', r->opts.log);
+    fflush(r->opts.log);
+}
+
+/* ---- low-level I/O ------------------------------------------------------ */
+
+static int rrepl_cancelled(const struct rrepl *r)
+{
+    return r->opts.cancel != NULL && *r->opts.cancel;
+}
+
+static int rrepl_write(struct rrepl *r, const void *p, size_t n,
+                       struct rc_msg *msg)
+{
+    if (rrepl_cancelled(r)) {
+        return rc_set(msg, RC_CANCEL, "interrupted");
+    }
+    rrepl_log(r, ">", p, n);
+    return r->io.write(r->io.ctx, p, n, r->opts.timeout_ms, msg);
+}
+
+static void rrepl_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int rrepl_fill(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
+{
+    unsigned char tmp[4096];
+    if (rrepl_cancelled(r)) {
+        return rc_set(msg, RC_CANCEL, "interrupted");
+    }
+    ssize_t n = r->io.read(r->io.ctx, tmp, sizeof tmp, timeout_ms, msg);
+    if (n < 0) {
+        return (int)n;
+    }
+    if (n == 0) {
+        return rc_set(msg, RC_TIMEOUT,
+                      "the board on %s stopped answering (no reply for %d ms)",
+                      r->io.name, timeout_ms);
+    }
+    rrepl_log(r, "<", tmp, (size_t)n);
+    r->bytes_in += (unsigned long long)n;
+    if (buf_add(&r->in, tmp, (size_t)n) != RC_OK) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    return (int)n;
+}
+
+/* Read and discard until the line has been quiet for quiet_ms (at most
+ * max_ms in all).  Returns 1 if anything arrived, 0 if not, < 0 on error. */
+static int rrepl_drain(struct rrepl *r, int quiet_ms, int max_ms,
+                       struct rc_msg *msg)
+{
+    int64_t end = clock_ms() + max_ms;
+    int any = 0;
+    for (;;) {
+        int left = clock_left(end);
+        if (left == 0) {
+            break;
+        }
+        int rc = rrepl_fill(r, left < quiet_ms ? left : quiet_ms, msg);
+        if (rc == RC_TIMEOUT) {
+            break;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        any = 1;
+        if (r->seen.len < 4096) {
+            buf_add(&r->seen, r->in.data, r->in.len);
+        }
+        buf_clear(&r->in);
+    }
+    return any;
+}
+
+static const unsigned char *find_bytes(const unsigned char *hay, size_t n,
+                                       const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m == 0 || n < m) {
+        return NULL;
+    }
+    for (size_t i = 0; i + m <= n; i++) {
+        if (hay[i] == (unsigned char)needle[0] && memcmp(hay + i, needle, m) == 0) {
+            return hay + i;
+        }
+    }
+    return NULL;
+}
+
+/* Read until the input ends with suffix; everything up to and including it
+ * is consumed.  Waits at most timeout_ms in all. */
+static int rrepl_wait_suffix(struct rrepl *r, const char *suffix,
+                             int timeout_ms, struct rc_msg *msg)
+{
+    int64_t end = clock_ms() + timeout_ms;
+    for (;;) {
+        const unsigned char *at = find_bytes(r->in.data, r->in.len, suffix);
+        if (at != NULL) {
+            size_t upto = (size_t)(at - r->in.data) + strlen(suffix);
+            if (r->seen.len < 4096) {
+                buf_add(&r->seen, r->in.data, upto);
+            }
+            buf_consume(&r->in, upto);
+            return RC_OK;
+        }
+        int left = clock_left(end);
+        if (left == 0) {
+            return rc_set(msg, RC_TIMEOUT, "timed out waiting for the board");
+        }
+        int rc = rrepl_fill(r, left, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+}
+
+/* A printable excerpt of bytes for error messages. */
+static void excerpt(const unsigned char *p, size_t n, char *out, size_t size)
+{
+    size_t o = 0;
+    size_t start = n > 60 ? n - 60 : 0;
+    for (size_t i = start; i < n && o + 5 < size; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x7f) {
+            out[o++] = (char)c;
+        } else if (c == '\r' || c == '\n') {
+            out[o++] = ' ';
+        } else {
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        }
+    }
+    out[o < size ? o : size - 1] = 0;
+}
+
+/* ---- attach and detach -------------------------------------------------- */
+
+static int rrepl_try_enter(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
+{
+    int rc = rrepl_write(r, "\r\x01", 2, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    return rrepl_wait_suffix(r, RAW_BANNER, timeout_ms, msg);
+}
+
+int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
+{
+    int rc;
+    buf_clear(&r->seen);
+    buf_clear(&r->in);
+    r->pending = 0;
+    r->begun = 0;
+    /* Interrupt a running program: Ctrl-C, then let its output settle.
+     * Repeat while output keeps flowing (a program printing in a loop). */
+    for (int i = 0; i < 3; i++) {
+        rc = rrepl_write(r, "\x03", 1, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        rc = rrepl_drain(r, 150, 600, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc == 0) {
+            break; /* quiet: nothing (or nothing more) is running */
+        }
+    }
+    int per_try = r->opts.timeout_ms / 2 > 500 ? r->opts.timeout_ms / 2 : 500;
+    rc = rrepl_try_enter(r, per_try, msg);
+    if (rc == RC_TIMEOUT) {
+        /* Maybe a raw-paste or paste mode was left half done, or the board
+         * was still booting: Ctrl-C again, Ctrl-B, then try once more. */
+        rc = rrepl_write(r, "\x03\x02\x03", 3, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        if ((rc = rrepl_drain(r, 150, 600, msg)) < 0) {
+            return rc;
+        }
+        rc = rrepl_try_enter(r, per_try, msg);
+    }
+    if (rc == RC_TIMEOUT) {
+        char ex[128];
+        buf_add(&r->seen, r->in.data, r->in.len);
+        if (r->seen.len == 0) {
+            return rc_set(msg, RC_TIMEOUT,
+                          "no answer from %s within %d ms: is a MicroPython "
+                          "board on this port, and is it running? (check "
+                          "--port and --baud, or reset the board)",
+                          r->io.name, r->opts.timeout_ms);
+        }
+        excerpt(r->seen.data, r->seen.len, ex, sizeof ex);
+        return rc_set(msg, RC_PROTO,
+                      "%s does not answer like a MicroPython REPL (it sent "
+                      "\"%s\"); check --port and --baud", r->io.name, ex);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    r->in_raw = 1;
+    return RC_OK;
+}
+
+int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
+{
+    int rc;
+    /* Interrupt our own command (and any pipelined one queued behind it). */
+    for (int i = 0; i < 2; i++) {
+        rc = rrepl_write(r, "\x03", 1, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        rc = rrepl_drain(r, 200, 1500, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    r->pending = 0;
+    r->begun = 0;
+    buf_clear(&r->in);
+    int per_try = r->opts.timeout_ms;
+    rc = rrepl_try_enter(r, per_try, msg);
+    if (rc == RC_TIMEOUT) {
+        return rc_set(msg, RC_TIMEOUT,
+                      "the board on %s stopped answering; it may have "
+                      "faulted (an unmapped address hangs some boards): "
+                      "reset it and try again", r->io.name);
+    }
+    if (rc == RC_OK) {
+        r->in_raw = 1;
+    }
+    return rc;
+}
+
+int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
+{
+    int rc;
+    if (r->pending > 0) {
+        rc = rrepl_resync(r, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    buf_clear(&r->in);
+    rc = rrepl_write(r, "\r\x02", 2, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    r->in_raw = 0;
+    int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
+    rc = rrepl_wait_suffix(r, ">>> ", t, msg);
+    if (rc == RC_TIMEOUT) {
+        return rc_set(msg, RC_TIMEOUT,
+                      "the board on %s did not show its '>>> ' prompt after "
+                      "leaving the raw REPL", r->io.name);
+    }
+    return rc;
+}
+
+/* ---- running code ------------------------------------------------------- */
+
+/* Plain raw mode: send code in slices, then Ctrl-D.  Never sends an empty
+ * command (a bare Ctrl-D at the raw prompt soft-resets the board). */
+static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
+                            struct rc_msg *msg)
+{
+    if (len == 0) {
+        code = "pass";
+        len = 4;
+    }
+    size_t slice = (size_t)r->slice_bytes;
+    for (size_t off = 0; off < len; off += slice) {
+        size_t n = len - off < slice ? len - off : slice;
+        int rc = rrepl_write(r, code + off, n, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        if (off + n < len && r->slice_pause_ms > 0) {
+            rrepl_sleep_ms(r->slice_pause_ms);
+        }
+    }
+    int rc = rrepl_write(r, "\x04", 1, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    r->pending++;
+    return RC_OK;
+}
+
+int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg)
+{
+    if (!r->in_raw) {
+        return rc_set(msg, RC_ARG, "not in the raw REPL");
+    }
+    return rrepl_send_plain(r, code, strlen(code), msg);
+}
+
+/* Take exactly n bytes from the input, waiting as needed. */
+static int rrepl_take(struct rrepl *r, unsigned char *out, size_t n,
+                      struct rc_msg *msg)
+{
+    while (r->in.len < n) {
+        int rc = rrepl_fill(r, r->opts.timeout_ms, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    memcpy(out, r->in.data, n);
+    buf_consume(&r->in, n);
+    return RC_OK;
+}
+
+/* Try the raw-paste handshake.  Returns 1 if active (window in *window),
+ * 0 if the firmware has no raw-paste (state restored to the raw prompt). */
+static int rrepl_paste_handshake(struct rrepl *r, unsigned *window,
+                                 struct rc_msg *msg)
+{
+    unsigned char rep[2];
+    int rc = rrepl_write(r, "\x05" "A\x01", 3, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    if ((rc = rrepl_take(r, rep, 2, msg)) < 0) {
+        return rc;
+    }
+    if (rep[0] == 'R' && rep[1] == 1) {
+        unsigned char w[3];
+        if ((rc = rrepl_take(r, w, 3, msg)) < 0) {
+            return rc;
+        }
+        *window = (unsigned)w[0] | ((unsigned)w[1] << 8);
+        if (*window == 0 || w[2] != 1) {
+            return rc_set(msg, RC_PROTO, "bad raw-paste reply from %s",
+                          r->io.name);
+        }
+        r->raw_paste = 1;
+        return 1;
+    }
+    if (rep[0] == 'R' && rep[1] == 0) {
+        /* Not understood: the board prints '>' and stays in raw mode. */
+        r->raw_paste = 0;
+        if ((rc = rrepl_wait_suffix(r, ">", r->opts.timeout_ms, msg)) < 0) {
+            return rc;
+        }
+        return 0;
+    }
+    if (rep[0] == 'r' && rep[1] == 'a') {
+        /* Old firmware: \x05A went into the line, \x01 restarted the raw
+         * REPL (clearing the line) and printed its banner again. */
+        r->raw_paste = 0;
+        if ((rc = rrepl_wait_suffix(r, "w REPL; CTRL-B to exit\r\n>",
+                                    r->opts.timeout_ms, msg)) < 0) {
+            return rc;
+        }
+        return 0;
+    }
+    return rc_set(msg, RC_PROTO,
+                  "unexpected reply 0x%02x 0x%02x to the raw-paste request "
+                  "from %s", rep[0], rep[1], r->io.name);
+}
+
+/* Send code through raw-paste with the device's window flow control, up to
+ * the device's receipt (the \x04 that says all data was taken). */
+static int rrepl_paste_data(struct rrepl *r, const char *code, size_t len,
+                            unsigned window, struct rc_msg *msg)
+{
+    size_t remaining = window; /* the size bytes count as one window */
+    size_t off = 0;
+    int rc;
+    while (off < len) {
+        /* Collect credits: block while we have none, else take what
+         * already arrived. */
+        for (;;) {
+            if (r->in.len > 0) {
+                unsigned char c = r->in.data[0];
+                buf_consume(&r->in, 1);
+                if (c == 0x01) {
+                    remaining += window;
+                } else if (c == 0x04) {
+                    /* The device wants to stop (e.g. a compile error). */
+                    rc = rrepl_write(r, "\x04", 1, msg);
+                    if (rc < 0) {
+                        return rc;
+                    }
+                    r->pending++;
+                    r->begun = 1;
+                    return RC_OK;
+                } else {
+                    return rc_set(msg, RC_PROTO,
+                                  "unexpected byte 0x%02x from %s during "
+                                  "raw-paste", c, r->io.name);
+                }
+                continue;
+            }
+            if (remaining > 0) {
+                /* Non-blocking look for more credits. */
+                rc = rrepl_fill(r, 0, msg);
+                if (rc == RC_TIMEOUT) {
+                    break;
+                }
+                if (rc < 0) {
+                    return rc;
+                }
+                continue;
+            }
+            rc = rrepl_fill(r, r->opts.timeout_ms, msg);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        size_t n = len - off < remaining ? len - off : remaining;
+        rc = rrepl_write(r, code + off, n, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        off += n;
+        remaining -= n;
+    }
+    rc = rrepl_write(r, "\x04", 1, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    /* Read up to the receipt, skipping late credits. */
+    for (;;) {
+        unsigned char c;
+        if ((rc = rrepl_take(r, &c, 1, msg)) < 0) {
+            return rc;
+        }
+        if (c == 0x04) {
+            break;
+        }
+        if (c != 0x01) {
+            return rc_set(msg, RC_PROTO,
+                          "unexpected byte 0x%02x from %s after raw-paste",
+                          c, r->io.name);
+        }
+    }
+    r->pending++;
+    r->begun = 1; /* raw-paste answers have no "OK" */
+    return RC_OK;
+}
+
+int rrepl_begin(struct rrepl *r, struct rc_msg *msg)
+{
+    if (r->pending <= 0) {
+        return rc_set(msg, RC_ARG, "no command pending");
+    }
+    if (r->begun) {
+        return RC_OK;
+    }
+    int64_t end = clock_ms() + r->opts.timeout_ms;
+    while (r->in.len < 2) {
+        int left = clock_left(end);
+        int rc = rrepl_fill(r, left > 0 ? left : 1, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    if (r->in.data[0] == 'O' && r->in.data[1] == 'K') {
+        buf_consume(&r->in, 2);
+        r->begun = 1;
+        return RC_OK;
+    }
+    /* Something else: collect a little more to say what it was. */
+    (void)rrepl_fill(r, 200, NULL);
+    char ex[128];
+    excerpt(r->in.data, r->in.len, ex, sizeof ex);
+    if (find_bytes(r->in.data, r->in.len, "soft reboot") != NULL ||
+        find_bytes(r->in.data, r->in.len, "raw REPL; CTRL-B") != NULL) {
+        return rc_set(msg, RC_PROTO, "the board on %s reset (it sent \"%s\")",
+                      r->io.name, ex);
+    }
+    return rc_set(msg, RC_PROTO,
+                  "expected OK from the board on %s, got \"%s\"", r->io.name,
+                  ex);
+}
+
+void rrepl_traceback_summary(const char *err, char *line, size_t size)
+{
+    /* The last non-empty line. */
+    const char *end = err + strlen(err);
+    while (end > err && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) {
+        end--;
+    }
+    const char *start = end;
+    while (start > err && start[-1] != '\n') {
+        start--;
+    }
+    size_t n = (size_t)(end - start);
+    if (n >= size) {
+        n = size - 1;
+    }
+    memcpy(line, start, n);
+    line[n] = 0;
+}
+
+int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
+              struct rc_msg *msg)
+{
+    int rc;
+    if (!r->begun && (rc = rrepl_begin(r, msg)) < 0) {
+        return rc;
+    }
+    int stage = 0; /* 0 stdout, 1 traceback, 2 prompt */
+    struct buf tb;
+    buf_init(&tb);
+    for (;;) {
+        size_t i = 0;
+        while (i < r->in.len && stage < 2) {
+            unsigned char c = r->in.data[i++];
+            if (c == 0x04) {
+                stage++;
+            } else if (stage == 0) {
+                if (out != NULL) {
+                    buf_add(out, &c, 1);
+                }
+            } else {
+                buf_add(&tb, &c, 1);
+            }
+        }
+        if (stage == 2 && i < r->in.len) {
+            unsigned char c = r->in.data[i++];
+            buf_consume(&r->in, i);
+            if (c != '>') {
+                buf_fini(&tb);
+                return rc_set(msg, RC_PROTO,
+                              "expected the raw prompt from %s, got 0x%02x",
+                              r->io.name, c);
+            }
+            break;
+        }
+        buf_consume(&r->in, i);
+        rc = rrepl_fill(r, r->opts.timeout_ms, msg);
+        if (rc < 0) {
+            buf_fini(&tb);
+            return rc;
+        }
+    }
+    r->pending--;
+    r->begun = 0;
+    if (err != NULL) {
+        buf_add(err, tb.data, tb.len);
+    }
+    rc = RC_OK;
+    if (tb.len > 0) {
+        char line[300];
+        rrepl_traceback_summary(buf_str(&tb), line, sizeof line);
+        rc = strncmp(line, "MemoryError", 11) == 0 ? RC_DEVMEM : RC_DEVICE;
+        rc_set(msg, rc, "the board raised %s", line);
+    }
+    buf_fini(&tb);
+    return rc;
+}
+
+int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
+               struct buf *err, struct rc_msg *msg)
+{
+    int rc;
+    if (!r->in_raw) {
+        return rc_set(msg, RC_ARG, "not in the raw REPL");
+    }
+    /* Finish what is still pending first. */
+    while (r->pending > 0) {
+        rc = rrepl_end(r, NULL, NULL, msg);
+        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
+            return rc;
+        }
+    }
+    size_t len = strlen(code);
+    if (len >= PASTE_THRESHOLD && r->raw_paste != 0) {
+        unsigned window = 0;
+        rc = rrepl_paste_handshake(r, &window, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc == 1) {
+            rc = rrepl_paste_data(r, code, len, window, msg);
+        } else {
+            rc = rrepl_send_plain(r, code, len, msg);
+        }
+    } else {
+        rc = rrepl_send_plain(r, code, len, msg);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    return rrepl_end(r, out, err, msg);
+}
