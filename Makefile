@@ -51,7 +51,15 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check unit bench install uninstall clean deps fuzz
+.PHONY: all run test check unit bench install uninstall clean deps fuzz fuzz-run
+
+# Fuzz targets (libFuzzer, clang): make fuzz; make fuzz-run FUZZ_SECONDS=30
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) -g -O1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=build-fuzz/obj/%.o)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
 all: $(BIN)
 
@@ -72,8 +80,34 @@ $(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libmpeek.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
 
+$(BUILD)/bench_read: bench/bench_read.c $(BUILD)/libmpeek.a
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
+
 unit: $(TEST_BINS)
 	$(Q)set -e; for t in $(TEST_BINS); do $$t; done
+
+build-fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# Run every fuzz target for FUZZ_SECONDS from its seed corpus.
+fuzz-run: fuzz
+	$(Q)set -e; for f in $(FUZZ_BINS); do \
+		n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
+		echo "  FUZZ    $$n ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=0 build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+			>build-fuzz/$$n.log 2>&1 || { tail -40 build-fuzz/$$n.log; exit 1; }; \
+		grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs)" build-fuzz/$$n.log | tail -1; \
+	done
 
 deps:
 	$(Q)./scripts/deps.sh build
@@ -89,8 +123,8 @@ test: deps
 
 bench: deps
 	$(Q)./scripts/deps.sh test
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)./scripts/bench.sh
+	$(Q)$(MAKE) --no-print-directory all build/bench_read
+	$(Q)python3 bench/bench.py
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mpeek

@@ -275,12 +275,15 @@ static unsigned pow2_floor(long v)
 static void board_size_chunk(struct board_info *info)
 {
     struct board_method *m = &info->method;
-    /* Heap each chunk costs on the board, in chunk sizes (x10). */
+    /* Heap each chunk costs on the board, in tenths of a chunk: the
+     * bytearray a mem8 copy fills, and int.from_bytes with its division,
+     * which holds about three copies of the chunk at once. */
     long cost = 5;
     if (m->access == BOARD_ACC_MEM8) {
-        cost += 10 + (m->digest == RECDEC_MODP ? 10 : 0);
-    } else if (m->digest == RECDEC_MODP) {
         cost += 10;
+    }
+    if (m->digest == RECDEC_MODP) {
+        cost += 30;
     }
     if (m->enc == RECDEC_B64) {
         cost += 27;

@@ -521,7 +521,8 @@ static int rrepl_paste_handshake(struct rrepl *r, unsigned *window,
 static int rrepl_paste_data(struct rrepl *r, const char *code, size_t len,
                             unsigned window, struct rc_msg *msg)
 {
-    size_t remaining = window; /* the size bytes count as one window */
+    /* The window-size reply and the \x01 after it each grant a window. */
+    size_t remaining = 2 * (size_t)window;
     size_t off = 0;
     int rc;
     while (off < len) {

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""bench.py: mpeek's read throughput, for `make bench`.
+
+Measures payload bytes per second of verified data (build/bench_read) on:
+  - the QEMU micro:bit (MicroPython 1.9.2), directly on its pty and through
+    shared/tools/slowlink at 115200 baud, on firmware and on erased flash;
+  - the fake board in its newest-firmware mode, the same ways;
+each with its ratio to the wire limit (baud/10 bytes per second) and to the
+naive method (one print of a list of mem32 values per 256-byte chunk)
+measured on the same link in the same run.  Writes the table into
+BENCHMARKS.md (between the markers) and prints it.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from testlib import Qemu, free_port  # noqa: E402
+
+BAUD = 115200
+WIRE = BAUD / 10.0
+BENCH = os.path.join(ROOT, "build", "bench_read")
+
+
+def find_slowlink():
+    for cand in (os.environ.get("SLOWLINK", ""),
+                 os.path.join(ROOT, "..", "shared", "tools", "slowlink")):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+class SlowLink:
+    def __init__(self, tool, tcp_port, workdir):
+        self.link = os.path.join(workdir, "slow-tty-%d" % tcp_port)
+        self.proc = subprocess.Popen(
+            ["python3", tool, "--baud", str(BAUD), "--tcp", "127.0.0.1:%d" % tcp_port,
+             "--link", self.link], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.proc.stdout.readline()  # the pty path, once it exists
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def bench(port, addr, length, naive_len):
+    r = subprocess.run([BENCH, port, addr, length, naive_len], capture_output=True,
+                       text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("bench_read failed: %s" % r.stderr.strip())
+    vals = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', r.stdout))
+    return {k: v.strip('"') for k, v in vals.items()}
+
+
+def row(name, res, limited):
+    bps = float(res["bps"])
+    naive = float(res["naive_bps"])
+    ratio_wire = bps / WIRE
+    return ("| %s | %s | %.0f | %.2f%s | %.0f | %.1fx | %s |"
+            % (name, res["bytes"], bps, ratio_wire, "" if limited else " (no limit)",
+               naive, bps / naive if naive else 0, res["method"]))
+
+
+def fake_board(workdir, tcp):
+    script = os.path.join(ROOT, "tests", "fakeboard.py")
+    args = ["python3", script, "--preset", "new"]
+    if tcp:
+        port = free_port()
+        args += ["--tcp", str(port)]
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    if tcp:
+        time.sleep(0.5)
+        return p, port
+    line = b""
+    while b"/dev/pts/" not in line:
+        line += p.stderr.readline()
+        if p.poll() is not None:
+            raise RuntimeError("fake board did not start")
+    return p, re.search(rb"(/dev/pts/\d+)", line).group(1).decode()
+
+
+def stop(p):
+    p.terminate()
+    try:
+        p.wait(5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
+def main():
+    tool = find_slowlink()
+    work = tempfile.mkdtemp(prefix="mpeek-bench-")
+    rows = []
+    # QEMU micro:bit, straight on its pty (no baud limit).
+    q = Qemu("pty")
+    try:
+        rows.append(row("micro:bit QEMU, pty, flash 0x0", bench(q.port, "0", "64K", "16K"), False))
+    finally:
+        q.stop()
+    if tool:
+        q = Qemu("tcp")
+        s = SlowLink(tool, q.tcp_port, work)
+        try:
+            rows.append(row("micro:bit QEMU, slowlink 115200, flash 0x0",
+                            bench(s.link, "0", "64K", "8K"), True))
+            rows.append(row("micro:bit QEMU, slowlink 115200, erased flash 0x3c000",
+                            bench(s.link, "0x3c000", "0x3800", "4K"), True))
+        finally:
+            s.stop()
+            q.stop()
+    # The fake board in its newest-firmware mode.
+    p, pty = fake_board(work, False)
+    try:
+        rows.append(row("fake board (v1.29 mode), pty, flash 0x0",
+                        bench(pty, "0", "64K", "16K"), False))
+    finally:
+        stop(p)
+    if tool:
+        p, port = fake_board(work, True)
+        s = SlowLink(tool, port, work)
+        try:
+            rows.append(row("fake board (v1.29 mode), slowlink 115200, flash 0x0",
+                            bench(s.link, "0", "64K", "8K"), True))
+            rows.append(row("fake board (v1.29 mode), slowlink 115200, erased flash 0x20000",
+                            bench(s.link, "0x20000", "64K", "4K"), True))
+        finally:
+            s.stop()
+            stop(p)
+    shutil.rmtree(work, ignore_errors=True)
+
+    head = ("| link | payload bytes | mpeek B/s | x wire limit (%d B/s) | naive B/s | x naive | method |\n"
+            "| --- | --- | --- | --- | --- | --- | --- |\n" % WIRE)
+    table = head + "\n".join(rows) + "\n"
+    stamp = "Measured %s on this machine (%d cores) with `make bench`.\n" % (
+        time.strftime("%Y-%m-%d"), os.cpu_count() or 0)
+    print(table)
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    text = open(path).read() if os.path.exists(path) else ""
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    block = begin + "\n" + stamp + "\n" + table + end
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text += "\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+#!/bin/sh
+# run_all.sh: every test of mpeek, as `make test` runs it.
+#
+#   1. build (warnings are errors) and the ASan+UBSan build
+#   2. unit tests, plain, under ASan+UBSan, and under valgrind
+#   3. the fake board's own self-test
+#   4. end to end against the fake board (newest and old firmware, faults),
+#      with the ASan+UBSan mpeek
+#   5. end to end against real MicroPython firmware in QEMU (micro:bit)
+#   6. every fuzz target for FUZZ_SECONDS (default 20)
+#
+# Each part prints "NAME: N passed, N failed"; the last line sums them up.
+set -u
+cd "$(dirname "$0")/.."
+MAKE=${MAKE:-make}
+jobs=$(nproc 2>/dev/null || echo 2)
+total_pass=0
+total_fail=0
+log=build/test-summary.txt
+mkdir -p build
+: >"$log"
+
+tally() { # NAME, then the output of a test program on stdin
+    name=$1
+    out=$(cat)
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' | tail -1)
+    if [ -z "$line" ]; then
+        echo "$name: 0 passed, 1 failed (no result line)"
+        total_fail=$((total_fail + 1))
+        echo "$name: no result" >>"$log"
+        return
+    fi
+    p=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+    f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    echo "$line" >>"$log"
+}
+
+step() { echo; echo "==== $*"; }
+
+# run NAME CMD...: run a test program, show its output, count its result.
+run() {
+    name=$1
+    shift
+    "$@" >build/out-$name.txt 2>&1
+    tally "$name" <build/out-$name.txt
+}
+
+# result NAME OK: count a pass/fail that is not a test program.
+result() {
+    if [ "$2" = 0 ]; then
+        echo "$1: 1 passed, 0 failed" >build/out-$1.txt
+    else
+        echo "$1: 0 passed, 1 failed" >build/out-$1.txt
+    fi
+    tally "$1" <build/out-$1.txt
+}
+
+step "build"
+if ! $MAKE -j"$jobs" --no-print-directory all; then
+    echo "build: 0 passed, 1 failed"; exit 1
+fi
+if ! $MAKE -j"$jobs" --no-print-directory SANITIZE=address,undefined all; then
+    echo "build-san: 0 passed, 1 failed"; exit 1
+fi
+$MAKE -j"$jobs" --no-print-directory build/libmpeek.a >/dev/null
+$MAKE -j"$jobs" --no-print-directory SANITIZE=address,undefined build-san/libmpeek.a >/dev/null
+
+step "unit tests"
+for src in tests/test_*.c; do
+    t=$(basename "$src" .c)
+    $MAKE --no-print-directory "build/tests/$t" >/dev/null || { echo "$t: 0 passed, 1 failed (build)"; total_fail=$((total_fail+1)); continue; }
+    $MAKE --no-print-directory SANITIZE=address,undefined "build-san/tests/$t" >/dev/null || { echo "$t-san: 0 passed, 1 failed (build)"; total_fail=$((total_fail+1)); continue; }
+    run "$t" timeout 120 "build/tests/$t"
+    run "$t-asan" timeout 120 "build-san/tests/$t"
+    valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        -q "build/tests/$t" >build/valgrind-$t.log 2>&1
+    vrc=$?
+    [ "$vrc" = 0 ] || tail -30 build/valgrind-$t.log
+    result "$t-valgrind" "$vrc"
+done
+
+if [ -f tests/test_fakeboard.py ]; then
+    step "fake board self-test"
+    run fakeboard timeout 300 python3 tests/test_fakeboard.py
+fi
+
+if [ -f tests/test_fake.py ]; then
+    step "mpeek against the fake board (ASan+UBSan build)"
+    run fake env MPEEK=build-san/mpeek timeout 900 python3 tests/test_fake.py
+fi
+
+step "mpeek against MicroPython 1.9.2 in QEMU"
+run qemu timeout 900 python3 tests/test_qemu.py
+
+step "fuzzing (${FUZZ_SECONDS:-20} s per target)"
+$MAKE --no-print-directory fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+result fuzz $?
+
+echo
+echo "==== summary"
+cat "$log"
+echo "all: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,400 @@
+/*
+ * test_rrepl.c: the raw-REPL engine against a scripted device.
+ *
+ * The fake device below models the board's side of the wire spec closely
+ * enough for the engine's framing: friendly and raw REPL banners, "OK",
+ * the two Ctrl-D markers and the prompt, tracebacks, raw-paste with its
+ * window credits (and a check that the host never overruns the window),
+ * and old firmware that answers the raw-paste request with its banner.
+ */
+#include "rrepl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "harness.h"
+
+enum dev_mode { DEV_FRIENDLY, DEV_RAW, DEV_PASTE, DEV_DEAD, DEV_JUNK };
+
+struct dev {
+    enum dev_mode mode;
+    int has_paste;       /* 1 new firmware, 0 old */
+    int paste_r00;       /* answer R\x00 to the paste request */
+    unsigned window;
+    struct buf line;     /* raw line buffer */
+    struct buf out;      /* bytes waiting for the host */
+    struct buf code;     /* last command received */
+    long credit;         /* bytes the host may still send in paste mode */
+    unsigned consumed;   /* paste bytes since the last credit */
+    int overrun;         /* host sent beyond the window */
+    int soft_resets;
+    int ctrl_d_friendly;
+};
+
+static void dev_reply(struct dev *d, const char *s)
+{
+    buf_add(&d->out, s, strlen(s));
+}
+
+/* Run a command: a few canned behaviours keyed on its text. */
+static void dev_run(struct dev *d, int paste)
+{
+    const char *c = buf_str(&d->code);
+    if (!paste) {
+        dev_reply(d, "OK");
+    }
+    if (strstr(c, "1/0")) {
+        dev_reply(d, "\x04Traceback (most recent call last):\r\n  File "
+                     "\"<stdin>\", line 1, in <module>\r\nZeroDivisionError: "
+                     "divide by zero\r\n\x04>");
+    } else if (strstr(c, "bytearray(99999)")) {
+        dev_reply(d, "\x04Traceback (most recent call last):\r\n  File "
+                     "\"<stdin>\", line 1, in <module>\r\nMemoryError: memory "
+                     "allocation failed, allocating 99999 bytes\r\n\x04>");
+    } else if (strstr(c, "print(123)")) {
+        dev_reply(d, "123\r\n\x04\x04>");
+    } else {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "len=%zu\r\n\x04\x04>", d->code.len);
+        dev_reply(d, tmp);
+    }
+    buf_clear(&d->code);
+}
+
+static void dev_byte(struct dev *d, unsigned char b)
+{
+    switch (d->mode) {
+    case DEV_DEAD:
+        return;
+    case DEV_JUNK:
+        dev_reply(d, "ERROR\r\n");
+        return;
+    case DEV_FRIENDLY:
+        if (b == 0x03) {
+            dev_reply(d, "\r\n>>> ");
+        } else if (b == '\r') {
+            dev_reply(d, "\r\n>>> ");
+        } else if (b == 0x01) {
+            dev_reply(d, "\r\nraw REPL; CTRL-B to exit\r\n>");
+            d->mode = DEV_RAW;
+            buf_clear(&d->line);
+        } else if (b == 0x04) {
+            d->ctrl_d_friendly++;
+        }
+        return;
+    case DEV_RAW:
+        if (b == 0x01) {
+            if (d->line.len == 2 && d->line.data[0] == 0x05 &&
+                d->line.data[1] == 'A' && d->has_paste) {
+                buf_clear(&d->line);
+                if (d->paste_r00) {
+                    dev_reply(d, "R");
+                    buf_add(&d->out, "\x00", 1);
+                    dev_reply(d, ">");
+                    return;
+                }
+                unsigned char rep[5] = {'R', 1, (unsigned char)(d->window & 255),
+                                        (unsigned char)(d->window >> 8), 1};
+                buf_add(&d->out, rep, 5);
+                d->mode = DEV_PASTE;
+                d->credit = 2 * (long)d->window;
+                d->consumed = 0;
+                return;
+            }
+            buf_clear(&d->line);
+            dev_reply(d, "raw REPL; CTRL-B to exit\r\n>");
+        } else if (b == 0x02) {
+            dev_reply(d, "\r\nMicroPython v1.29.0 on 2026-11-25; fake\r\n>>> ");
+            d->mode = DEV_FRIENDLY;
+        } else if (b == 0x03) {
+            buf_clear(&d->line);
+        } else if (b == 0x04) {
+            if (d->line.len == 0) {
+                d->soft_resets++;
+                dev_reply(d, "OK\r\nMPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>");
+                return;
+            }
+            buf_clear(&d->code);
+            buf_add(&d->code, d->line.data, d->line.len);
+            buf_clear(&d->line);
+            dev_run(d, 0);
+        } else {
+            buf_add(&d->line, &b, 1);
+        }
+        return;
+    case DEV_PASTE:
+        if (b == 0x04) {
+            dev_reply(d, "\x04");
+            d->mode = DEV_RAW;
+            dev_run(d, 1);
+            return;
+        }
+        if (--d->credit < 0) {
+            d->overrun = 1;
+        }
+        buf_add(&d->code, &b, 1);
+        if (++d->consumed == d->window) {
+            d->consumed = 0;
+            d->credit += d->window;
+            buf_add(&d->out, "\x01", 1);
+        }
+        return;
+    }
+}
+
+static ssize_t dev_read(void *ctx, void *buf, size_t len, int timeout_ms,
+                        struct rc_msg *msg)
+{
+    (void)timeout_ms;
+    (void)msg;
+    struct dev *d = ctx;
+    size_t n = d->out.len < len ? d->out.len : len;
+    if (n > 7) {
+        n = 7; /* arrive in small pieces */
+    }
+    memcpy(buf, d->out.data, n);
+    buf_consume(&d->out, n);
+    return (ssize_t)n;
+}
+
+static int dev_write(void *ctx, const void *buf, size_t len, int timeout_ms,
+                     struct rc_msg *msg)
+{
+    (void)timeout_ms;
+    (void)msg;
+    const unsigned char *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        dev_byte(ctx, p[i]);
+    }
+    return RC_OK;
+}
+
+static struct rrepl *make(struct dev *d, enum dev_mode mode, int paste)
+{
+    memset(d, 0, sizeof *d);
+    d->mode = mode;
+    d->has_paste = paste;
+    d->window = 128;
+    buf_init(&d->line);
+    buf_init(&d->out);
+    buf_init(&d->code);
+    struct rrepl_io io = {dev_read, dev_write, d, "fakeport"};
+    struct rrepl_opts o = {.timeout_ms = 200};
+    struct rrepl *r = NULL;
+    rrepl_new(&io, &o, &r);
+    rrepl_set_slices(r, 32, 0);
+    return r;
+}
+
+static void done(struct dev *d, struct rrepl *r)
+{
+    rrepl_free(r);
+    buf_fini(&d->line);
+    buf_fini(&d->out);
+    buf_fini(&d->code);
+}
+
+TEST(enter_exec_leave)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(d.mode, DEV_RAW);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, &err, &msg), RC_OK);
+    CHECK_STR(buf_str(&out), "123\r\n");
+    CHECK_EQ_INT(err.len, 0);
+    CHECK_EQ_INT(rrepl_leave(r, &msg), RC_OK);
+    CHECK_EQ_INT(d.mode, DEV_FRIENDLY);
+    CHECK_EQ_INT(d.soft_resets, 0);
+    CHECK_EQ_INT(d.ctrl_d_friendly, 0);
+    buf_fini(&out);
+    buf_fini(&err);
+    done(&d, r);
+}
+
+TEST(traceback_is_device_error)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, "1/0", &out, &err, &msg), RC_DEVICE);
+    CHECK(strstr(msg.text, "ZeroDivisionError: divide by zero") != NULL);
+    CHECK(strstr(buf_str(&err), "Traceback") != NULL);
+    CHECK_EQ_INT(out.len, 0);
+    CHECK_EQ_INT(rrepl_exec(r, "bytearray(99999)", NULL, NULL, &msg), RC_DEVMEM);
+    CHECK(strstr(msg.text, "MemoryError") != NULL);
+    /* Still in step after errors. */
+    buf_clear(&out);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, NULL, &msg), RC_OK);
+    CHECK_STR(buf_str(&out), "123\r\n");
+    buf_fini(&out);
+    buf_fini(&err);
+    done(&d, r);
+}
+
+static void long_code(char *code, size_t n)
+{
+    memset(code, ' ', n);
+    memcpy(code, "x=1#", 4);
+    code[n] = 0;
+}
+
+TEST(raw_paste_respects_window)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    struct buf out;
+    buf_init(&out);
+    char code[5504];
+    long_code(code, 5503);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, code, &out, NULL, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_has_raw_paste(r), 1);
+    CHECK_STR(buf_str(&out), "len=5503\r\n");
+    CHECK_EQ_INT(d.overrun, 0);
+    /* A small window (nrf boards advertise 32). */
+    d.window = 32;
+    buf_clear(&out);
+    CHECK_EQ_INT(rrepl_exec(r, code, &out, NULL, &msg), RC_OK);
+    CHECK_STR(buf_str(&out), "len=5503\r\n");
+    CHECK_EQ_INT(d.overrun, 0);
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(old_firmware_falls_back)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 0);
+    struct rc_msg msg;
+    struct buf out;
+    buf_init(&out);
+    char code[301];
+    long_code(code, 300);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, code, &out, NULL, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_has_raw_paste(r), 0);
+    CHECK_STR(buf_str(&out), "len=300\r\n");
+    buf_clear(&out);
+    CHECK_EQ_INT(rrepl_exec(r, code, &out, NULL, &msg), RC_OK);
+    CHECK_STR(buf_str(&out), "len=300\r\n");
+    CHECK_EQ_INT(d.soft_resets, 0);
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(r00_reply_consumes_prompt)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    d.paste_r00 = 1;
+    struct rc_msg msg;
+    struct buf out;
+    buf_init(&out);
+    char code[201];
+    long_code(code, 200);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, code, &out, NULL, &msg), RC_OK);
+    CHECK_STR(buf_str(&out), "len=200\r\n");
+    CHECK_EQ_INT(rrepl_has_raw_paste(r), 0);
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(pipelined_commands_in_order)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    struct buf a, b;
+    buf_init(&a);
+    buf_init(&b);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_send(r, "print(123)", &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_send(r, "abcdef", &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_pending(r), 2);
+    CHECK_EQ_INT(rrepl_end(r, &a, NULL, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_end(r, &b, NULL, &msg), RC_OK);
+    CHECK_STR(buf_str(&a), "123\r\n");
+    CHECK_STR(buf_str(&b), "len=6\r\n");
+    CHECK_EQ_INT(rrepl_pending(r), 0);
+    buf_fini(&a);
+    buf_fini(&b);
+    done(&d, r);
+}
+
+TEST(empty_command_never_resets)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    rrepl_exec(r, "", NULL, NULL, &msg);
+    CHECK_EQ_INT(d.soft_resets, 0);
+    done(&d, r);
+}
+
+TEST(silence_and_junk)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_DEAD, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_TIMEOUT);
+    CHECK(strstr(msg.text, "no answer from fakeport") != NULL);
+    done(&d, r);
+    r = make(&d, DEV_JUNK, 1);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_PROTO);
+    CHECK(strstr(msg.text, "does not answer like a MicroPython REPL") != NULL);
+    CHECK(strstr(msg.text, "ERROR") != NULL);
+    done(&d, r);
+}
+
+TEST(already_in_raw)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_RAW, 1);
+    struct rc_msg msg;
+    struct buf out;
+    buf_init(&out);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, NULL, &msg), RC_OK);
+    CHECK_STR(buf_str(&out), "123\r\n");
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(traceback_summary)
+{
+    char line[100];
+    rrepl_traceback_summary("Traceback (most recent call last):\r\n  File "
+                            "\"<stdin>\", line 1\r\nNameError: name 'x' "
+                            "isn't defined\r\n", line, sizeof line);
+    CHECK_STR(line, "NameError: name 'x' isn't defined");
+    rrepl_traceback_summary("", line, sizeof line);
+    CHECK_STR(line, "");
+}
+
+int main(void)
+{
+    RUN(enter_exec_leave);
+    RUN(traceback_is_device_error);
+    RUN(raw_paste_respects_window);
+    RUN(old_firmware_falls_back);
+    RUN(r00_reply_consumes_prompt);
+    RUN(pipelined_commands_in_order);
+    RUN(empty_command_never_resets);
+    RUN(silence_and_junk);
+    RUN(already_in_raw);
+    RUN(traceback_summary);
+    return harness_done("rrepl");
+}
