@@ -18,13 +18,13 @@
 
 #include "board.h"
 #include "clock.h"
+#include "emu.h"
 #include "fmt.h"
 #include "mread.h"
 #include "rrepl.h"
 #include "serial.h"
 
 #define MPEEK_VERSION "0.1.0"
-#define EMU_FIRMWARE "/usr/share/firmware-microbit-micropython/firmware.hex"
 
 static volatile sig_atomic_t g_cancel;
 
@@ -42,7 +42,7 @@ struct app {
     FILE *log;
     const char *method;
     int progress; /* -1 auto, 0 off, 1 on */
-    char emu_cmd[600];
+    char emu_cmd[1024];
 
     struct serial *serial;
     struct rrepl *rrepl;
@@ -102,24 +102,10 @@ static int resolve_emu(struct app *app, struct rc_msg *msg)
     if (strcmp(app->port, "emu") != 0) {
         return RC_OK;
     }
-    const char *fw = getenv("MPEEK_EMU_FIRMWARE");
-    if (fw == NULL || *fw == 0) {
-        fw = EMU_FIRMWARE;
+    int rc = emu_port_spec(NULL, NULL, app->emu_cmd, sizeof app->emu_cmd, msg);
+    if (rc < 0) {
+        return rc;
     }
-    if (access(fw, R_OK) != 0) {
-        return rc_set(msg, RC_NOTFOUND,
-                      "--port emu needs the micro:bit firmware at %s: run "
-                      "'make deps' (Debian package "
-                      "firmware-microbit-micropython)", fw);
-    }
-    if (system("command -v qemu-system-arm >/dev/null 2>&1") != 0) {
-        return rc_set(msg, RC_NOTFOUND,
-                      "--port emu needs qemu-system-arm: run 'make deps' "
-                      "(Debian package qemu-system-arm)");
-    }
-    snprintf(app->emu_cmd, sizeof app->emu_cmd,
-             "execpty:exec qemu-system-arm -M microbit -device loader,file='%s' "
-             "-display none -monitor none -serial pty", fw);
     app->port = app->emu_cmd;
     if (app->timeout_ms < 5000) {
         /* The emulator may still be booting when we first knock. */

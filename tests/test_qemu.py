@@ -131,8 +131,14 @@ def main():
         c.check(at_prompt(q2.port), "board answers >>> over tcp")
     finally:
         q2.stop()
-    rc, out, err, _ = mpeek(["--port", "emu", "info"], timeout=60)
-    c.check(rc == 0 and b"version: 1.9.2" in out, "--port emu starts QEMU: %r" % err)
+    c.test("--port emu: the emulated micro:bit with erased flash as 0xFF")
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))
+    rc, out, err, _ = mpeek(["--port", "emu", "read", "0", "0x40000", "--format", "bin"],
+                            timeout=90, env=env)
+    c.check(rc == 0, "--port emu read works (%r)" % err)
+    expect = bytearray(q2.flash)
+    expect[FS_MARKER_ADDR] = 0xFD
+    c.check(out == bytes(expect), "emu flash equals firmware.hex over 0xFF")
     return c.done()
 
 
