@@ -98,6 +98,8 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 
 fuzz: $(FUZZ_BINS)
 
+.SECONDARY: $(FUZZ_OBJS)
+
 # Run every fuzz target for FUZZ_SECONDS from its seed corpus.
 fuzz-run: fuzz
 	$(Q)set -e; for f in $(FUZZ_BINS); do \

@@ -200,7 +200,9 @@ int ihex_parse(const char *text, size_t len, const char *name,
                     "file?)", name, line);
         goto fail;
     }
-    qsort(recs, nrecs, sizeof *recs, cmp_rec);
+    if (nrecs > 1) {
+        qsort(recs, nrecs, sizeof *recs, cmp_rec);
+    }
     out->segs = calloc(nrecs ? nrecs : 1, sizeof *out->segs);
     out->bytes = malloc(nstore ? nstore : 1);
     if (out->segs == NULL || out->bytes == NULL) {
@@ -216,7 +218,7 @@ int ihex_parse(const char *text, size_t len, const char *name,
                         "earlier data", name, r->line, (unsigned)r->addr);
             goto fail;
         }
-        memcpy(out->bytes + pos, store + r->off, r->len);
+        memcpy(out->bytes + pos, store + r->off, r->len); /* len > 0 */
         if (last != NULL && (uint64_t)last->addr + last->len == r->addr) {
             last->len += r->len;
         } else {

@@ -487,8 +487,14 @@ static int rrepl_paste_handshake(struct rrepl *r, unsigned *window,
         }
         *window = (unsigned)w[0] | ((unsigned)w[1] << 8);
         if (*window == 0 || w[2] != 1) {
-            return rc_set(msg, RC_PROTO, "bad raw-paste reply from %s",
-                          r->io.name);
+            /* A mangled reply (a link that is not 8-bit clean turns 0x80
+             * into 0x00): end the empty paste and do without raw-paste. */
+            if ((rc = rrepl_write(r, "\x04", 1, msg)) < 0 ||
+                (rc = rrepl_wait_suffix(r, "\x04>", r->opts.timeout_ms, msg)) < 0) {
+                return rc;
+            }
+            r->raw_paste = 0;
+            return 0;
         }
         r->raw_paste = 1;
         return 1;

@@ -153,6 +153,9 @@ static ssize_t dev_read(void *ctx, void *buf, size_t len, int timeout_ms,
     if (n > 7) {
         n = 7; /* arrive in small pieces */
     }
+    if (n == 0) {
+        return 0;
+    }
     memcpy(buf, d->out.data, n);
     buf_consume(&d->out, n);
     return (ssize_t)n;

@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""test_fake.py: mpeek end to end against the fake board.
+
+The fake board (tests/fakeboard.py) speaks the REPL protocol byte for byte
+and executes mpeek's snippets in CPython over a simulated memory, so every
+firmware generation and every fault can be tried: newest firmware
+(raw-paste with flow control, uctypes, hashlib, binary stdout), the old
+micro:bit firmware, base64-only, hex-only and words-only boards, a link that
+is not 8-bit clean, dropped/garbled bytes, a reset in the middle of a read,
+silence, a disconnect, garbage before the REPL, a device that is not
+MicroPython, a tiny heap, and busy/missing/forbidden ports.
+"""
+import fcntl
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import ROOT, Checks, at_prompt, mpeek, mpeek_bin  # noqa: E402
+
+FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
+TMP = tempfile.mkdtemp(prefix="mpeek-fake-")
+
+
+class Fake:
+    """One fake board on a pty, with its memory dumped for comparison."""
+
+    n = 0
+
+    def __init__(self, *args):
+        Fake.n += 1
+        self.log = os.path.join(TMP, "fake%d.log" % Fake.n)
+        self.dump = os.path.join(TMP, "fake%d.bin" % Fake.n)
+        self.link = os.path.join(TMP, "tty%d" % Fake.n)
+        cmd = ["python3", FAKE, "--log", self.log, "--link", self.link,
+               "--dump-mem", "0:0x40000:%s" % self.dump] + list(args)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        line = self.proc.stderr.readline().decode()
+        m = re.search(r"(/dev/pts/\d+)", line)
+        if not m:
+            raise RuntimeError("fake board did not start: %r" % line)
+        self.pty = m.group(1)
+        # The dump is written at start-up; wait for it.
+        deadline = time.monotonic() + 5
+        while not os.path.exists(self.dump) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def memory(self, addr=0, size=0x40000):
+        with open(self.dump, "rb") as f:
+            return f.read()[addr:addr + size]
+
+    def events(self):
+        try:
+            with open(self.log) as f:
+                return [line.strip() for line in f]
+        except OSError:
+            return []
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def left_clean(c, fb, what):
+    """The board is back at >>>, was never soft-reset, window respected."""
+    c.check(at_prompt(fb.pty), "%s: board answers >>> afterwards" % what)
+    ev = fb.events()
+    c.check("soft-reset" not in ev, "%s: never soft-reset the board" % what)
+    c.check("window-overflow" not in ev, "%s: raw-paste window respected" % what)
+    modes = [e for e in ev if e.startswith("mode ")]
+    c.check(modes and modes[-1] == "mode friendly", "%s: left in the friendly REPL (%s)"
+            % (what, modes[-1:]))
+
+
+def read_check(c, fb, what, addr=0, size=0x40000, extra=(), timeout=120):
+    out = os.path.join(TMP, "out.bin")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, _, err, secs = mpeek(["--port", fb.pty] + list(extra) +
+                             ["read", hex(addr), hex(size), "-o", out], timeout=timeout)
+    c.check(rc == 0, "%s: read exits 0 (rc=%r, %s)" % (what, rc, err.strip()))
+    data = open(out, "rb").read() if os.path.exists(out) else b""
+    c.check(data == fb.memory(addr, size), "%s: %d bytes equal the board's memory"
+            % (what, size))
+    return err
+
+
+def presets(c):
+    expect = {
+        "new": ("raw-paste: yes", "binary via sys.stdout.buffer, uctypes.bytearray_at, verified by sha256"),
+        "old": ("raw-paste: no", "binary via microbit.uart, machine.mem8, verified by int.from_bytes mod p"),
+        "nrf": ("raw-paste: yes", "base64 via print, machine.mem8, verified by int.from_bytes mod p"),
+        "hexonly": ("raw-paste: yes", "hex via print"),
+        "words": ("raw-paste: yes", "hex words via print, machine.mem32, verified by word checksum"),
+    }
+    for preset, (paste, method) in expect.items():
+        c.test("preset %s" % preset)
+        fb = Fake("--preset", preset)
+        try:
+            rc, out, err, _ = mpeek(["--port", fb.pty, "info"], timeout=60)
+            text = out.decode()
+            c.check(rc == 0, "info exits 0 (%s)" % err.strip())
+            c.check(paste in text, "%s: %r" % (paste, text))
+            c.check(method in text, "method %r in %r" % (method, text))
+            heap = re.search(r"helper heap: (\d+) bytes", text)
+            c.check(heap and 0 < int(heap.group(1)) < 2048,
+                    "helper heap reported and small: %r" % (heap and heap.group(1)))
+            read_check(c, fb, preset)
+            # Unaligned start and odd length (words method must trim).
+            read_check(c, fb, preset + " unaligned", addr=0x1233, size=1001)
+            left_clean(c, fb, preset)
+            if preset == "new":
+                c.check("raw-paste-start" in fb.events(), "raw-paste used on new firmware")
+        finally:
+            fb.stop()
+
+
+def links(c):
+    c.test("a link that is not 8-bit clean falls back to base64")
+    fb = Fake("--preset", "new", "--line7bit")
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "info"], timeout=60)
+        text = out.decode()
+        # A 7-bit link mangles the board's text too, so only the choice of
+        # method matters here.
+        c.check("not 8-bit clean" in text and "read method: base64" in text,
+                "binary refused, base64 chosen: %r %r" % (text, err))
+        c.check("raw-paste: no" in text, "a mangled raw-paste window is not used")
+        read_check(c, fb, "7-bit link", size=0x8000)
+        left_clean(c, fb, "7-bit link")
+    finally:
+        fb.stop()
+
+    c.test("forced methods on the newest firmware")
+    fb = Fake("--preset", "new")
+    try:
+        for m in ("b64", "hex", "words", "bin"):
+            read_check(c, fb, "--method " + m, addr=0x1FF00, size=0x2300,
+                       extra=["--method", m])
+        rc, out, err, _ = mpeek(["--port", fb.pty, "--method", "nope", "info"])
+        c.check(rc not in (0, None) and "--method" in err, "bad --method refused: %r" % err)
+        left_clean(c, fb, "forced methods")
+    finally:
+        fb.stop()
+
+
+def faults(c):
+    for kind, n, what in (("garble", 5000, "a garbled byte"),
+                          ("drop", 7000, "a dropped byte"),
+                          ("garble", 3000, "three garbled bytes", )):
+        c.test("recovers from %s" % what)
+        spec = "%s:%d" % (kind, n) + (":3" if "three" in what else "")
+        fb = Fake("--preset", "new", "--fault", spec)
+        wire = os.path.join(TMP, "wire-%s-%d.log" % (kind, n))
+        try:
+            read_check(c, fb, what, size=0x20000, extra=["--log", wire])
+            log = open(wire, errors="replace").read() if os.path.exists(wire) else ""
+            calls = re.findall(r"> \d+ _mpk\((\d+),(\d+),(\d+)\)", log)
+            c.check(len(calls) > 0x20000 // (16 * 4096),
+                    "some chunk was read again (%d requests)" % len(calls))
+            left_clean(c, fb, what)
+        finally:
+            fb.stop()
+
+    for preset in ("new", "old"):
+        c.test("a reset in the middle of a read (%s firmware)" % preset)
+        fb = Fake("--preset", preset, "--fault", "reset:9000")
+        try:
+            read_check(c, fb, "reset mid-read", size=0x10000)
+            c.check("reset-injected" in fb.events(), "the reset happened")
+            c.check(at_prompt(fb.pty), "board at >>> afterwards")
+        finally:
+            fb.stop()
+
+    c.test("a board that goes silent mid-read")
+    fb = Fake("--preset", "new", "--fault", "silence:20000")
+    try:
+        rc, out, err, secs = mpeek(["--port", fb.pty, "--timeout", "2", "read", "0", "0x40000",
+                                    "-o", os.path.join(TMP, "silent.bin")], timeout=60)
+        c.check(rc not in (0, None), "non-zero exit (rc=%r)" % rc)
+        c.check(secs < 20, "bounded time (%.1f s)" % secs)
+        c.check("stopped answering" in err and err.count("\n") == 1, "one-line error: %r" % err)
+        c.check(not os.path.exists(os.path.join(TMP, "silent.bin")),
+                "no partial file written")
+    finally:
+        fb.stop()
+
+    c.test("a board that disconnects mid-read")
+    fb = Fake("--preset", "new", "--fault", "disconnect:20000")
+    try:
+        rc, out, err, secs = mpeek(["--port", fb.pty, "read", "0", "0x40000", "--format", "bin"],
+                                   timeout=60)
+        c.check(rc not in (0, None), "non-zero exit (rc=%r)" % rc)
+        c.check(secs < 15, "bounded time (%.1f s)" % secs)
+        c.check("lost the board" in err and err.count("\n") == 1, "one-line error: %r" % err)
+        c.check(not out, "nothing shown as data")
+    finally:
+        fb.stop()
+
+    c.test("garbage on the line before the REPL")
+    fb = Fake("--preset", "new", "--fault", "noise:3000")
+    try:
+        read_check(c, fb, "after noise", size=0x1000)
+    finally:
+        fb.stop()
+
+    c.test("a device that is not MicroPython")
+    fb = Fake("--preset", "notpython")
+    try:
+        rc, out, err, secs = mpeek(["--port", fb.pty, "info"], timeout=30)
+        c.check(rc not in (0, None) and "does not answer like a MicroPython REPL" in err,
+                "clear error: %r" % err)
+        c.check(secs < 15, "bounded time (%.1f s)" % secs)
+    finally:
+        fb.stop()
+
+    c.test("a tiny heap: MemoryError halves the chunk")
+    fb = Fake("--preset", "old", "--heap", "5000")
+    wire = os.path.join(TMP, "wire-heap.log")
+    try:
+        read_check(c, fb, "tiny heap", size=0x8000, extra=["--log", wire])
+        left_clean(c, fb, "tiny heap")
+    finally:
+        fb.stop()
+
+
+def ports(c):
+    c.test("a missing port")
+    rc, out, err, secs = mpeek(["--port", "/dev/ttyNOPE9", "info"], timeout=10)
+    c.check(rc not in (0, None) and "no such port /dev/ttyNOPE9" in err and "mpeek ports" in err,
+            "names the port and the fix: %r" % err)
+
+    c.test("a busy port")
+    fb = Fake("--preset", "new")
+    try:
+        fd = os.open(fb.pty, os.O_RDWR | os.O_NOCTTY)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        rc, out, err, secs = mpeek(["--port", fb.pty, "info"], timeout=10)
+        c.check(rc not in (0, None) and "busy" in err and ("pid %d" % os.getpid()) in err,
+                "busy, names the holder: %r" % err)
+        os.close(fd)
+        rc, out, err, secs = mpeek(["--port", fb.link, "info"], timeout=30)
+        c.check(rc == 0, "works through a symlink once free (%r)" % err)
+    finally:
+        fb.stop()
+
+    c.test("a port without permission")
+    runuser = shutil.which("runuser") or shutil.which("setpriv")
+    if os.getuid() == 0 and runuser:
+        fb = Fake("--preset", "new")
+        try:
+            os.chmod(fb.pty, 0o600)
+            binary = os.path.abspath(mpeek_bin())
+            if "runuser" in runuser:
+                cmd = [runuser, "-u", "nobody", "--", binary]
+            else:
+                cmd = [runuser, "--reuid=65534", "--regid=65534", "--clear-groups", binary]
+            p = subprocess.run(cmd + ["--port", fb.pty, "info"], capture_output=True,
+                               timeout=20, text=True)
+            c.check(p.returncode != 0 and "permission denied" in p.stderr and "dialout" in p.stderr,
+                    "names the port and the dialout group: %r" % p.stderr)
+        finally:
+            fb.stop()
+    else:
+        print("  (not root: permission test skipped)")
+
+    c.test("signals leave the board in the friendly REPL")
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        fb = Fake("--preset", "new", "--baud", "230400")
+        try:
+            p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "read", "0", "0x40000",
+                                  "-o", os.path.join(TMP, "sig.bin")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(2.0)
+            p.send_signal(sig)
+            try:
+                _, err = p.communicate(timeout=20)
+                c.check(p.returncode != 0, "%s: non-zero exit" % sig.name)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                c.check(False, "%s: mpeek did not stop" % sig.name)
+            left_clean(c, fb, sig.name)
+        finally:
+            fb.stop()
+
+
+def main():
+    c = Checks("fake")
+    try:
+        presets(c)
+        links(c)
+        faults(c)
+        ports(c)
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    return c.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
