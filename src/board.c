@@ -32,9 +32,10 @@ static const char probe_ident[] =
     "_mpkp()\n"
     "del _mpkp\n";
 
-static const char probe_feat[] =
+/* Features, in two small snippets: old firmware keeps the whole command
+ * in RAM while compiling it, and a busy 16 KiB board has little to spare. */
+static const char probe_feat1[] =
     "def _mpkp():\n"
-    " import sys\n"
     " f=[]\n"
     " try:\n"
     "  __import__('uctypes').bytearray_at;f.append('uctypes')\n"
@@ -50,8 +51,15 @@ static const char probe_feat[] =
     "  try:\n"
     "   __import__(n).sha256(b'').digest();f.append('sha256:'+n);break\n"
     "  except:pass\n"
+    " print('feat='+','.join(f))\n"
+    "_mpkp()\n"
+    "del _mpkp\n";
+
+static const char probe_feat2[] =
+    "def _mpkp():\n"
+    " f=[]\n"
     " try:\n"
-    "  sys.stdout.buffer.write;f.append('stdoutbuf')\n"
+    "  __import__('sys').stdout.buffer.write;f.append('stdoutbuf')\n"
     " except:pass\n"
     " try:\n"
     "  __import__('microbit').uart.write;f.append('mbuart')\n"
@@ -208,7 +216,12 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
     info->helper_heap = -1;
     struct buf out;
     buf_init(&out);
-    int rc = run(r, probe_ident, &out, msg);
+    /* Make room first: the snippets below need a little heap. */
+    int rc = run(r, "__import__('gc').collect()", &out, msg);
+    if (rc < 0) {
+        goto done;
+    }
+    rc = run(r, probe_ident, &out, msg);
     if (rc < 0) {
         goto done;
     }
@@ -224,12 +237,23 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
     }
     get_kv(t, "fw", info->firmware, sizeof info->firmware);
 
-    rc = run(r, probe_feat, &out, msg);
-    if (rc < 0) {
-        goto done;
-    }
     char feats[400] = "";
-    get_kv(buf_str(&out), "feat", feats, sizeof feats);
+    char part[200];
+    const char *const probes[] = {probe_feat1, probe_feat2};
+    for (size_t i = 0; i < 2; i++) {
+        rc = run(r, probes[i], &out, msg);
+        if (rc < 0) {
+            goto done;
+        }
+        part[0] = 0;
+        get_kv(buf_str(&out), "feat", part, sizeof part);
+        if (part[0] != 0) {
+            if (feats[0] != 0) {
+                strcat(feats, ",");
+            }
+            strcat(feats, part);
+        }
+    }
     info->uctypes = has_feat(feats, "uctypes", NULL, 0);
     info->b64 = has_feat(feats, "b64", info->binascii, sizeof info->binascii);
     info->hexlify = has_feat(feats, "hex", info->binascii, sizeof info->binascii);

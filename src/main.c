@@ -41,6 +41,7 @@ struct app {
     const char *log_path;
     FILE *log;
     const char *method;
+    unsigned chunk; /* 0 = sized to the board's heap */
     int progress; /* -1 auto, 0 off, 1 on */
     char emu_cmd[1024];
 
@@ -73,6 +74,8 @@ static void usage(FILE *f)
         "      --rts on|off   RTS line level (default on)\n"
         "  -t, --timeout S    seconds of silence before giving up (default 3)\n"
         "      --method M     auto (default), bin, b64, hex or words\n"
+        "      --chunk N      bytes per verified chunk (default: sized to the\n"
+        "                     board's free heap; a MemoryError halves it)\n"
         "      --no-progress  no progress bar\n"
         "      --log FILE     write a log of every byte on the wire to FILE\n"
         "  -h, --help         this help\n"
@@ -148,6 +151,9 @@ static int app_connect(struct app *app, struct rc_msg *msg)
         if (rc < 0) {
             return rc;
         }
+    }
+    if (app->chunk > 0) {
+        app->info.method.chunk = app->chunk;
     }
     if (mread_new(app->rrepl, &app->info, &app->reader) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "out of memory");
@@ -384,7 +390,7 @@ int main(int argc, char **argv)
     struct rc_msg msg = {{0}};
     int rc = RC_OK;
 
-    enum { O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT };
+    enum { O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"baud", required_argument, NULL, 'b'},
@@ -392,6 +398,7 @@ int main(int argc, char **argv)
         {"rts", required_argument, NULL, O_RTS},
         {"timeout", required_argument, NULL, 't'},
         {"method", required_argument, NULL, O_METHOD},
+        {"chunk", required_argument, NULL, O_CHUNK},
         {"no-progress", no_argument, NULL, O_NOPROG},
         {"log", required_argument, NULL, O_LOG},
         {"output", required_argument, NULL, 'o'},
@@ -443,6 +450,19 @@ int main(int argc, char **argv)
         case O_METHOD:
             app.method = optarg;
             break;
+        case O_CHUNK: {
+            uint64_t v;
+            if ((rc = fmt_parse_u64(optarg, "--chunk", &v, &msg)) < 0) {
+                goto fail;
+            }
+            if (v < 64 || v > 65536 || v % 4 != 0) {
+                rc = rc_set(&msg, RC_ARG, "--chunk %s: give a multiple of 4 "
+                            "from 64 to 64K", optarg);
+                goto fail;
+            }
+            app.chunk = (unsigned)v;
+            break;
+        }
         case O_NOPROG:
             app.progress = 0;
             break;

@@ -215,6 +215,18 @@ def faults(c):
     finally:
         fb.stop()
 
+    c.test("interrupts a program running on the board")
+    fb = Fake("--preset", "new")
+    try:
+        from testlib import talk
+        got = talk(fb.pty, b"while 1: print('spam')\r\r", b"spam\r\nspam", timeout=5)
+        c.check(b"spam\r\nspam" in got, "the loop runs: %r" % got[-40:])
+        read_check(c, fb, "after interrupting", size=0x100)
+        c.check("kbd-interrupt" in fb.events(), "it was interrupted with Ctrl-C")
+        left_clean(c, fb, "interrupted program")
+    finally:
+        fb.stop()
+
     c.test("a device that is not MicroPython")
     fb = Fake("--preset", "notpython")
     try:
@@ -226,13 +238,25 @@ def faults(c):
         fb.stop()
 
     c.test("a tiny heap: MemoryError halves the chunk")
-    fb = Fake("--preset", "old", "--heap", "5000")
+    fb = Fake("--preset", "old")
     wire = os.path.join(TMP, "wire-heap.log")
     try:
-        read_check(c, fb, "tiny heap", size=0x8000, extra=["--log", wire])
+        read_check(c, fb, "chunks too big for the heap", size=0x8000,
+                   extra=["--log", wire, "--chunk", "8K"])
+        log = open(wire, errors="replace").read() if os.path.exists(wire) else ""
+        sizes = [int(x) for x in re.findall(r"_mpk\(\d+,\d+,(\d+)\)", log)]
+        c.check("MemoryError" in log, "the board ran out of heap")
+        c.check(sizes and sizes[0] == 8192 and min(sizes) < 8192,
+                "the chunk was halved: %s" % sorted(set(sizes)))
         left_clean(c, fb, "tiny heap")
     finally:
         fb.stop()
+    for heap in ("3000", "5000"):
+        fb = Fake("--preset", "old", "--heap", heap)
+        try:
+            read_check(c, fb, "a %s-byte heap" % heap, size=0x2000)
+        finally:
+            fb.stop()
 
 
 def ports(c):

@@ -52,6 +52,16 @@ def main():
         c.check(b"False" in got and b"True" not in got,
                 "helper removed from globals: %r" % got)
 
+        c.test("interrupts a running program (printing, then busy)")
+        for loop, sign in ((b"while 1: print('spam')\r\r", b"spam\r\nspam"),
+                           (b"while 1: pass\r\r", b"pass")):
+            got = talk(q.port, loop, sign, timeout=5)
+            c.check(sign in got, "the loop runs: %r" % got[-40:])
+            rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "16", "--format", "bin"],
+                                    timeout=30)
+            c.check(rc == 0 and out == q.flash[:16], "attached and read (%r)" % err)
+            c.check(at_prompt(q.port), "board answers >>> afterwards")
+
         c.test("read the whole flash equals firmware.hex")
         out_path = os.path.join(tmp, "flash.bin")
         rc, out, err, secs = mpeek(["--port", q.port, "read", "0", "0x40000",
