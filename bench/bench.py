@@ -71,30 +71,33 @@ def row(name, res, limited):
 
 
 def fake_board(workdir, tcp):
+    """Start the fake board (newest-firmware mode).  Returns (processes,
+    port): its pty, or with tcp a TCP port served by pty2tcp."""
     script = os.path.join(ROOT, "tests", "fakeboard.py")
-    args = ["python3", script, "--preset", "new"]
-    if tcp:
-        port = free_port()
-        args += ["--tcp", str(port)]
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         start_new_session=True)
-    if tcp:
-        time.sleep(0.5)
-        return p, port
+    p = subprocess.Popen(["python3", script, "--preset", "new"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, start_new_session=True)
     line = b""
     while b"/dev/pts/" not in line:
         line += p.stderr.readline()
         if p.poll() is not None:
             raise RuntimeError("fake board did not start")
-    return p, re.search(rb"(/dev/pts/\d+)", line).group(1).decode()
+    pty = re.search(rb"(/dev/pts/\d+)", line).group(1).decode()
+    if not tcp:
+        return [p], pty
+    port = free_port()
+    relay = subprocess.Popen(["python3", os.path.join(ROOT, "tests", "tools", "pty2tcp.py"),
+                              pty, str(port)], stdout=subprocess.PIPE)
+    relay.stdout.readline()
+    return [p, relay], port
 
 
-def stop(p):
-    p.terminate()
-    try:
-        p.wait(5)
-    except subprocess.TimeoutExpired:
-        p.kill()
+def stop(procs):
+    for p in procs:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def main():
