@@ -32,6 +32,9 @@ size_t fmt_xxd_line(uint32_t addr, const uint8_t *p, size_t n, char *out);
 void fmt_progress(uint64_t done, uint64_t total, double secs, char *out,
                   size_t size);
 
+/* The value of a hex digit character, or -1. */
+int fmt_hex_digit(int c);
+
 /* "256 KiB", "1.5 MiB", "17 bytes" */
 void fmt_size(uint64_t n, char *out, size_t size);
 

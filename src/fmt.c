@@ -7,6 +7,20 @@
 #include <stdio.h>
 #include <string.h>
 
+int fmt_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 int fmt_parse_u64(const char *s, const char *what, uint64_t *out,
                   struct rc_msg *msg)
 {

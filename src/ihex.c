@@ -12,26 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 struct rec {
     uint32_t addr;
     uint32_t len;
     size_t off;
     unsigned line;
 };
-
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 static int cmp_rec(const void *a, const void *b)
 {
@@ -102,8 +90,8 @@ int ihex_parse(const char *text, size_t len, const char *name,
             goto fail;
         }
         for (size_t k = 0; k < nraw; k++) {
-            int hi = hexv((unsigned char)p[1 + 2 * k]);
-            int lo = hexv((unsigned char)p[2 + 2 * k]);
+            int hi = fmt_hex_digit((unsigned char)p[1 + 2 * k]);
+            int lo = fmt_hex_digit((unsigned char)p[2 + 2 * k]);
             if (hi < 0 || lo < 0) {
                 rc = rc_set(msg, RC_PARSE, "%s:%u: '%c' is not a hex digit",
                             name, line, hi < 0 ? p[1 + 2 * k] : p[2 + 2 * k]);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 #include <mbedtls/base64.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
@@ -141,20 +143,6 @@ static int is_text(const struct recdec *d)
     return d->cfg.enc != RECDEC_BIN;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static int is_b64(int c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -190,7 +178,7 @@ static size_t payload_chars(const struct recdec *d, uint32_t k)
 static int decode_hex(const char *t, size_t n, uint8_t *out)
 {
     for (size_t i = 0; i + 1 < n; i += 2) {
-        int hi = hexval(t[i]), lo = hexval(t[i + 1]);
+        int hi = fmt_hex_digit(t[i]), lo = fmt_hex_digit(t[i + 1]);
         if (hi < 0 || lo < 0) {
             return -1;
         }
@@ -264,8 +252,8 @@ static int verify(struct recdec *d)
         return 0;
     }
     for (size_t i = 0; i < d->text_len; i++) {
-        int a = hexval(d->text[i]);
-        if (a < 0 || a != hexval(want[i])) {
+        int a = fmt_hex_digit(d->text[i]);
+        if (a < 0 || a != fmt_hex_digit(want[i])) {
             return 0;
         }
     }
@@ -342,7 +330,7 @@ enum recdec_ev recdec_feed(struct recdec *d, const uint8_t *p, size_t n,
                 d->got += take;
                 i += take;
             } else {
-                int ok = d->cfg.enc == RECDEC_B64 ? is_b64(c) : hexval(c) >= 0;
+                int ok = d->cfg.enc == RECDEC_B64 ? is_b64(c) : fmt_hex_digit(c) >= 0;
                 if (!ok) {
                     *used = i;
                     rc_set(msg, RC_PROTO, "unexpected byte 0x%02x in chunk data",
@@ -370,7 +358,7 @@ enum recdec_ev recdec_feed(struct recdec *d, const uint8_t *p, size_t n,
             d->dig[d->got++] = c;
         } else {
             int ok = d->cfg.enc == RECDEC_B64 && d->cfg.digest == RECDEC_SHA256
-                         ? is_b64(c) : hexval(c) >= 0;
+                         ? is_b64(c) : fmt_hex_digit(c) >= 0;
             if (!ok) {
                 *used = i;
                 rc_set(msg, RC_PROTO, "unexpected byte 0x%02x in a digest", c);

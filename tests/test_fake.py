@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, Checks, at_prompt, mpeek, mpeek_bin  # noqa: E402
+from testlib import ROOT, Checks, at_prompt, mpeek, mpeek_bin, stop_group, talk  # noqa: E402
 
 FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
 TMP = tempfile.mkdtemp(prefix="mpeek-fake-")
@@ -63,13 +63,7 @@ class Fake:
             return []
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(3)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
 
 
 def left_clean(c, fb, what):
@@ -218,7 +212,6 @@ def faults(c):
     c.test("interrupts a program running on the board")
     fb = Fake("--preset", "new")
     try:
-        from testlib import talk
         got = talk(fb.pty, b"while 1: print('spam')\r\r", b"spam\r\nspam", timeout=5)
         c.check(b"spam\r\nspam" in got, "the loop runs: %r" % got[-40:])
         read_check(c, fb, "after interrupting", size=0x100)

@@ -48,6 +48,17 @@ class Checks:
         return 0 if self.failed == 0 else 1
 
 
+def stop_group(proc):
+    """Stop a process started with start_new_session=True, and its children."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def mpeek_bin():
     return os.environ.get("MPEEK", os.path.join(ROOT, "mpeek"))
 
@@ -132,13 +143,7 @@ class Qemu:
             self.port = self.pty
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(3)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
 
 
 def _open_port(port):
