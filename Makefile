@@ -106,6 +106,7 @@ fuzz-run: fuzz
 		n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
 		echo "  FUZZ    $$n ($(FUZZ_SECONDS) s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=build-fuzz/$$n- \
 			-print_final_stats=0 build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
 			>build-fuzz/$$n.log 2>&1 || { tail -40 build-fuzz/$$n.log; exit 1; }; \
 		grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs)" build-fuzz/$$n.log | tail -1; \
