@@ -278,7 +278,12 @@ def ports(c):
         fb = Fake("--preset", "new")
         try:
             os.chmod(fb.pty, 0o600)
-            binary = os.path.abspath(mpeek_bin())
+            # A copy the other user can run, wherever this tree lives.
+            pubdir = tempfile.mkdtemp(prefix="mpeek-perm-")
+            os.chmod(pubdir, 0o755)
+            binary = os.path.join(pubdir, "mpeek")
+            shutil.copy(mpeek_bin(), binary)
+            os.chmod(binary, 0o755)
             if "runuser" in runuser:
                 cmd = [runuser, "-u", "nobody", "--", binary]
             else:
@@ -287,6 +292,7 @@ def ports(c):
                                timeout=20, text=True)
             c.check(p.returncode != 0 and "permission denied" in p.stderr and "dialout" in p.stderr,
                     "names the port and the dialout group: %r" % p.stderr)
+            shutil.rmtree(pubdir, ignore_errors=True)
         finally:
             fb.stop()
     else:
