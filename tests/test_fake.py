@@ -136,6 +136,36 @@ def links(c):
     finally:
         fb.stop()
 
+    c.test("a progress bar when stderr is a terminal, none otherwise")
+    fb = Fake("--preset", "new", "--baud", "230400")
+    try:
+        import pty as ptymod
+        master, slave = ptymod.openpty()
+        p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "read", "0", "48K", "-o",
+                              os.path.join(TMP, "prog.bin")], stdout=subprocess.DEVNULL,
+                             stderr=slave)
+        os.close(slave)
+        seen = b""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        p.wait(10)
+        os.close(master)
+        c.check(p.returncode == 0, "read through a terminal stderr exits 0")
+        c.check(b"%" in seen and b"KiB/s" in seen and b"[#" in seen,
+                "progress bar drawn: %r" % seen[-120:])
+        rc, out, err, _ = mpeek(["--port", fb.pty, "read", "0", "48K", "-o",
+                                 os.path.join(TMP, "prog.bin")])
+        c.check(rc == 0 and err == "", "no progress bar into a pipe: %r" % err)
+    finally:
+        fb.stop()
+
     c.test("forced methods on the newest firmware")
     fb = Fake("--preset", "new")
     try:
