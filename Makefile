@@ -28,7 +28,7 @@ CFLAGS ?= -O2 -g
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
-	$(CFLAGS) $(CFLAGS_EXTRA)
+	-DMPEEK_DATADIR='"$(PREFIX)/share/mpeek"' $(CFLAGS) $(CFLAGS_EXTRA)
 LIBS := $(PKG_LIBS) -lmbedcrypto -lpthread
 ifeq ($(PKG_LIBS),)
 LIBS := -lncursesw -lserialport -lmbedcrypto -lpthread
@@ -132,6 +132,8 @@ bench: deps
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mpeek
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mpeek
+	install -d $(DESTDIR)$(PREFIX)/share/mpeek/profiles
+	install -m 644 profiles/*.board $(DESTDIR)$(PREFIX)/share/mpeek/profiles/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mpeek

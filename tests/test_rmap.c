@@ -1,0 +1,194 @@
+/*
+ * test_rmap.c: the merged region map: nesting, de-duplication, conflicts,
+ * the read guard, and the table/CSV/JSON output.
+ */
+#include "rmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static void add(struct rmap *m, const char *name, uint32_t start, uint64_t end,
+                enum rmap_kind kind, enum rmap_source src, enum rmap_access acc)
+{
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, name);
+    r.start = start;
+    r.end = end;
+    r.attrs = RMAP_A_R;
+    r.kind = kind;
+    r.source = src;
+    r.access = acc;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+}
+
+static struct rmap *microbit(void)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, "ram", 0x20000000, 0x20004000, RMAP_K_RAM, RMAP_S_PROFILE, RMAP_ACC_READ);
+    add(m, "flash", 0, 0x40000, RMAP_K_FLASH, RMAP_S_PROFILE, RMAP_ACC_READ);
+    add(m, "flash", 0, 0x40000, RMAP_K_FLASH, RMAP_S_BOARD, RMAP_ACC_READ);
+    add(m, "gc-heap", 0x200004a0, 0x200004a0 + 10048, RMAP_K_HEAP, RMAP_S_BOARD, RMAP_ACC_READ);
+    add(m, "apb", 0x40000000, 0x40080000, RMAP_K_PERIPHERAL, RMAP_S_PROFILE, RMAP_ACC_NONE);
+    add(m, "ROM", 0, 0x100000, RMAP_K_FLASH, RMAP_S_LD, RMAP_ACC_UNKNOWN);
+    rmap_finish(m);
+    return m;
+}
+
+TEST(nesting_and_dedupe)
+{
+    struct rmap *m = microbit();
+    /* flash from board and profile merged into one row. */
+    CHECK_EQ_INT(rmap_count(m), 5);
+    const struct rmap_region *r0 = rmap_get(m, 0);
+    CHECK_STR(r0->name, "ROM");          /* the biggest at 0 comes first */
+    const struct rmap_region *r1 = rmap_get(m, 1);
+    CHECK_STR(r1->name, "flash");
+    CHECK_EQ_INT(r1->source, RMAP_S_BOARD);
+    CHECK(strstr(r1->notes, "profile agrees") != NULL);
+    CHECK_EQ_INT(r1->parent, 0);
+    CHECK_EQ_INT(r1->depth, 1);
+    const struct rmap_region *heap = rmap_lookup(m, 0x20001000);
+    CHECK(heap != NULL && strcmp(heap->name, "gc-heap") == 0);
+    CHECK(heap != NULL && heap->parent >= 0 &&
+          strcmp(rmap_get(m, (size_t)heap->parent)->name, "ram") == 0);
+    CHECK(rmap_lookup(m, 0x30000000) == NULL);
+    rmap_free(m);
+}
+
+TEST(conflict_is_shown)
+{
+    struct rmap *m = microbit();
+    /* ld says 1 MiB of ROM where the chip has 256 KiB. */
+    const struct rmap_region *rom = rmap_get(m, 0);
+    CHECK(strstr(rom->notes, "conflict") != NULL);
+    CHECK(strstr(rom->notes, "1 MiB") != NULL && strstr(rom->notes, "256 KiB") != NULL);
+    rmap_free(m);
+}
+
+TEST(read_guard)
+{
+    struct rmap *m = microbit();
+    struct rc_msg msg;
+    int word = 0;
+    CHECK_EQ_INT(rmap_check_read(m, 0, 0x40000, &word, &msg), RC_OK);
+    CHECK_EQ_INT(word, 0);
+    CHECK_EQ_INT(rmap_check_read(m, 0x20000000, 0x4000, &word, &msg), RC_OK);
+    /* Past the measured flash, inside the linker script's ROM only. */
+    CHECK_EQ_INT(rmap_check_read(m, 0x3fff0, 0x20, &word, &msg), RC_ARG);
+    CHECK(strstr(msg.text, "0x00040000") != NULL);
+    CHECK_EQ_INT(rmap_check_read(m, 0x30000000, 16, &word, &msg), RC_ARG);
+    CHECK(strstr(msg.text, "0x30000000 is outside") != NULL);
+    CHECK(strstr(msg.text, "ram 0x20000000-0x20004000 below") != NULL);
+    CHECK(strstr(msg.text, "apb 0x40000000-0x40080000 above") != NULL);
+    CHECK(strstr(msg.text, "--unsafe") != NULL);
+    CHECK_EQ_INT(rmap_check_read(m, 0x40000000, 4, &word, &msg), RC_ARG);
+    CHECK(strstr(msg.text, "not safe to read") != NULL);
+    rmap_free(m);
+}
+
+TEST(linker_only_map_is_trusted)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, "FLASH", 0x08000000, 0x08100000, RMAP_K_FLASH, RMAP_S_LD, RMAP_ACC_UNKNOWN);
+    rmap_finish(m);
+    struct rc_msg msg;
+    int word = 0;
+    CHECK_EQ_INT(rmap_check_read(m, 0x08000000, 256, &word, &msg), RC_OK);
+    CHECK_EQ_INT(rmap_check_read(m, 0x20000000, 256, &word, &msg), RC_ARG);
+    rmap_free(m);
+}
+
+TEST(word_only_and_innermost_decides)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, "xip", 0x10000000, 0x11000000, RMAP_K_FLASH, RMAP_S_PROFILE, RMAP_ACC_NONE);
+    add(m, "flash", 0x10000000, 0x10200000, RMAP_K_FLASH, RMAP_S_BOARD, RMAP_ACC_READ);
+    add(m, "iram", 0x40100000, 0x40108000, RMAP_K_RAM, RMAP_S_PROFILE, RMAP_ACC_WORD);
+    rmap_finish(m);
+    struct rc_msg msg;
+    int word = 0;
+    CHECK_EQ_INT(rmap_check_read(m, 0x10000000, 0x200000, &word, &msg), RC_OK);
+    CHECK_EQ_INT(rmap_check_read(m, 0x101ffff0, 0x20, &word, &msg), RC_ARG);
+    CHECK_EQ_INT(rmap_check_read(m, 0x40100000, 64, &word, &msg), RC_OK);
+    CHECK_EQ_INT(word, 1);
+    rmap_free(m);
+}
+
+TEST(formats)
+{
+    struct rmap *m = microbit();
+    rmap_note(m, "the board's FICR gives NUMRAMBLOCK=0xffffffff: implausible, not used");
+    struct buf b;
+    buf_init(&b);
+    rmap_format(m, RMAP_FMT_CSV, &b);
+    CHECK(strncmp(buf_str(&b), "name,start,end,size,attrs,kind,source,notes\n", 44) == 0);
+    CHECK(strstr(buf_str(&b), "flash,0x00000000,0x00040000,0x40000,r--,flash,board,") != NULL);
+    CHECK(strstr(buf_str(&b), "gc-heap,0x200004a0,0x20002be0,0x2740,r--,heap,board,") != NULL);
+    buf_clear(&b);
+    rmap_format(m, RMAP_FMT_JSON, &b);
+    CHECK(strstr(buf_str(&b), "\"name\": \"gc-heap\"") != NULL);
+    CHECK(strstr(buf_str(&b), "\"parent\": \"ram\"") != NULL);
+    CHECK(strstr(buf_str(&b), "NUMRAMBLOCK") != NULL);
+    buf_clear(&b);
+    rmap_format(m, RMAP_FMT_TABLE, &b);
+    CHECK(strstr(buf_str(&b), "  flash ") != NULL);  /* indented inside ROM */
+    CHECK(strstr(buf_str(&b), "flash      1 MiB in 2 regions") != NULL);
+    CHECK(strstr(buf_str(&b), "heap       9.8 KiB in 1 region") != NULL);
+    CHECK(strstr(buf_str(&b), "note: the board's FICR") != NULL);
+    buf_fini(&b);
+    rmap_free(m);
+}
+
+TEST(csv_quotes)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, "odd,name");
+    r.start = 0x100;
+    r.end = 0x200;
+    strcpy(r.notes, "say \"hi\", twice");
+    rmap_add(m, &r);
+    rmap_finish(m);
+    struct buf b;
+    buf_init(&b);
+    rmap_format(m, RMAP_FMT_CSV, &b);
+    CHECK(strstr(buf_str(&b), "\"odd,name\",0x00000100,0x00000200,0x100,") != NULL);
+    CHECK(strstr(buf_str(&b), "\"say \"\"hi\"\", twice\"") != NULL);
+    buf_fini(&b);
+    rmap_free(m);
+}
+
+TEST(bad_regions_rejected)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    r.start = 0x100;
+    r.end = 0x100;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_ARG);
+    r.end = 0x100000001ULL;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_ARG);
+    rmap_free(m);
+}
+
+int main(void)
+{
+    RUN(nesting_and_dedupe);
+    RUN(conflict_is_shown);
+    RUN(read_guard);
+    RUN(linker_only_map_is_trusted);
+    RUN(word_only_and_innermost_decides);
+    RUN(formats);
+    RUN(csv_quotes);
+    RUN(bad_regions_rejected);
+    return harness_done("rmap");
+}
