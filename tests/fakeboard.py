@@ -20,8 +20,9 @@ Design
   modules on top of a simulated memory (``Memory``) and a simulated GC heap
   (``Heap``).  Which modules/attributes exist is decided by FEATURES, grouped
   into PRESETS (``new``, ``old``, ``nrf``, ``hexonly``, ``words``,
-  ``notpython``).  Attribute reads of ``.hex``/``.to_bytes``/``.from_bytes``
-  are routed through a small AST rewrite so that features can hide them.
+  ``notpython``, and the real-port presets ``esp8266``, ``esp32``, ``rp2``).
+  Attribute reads of ``.hex``/``.to_bytes``/``.from_bytes`` are routed
+  through a small AST rewrite so that features can hide them.
 * Threads: a READER thread reads the pty master and queues bytes for the REPL
   (it also implements the "armed" Ctrl-C, the micro:bit's small receive ring
   and the raw-paste window accounting).  The MAIN thread runs the REPL state
@@ -33,20 +34,73 @@ Design
   on bytes of code output), ``--line7bit``, ``--baud`` pacing, and stops
   output for good once the board is hung (bus fault or ``silence`` fault).
 * Reading an unmapped address through any shim hangs the board for good, as
-  an nRF51/RP2040 bus fault does: no more output, all input ignored.
+  an nRF51/RP2040 bus fault does: no more output, all input ignored.  The
+  ESP presets instead take a fatal exception and REBOOT (see below).
 * Every notable event is appended to ``--log`` (one line each, flushed).
+
+Real-port presets (board-memory.md sections 1-3; micropython-wire.md 7-8)
+-------------------------------------------------------------------------
+Each has its release's banner/``sys.implementation``/``os.uname``, the
+"extra" feature level, raw-paste window 128, a memory map with flags, a
+simulated flash chip, and port modules that exist only in that preset.
+
+``esp8266`` (v1.24.0, ``ESP module with ESP8266``; flash 4 MiB, 2MiB build)
+  DRAM 0x3FFE8000-0x3FFFBFFF, ROM/SDK data 0x3FFFC000-0x3FFFFFFF, ROM
+  0x40000000 (64K), IRAM 0x40100000-0x40107FFF, flash window
+  0x40200000-0x402FFFFF = flash offsets 0..1 MiB.  ROM/IRAM/flash window
+  are instruction bus: mem32 works, mem8/mem16 work (-mforce-l32), but
+  uctypes.bytes_at/bytearray_at there and byte stores fault.  GC heap: one
+  38 KiB static array, ``from 3ffef0c0``.  Modules ``esp`` (flash_size
+  4194304, flash_user_start 0x100000, flash_id 0x1640ef, flash_read/write/
+  erase, osdebug, meminfo) and ``flashbdev`` (``bdev``: start_sec 256, 763
+  blocks of 4096, readblocks/ioctl).
+``esp32`` (v1.26.0, ``Generic ESP32 module with ESP32``; flash 4 MiB)
+  DROM 0x3F400000 and IROM 0x400D0000 (1 MiB each, both = the factory
+  app's first 1 MiB; IROM word-only), ROM1 0x3FF90000 (64K), DRAM
+  0x3FFAE000-0x3FFFFFFF, ROM0 0x40000000-0x4005FFFF and IRAM
+  0x40080000-0x4009FFFF (word-only), RTC slow 0x50000000 (8K); peripherals
+  unmapped.  Split GC heap: two areas (``from 3ffc9200``, ``from 3ffd70d0``)
+  and ``max new split: 110592``.  Modules ``esp`` (flash_size, flash_user_start
+  0x200000, flash_read(offset, buf)), ``esp32`` (``Partition`` over
+  partitions-4MiBplus.csv plus the run-time ``vfs`` partition 0x200000-end,
+  ``idf_heap_info``) and ``flashbdev``.  The binary partition table is at
+  flash 0x8000.
+``rp2`` (v1.25.0, ``Raspberry Pi Pico with RP2040``; flash 2 MiB)
+  Boot ROM 0x0 (16K), XIP 0x10000000 (2 MiB, aliased at 0x11/0x12/0x13000000),
+  SRAM 0x20000000-0x20041FFF.  XIP_CTRL 0x14000000 and SSI 0x18000000 are
+  left unmapped, so touching them hangs like any bus fault.  GC pool
+  ``from 200017c0``.  Module ``rp2`` with ``Flash`` (RPI_PICO storage 1408 KiB
+  at XIP 0x100A0000: 352 blocks of 4096, ``Flash(start=, len=)``, and the
+  v1.25 read-only buffer interface: ``uctypes.addressof(rp2.Flash())`` and
+  ``memoryview(rp2.Flash())``).  Ctrl-C flushes pending input (TinyUSB).
+
+ESP fatal exceptions: a load from an unmapped address, a memcpy/byte access
+to the instruction bus or a store to ROM/flash prints the port's crash report
+(esp8266: ``Fatal exception 28(LoadProhibitedCause)`` / ``3(LoadStoreErrorCause)``
+/ ``29(StoreProhibitedCause)`` plus an ``epc1=... excvaddr=...`` line; esp32:
+``Guru Meditation Error: Core  0 panic'ed (LoadProhibited|LoadStoreError|
+StoreProhibited)`` with a short register dump and the ROM boot lines), then the
+board reboots: pending input dropped, globals cleared, boot banner and the
+friendly prompt.  Logged as ``fault-reboot 0xADDR``.
+
+``old`` (micro:bit) also has its 16 KiB RAM (0x20000000-0x20003FFF) and the
+nRF51 FICR at 0x10000000-0x100000FF (beyond it: hang), with QEMU's values by
+default (CODEPAGESIZE 0x400, CODESIZE 0x100, NUMRAMBLOCK and SIZERAMBLOCKS
+0xFFFFFFFF) or a real nRF51822-QFAA's with ``--ficr real`` (4 blocks of 4 KiB).
 
 Command line (``python3 tests/fakeboard.py -h``)
 ------------------------------------------------
---preset new|old|nrf|hexonly|words|notpython   (default new)
+--preset new|old|nrf|hexonly|words|notpython|esp8266|esp32|rp2   (default new)
 --features +x,-y      adjust features: rawpaste uctypes binascii hexlify hashlib
                       stdout_buffer sys_stdout microbit_uart machine_mem
                       int_from_bytes memoryview ctrlc_flush
 --window N            raw-paste window increment (default 128, nrf 32)
 --mem NAME:START:SIZE[:FILL]   FILL random|zero|ff|file=PATH (repeatable;
-                      replaces the default flash+ram map)
+                      replaces the default map; a port's flash chip stays)
 --dump-mem START:SIZE:PATH     write simulated bytes at start-up
---heap N              GC heap bytes (new 192 KiB, old 10 KiB, nrf 16 KiB)
+--heap N              GC heap bytes (new 192 KiB, old 10 KiB, nrf 16 KiB,
+                      esp8266 38 KiB, esp32 56 KiB first area, rp2 254 KiB)
+--ficr qemu|real      the old preset's FICR contents (default qemu)
 --rx-ring N           receive ring used while a command runs (old: 64, which
                       keeps 63 bytes, as the real micro:bit does; 0 = none)
 --line7bit            the link clears bit 7 of every byte the board sends
@@ -57,7 +111,8 @@ Command line (``python3 tests/fakeboard.py -h``)
 --seconds N           exit after N seconds (default 3600)
 --log PATH            events: boot friendly raw-enter raw-exit raw-paste-start
                       exec N, soft-reset ctrl-c kbd-interrupt window-overflow
-                      input-dropped N, fault 0xADDR, reset-injected
+                      input-dropped N, fault 0xADDR, fault-reboot 0xADDR,
+                      reset-injected
                       silence-injected disconnect-injected output-dropped N,
                       mode friendly|raw
 
@@ -97,6 +152,7 @@ RET_OK = 0
 RET_FORCED_EXIT = 1      # soft reset wanted
 RET_HARD_RESET = 2       # machine.reset(): reboot into the friendly REPL
 RET_INJECTED_RESET = 3   # --fault reset fired
+RET_FATAL_REBOOT = 4     # ESP fatal exception / panic: reboot into friendly
 
 ALL_FEATURES = [
     'rawpaste', 'uctypes', 'binascii', 'hexlify', 'hashlib', 'stdout_buffer',
@@ -134,7 +190,9 @@ PRESETS = {
                 features={'machine_mem', 'microbit_uart', 'int_from_bytes'},
                 heap=10 * 1024, pool_start=0x200004a0, window=128,
                 stack=(528, 1800), stack_use=488, rx_ring=64, baseline=1600,
-                help='microbit', cpu_freq=16000000),
+                help='microbit', cpu_freq=16000000,
+                # nRF51822 QFAA: 16 KiB RAM; FICR readable (see --ficr).
+                ram_size=0x4000, ficr=True),
     'nrf': dict(_NEW_ID,
                 machine='micro:bit with NRF51822', platform='nrf',
                 uname=('nrf51', 'nrf51', '1.29.0-preview',
@@ -164,6 +222,58 @@ PRESETS = {
 }
 PRESETS['notpython'] = dict(PRESETS['new'], features=set())
 
+# Real ports (board-memory.md sections 1-3).  'port' selects the memory map
+# (build_memory), the port modules (Board._port_modules) and what a bad
+# read does ('fault': hang, or an ESP fatal exception and reboot).
+_EXTRA_FEATURES = {'rawpaste', 'uctypes', 'binascii', 'hexlify', 'hashlib',
+                   'stdout_buffer', 'sys_stdout', 'machine_mem', 'int_from_bytes',
+                   'memoryview'}
+
+
+def _release(ver, date, machine, platform, mpy, **kw):
+    vs = 'v%d.%d.%d' % ver
+    d = dict(version_str=vs, build_date=date, version=ver + ('',), mpy=mpy,
+             msg_style='new', memfmt='new', soft_reboot=b'MPY: soft reboot\r\n',
+             sys_exit_resets=True, vt100=True,
+             sys_version='3.4.0; MicroPython %s on %s' % (vs, date),
+             machine=machine, platform=platform,
+             uname=(platform, platform, '%d.%d.%d' % ver, '%s on %s' % (vs, date), machine),
+             features=set(_EXTRA_FEATURES), window=128, rx_ring=0)
+    d.update(kw)
+    return d
+
+
+PRESETS['esp8266'] = _release(
+    (1, 24, 0), '2024-10-25', 'ESP module with ESP8266', 'esp8266',
+    6 | 3 << 8 | 9 << 10,                       # mpy 6.3, arch xtensa
+    port='esp8266', fault='esp8266', help='esp8266',
+    # The GC heap is a static 38 KiB array in .bss (ports/esp8266/main.c).
+    heap=38 * 1024, pool_start=0x3ffef0c0, ram_region='dram',
+    stack=(2112, 8192), stack_use=1904, baseline=1536, cpu_freq=80000000,
+    unique_id=b'\x5c\x8d\x0e\x00')
+PRESETS['esp8266']['uname'] = ('esp8266', 'esp8266', '2.2.0-dev(9422289)',
+                               'v1.24.0 on 2024-10-25', 'ESP module with ESP8266')
+PRESETS['esp32'] = _release(
+    (1, 26, 0), '2025-08-09', 'Generic ESP32 module with ESP32', 'esp32',
+    6 | 3 << 8 | 10 << 10,                      # mpy 6.3, arch xtensawin
+    port='esp32', fault='esp32', help='esp32',
+    # Split heap: the first area (56 KiB, MICROPY_GC_INITIAL_HEAP_SIZE) and
+    # a second one added later, both taken from the IDF heap in DRAM.
+    heap=56 * 1024, pool_start=0x3ffc9200, more_areas=[(0x3ffd70d0, 36 * 1024)],
+    max_new_split=110592, ram_region='dram',
+    stack=(704, 15360), stack_use=672, baseline=4096, cpu_freq=160000000,
+    unique_id=b'\x24\x0a\xc4\x12\x34\x56')
+PRESETS['rp2'] = _release(
+    (1, 25, 0), '2025-04-15', 'Raspberry Pi Pico with RP2040', 'rp2',
+    6 | 3 << 8 | 4 << 10,                       # mpy 6.3, arch armv6m
+    port='rp2', fault='hang', help='rp2',
+    # __GcHeapStart (after .bss) to the end of the 256 KiB striped SRAM.
+    heap=0x3f800, pool_start=0x200017c0, ram_region='sram',
+    stack=(548, 7936), stack_use=516, baseline=1536, cpu_freq=125000000,
+    unique_id=b'\xe6\x61\x38\x10\x43\x2b\x54\x2c')
+# TinyUSB CDC: a Ctrl-C wipes the pending input (micropython-wire.md 5.1).
+PRESETS['rp2']['features'].add('ctrlc_flush')
+
 HELP_TEXT = {
     'microbit': (
         "Welcome to MicroPython on the micro:bit!\n\nTry these commands:\n"
@@ -183,6 +293,40 @@ HELP_TEXT = {
         "For more information about Python, visit: http://python.org/\n"
         "To find out about MicroPython, visit: http://micropython.org/\n"
         "Python/micro:bit documentation is here: https://microbit-micropython.readthedocs.io/\n"),
+    'esp8266': (
+        "Welcome to MicroPython!\n\n"
+        "For online docs please visit http://docs.micropython.org/en/latest/esp8266/ .\n"
+        "For diagnostic information to include in bug reports execute 'import port_diag'.\n\n"
+        "Basic WiFi configuration:\n\n"
+        "import network\n"
+        "sta_if = network.WLAN(network.STA_IF); sta_if.active(True)\n"
+        "sta_if.scan()                             # Scan for available access points\n"
+        "sta_if.connect(\"<AP_name>\", \"<password>\") # Connect to an AP\n"
+        "sta_if.isconnected()                      # Check for successful connection\n\n"
+        "Control commands:\n"
+        "  CTRL-A        -- on a blank line, enter raw REPL mode\n"
+        "  CTRL-B        -- on a blank line, enter normal REPL mode\n"
+        "  CTRL-C        -- interrupt a running program\n"
+        "  CTRL-D        -- on a blank line, do a soft reset of the board\n"
+        "  CTRL-E        -- on a blank line, enter paste mode\n\n"
+        "For further help on a specific object, type help(obj)\n"),
+    'esp32': (
+        "Welcome to MicroPython on the ESP32!\n\n"
+        "For online docs please visit http://docs.micropython.org/\n\n"
+        "For access to the hardware use the 'machine' module:\n\n"
+        "import machine\n"
+        "pin12 = machine.Pin(12, machine.Pin.OUT)\n"
+        "pin12.value(1)\n"
+        "pin13 = machine.Pin(13, machine.Pin.IN, machine.Pin.PULL_UP)\n"
+        "print(pin13.value())\n\n"
+        "Control commands:\n"
+        "  CTRL-A        -- on a blank line, enter raw REPL mode\n"
+        "  CTRL-B        -- on a blank line, enter normal REPL mode\n"
+        "  CTRL-C        -- interrupt a running program\n"
+        "  CTRL-D        -- on a blank line, do a soft reset of the board\n"
+        "  CTRL-E        -- on a blank line, enter paste mode\n\n"
+        "For further help on a specific object, type help(obj)\n"
+        "For a list of available modules, type help('modules')\n"),
     'rp2': (
         "Welcome to MicroPython!\n\nFor online help please visit https://micropython.org/help/.\n\n"
         "For access to the hardware use the 'machine' module.\n\n"
@@ -213,6 +357,27 @@ NEW_MODULE_LIST = ['__main__', '_asyncio', '_boot', '_boot_fat', '_onewire',
 NRF_MODULE_LIST = ['__main__', 'array', 'board', 'builtins', 'collections', 'gc',
                    'machine', 'math', 'microbit', 'micropython', 'nrf', 'os',
                    'struct', 'sys', 'time']
+ESP8266_MODULE_LIST = ['__main__', '_boot', '_espnow', '_onewire', '_webrepl',
+                       'apa102', 'array', 'asyncio/__init__', 'asyncio/core',
+                       'asyncio/event', 'asyncio/funcs', 'asyncio/lock',
+                       'asyncio/stream', 'builtins', 'collections', 'deflate', 'dht',
+                       'ds18x20', 'errno', 'esp', 'espnow', 'flashbdev', 'framebuf',
+                       'gc', 'heapq', 'inisetup', 'io', 'json', 'lwip', 'machine',
+                       'math', 'micropython', 'neopixel', 'network', 'ntptime',
+                       'onewire', 'os', 'port_diag', 'random', 're', 'select',
+                       'socket', 'ssl', 'struct', 'sys', 'time', 'vfs', 'webrepl',
+                       'webrepl_setup', 'websocket']
+ESP32_MODULE_LIST = ['__main__', '_asyncio', '_boot', '_espnow', '_onewire', '_thread',
+                     '_webrepl', 'apa106', 'array', 'asyncio/__init__', 'asyncio/core',
+                     'asyncio/event', 'asyncio/funcs', 'asyncio/lock',
+                     'asyncio/stream', 'bluetooth', 'builtins', 'cmath', 'collections',
+                     'cryptolib', 'deflate', 'dht', 'ds18x20', 'errno', 'esp', 'esp32',
+                     'espnow', 'flashbdev', 'framebuf', 'gc', 'heapq', 'inisetup', 'io',
+                     'json', 'machine', 'math', 'micropython', 'mip/__init__',
+                     'neopixel', 'network', 'ntptime', 'onewire', 'os', 'platform',
+                     'random', 're', 'requests/__init__', 'select', 'socket', 'ssl',
+                     'struct', 'sys', 'time', 'tls', 'uasyncio', 'upysh', 'vfs',
+                     'webrepl', 'webrepl_setup', 'websocket']
 
 
 # ---------------------------------------------------------------------------
@@ -225,6 +390,18 @@ class _InjectedReset(BaseException):
 
 class _HardReset(BaseException):
     """Raised by machine.reset()."""
+
+
+class _FatalReboot(BaseException):
+    """Raised out of a bad load/store on an ESP board (fatal exception or
+    Guru Meditation panic): the board prints its crash report and reboots."""
+
+
+# MicroPython prints OSError(errno) as "[Errno N] NAME" (py/moderrno.c).
+ERRNO_NAMES = {1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 9: 'EBADF', 11: 'EAGAIN',
+               12: 'ENOMEM', 13: 'EACCES', 17: 'EEXIST', 19: 'ENODEV',
+               21: 'EISDIR', 22: 'EINVAL', 28: 'ENOSPC', 95: 'EOPNOTSUPP',
+               110: 'ETIMEDOUT'}
 
 
 class _CompileError(Exception):
@@ -255,19 +432,39 @@ class Log:
 class Memory:
     """The simulated address space: a few named regions of bytes.
 
-    Anything outside the regions is unmapped; touching it calls on_fault(addr)
-    (which hangs the board and never returns).
+    Anything outside the regions is unmapped; touching it calls
+    on_fault(addr, kind) with kind 'unmapped' (the board then hangs or
+    reboots and the call does not return).  A region's data may be shared
+    with other regions (address aliases) or be a memoryview into a larger
+    store (a flash window).  Region flags (``flags[name]``):
+
+    * ``ibus``: Xtensa instruction bus, only aligned 32-bit loads/stores.
+      A ``copy`` access (uctypes, memcpy) or a narrow store faults with kind
+      'ibus'; narrow loads (mem8/mem16) fault too unless ``narrow_ibus_ok``
+      (ESP8266 builds with -mforce-l32).
+    * ``ro``: read-only (ROM, a flash window, FICR): a store calls
+      on_fault(addr, 'store') when ``store_faults``, else it is ignored.
     """
 
-    def __init__(self, regions):
-        # regions: list of (name, start, bytearray)
+    def __init__(self, regions, flags=None):
+        # regions: list of (name, start, data); data: bytearray or memoryview
         self.regions = sorted(regions, key=lambda r: r[1])
+        self.flags = dict(flags or {})
         self.on_fault = None
+        self.narrow_ibus_ok = False
+        self.store_faults = False
+        self.flash = None            # the board's flash chip (esp.flash_read)
 
     def find(self, addr):
         for name, start, data in self.regions:
             if start <= addr < start + len(data):
                 return start, data
+        return None
+
+    def _region_at(self, addr):
+        for name, start, data in self.regions:
+            if start <= addr < start + len(data):
+                return name, start, data
         return None
 
     def first_unmapped(self, addr, n):
@@ -280,13 +477,46 @@ class Memory:
             a = r[0] + len(r[1])
         return None
 
-    def read(self, addr, n):
+    def _first_flagged(self, addr, n, flag):
+        """The first address in [addr, addr+n) inside a region with flag."""
+        if not self.flags:
+            return None
+        a, end = addr, addr + n
+        while a < end:
+            r = self._region_at(a)
+            if r is None:
+                return None
+            if flag in self.flags.get(r[0], ()):
+                return a
+            a = r[1] + len(r[2])
+        return None
+
+    def _check(self, addr, n, access, store):
+        bad = self.first_unmapped(addr, n)
+        if bad is not None:
+            self.on_fault(bad, 'unmapped')
+        if access == 'raw':
+            return True
+        ib = self._first_flagged(addr, n, 'ibus')
+        if ib is not None:
+            narrow = access in ('mem8', 'mem16')
+            if access == 'copy' or (narrow and (store or not self.narrow_ibus_ok)):
+                self.on_fault(ib, 'ibus')
+        if store:
+            ro = self._first_flagged(addr, n, 'ro')
+            if ro is not None:
+                if self.store_faults:
+                    self.on_fault(ro, 'store')
+                return False
+        return True
+
+    def read(self, addr, n, access='copy'):
+        """Bytes at addr.  access: copy (uctypes, memcpy), mem8/mem16/mem32
+        (machine.memX), raw (no access checks, for --dump-mem)."""
         addr &= 0xFFFFFFFF
         if n <= 0:
             return b''
-        bad = self.first_unmapped(addr, n)
-        if bad is not None:
-            self.on_fault(bad)
+        self._check(addr, n, access, False)
         out = bytearray()
         a, end = addr, addr + n
         while a < end:
@@ -296,11 +526,10 @@ class Memory:
             a += take
         return bytes(out)
 
-    def write(self, addr, buf):
+    def write(self, addr, buf, access='copy'):
         addr &= 0xFFFFFFFF
-        bad = self.first_unmapped(addr, len(buf))
-        if bad is not None:
-            self.on_fault(bad)
+        if not self._check(addr, len(buf), access, True):
+            return
         a, i = addr, 0
         while i < len(buf):
             start, data = self.find(a)
@@ -341,18 +570,33 @@ class Heap:
     the characters of gc_dump_alloc_table) with a fixed baseline of system
     objects, a long-lived object pinned mid-heap (so the largest free block is
     about half of the free memory), and one allocation per user global.
-    Only the map is simulated: no bytes of Memory are changed by it."""
+    Only the map is simulated: no bytes of Memory are changed by it.
+
+    A split heap (esp32) has several areas: ``more_areas`` lists further
+    (pool start, area bytes); the baseline and the pinned object live in the
+    first area, allocations never straddle two areas, mem_info prints one
+    layout per area and, with ``max_new_split``, the esp32 ``max new split``
+    (an allocation up to that size would succeed by adding an area)."""
 
     BLOCK = 16
 
-    def __init__(self, pool_start, heap_bytes, baseline_bytes, seed):
+    def __init__(self, pool_start, heap_bytes, baseline_bytes, seed,
+                 more_areas=(), max_new_split=None):
         self.start = pool_start
         # gc_setup_area: one allocation-table byte per 4 blocks (65 bytes).
-        self.nblocks = (heap_bytes // 65) * 4
+        self.areas = []            # (pool start, first block, nblocks)
+        first = 0
+        for start, nbytes in [(pool_start, heap_bytes)] + list(more_areas):
+            nb = (nbytes // 65) * 4
+            self.areas.append((start, first, nb))
+            first += nb
+        self.nblocks = first
         self.total = self.nblocks * self.BLOCK
+        self.max_new_split = max_new_split
         # System objects take ~16% of the real micro:bit's 10 KiB heap after
         # boot; keep a tiny --heap usable by scaling the baseline down.
-        self.baseline_bytes = min(baseline_bytes, self.total * 16 // 100)
+        area0_total = self.areas[0][2] * self.BLOCK
+        self.baseline_bytes = min(baseline_bytes, area0_total * 16 // 100)
         self.seed = seed
         self.reset()
 
@@ -363,10 +607,11 @@ class Heap:
         self.next_transient = 0
         rng = random.Random(self.seed)
         target = max(1, self.baseline_bytes // self.BLOCK)
+        nb0 = self.areas[0][2]
         pos, used = 0, 0
         sizes = [1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 6, 8]
         first = True
-        while used < target and pos < self.nblocks // 2:
+        while used < target and pos < nb0 // 2:
             n = 19 if first else rng.choice(sizes)
             first = False
             n = min(n, target - used) or 1
@@ -376,8 +621,8 @@ class Heap:
             if rng.random() < 0.08:
                 pos += rng.randint(1, 3)
         # The pinned object: the middle of the free space.
-        mid = pos + (self.nblocks - pos) // 2
-        if mid < self.nblocks:
+        mid = pos + (nb0 - pos) // 2
+        if mid < nb0:
             self._mark(mid, 1, 'h')
 
     def _mark(self, pos, n, kind):
@@ -385,21 +630,42 @@ class Heap:
         for i in range(pos + 1, pos + n):
             self.map[i] = ord('=')
 
+    def _segments(self):
+        """(first block, end block) of each area."""
+        return [(first, first + nb) for _, first, nb in self.areas]
+
     def _first_fit(self, n):
-        m = re.search(b'\\.{%d}' % n, self.map)
-        return m.start() if m else None
+        for lo, hi in self._segments():
+            m = re.search(b'\\.{%d}' % n, self.map[lo:hi])
+            if m:
+                return lo + m.start()
+        return None
 
     def max_free_blocks(self):
-        runs = [len(m.group(0)) for m in re.finditer(b'\\.+', self.map)]
+        runs = [len(m.group(0)) for lo, hi in self._segments()
+                for m in re.finditer(b'\\.+', self.map[lo:hi])]
         return max(runs) if runs else 0
 
     def largest_free_bytes(self):
         return self.max_free_blocks() * self.BLOCK
 
+    def alloc_limit(self):
+        """The largest allocation that succeeds (a new split area included)."""
+        limit = self.largest_free_bytes()
+        if self.max_new_split:
+            limit = max(limit, (self.max_new_split // 65) * 4 * self.BLOCK)
+        return limit
+
     def check_alloc(self, nbytes):
         """Raise MicroPython's MemoryError if nbytes cannot be allocated."""
-        if nbytes > self.largest_free_bytes():
+        if nbytes > self.alloc_limit():
             raise MemoryError('memory allocation failed, allocating %u bytes' % nbytes)
+
+    def block_addr(self, blk):
+        for start, first, nb in self.areas:
+            if first <= blk < first + nb:
+                return start + (blk - first) * self.BLOCK
+        return self.start + blk * self.BLOCK
 
     # -- cost of a global ------------------------------------------------
     @staticmethod
@@ -471,15 +737,16 @@ class Heap:
         if g is not None:
             for k, v in g.items():
                 if v is obj and ('g:' + k) in self.allocs:
-                    return self.start + self.allocs['g:' + k][0] * self.BLOCK
+                    return self.block_addr(self.allocs['g:' + k][0])
         ent = self.transient.get(id(obj))
         if ent is not None and ent[1] is obj:
             return ent[0]
-        # Hand out addresses from the upper quarter of the pool.
-        span = max(1, self.nblocks // 4)
-        blk = self.nblocks - span + (self.next_transient % span)
+        # Hand out addresses from the upper quarter of the (last) pool.
+        start, _, nb = self.areas[-1]
+        span = max(1, nb // 4)
+        blk = nb - span + (self.next_transient % span)
         self.next_transient += 2
-        addr = self.start + blk * self.BLOCK
+        addr = start + blk * self.BLOCK
         if len(self.transient) > 4096:
             self.transient.clear()
         self.transient[id(obj)] = (addr, obj)
@@ -489,30 +756,39 @@ class Heap:
     def stats(self):
         used_blocks = self.nblocks - self.map.count(b'.')
         n1 = n2 = max_blk = 0
-        for m in re.finditer(b'[^.=]=*', self.map):
-            n = len(m.group(0))
-            n1 += n == 1
-            n2 += n == 2
-            max_blk = max(max_blk, n)
+        for lo, hi in self._segments():
+            for m in re.finditer(b'[^.=]=*', self.map[lo:hi]):
+                n = len(m.group(0))
+                n1 += n == 1
+                n2 += n == 2
+                max_blk = max(max_blk, n)
         used = used_blocks * self.BLOCK
         return dict(total=self.total, used=used, free=self.total - used,
                     n1=n1, n2=n2, max_blk=max_blk, max_free=self.max_free_blocks())
 
     def dump_info(self, new_format):
         s = self.stats()
-        return ('GC: total: %(total)u, used: %(used)u, free: %(free)u\n'
+        split = ''
+        if self.max_new_split is not None:
+            split = ', max new split: %u' % self.max_new_split
+        return ('GC: total: %(total)u, used: %(used)u, free: %(free)u' % s + split + '\n' +
                 ' No. of 1-blocks: %(n1)u, 2-blocks: %(n2)u, max blk sz: %(max_blk)u,'
                 ' max free sz: %(max_free)u\n' % s)
 
     def dump_alloc_table(self, new_format):
-        """gc_dump_alloc_table(): %08x offsets from v1.20, %05x before."""
+        """gc_dump_alloc_table(): %08x offsets from v1.20, %05x before;
+        one layout per heap area."""
+        return ''.join(self._dump_area(start, self.map[first:first + nb], new_format)
+                       for start, first, nb in self.areas)
+
+    def _dump_area(self, start, amap, new_format):
         per_line = 64
-        out = ['GC memory layout; from %x:' % self.start]
-        bl, total = 0, self.nblocks
+        out = ['GC memory layout; from %x:' % start]
+        bl, total = 0, len(amap)
         while bl < total:
             if bl % per_line == 0:
                 bl2 = bl
-                while bl2 < total and self.map[bl2] == ord('.'):
+                while bl2 < total and amap[bl2] == ord('.'):
                     bl2 += 1
                 if bl2 - bl >= 2 * per_line:
                     out.append('\n       (%u lines all free)' % ((bl2 - bl) // per_line))
@@ -522,7 +798,7 @@ class Heap:
                 off = bl * self.BLOCK
                 out.append(('\n%08x: ' % off) if new_format else ('\n%05x: ' % (off & 0xFFFFF)))
             end = min(total, (bl // per_line + 1) * per_line)
-            out.append(self.map[bl:end].decode('ascii'))
+            out.append(amap[bl:end].decode('ascii'))
             bl = end
         out.append('\n')
         return ''.join(out)
@@ -703,6 +979,12 @@ class Link:
         with self.cv:
             self.paste_counting = False
 
+    def flush_input(self):
+        """A reboot: whatever the UART had received is gone."""
+        with self.cv:
+            self.queue.clear()
+            self.paste_counting = False
+
     # -- output side -----------------------------------------------------
     def tx(self, data, code=False):
         """Send bytes to the host. code=True: bytes of code output (faults)."""
@@ -861,9 +1143,10 @@ class _Impl:
         return '(' + ', '.join(parts) + ')'
 
 
-def _wrap_type(real, name, check=None, hidden=(), attr_check=None):
+def _wrap_type(real, name, check=None, hidden=(), attr_check=None, convert=None):
     """A stand-in for a builtin type: calls/isinstance behave like real, but
-    construction can be checked (MemoryError) and class attributes hidden."""
+    construction can be checked (MemoryError), the first argument converted
+    (a buffer-protocol shim object) and class attributes hidden."""
 
     class Meta(type):
         def __instancecheck__(cls, obj):
@@ -873,6 +1156,11 @@ def _wrap_type(real, name, check=None, hidden=(), attr_check=None):
             return issubclass(sub, real)
 
         def __call__(cls, *a, **k):
+            if convert is not None and a:
+                c = convert(a[0])
+                if c is not a[0] and isinstance(c, real) and len(a) == 1 and not k:
+                    return c           # memoryview(rp2.Flash()): the buffer itself
+                a = (c,) + a[1:]
             if check is not None:
                 check(*a, **k)
             return real(*a, **k)
@@ -896,6 +1184,7 @@ class _MemX:
 
     def __init__(self, board, width):
         self.board, self.width = board, width
+        self.access = 'mem%d' % (8 * width)
 
     def __repr__(self):
         return '<%d-bit memory>' % (8 * self.width)
@@ -910,7 +1199,7 @@ class _MemX:
 
     def __getitem__(self, index):
         addr = self._addr(index)
-        v = int.from_bytes(self.board.mem.read(addr, self.width), 'little')
+        v = int.from_bytes(self.board.mem.read(addr, self.width, self.access), 'little')
         if self.width == 4 and v & 0x80000000:
             v -= 1 << 32          # mem32 is signed on every release
         return v
@@ -918,7 +1207,8 @@ class _MemX:
     def __setitem__(self, index, value):
         addr = self._addr(index)
         mask = (1 << (8 * self.width)) - 1
-        self.board.mem.write(addr, (int(value) & mask).to_bytes(self.width, 'little'))
+        self.board.mem.write(addr, (int(value) & mask).to_bytes(self.width, 'little'),
+                             self.access)
 
 
 class _AtBytearray(bytearray):
@@ -932,6 +1222,33 @@ class _AtBytearray(bytearray):
         super().__setitem__(k, v)
         if self._fb_mem is not None:
             self._fb_mem.write(self._fb_addr, bytes(self))
+
+
+def _as_buffer(obj):
+    """A shim object with a (read-only) buffer interface, such as rp2.Flash,
+    as a memoryview; anything else unchanged."""
+    fb = getattr(obj, '_fb_buffer', None)
+    return fb() if fb is not None and not isinstance(obj, type) else obj
+
+
+def _fill_buffer(buf, data):
+    """Copy data into a writable buffer (mp_get_buffer_raise(.., WRITE))."""
+    if isinstance(buf, _AtBytearray):
+        buf[0:len(data)] = data          # writes through to Memory
+        return
+    if isinstance(buf, memoryview) and not buf.readonly:
+        mv = buf.cast('B') if buf.format != 'B' else buf
+    elif isinstance(buf, bytearray) or type(buf).__name__ == 'array':
+        mv = memoryview(buf).cast('B')
+    else:
+        raise TypeError('object with buffer protocol required')
+    mv[0:len(data)] = data
+
+
+def _buffer_len(buf):
+    if isinstance(buf, (bytes, bytearray, memoryview)) or type(buf).__name__ == 'array':
+        return memoryview(buf).nbytes
+    raise TypeError('object with buffer protocol required')
 
 
 class _Stream:
@@ -968,6 +1285,12 @@ class Board:
         self.window = args.window if args.window else p['window']
         self.mode = None
         self.mem.on_fault = self.bus_fault
+        self.fatal = None            # (kind, addr) of a pending ESP fatal exception
+        self.fault_style = p.get('fault', 'hang')
+        # -mforce-l32: mem8/mem16 are word loads on the ESP8266 build.
+        self.mem.narrow_ibus_ok = p.get('port') == 'esp8266'
+        self.mem.store_faults = self.fault_style != 'hang'
+        self.buf_addrs = {}          # id(memoryview) -> (memoryview, CPU address)
         self.banner = ('MicroPython %s on %s; %s\r\nType "help()" for more information.\r\n'
                        % (p['version_str'], p['build_date'], p['machine'])).encode()
         self.kbd_intr_enabled = True
@@ -990,6 +1313,8 @@ class Board:
             n = len(data)
         if cooked:
             data = data.replace(b'\n', b'\r\n')
+        if self.fatal is not None:
+            raise _FatalReboot()      # the CPU is already in the panic handler
         self.link.tx(data, code=True)
         return n
 
@@ -998,9 +1323,55 @@ class Board:
             self.mode = mode
             self.log('mode ' + mode)
 
-    def bus_fault(self, addr):
-        self.log('fault 0x%08x' % addr)
-        self.link.hang_here()
+    def bus_fault(self, addr, kind='unmapped'):
+        """A bad access: kind unmapped, ibus (narrow or memcpy access to the
+        Xtensa instruction bus) or store (to a read-only region).  ARM boards
+        hang for good; ESP boards take a fatal exception and reboot."""
+        if self.fault_style == 'hang':
+            self.log('fault 0x%08x' % addr)
+            self.link.hang_here()
+        if self.fatal is None:
+            self.log('fault-reboot 0x%08x' % addr)
+            self.fatal = (kind, addr)
+        raise _FatalReboot()
+
+    def crash_report(self, kind, addr):
+        """What the ESP prints between the fault and the reboot banner."""
+        if self.fault_style == 'esp8266':
+            cause = {'ibus': (3, 'LoadStoreErrorCause'),
+                     'store': (29, 'StoreProhibitedCause')}.get(kind, (28, 'LoadProhibitedCause'))
+            epc1 = 0x4000df64 if kind == 'ibus' else 0x40229d3e
+            return ('\r\nFatal exception %d(%s):\r\n'
+                    'epc1=0x%08x, epc2=0x00000000, epc3=0x00000000, excvaddr=0x%08x, '
+                    'depc=0x00000000\r\n' % (cause[0], cause[1], epc1, addr))
+        cause = {'ibus': 'LoadStoreError', 'store': 'StoreProhibited'}.get(kind, 'LoadProhibited')
+        return ("\r\nGuru Meditation Error: Core  0 panic'ed (%s). Exception was unhandled.\r\n"
+                "\r\nCore  0 register dump:\r\n"
+                "PC      : 0x400d6c1e  PS      : 0x00060c30  A0      : 0x800e2e4d  "
+                "A1      : 0x3ffbd1d0  \r\n"
+                "EXCVADDR: 0x%08x  LBEG    : 0x4000c2e0  LEND    : 0x4000c2f6  "
+                "LCOUNT  : 0xffffffff  \r\n"
+                "\r\nBacktrace: 0x400d6c1b:0x3ffbd1d0 0x400e2e4a:0x3ffbd1f0\r\n"
+                "\r\nRebooting...\r\n"
+                "ets Jun  8 2016 00:22:57\r\n\r\n"
+                "rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"
+                "configsip: 0, SPIWP:0xee\r\n"
+                "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n"
+                "mode:DIO, clock div:2\r\n"
+                "load:0x3fff0030,len:4728\r\n"
+                "load:0x40078000,len:14888\r\n"
+                "load:0x40080400,len:3368\r\n"
+                "entry 0x400805cc\r\n" % (cause, addr))
+
+    def fatal_reboot(self):
+        """Print the crash report, drop pending input, boot afresh."""
+        kind, addr = self.fatal
+        self.tx(self.crash_report(kind, addr))
+        time.sleep(0.1)
+        self.link.flush_input()
+        self.fatal = None
+        self.reset_vm()
+        self.log('boot')
 
     def _displayhook(self, value):
         if value is not None:
@@ -1116,8 +1487,9 @@ class Board:
             time=lambda: int(time.time()))
 
         # machine
+        uid = p.get('unique_id', b'\xe6\x61\x38\x10\x43\x2b\x54\x2c')
         machine = self._module('machine', freq=lambda *a: p['cpu_freq'],
-                               unique_id=lambda: b'\xe6\x61\x38\x10\x43\x2b\x54\x2c')
+                               unique_id=lambda: uid)
 
         def hard_reset():
             raise _HardReset()
@@ -1144,6 +1516,11 @@ class Board:
             def addressof(obj):
                 if isinstance(obj, _AtBytearray):
                     return obj._fb_addr
+                if getattr(obj, '_fb_buffer', None) is not None:
+                    return obj._fb_addr       # e.g. rp2.Flash: its XIP address
+                ent = self.buf_addrs.get(id(obj))
+                if ent is not None and ent[0] is obj:
+                    return ent[1]
                 if not isinstance(obj, (bytes, bytearray, memoryview)) and \
                         type(obj).__name__ != 'array':
                     raise TypeError("object with buffer protocol required")
@@ -1167,7 +1544,7 @@ class Board:
             bam = self._module('binascii')
             if self.has('hexlify'):
                 def hexlify(data, sep=None):
-                    data = bytes(memoryview(data))
+                    data = bytes(memoryview(_as_buffer(data)))
                     n = 2 * len(data) + (len(data) - 1 if sep and data else 0)
                     heap.check_alloc(n + 1)
                     if sep is None:
@@ -1186,7 +1563,7 @@ class Board:
                 bam.hexlify, bam.unhexlify = hexlify, unhexlify
             if self.has('binascii'):
                 def b2a_base64(data, *, newline=True):
-                    data = bytes(memoryview(data))
+                    data = bytes(memoryview(_as_buffer(data)))
                     n = ((len(data) + 2) // 3) * 4 + (1 if newline else 0)
                     heap.check_alloc(n + 1)
                     return _binascii.b2a_base64(data, newline=newline)
@@ -1209,10 +1586,10 @@ class Board:
                 def __init__(self, data=None):
                     self._h = _hashlib.sha256()
                     if data is not None:
-                        self._h.update(bytes(memoryview(data)))
+                        self._h.update(bytes(memoryview(_as_buffer(data))))
 
                 def update(self, data):
-                    self._h.update(bytes(memoryview(data)))
+                    self._h.update(bytes(memoryview(_as_buffer(data))))
 
                 def digest(self):
                     return self._h.digest()
@@ -1250,13 +1627,347 @@ class Board:
             mods['u' + name] = mods[name]
         if 'uuctypes' in mods:
             del mods['uuctypes']
+        self._port_modules(mods)
         sysm.modules = {}
         return mods
+
+    # -- port modules (esp8266, esp32, rp2) ---------------------------------
+    def _shim_class(self, cls, name, repr_fn=None):
+        """Make a shim class print like a MicroPython one."""
+        cls.__name__ = cls.__qualname__ = name
+        cls.__module__ = 'builtins'
+        if repr_fn is None:
+            heap, board = self.heap, self
+
+            def repr_fn(obj):
+                return '<%s object at %x>' % (name, heap.addr_of(obj, board.globals))
+        cls.__repr__ = repr_fn
+        return cls
+
+    def _port_modules(self, mods):
+        port = self.p.get('port')
+        if port == 'esp8266':
+            self._esp8266_modules(mods)
+        elif port == 'esp32':
+            self._esp32_modules(mods)
+        elif port == 'rp2':
+            self._rp2_modules(mods)
+
+    def _flash_ops(self, erase_size=4096):
+        """Shared esp.flash_* helpers over the simulated flash chip."""
+        flash, heap = self.mem.flash, self.heap
+
+        def in_range(off, n):
+            return 0 <= off and n >= 0 and off + n <= len(flash)
+
+        def read_into(off, buf):
+            n = _buffer_len(buf)
+            if not in_range(off, n):
+                raise OSError(5)                                  # MP_EIO
+            _fill_buffer(buf, bytes(flash[off:off + n]))
+
+        def write(off, buf):
+            data = bytes(_as_buffer(buf))
+            if not in_range(off, len(data)):
+                raise OSError(5)
+            # NOR flash: programming only clears bits.
+            flash[off:off + len(data)] = bytes(a & b for a, b in
+                                               zip(flash[off:off + len(data)], data))
+
+        def erase(sector):
+            off = int(sector) * erase_size
+            if not in_range(off, erase_size):
+                raise OSError(5)
+            flash[off:off + erase_size] = b'\xff' * erase_size
+        return flash, heap, read_into, write, erase
+
+    def _esp8266_modules(self, mods):
+        """ports/esp8266/modesp.c and modules/flashbdev.py."""
+        flash, heap, read_into, write, erase = self._flash_ops()
+        board = self
+        self.esp_osdebug = None
+
+        def flash_read(offset, n_or_buf):
+            offset = int(offset)
+            if isinstance(n_or_buf, int):
+                heap.check_alloc(n_or_buf)
+                if not (0 <= offset and n_or_buf >= 0 and offset + n_or_buf <= len(flash)):
+                    raise OSError(5)
+                return bytes(flash[offset:offset + n_or_buf])
+            read_into(offset, n_or_buf)
+
+        def flash_write(offset, buf):
+            if len(bytes(_as_buffer(buf))) & 3:
+                raise ValueError('len must be multiple of 4')
+            write(int(offset), buf)
+
+        def osdebug(level, *a):
+            board.esp_osdebug = level
+
+        def meminfo():
+            # system_print_meminfo() goes through the SDK printf hook, which
+            # MicroPython drops unless esp.osdebug() routed it to a UART.
+            if board.esp_osdebug is not None:
+                board.out('data  : 0x3ffe8000 ~ 0x3ffe8648, len: 1608\n'
+                          'rodata: 0x3ffe8650 ~ 0x3ffe8a4c, len: 1020\n'
+                          'bss   : 0x3ffe8a50 ~ 0x3fff8690, len: 64576\n'
+                          'heap  : 0x3fff8690 ~ 0x3fffc000, len: 14704\n')
+
+        esp = self._module(
+            'esp', flash_read=flash_read, flash_write=flash_write, flash_erase=erase,
+            flash_size=lambda: len(flash), flash_user_start=lambda: 0x100000,
+            flash_id=lambda: 0x1640ef, osdebug=osdebug, meminfo=meminfo,
+            freemem=lambda: 14176, set_native_code_location=lambda start, length: None,
+            SLEEP_NONE=0, SLEEP_LIGHT=1, SLEEP_MODEM=2,
+            sleep_type=lambda *a: 2 if not a else None)
+        mods['esp'] = esp
+
+        # modules/flashbdev.py (v1.24), run against the shim esp module.
+        class FlashBdev:
+            SEC_SIZE = 4096
+
+            def __init__(self, start_sec, blocks):
+                self.start_sec = start_sec
+                self.blocks = blocks
+
+            def readblocks(self, n, buf, off=0):
+                esp.flash_read((n + self.start_sec) * self.SEC_SIZE + off, buf)
+
+            def writeblocks(self, n, buf, off=None):
+                if off is None:
+                    esp.flash_erase(n + self.start_sec)
+                    off = 0
+                esp.flash_write((n + self.start_sec) * self.SEC_SIZE + off, buf)
+
+            def ioctl(self, op, arg):
+                if op == 4:  # MP_BLOCKDEV_IOCTL_BLOCK_COUNT
+                    return self.blocks
+                if op == 5:  # MP_BLOCKDEV_IOCTL_BLOCK_SIZE
+                    return self.SEC_SIZE
+                if op == 6:  # MP_BLOCKDEV_IOCTL_BLOCK_ERASE
+                    esp.flash_erase(arg + self.start_sec)
+                    return 0
+        self._shim_class(FlashBdev, 'FlashBdev')
+        size = esp.flash_size()
+        if size < 1024 * 1024:
+            bdev, start_sec = None, 0
+        else:
+            start_sec = esp.flash_user_start() // FlashBdev.SEC_SIZE
+            if start_sec < 256:
+                start_sec += 1  # Reserve space for native code
+            # 20K at the flash end is reserved for SDK params storage
+            bdev = FlashBdev(start_sec, (size - 20480) // FlashBdev.SEC_SIZE - start_sec)
+        mods['flashbdev'] = self._module('flashbdev', esp=esp, FlashBdev=FlashBdev,
+                                         size=size, start_sec=start_sec, bdev=bdev)
+
+    def _esp32_modules(self, mods):
+        """ports/esp32/modesp.c, modesp32.c, esp32_partition.c (v1.26) and
+        modules/flashbdev.py."""
+        flash, heap, read_into, write, erase = self._flash_ops()
+
+        def flash_read(offset, buf):
+            read_into(int(offset), buf)
+
+        mods['esp'] = self._module(
+            'esp', flash_read=flash_read, flash_write=lambda off, buf: write(int(off), buf),
+            flash_erase=erase, flash_size=lambda: len(flash),
+            # Hard-coded in modesp.c, whatever the partition table says.
+            flash_user_start=lambda: 0x200000,
+            osdebug=lambda *a: None, LOG_NONE=0, LOG_ERROR=1, LOG_WARNING=2,
+            LOG_INFO=3, LOG_DEBUG=4, LOG_VERBOSE=5)
+
+        # The table, then the 'vfs' partition that main.c registers at run
+        # time (v1.26+) from the end of the table to the end of the flash.
+        last_end = max(off + sz for _, _, _, off, sz in ESP32_PARTITIONS)
+        parts = ESP32_PARTITIONS + [('vfs', 1, 0x81, last_end, len(flash) - last_end)]
+
+        def esp_err(code, name):
+            return OSError(-code, name)
+
+        class Partition:
+            BOOT, RUNNING = 0, 1
+            TYPE_APP, TYPE_DATA = 0, 1
+
+            def __init__(self, id, block_size=4096):
+                if isinstance(id, int):
+                    if id not in (0, 1):
+                        raise ValueError()
+                    ent = next(p for p in parts if p[0] == 'factory')
+                else:
+                    ent = (next((p for p in parts if p[1] == 0 and p[0] == id), None) or
+                           next((p for p in parts if p[1] == 1 and p[0] == id), None))
+                if ent is None:
+                    raise OSError(2)
+                self._ent, self._bs = ent, int(block_size)
+
+            @staticmethod
+            def find(type=0, subtype=0xff, label=None, block_size=4096):
+                out = []
+                for ent in parts:
+                    if ent[1] != type or (subtype != 0xff and ent[2] != subtype):
+                        continue
+                    if label is not None and ent[0] != label:
+                        continue
+                    part = Partition.__new__(Partition)
+                    part._ent, part._bs = ent, int(block_size)
+                    out.append(part)
+                return out
+
+            def info(self):
+                label, ptype, sub, off, size = self._ent
+                return (ptype, sub, off, size, label, False)
+
+            def _span(self, offset, n):
+                size = self._ent[4]
+                if offset > size:
+                    raise esp_err(0x102, 'ESP_ERR_INVALID_ARG')
+                if offset + n > size:
+                    raise esp_err(0x104, 'ESP_ERR_INVALID_SIZE')
+                return self._ent[3] + offset
+
+            def readblocks(self, block_num, buf, offset=0):
+                n = _buffer_len(buf)
+                a = self._span(block_num * self._bs + offset, n)
+                _fill_buffer(buf, bytes(flash[a:a + n]))
+
+            def writeblocks(self, block_num, buf, offset=None):
+                data = bytes(_as_buffer(buf))
+                a = self._span(block_num * self._bs + (offset or 0), len(data))
+                if offset is None:
+                    flash[a:a + len(data)] = b'\xff' * len(data)
+                write(a, data)
+
+            def ioctl(self, cmd, arg):
+                if cmd in (1, 2, 3):
+                    return 0
+                if cmd == 4:
+                    return self._ent[4] // self._bs
+                if cmd == 5:
+                    return self._bs
+                if cmd == 6:
+                    a = self._span(arg * self._bs, self._bs)
+                    flash[a:a + self._bs] = b'\xff' * self._bs
+                    return 0
+                return None
+
+            def set_boot(self):
+                return None
+
+            def get_next_update(self):
+                raise OSError(2)             # no OTA partitions in this table
+
+            @classmethod
+            def mark_app_valid_cancel_rollback(cls):
+                return None
+
+        def part_repr(self):
+            label, ptype, sub, off, size = self._ent
+            return ('<Partition type=%u, subtype=%u, address=%u, size=%u, label=%s, '
+                    'encrypted=%u>' % (ptype, sub, off, size, label, 0))
+        self._shim_class(Partition, 'Partition', part_repr)
+
+        def idf_heap_info(caps):
+            # (total, free, largest free block, min free) per IDF heap region;
+            # the GC areas came out of the 94608-byte region.
+            if caps == 4:                                   # HEAP_DATA
+                return [(240, 0, 0, 0), (7288, 0, 0, 0), (16648, 4, 4, 4),
+                        (94608, 352, 352, 340), (15072, 15036, 15036, 15036),
+                        (113840, 110604, 110592, 110592)]
+            if caps == 1:                                   # HEAP_EXEC
+                return [(15072, 15036, 15036, 15036), (113840, 110604, 110592, 110592)]
+            return []
+
+        mods['esp32'] = self._module(
+            'esp32', Partition=Partition, idf_heap_info=idf_heap_info,
+            HEAP_DATA=4, HEAP_EXEC=1, WAKEUP_ALL_LOW=False, WAKEUP_ANY_HIGH=True,
+            raw_temperature=lambda: 128)
+
+        # modules/flashbdev.py
+        found = Partition.find(Partition.TYPE_DATA, label='vfs')
+        if not found:
+            found = Partition.find(Partition.TYPE_DATA, label='ffat', block_size=512)
+        mods['flashbdev'] = self._module('flashbdev', Partition=Partition,
+                                         bdev=found[0] if found else None)
+
+    def _rp2_modules(self, mods):
+        """ports/rp2/rp2_flash.c (v1.25: with the read-only buffer interface)."""
+        mem, flash, board = self.mem, self.mem.flash, self
+        base, storage = RP2_FLASH_STORAGE
+        xip = 0x10000000
+
+        single = []
+
+        class Flash:
+            def __new__(cls, *args, start=-1, len=-1):
+                # Flash() is a singleton over the whole storage area.
+                if not args and start == -1 and len == -1 and single:
+                    return single[0]
+                return object.__new__(cls)
+
+            def __init__(self, *args, start=-1, len=-1):
+                if args:
+                    raise TypeError('extra positional arguments given')
+                if start == -1 and len == -1:
+                    start, len = 0, storage
+                if start == -1:
+                    start = 0
+                elif not (0 <= start < storage and start % 4096 == 0):
+                    raise ValueError()
+                if len == -1:
+                    len = storage - start
+                elif not (0 < len and start + len <= storage and len % 4096 == 0):
+                    raise ValueError()
+                self._base, self._size = base + start, len
+
+            def _fb_buffer(self):
+                mv = memoryview(flash)[self._base:self._base + self._size].toreadonly()
+                board.buf_addrs[id(mv)] = (mv, self._fb_addr)
+                if len(board.buf_addrs) > 256:
+                    board.buf_addrs.clear()
+                    board.buf_addrs[id(mv)] = (mv, self._fb_addr)
+                return mv
+
+            @property
+            def _fb_addr(self):
+                return xip + self._base
+
+            def readblocks(self, block_num, buf, offset=0):
+                n = _buffer_len(buf)
+                # memcpy() straight from XIP, no bounds check.
+                _fill_buffer(buf, mem.read(xip + self._base + block_num * 4096 + offset, n))
+
+            def writeblocks(self, block_num, buf, offset=None):
+                data = bytes(_as_buffer(buf))
+                a = self._base + block_num * 4096 + (offset or 0)
+                if offset is None:
+                    flash[a:a + len(data)] = b'\xff' * len(data)
+                flash[a:a + len(data)] = bytes(x & y for x, y in zip(flash[a:a + len(data)], data))
+
+            def ioctl(self, cmd, arg):
+                if cmd in (1, 2, 3):
+                    return 0
+                if cmd == 4:
+                    return self._size // 4096
+                if cmd == 5:
+                    return 4096
+                if cmd == 6:
+                    a = self._base + arg * 4096
+                    flash[a:a + 4096] = b'\xff' * 4096
+                    return 0
+                return None
+        self._shim_class(Flash, 'Flash', lambda obj: '<Flash>')
+        single.append(Flash())
+        mods['rp2'] = self._module('rp2', Flash=Flash, bootsel_button=lambda: 0,
+                                   country=lambda *a: None)
 
     def _help_modules(self):
         p = self.p
         if p['help'] == 'microbit':
             names = list(OLD_MODULE_LIST)
+        elif p.get('port') == 'esp8266':
+            names = list(ESP8266_MODULE_LIST)
+        elif p.get('port') == 'esp32':
+            names = list(ESP32_MODULE_LIST)
         elif p['platform'] == 'nrf':
             names = list(NRF_MODULE_LIST)
         else:
@@ -1349,8 +2060,14 @@ class Board:
         b['print'] = fb_print
         b['help'] = fb_help
         b['id'] = fb_id
-        b['bytes'] = _wrap_type(bytes, 'bytes', bytes_check, hidden_bytes)
-        b['bytearray'] = _wrap_type(bytearray, 'bytearray', bytearray_check, hidden_bytes)
+        # Shim objects with a buffer interface (rp2.Flash) only exist on the
+        # real-port presets; elsewhere the builtins stay exactly as they were.
+        conv = _as_buffer if self.p.get('port') else None
+        b['bytes'] = _wrap_type(bytes, 'bytes', bytes_check, hidden_bytes, convert=conv)
+        b['bytearray'] = _wrap_type(bytearray, 'bytearray', bytearray_check, hidden_bytes,
+                                    convert=conv)
+        if conv is not None and 'memoryview' in b:
+            b['memoryview'] = _wrap_type(memoryview, 'memoryview', convert=conv)
         b['int'] = _wrap_type(int, 'int', None, hidden_int, int_attr)
         b['__fb_attr'] = self._fb_attr
         return b
@@ -1493,6 +2210,9 @@ class Board:
             name = 'OSError'
         if len(args) == 0:
             return name, ''
+        if (isinstance(e, OSError) and len(args) == 1 and not old and
+                type(args[0]) is int and args[0] in ERRNO_NAMES):
+            return 'OSError', '[Errno %d] %s' % (args[0], ERRNO_NAMES[args[0]])
         if len(args) > 1:
             return name, repr(tuple(args))
         a = args[0]
@@ -1589,6 +2309,8 @@ class Board:
                 return RET_INJECTED_RESET
             if isinstance(exc, _InjectedReset):
                 return RET_INJECTED_RESET
+            if isinstance(exc, _FatalReboot) or self.fatal is not None:
+                return RET_FATAL_REBOOT
             if isinstance(exc, _HardReset):
                 return RET_HARD_RESET
             if isinstance(exc, KeyboardInterrupt):
@@ -1896,7 +2618,7 @@ class Board:
                     return RET_FORCED_EXIT
                 # The whole command sits in a heap vstr on the device.
                 need = len(line) + 16
-                if need > self.heap.largest_free_bytes():
+                if need > self.heap.alloc_limit():
                     self.log('exec %d' % len(line))
                     exc = MemoryError('memory allocation failed, allocating %u bytes' % need)
                     r = self.execute(None, print_eof=True, exc=exc)
@@ -1985,6 +2707,9 @@ class Board:
                 time.sleep(0.05)
                 self.log('boot')
                 mode = 'friendly'
+            elif r == RET_FATAL_REBOOT:
+                self.fatal_reboot()
+                mode = 'friendly'
 
 
 def run_notpython(link, log):
@@ -2014,6 +2739,9 @@ def parse_args(argv):
                     help='NAME:START:SIZE[:FILL], FILL random|zero|ff|file=PATH')
     ap.add_argument('--dump-mem', action='append', default=[], help='START:SIZE:PATH')
     ap.add_argument('--heap', type=lambda s: int(s, 0), default=0, help='heap bytes')
+    ap.add_argument('--ficr', choices=('qemu', 'real'), default='qemu',
+                    help="old preset's nRF51 FICR: QEMU's quirky table (default) or "
+                         "a real nRF51822-QFAA's")
     ap.add_argument('--rx-ring', type=lambda s: int(s, 0), default=-1,
                     help='receive ring size while busy (old: 64, i.e. 63 bytes kept)')
     ap.add_argument('--baud', type=int, default=0, help='limit output to BAUD/10 bytes/s')
@@ -2040,31 +2768,184 @@ def build_features(preset, spec):
     return feats
 
 
+# ---------------------------------------------------------------------------
+# Memory maps of the real-port presets (board-memory.md sections 1-3, 5, 6.2).
+
+def _rand(seed, n):
+    return random.Random(seed).randbytes(n)
+
+
+def _lfs_superblock(seed):
+    """The start of a littlefs v2 image: block 0 with the "littlefs" magic
+    at offset 8, a few pseudo-random blocks after it."""
+    blk = bytearray(_rand(seed, 0x4000))
+    blk[0:8] = b'\x03\x00\x00\x00\xf0\x0f\xff\xf7'
+    blk[8:16] = b'littlefs'
+    return bytes(blk)
+
+
+def _esp8266_flash():
+    """A 4 MiB ESP8266 flash: a 2MiB-variant image (the first 36 KiB hold
+    the header and the IRAM/DRAM load segments, irom0 from 0x9000), the
+    filesystem from flash_user_start() 0x100000, SDK parameters in the last
+    20 KiB.  Only the first 1 MiB is memory-mapped (at 0x40200000)."""
+    f = bytearray(b'\xff' * 0x400000)
+    f[0:0x9a000] = _rand(0x8266, 0x9a000)
+    f[0:4] = b'\xe9\x03\x02\x40'            # image magic, 3 segments, DIO, 4 MiB
+    f[0x100000:0x104000] = _lfs_superblock(0x8267)
+    f[0x3fc000:0x3fc080] = _rand(0x8268, 0x80)          # RF calibration
+    return f
+
+
+ESP32_PARTITIONS = [
+    # label, type, subtype, offset, size  (partitions-4MiBplus.csv, v1.26)
+    ('nvs', 1, 0x02, 0x9000, 0x6000),
+    ('phy_init', 1, 0x01, 0xf000, 0x1000),
+    ('factory', 0, 0x00, 0x10000, 0x1f0000),
+]
+
+
+def _esp32_flash(size=0x400000):
+    """A 4 MiB ESP32 flash: bootloader at 0x1000, the binary partition table
+    at 0x8000 (32-byte entries + MD5 entry), nvs, phy_init, the factory app
+    at 0x10000 (image header; esp_app_desc_t at +0x20, which the DROM window
+    shows at 0x3F400020) and a littlefs image in the runtime 'vfs'
+    partition from 0x200000."""
+    f = bytearray(b'\xff' * size)
+    f[0x1000:0x7000] = _rand(0x3201, 0x6000)
+    f[0x1000:0x1004] = b'\xe9\x03\x02\x20'
+    table = b''
+    for label, ptype, sub, off, sz in ESP32_PARTITIONS:
+        table += struct.pack('<2sBBII16sI', b'\xaa\x50', ptype, sub, off, sz,
+                             label.encode(), 0)
+    table += b'\xeb\xeb' + b'\xff' * 14 + _hashlib.md5(table).digest()
+    f[0x8000:0x8000 + len(table)] = table
+    f[0x9000:0xb000] = _rand(0x3202, 0x2000)
+    f[0xf000:0xf080] = _rand(0x3203, 0x80)
+    f[0x10000:0x190000] = _rand(0x3204, 0x180000)
+    f[0x10000:0x10018] = b'\xe9\x06\x02\x20' + bytes(20)
+    f[0x10018:0x10020] = struct.pack('<II', 0x3f400020, 0x100)   # segment 0: DROM
+    desc = struct.pack('<IIII32s32s16s16s32s', 0xabcd5432, 0, 0, 0, b'v1.26.0',
+                       b'micropython', b'12:00:00', b'Aug  9 2025', b'v5.4.2')
+    f[0x10020:0x10020 + len(desc)] = desc
+    f[0x200000:0x204000] = _lfs_superblock(0x3205)
+    return f
+
+
+def _rp2_flash(size=0x200000):
+    """A 2 MiB RPI_PICO flash: boot2 + firmware from 0, the littlefs
+    filesystem in the top 1408 KiB (0xA0000, rp2.Flash())."""
+    f = bytearray(b'\xff' * size)
+    f[0:0x9c000] = _rand(0x2040, 0x9c000)
+    f[0xa0000:0xa4000] = _lfs_superblock(0x2041)
+    return f
+
+
+RP2_FLASH_STORAGE = (0xa0000, 1408 * 1024)     # RPI_PICO: base offset, bytes
+
+# FICR (0x10000000, 0x100 bytes), one u32 per word index.  QEMU's table
+# (hw/nvram/nrf51_nvm.c ficr_content), shifted and with 0xFFFFFFFF RAM
+# fields; and a real nRF51822-QFAA (4 RAM blocks of 4 KiB).
+FICR_QEMU = {4: 0x400, 5: 0x100, 8: 2, 9: 0x2000, 10: 0x2000, 11: 0x2000,
+             24: 3, 25: 0x12345678, 26: 0x9abcdef1}
+FICR_REAL = {4: 0x400, 5: 0x100, 13: 4, 14: 0x1000, 15: 0x1000, 16: 0x1000,
+             17: 0x1000, 23: 0xffff0072, 24: 0x5e2b6a4c, 25: 0x1d3c8f07,
+             32: 0x7b1f0c95, 33: 0xe2c4a9d3, 34: 0x0f68b2e1, 35: 0x93a5d74c,
+             36: 0x4c0e17b8, 37: 0xa9f23e61, 38: 0x35d87c02, 39: 0xc6b1905f,
+             41: 0x8c4f3a27, 42: 0xfffff1d6, 44: 0x0c020010, 45: 0x00000025,
+             46: 0x004c0aa8, 47: 0x5a000098, 48: 0x0000004d,
+             59: 0x0c020010, 60: 0x00000025, 61: 0x004c0aa8, 62: 0x5a000098,
+             63: 0x0000004d}
+
+
+def _ficr(kind):
+    words = FICR_REAL if kind == 'real' else FICR_QEMU
+    return bytearray(b''.join(struct.pack('<I', words.get(i, 0xffffffff))
+                              for i in range(64)))
+
+
+def port_memory(port):
+    """(regions, flags, flash) of a real-port preset."""
+    if port == 'esp8266':
+        flash = _esp8266_flash()
+        regions = [
+            make_region('dram', 0x3ffe8000, 0x14000, 'random'),
+            make_region('sdkdata', 0x3fffc000, 0x4000, 'random'),
+            make_region('rom', 0x40000000, 0x10000, 'random'),
+            make_region('iram', 0x40100000, 0x8000, 'random'),
+            ('flashmap', 0x40200000, memoryview(flash)[0:0x100000]),
+        ]
+        flags = {'rom': ('ibus', 'ro'), 'iram': ('ibus',), 'flashmap': ('ibus', 'ro')}
+        return regions, flags, flash
+    if port == 'esp32':
+        flash = _esp32_flash()
+        app = memoryview(flash)[0x10000:0x110000]      # the running app's pages
+        regions = [
+            ('drom', 0x3f400000, app),
+            make_region('rom1', 0x3ff90000, 0x10000, 'random'),
+            make_region('dram', 0x3ffae000, 0x52000, 'random'),
+            make_region('rom0', 0x40000000, 0x60000, 'random'),
+            make_region('iram', 0x40080000, 0x20000, 'random'),
+            ('irom', 0x400d0000, app),
+            make_region('rtcslow', 0x50000000, 0x2000, 'random'),
+        ]
+        flags = {'drom': ('ro',), 'rom1': ('ro',), 'rom0': ('ibus', 'ro'),
+                 'iram': ('ibus',), 'irom': ('ibus', 'ro')}
+        return regions, flags, flash
+    if port == 'rp2':
+        flash = _rp2_flash()
+        rom = make_region('rom', 0x00000000, 0x4000, 'random')
+        # Initial SP, reset vector, the 'Mu' magic and version 3 (RP2040-B2).
+        rom[2][0:8] = struct.pack('<II', 0x20041f00, 0x000000ef)
+        rom[2][0x10:0x14] = b'Mu\x01\x03'
+        regions = [rom,
+                   ('xip', 0x10000000, flash),
+                   ('xip_noalloc', 0x11000000, flash),
+                   ('xip_nocache', 0x12000000, flash),
+                   ('xip_nocache_noalloc', 0x13000000, flash),
+                   make_region('sram', 0x20000000, 0x42000, 'random')]
+        flags = {n: ('ro',) for n in ('rom', 'xip', 'xip_noalloc', 'xip_nocache',
+                                      'xip_nocache_noalloc')}
+        return regions, flags, flash
+    raise ValueError('unknown port %r' % port)
+
+
 def build_memory(args, p):
     """Regions from --mem, or the defaults. Returns (Memory, pool_start, heap)."""
     heap_bytes = args.heap or p['heap']
     pool_bytes = (heap_bytes // 65) * 4 * 16
     pool_start = p['pool_start']
-    regions = []
+    regions, flags, flash = [], {}, None
+    port = p.get('port')
+    if port:
+        # The port's flash chip exists even when --mem replaces the map.
+        regions, flags, flash = port_memory(port)
     if args.mem:
+        regions, flags = [], {}
         for spec in args.mem:
             parts = spec.split(':', 3)
             if len(parts) < 3:
                 raise SystemExit('fakeboard: bad --mem %r' % spec)
             fill = parts[3] if len(parts) == 4 else 'random'
             regions.append(make_region(parts[0], int(parts[1], 0), int(parts[2], 0), fill))
-    else:
+    elif not port:
         regions.append(make_region('flash', 0, 0x40000, 'default-flash'))
-        # The documented default RAM is 64 KiB; grow it (RP2040: 256 KiB)
-        # when the preset's GC pool would not fit, so the pool is readable.
-        size = 0x10000
+        # The documented default RAM is 64 KiB (micro:bit: 16 KiB); grow it
+        # (RP2040: 256 KiB) when the preset's GC pool would not fit, so the
+        # pool is readable.
+        size = p.get('ram_size', 0x10000)
         while 0x20000000 + size < pool_start + pool_bytes + 0x1000:
             size *= 2
         regions.append(make_region('ram', 0x20000000, size, 'random'))
-    mem = Memory(regions)
+        if p.get('ficr'):
+            regions.append(('ficr', 0x10000000, _ficr(args.ficr)))
+            flags['ficr'] = ('ro',)
+    mem = Memory(regions, flags)
+    mem.flash = flash
     if mem.first_unmapped(pool_start, pool_bytes) is not None:
+        ram = p.get('ram_region', 'ram')
         for name, start, data in mem.regions:
-            if name == 'ram':
+            if name == ram:
                 pool_start = start + 0x400
                 room = len(data) - 0x400 - 0x400
                 heap_bytes = min(heap_bytes, max(0, room) * 65 // 64)
@@ -2084,10 +2965,10 @@ def main(argv=None):
         start, size = int(start, 0), int(size, 0)
         if mem.first_unmapped(start, size) is not None:
             raise SystemExit('fakeboard: --dump-mem range 0x%x+0x%x is not mapped' % (start, size))
-        mem.on_fault = lambda a: None
         with open(path, 'wb') as f:
-            f.write(mem.read(start, size))
-    heap = Heap(pool_start, heap_bytes, p['baseline'], seed=pool_start)
+            f.write(mem.read(start, size, 'raw'))
+    heap = Heap(pool_start, heap_bytes, p['baseline'], seed=pool_start,
+                more_areas=p.get('more_areas', ()), max_new_split=p.get('max_new_split'))
 
     link = Link(args, log, faults)
     link.ctrlc_flush = 'ctrlc_flush' in features

@@ -3,7 +3,11 @@
 
 Spawns fake boards, talks to their pty like a host would, and checks the
 [verified] traces of micropython-wire.md plus the fake's own features
-(old-firmware mode, memory, faults, log).  Every read has a deadline and
+(old-firmware mode, memory, faults, log), and the real-port presets'
+memory-discovery calls (esp8266: esp/flashbdev, fatal-exception reboots;
+esp32: esp32.Partition, idf_heap_info, split-heap mem_info, Guru Meditation
+reboots; rp2: rp2.Flash with its buffer interface, XIP aliases, SSI hang;
+old: the nRF51 FICR, QEMU's and a real chip's).  Every read has a deadline and
 every spawned process is killed at the end, so the test cannot hang.
 Prints one line per failure and ends with "fakeboard: N passed, N failed";
 the exit status is non-zero on any failure.
@@ -280,6 +284,10 @@ def test_new():
             rb'GC memory layout; from [0-9a-f]+:\r\n00000000: [hBTSDLAF=.]{64}\r\n', out)
             is not None, repr(out[:200]))
 
+        for mod in (b'esp', b'esp32', b'flashbdev', b'rp2'):
+            expect('new: no %s module' % mod.decode(), traceback_line(
+                run(b, b'import ' + mod)), b"ImportError: no module named '" + mod + b"'")
+
         # Ctrl-C while code runs
         expect('while 1: pass starts', b.xfer(b'while 1: pass\x04', b'OK'), b'OK')
         time.sleep(0.2)
@@ -376,6 +384,9 @@ def test_misc():
             expect('nrf: window 32', b.read_n(5), b'R\x01\x20\x00\x01')
             out = b.xfer(b'import uctypes\x04', b'\x04>')
             check('nrf: no uctypes', b"ImportError: no module named 'uctypes'" in out, repr(out))
+            for mod in (b'esp', b'esp32', b'flashbdev', b'rp2'):
+                expect('nrf: no %s module' % mod.decode(), traceback_line(
+                    run(b, b'import ' + mod)), b"ImportError: no module named '" + mod + b"'")
         finally:
             b.close()
 
@@ -400,11 +411,273 @@ def test_misc():
             b.close()
 
 
+ESP8266_BANNER = (b'MicroPython v1.24.0 on 2024-10-25; ESP module with ESP8266\r\n'
+                  b'Type "help()" for more information.\r\n')
+ESP32_BANNER = (b'MicroPython v1.26.0 on 2025-08-09; Generic ESP32 module with ESP32\r\n'
+                b'Type "help()" for more information.\r\n')
+RP2_BANNER = (b'MicroPython v1.25.0 on 2025-04-15; Raspberry Pi Pico with RP2040\r\n'
+              b'Type "help()" for more information.\r\n')
+LFS_BLOCK0 = b'\x03\x00\x00\x00\xf0\x0f\xff\xf7littlefs'
+
+
+def run(b, code, timeout=2.0):
+    """One raw-REPL command; returns its stdout (b'' and the whole reply in
+    the detail of a failed check if the framing is wrong)."""
+    out = b.xfer(code + b'\x04', b'\x04>', timeout)
+    m = re.match(rb'^OK(.*)\x04(.*)\x04>$', out, re.S)
+    if m is None or m.group(2):
+        return out
+    return m.group(1)
+
+
+def traceback_line(out):
+    """The last line of an error reply ('Name: message')."""
+    m = re.search(rb'\r\n([A-Za-z]+Error: [^\r]*)\r\n\x04>$', out)
+    return m.group(1) if m else out
+
+
+def fatal_reboot(b, name, code, report, banner, addr):
+    """code crashes an ESP board: report, reboot banner, friendly prompt,
+    globals cleared, fault-reboot logged."""
+    run(b, b'marker = 1')
+    out = b.xfer(code + b'\x04', b'>>> ', 3)
+    check('%s: crash report then boot banner' % name,
+          re.match(b'^OK' + report + rb'.*' + re.escape(banner + b'>>> ') + b'$', out, re.S)
+          is not None, repr(out))
+    check('%s: fault-reboot logged' % name, 'fault-reboot 0x%08x' % addr in b.log(),
+          repr(b.log()[-4:]))
+    expect('%s: globals cleared, friendly REPL' % name, b.xfer(b'marker\r', b'>>> '),
+           b'marker\r\nTraceback (most recent call last):\r\n  File "<stdin>", line 1, in '
+           b'<module>\r\nNameError: name \'marker\' isn\'t defined\r\n>>> ')
+    b.xfer(b'\r\x01', RAW_BANNER)
+
+
+def test_esp8266():
+    dump = os.path.join(tmpdir, 'iram.bin')
+    b = Fake('--preset', 'esp8266', '--dump-mem', '0x40100000:64:' + dump)
+    if b.fd is None:
+        return
+    try:
+        expect('esp8266: banner', b.read_until(b'>>> '), ESP8266_BANNER + b'>>> ')
+        b.xfer(b'\r\x01', RAW_BANNER)
+        expect('esp8266: identity', run(b, b'import sys,os\nprint(sys.platform, sys.implementation)'
+                                           b'\nprint(os.uname())'),
+               b"esp8266 (name='micropython', version=(1, 24, 0, ''), _machine='ESP module with "
+               b"ESP8266', _mpy=9990)\r\n(sysname='esp8266', nodename='esp8266', release="
+               b"'2.2.0-dev(9422289)', version='v1.24.0 on 2024-10-25', machine='ESP module with "
+               b"ESP8266')\r\n")
+        expect('esp8266: esp flash calls', run(
+            b, b'import esp\nprint(esp.flash_size(), esp.flash_user_start(), hex(esp.flash_id()),'
+               b' esp.flash_read(0, 4))\nb=bytearray(16)\nesp.flash_read(0x100000, b)\nprint(b)'),
+            b"4194304 1048576 0x1640ef b'\\xe9\\x03\\x02@'\r\nbytearray(" +
+            repr(LFS_BLOCK0).encode() + b')\r\n')
+        expect('esp8266: flash_read past the chip', traceback_line(run(
+            b, b'esp.flash_read(0x3ffffc, 8)')), b'OSError: [Errno 5] EIO')
+        out = run(b, b'import flashbdev\nd=flashbdev.bdev\nprint(d)\nprint(d.SEC_SIZE, d.start_sec,'
+                     b' d.blocks, d.ioctl(4, 0), d.ioctl(5, 0))\nb=bytearray(16)\n'
+                     b'd.readblocks(0, b)\nprint(b == esp.flash_read(256 * 4096, 16))')
+        check('esp8266: flashbdev.bdev', re.match(
+            rb'^<FlashBdev object at 3ff[0-9a-f]{5}>\r\n4096 256 763 763 4096\r\nTrue\r\n$', out)
+            is not None, repr(out))
+        out = run(b, b"help('modules')")
+        check('esp8266: help(modules) lists esp, flashbdev, inisetup',
+              all(re.search(rb'\b%s\b' % n, out) for n in (b'esp', b'flashbdev', b'inisetup'))
+              and b'esp32' not in out, repr(out[:200]))
+        out = run(b, b'import micropython\nmicropython.mem_info(1)')
+        check('esp8266: mem_info: one heap in DRAM', re.match(
+            rb'^stack: 2112 out of 8192\r\nGC: total: 38272, used: \d+, free: \d+\r\n'
+            rb' No\. of 1-blocks: \d+, 2-blocks: \d+, max blk sz: \d+, max free sz: \d+\r\n'
+            rb'GC memory layout; from 3ffef0c0:\r\n00000000: ', out) is not None
+            and out.count(b'GC memory layout') == 1, repr(out[:300]))
+        with open(dump, 'rb') as f:
+            iram = f.read()
+        w0 = int.from_bytes(iram[0:4], 'little')
+        expect('esp8266: mem32/mem8/mem16 on IRAM (-mforce-l32)', run(
+            b, b'import machine\nprint(machine.mem32[0x40100000] & 0xffffffff, '
+               b'machine.mem8[0x40100001], machine.mem16[0x40100002])'),
+            b'%d %d %d\r\n' % (w0, iram[1], int.from_bytes(iram[2:4], 'little')))
+        expect('esp8266: mapped flash = flash offsets', run(
+            b, b"f=lambda o: int.from_bytes(esp.flash_read(o, 4), 'little')\n"
+               b"print(machine.mem32[0x40200000] & 0xffffffff == f(0), "
+               b"machine.mem32[0x402ffffc] & 0xffffffff == f(0xffffc))"), b'True True\r\n')
+        expect('esp8266: uctypes on DRAM and SDK data', run(
+            b, b'import uctypes\nprint(len(uctypes.bytes_at(0x3ffe8000, 64)), '
+               b'len(uctypes.bytes_at(0x3fffffc0, 64)))'), b'64 64\r\n')
+        for mod in (b'esp32', b'rp2'):
+            expect('esp8266: no %s module' % mod.decode(), traceback_line(
+                run(b, b'import ' + mod)), b"ImportError: no module named '" + mod + b"'")
+        fatal_reboot(b, 'esp8266: bytes_at on IRAM', b'import uctypes\nuctypes.bytes_at(0x40100000, 4)',
+                     rb'\r\nFatal exception 3\(LoadStoreErrorCause\):\r\nepc1=0x[0-9a-f]{8}, '
+                     rb'epc2=0x00000000, epc3=0x00000000, excvaddr=0x40100000, depc=0x00000000\r\n',
+                     ESP8266_BANNER, 0x40100000)
+        fatal_reboot(b, 'esp8266: bytearray_at on mapped flash',
+                     b'import uctypes\nuctypes.bytearray_at(0x40200010, 4)',
+                     rb'\r\nFatal exception 3\(LoadStoreErrorCause\):\r\n.*excvaddr=0x40200010',
+                     ESP8266_BANNER, 0x40200010)
+        fatal_reboot(b, 'esp8266: mem32[0]', b'import machine\nmachine.mem32[0]',
+                     rb'\r\nFatal exception 28\(LoadProhibitedCause\):\r\n.*excvaddr=0x00000000, ',
+                     ESP8266_BANNER, 0)
+        fatal_reboot(b, 'esp8266: past the flash window', b'import machine\nmachine.mem32[0x40300000]',
+                     rb'\r\nFatal exception 28\(LoadProhibitedCause\)', ESP8266_BANNER, 0x40300000)
+        expect('esp8266: usable after reboots', run(b, b'print(7)'), b'7\r\n')
+    finally:
+        b.close()
+
+
+ESP32_APP = b'<Partition type=0, subtype=0, address=65536, size=2031616, label=factory, encrypted=0>'
+ESP32_DATA = (b'[<Partition type=1, subtype=2, address=36864, size=24576, label=nvs, encrypted=0>, '
+              b'<Partition type=1, subtype=1, address=61440, size=4096, label=phy_init, '
+              b'encrypted=0>, <Partition type=1, subtype=129, address=2097152, size=2097152, '
+              b'label=vfs, encrypted=0>]')
+
+
+def test_esp32():
+    b = Fake('--preset', 'esp32')
+    if b.fd is None:
+        return
+    try:
+        expect('esp32: banner', b.read_until(b'>>> '), ESP32_BANNER + b'>>> ')
+        b.xfer(b'\r\x01', RAW_BANNER)
+        expect('esp32: identity', run(b, b'import sys\nprint(sys.platform, sys.implementation)'),
+               b"esp32 (name='micropython', version=(1, 26, 0, ''), _machine='Generic ESP32 "
+               b"module with ESP32', _mpy=11014)\r\n")
+        expect('esp32: esp flash calls', run(
+            b, b'import esp\nb=bytearray(32)\nesp.flash_read(0x8000, b)\n'
+               b'print(esp.flash_size(), hex(esp.flash_user_start()), bytes(b))'),
+            b"4194304 0x200000 b'\\xaaP\\x01\\x02\\x00\\x90\\x00\\x00\\x00`\\x00\\x00nvs"
+            + b'\\x00' * 13 + b"\\x00\\x00\\x00\\x00'\r\n")
+        expect('esp32: flash_read wants a buffer', traceback_line(run(b, b'esp.flash_read(0, 8)')),
+               b'TypeError: object with buffer protocol required')
+        expect('esp32: Partition.find reprs', run(
+            b, b'from esp32 import Partition as P\nprint(P.find())\nprint(P.find(P.TYPE_DATA))'),
+            b'[' + ESP32_APP + b']\r\n' + ESP32_DATA + b'\r\n')
+        expect('esp32: Partition info/ioctl', run(
+            b, b"v=P('vfs')\nprint([p.info() for p in P.find(P.TYPE_APP) + P.find(P.TYPE_DATA)])\n"
+               b"print(v.ioctl(4, 0), v.ioctl(5, 0), P.find(P.TYPE_DATA, label='vfs', "
+               b"block_size=512)[0].ioctl(4, 0), P(P.RUNNING).info()[4], P(P.BOOT).info()[4], "
+               b"P.TYPE_APP, P.TYPE_DATA, P.BOOT, P.RUNNING)\nb=bytearray(16)\n"
+               b"v.readblocks(0, b)\nprint(b)"),
+            b"[(0, 0, 65536, 2031616, 'factory', False), (1, 2, 36864, 24576, 'nvs', False), "
+            b"(1, 1, 61440, 4096, 'phy_init', False), (1, 129, 2097152, 2097152, 'vfs', False)]"
+            b"\r\n512 4096 4096 factory factory 0 1 0 1\r\nbytearray(" + repr(LFS_BLOCK0).encode() +
+            b')\r\n')
+        expect('esp32: unknown partition', traceback_line(run(b, b"P('nope')")),
+               b'OSError: [Errno 2] ENOENT')
+        expect('esp32: readblocks past the partition', traceback_line(
+            run(b, b"P('nvs').readblocks(6, bytearray(4))")),
+            b"OSError: (-260, 'ESP_ERR_INVALID_SIZE')")
+        expect('esp32: idf_heap_info', run(
+            b, b'import esp32\nprint(esp32.idf_heap_info(esp32.HEAP_DATA))'),
+            b'[(240, 0, 0, 0), (7288, 0, 0, 0), (16648, 4, 4, 4), (94608, 352, 352, 340), '
+            b'(15072, 15036, 15036, 15036), (113840, 110604, 110592, 110592)]\r\n')
+        expect('esp32: flashbdev.bdev is the vfs partition', run(
+            b, b'import flashbdev\nprint(flashbdev.bdev.info()[4])'), b'vfs\r\n')
+        out = run(b, b'import micropython\nmicropython.mem_info(1)')
+        check('esp32: mem_info: split heap, max new split', re.match(
+            rb'^stack: 704 out of 15360\r\nGC: total: 92736, used: \d+, free: \d+, '
+            rb'max new split: 110592\r\n No\. of 1-blocks: \d+, 2-blocks: \d+, max blk sz: \d+, '
+            rb'max free sz: \d+\r\nGC memory layout; from 3ffc9200:\r\n(.|\r\n)*'
+            rb'GC memory layout; from 3ffd70d0:\r\n', out) is not None
+            and out.count(b'GC memory layout; from') == 2, repr(out[:300]))
+        expect('esp32: DROM/IROM map the running app', run(
+            b, b"import machine,uctypes\nb=bytearray(4)\nesp.flash_read(0x10000, b)\n"
+               b"print(machine.mem32[0x400d0000] & 0xffffffff == int.from_bytes(b, 'little'), "
+               b"uctypes.bytes_at(0x3f400020, 4), uctypes.bytes_at(0x3f400030, 7))"),
+            b"True b'2T\\xcd\\xab' b'v1.26.0'\r\n")
+        expect('esp32: mem32 on IRAM, ROM0, RTC slow', run(
+            b, b'print(all(isinstance(machine.mem32[a], int) for a in '
+               b'(0x40080000, 0x4005fffc, 0x40000000, 0x3ff90000, 0x50001ffc)))'), b'True\r\n')
+        expect('esp32: no rp2 module', traceback_line(run(b, b'import rp2')),
+               b"ImportError: no module named 'rp2'")
+        guru = rb"\r\nGuru Meditation Error: Core  0 panic'ed \(%s\)\. Exception was unhandled\.\r\n"
+        fatal_reboot(b, 'esp32: mem8 on IRAM', b'import machine\nmachine.mem8[0x40080001]',
+                     guru % b'LoadStoreError' + rb'.*EXCVADDR: 0x40080001.*Rebooting\.\.\.\r\n',
+                     ESP32_BANNER, 0x40080001)
+        fatal_reboot(b, 'esp32: peripheral read', b'import machine\nmachine.mem32[0x3ff40000]',
+                     guru % b'LoadProhibited', ESP32_BANNER, 0x3ff40000)
+        fatal_reboot(b, 'esp32: DROM page not mapped',
+                     b'import uctypes\nuctypes.bytes_at(0x3f500000, 4)',
+                     guru % b'LoadProhibited', ESP32_BANNER, 0x3f500000)
+    finally:
+        b.close()
+
+
+def test_rp2():
+    b = Fake('--preset', 'rp2')
+    if b.fd is None:
+        return
+    try:
+        expect('rp2: banner', b.read_until(b'>>> '), RP2_BANNER + b'>>> ')
+        b.xfer(b'\r\x01', RAW_BANNER)
+        expect('rp2: identity', run(b, b'import sys\nprint(sys.platform, sys.implementation)'),
+               b"rp2 (name='micropython', version=(1, 25, 0, ''), _machine='Raspberry Pi Pico "
+               b"with RP2040', _mpy=4870)\r\n")
+        expect('rp2: rp2.Flash', run(
+            b, b'import rp2,uctypes\nf=rp2.Flash()\nprint(f, f.ioctl(4, 0), f.ioctl(5, 0), '
+               b'hex(uctypes.addressof(f)), len(memoryview(f)))\nb=bytearray(16)\n'
+               b'f.readblocks(0, b)\nprint(b)\ng=rp2.Flash(start=4096, len=8192)\n'
+               b'print(g.ioctl(4, 0), hex(uctypes.addressof(g)), '
+               b'hex(uctypes.addressof(memoryview(f))), bytes(memoryview(f)[8:16]))'),
+            b"<Flash> 352 4096 0x100a0000 1441792\r\nbytearray(" + repr(LFS_BLOCK0).encode() +
+            b")\r\n2 0x100a1000 0x100a0000 b'littlefs'\r\n")
+        expect('rp2: Flash(start=) must be block aligned', traceback_line(
+            run(b, b'rp2.Flash(start=5)')), b'ValueError: ')
+        expect('rp2: XIP aliases and storage', run(
+            b, b'import machine\nM=machine.mem32\nprint(M[0x10000100] == M[0x11000100] == '
+               b'M[0x12000100] == M[0x13000100], uctypes.bytes_at(0x100a0008, 8), '
+               b'uctypes.bytes_at(0x10, 4), hex(M[0]), isinstance(M[0x20041ffc], int))'),
+            b"True b'littlefs' b'Mu\\x01\\x03' 0x20041f00 True\r\n")
+        out = run(b, b'import micropython\nmicropython.mem_info(1)')
+        check('rp2: mem_info: pool in SRAM', re.match(
+            rb'^stack: 548 out of 7936\r\nGC: total: 256064, used: \d+, free: \d+\r\n'
+            rb'.*\r\nGC memory layout; from 200017c0:\r\n', out, re.S) is not None,
+            repr(out[:300]))
+        expect('rp2: no esp module', traceback_line(run(b, b'import esp')),
+               b"ImportError: no module named 'esp'")
+        expect('rp2: SSI read: OK only', b.xfer(b'machine.mem32[0x18000000]\x04', b'OK'), b'OK')
+        expect('rp2: SSI read hangs', b.read_for(0.5), b'')
+        check('rp2: fault logged', 'fault 0x18000000' in b.log(), repr(b.log()[-3:]))
+    finally:
+        b.close()
+
+
+def test_ficr():
+    # QEMU: CODEPAGESIZE, CODESIZE, NUMRAMBLOCK, SIZERAMBLOCKS, then its shifted
+    # 2 at 0x20, 0x2000 at 0x24, device id at 0x64.  Real QFAA: 4 x 4 KiB
+    # RAM blocks (SIZERAMBLOCK[1], [3]), CLENR0 0xFFFFFFFF (no SoftDevice).
+    for kind, offs, want in (('qemu', (0x10, 0x14, 0x34, 0x38, 0x20, 0x24, 0x64),
+                              b'1024 256 -1 -1 2 8192 305419896\r\n'),
+                             ('real', (0x10, 0x14, 0x34, 0x38, 0x3c, 0x44, 0x28),
+                              b'1024 256 4 4096 4096 4096 -1\r\n')):
+        b = Fake('--preset', 'old', '--ficr', kind)
+        if b.fd is None:
+            return
+        try:
+            b.read_until(b'>>> ')
+            b.xfer(b'\r\x01', RAW_BANNER)
+            expect('old: FICR (%s)' % kind, run(
+                b, b'import machine\nM=machine.mem32\nprint(' +
+                   b', '.join(b'M[0x%08x]' % (0x10000000 + o) for o in offs) + b')'), want)
+            if kind == 'qemu':
+                expect('old: RAM ends at 0x20004000', run(
+                    b, b'print(isinstance(M[0x20003ffc], int))'), b'True\r\n')
+                b.xfer(b'M[0x20004000]\x04', b'OK')
+                expect('old: past RAM hangs', b.read_for(0.5), b'')
+                check('old: RAM fault logged', 'fault 0x20004000' in b.log(), repr(b.log()[-3:]))
+            else:
+                b.xfer(b'M[0x10000100]\x04', b'OK')
+                expect('old: past the FICR hangs', b.read_for(0.5), b'')
+                check('old: FICR fault logged', 'fault 0x10000100' in b.log(), repr(b.log()[-3:]))
+        finally:
+            b.close()
+
+
 def main():
     signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError('watchdog')))
     signal.alarm(60)
     try:
-        for t in (test_new, test_old, test_misc):
+        for t in (test_new, test_old, test_misc, test_esp8266, test_esp32, test_rp2,
+                  test_ficr):
             try:
                 t()
             except Exception as e:   # a crash in one group must not stop the others
