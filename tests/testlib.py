@@ -139,7 +139,11 @@ class Qemu:
             self.port = "tcp:127.0.0.1:%d" % self.tcp_port
             time.sleep(0.3)
         else:
-            self.pty = _read_pty_line(self.proc, 10)
+            try:
+                self.pty = _read_pty_line(self.proc, 10)
+            except RuntimeError:
+                stop_group(self.proc)
+                raise
             self.port = self.pty
 
     def stop(self):
