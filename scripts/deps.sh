@@ -7,7 +7,7 @@ set -eu
 job=${1:-build}
 build="make gcc pkg-config libncurses-dev libserialport-dev libmbedtls-dev"
 run="$build qemu-system-arm firmware-microbit-micropython"
-test="$run clang libclang-rt-14-dev valgrind python3 tmux xxd"
+test="$run clang libclang-rt-14-dev valgrind python3 tmux xxd binutils-arm-none-eabi"
 
 case "$job" in
 build) want=$build ;;

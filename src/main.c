@@ -17,6 +17,11 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "discover.h"
+#include "ldscript.h"
+#include "mapsrc.h"
+#include "profile.h"
+#include "rmap.h"
 #include "clock.h"
 #include "emu.h"
 #include "fmt.h"
@@ -24,7 +29,8 @@
 #include "rrepl.h"
 #include "serial.h"
 
-#define MPEEK_VERSION "0.1.0"
+#define MPEEK_VERSION "0.2.0"
+#define MAX_LIST 32
 
 static volatile sig_atomic_t g_cancel;
 
@@ -44,11 +50,25 @@ struct app {
     unsigned chunk; /* 0 = sized to the board's heap */
     int progress; /* -1 auto, 0 off, 1 on */
     char emu_cmd[1024];
+    int port_given;
+    int offline;
+    int unsafe;
+    const char *board;
+    const char *ld[MAX_LIST];
+    size_t nld;
+    const char *ld_path[MAX_LIST];
+    size_t nld_path;
+    const char *ld_defsym[MAX_LIST];
+    size_t nld_defsym;
 
     struct serial *serial;
     struct rrepl *rrepl;
     struct board_info info;
     struct mread *reader;
+    struct profile_set profiles;
+    struct ldscript *ldscript;
+    struct rmap *map;
+    struct discover_info disc;
 };
 
 static void usage(FILE *f)
@@ -60,6 +80,8 @@ static void usage(FILE *f)
         "\n"
         "commands:\n"
         "  info                      what the board is and how mpeek reads it\n"
+        "  regions                   the memory map: board, linker script, profile\n"
+        "       --format table|csv|json\n"
         "  read ADDR LEN             read memory (ADDR, LEN: 0x.., decimal, K/M)\n"
         "       -o FILE              write the bytes to FILE (raw binary)\n"
         "       --format bin|hex     bin: raw bytes; hex: xxd-style dump\n"
@@ -73,6 +95,13 @@ static void usage(FILE *f)
         "      --dtr on|off   DTR line level (default on: keeps ESP boards running)\n"
         "      --rts on|off   RTS line level (default on)\n"
         "  -t, --timeout S    seconds of silence before giving up (default 3)\n"
+        "      --ld FILE      the firmware's GNU ld linker script (repeatable)\n"
+        "      --ld-path DIR  where INCLUDEs in linker scripts are found (repeatable)\n"
+        "      --ld-defsym NAME=VALUE  a symbol as ld --defsym gives it (repeatable)\n"
+        "      --board NAME   use this built-in board profile (see 'mpeek regions\n"
+        "                     --board list')\n"
+        "      --offline      no board: the map from --ld and --board only\n"
+        "      --unsafe       read outside the regions known to be mapped\n"
         "      --method M     auto (default), bin, b64, hex or words\n"
         "      --chunk N      bytes per verified chunk (default: sized to the\n"
         "                     board's free heap; a MemoryError halves it)\n"
@@ -377,6 +406,155 @@ static int cmd_ports(struct rc_msg *msg)
     return RC_OK;
 }
 
+static int list_add(const char **list, size_t *n, const char *v,
+                    const char *what, struct rc_msg *msg)
+{
+    if (*n == MAX_LIST) {
+        return rc_set(msg, RC_ARG, "too many %s options (at most %d)", what,
+                      MAX_LIST);
+    }
+    list[(*n)++] = v;
+    return RC_OK;
+}
+
+static void print_profile_names(const struct profile_set *set, FILE *f)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        fprintf(f, "%-18s %s\n", set->p[i].name, set->p[i].description);
+    }
+}
+
+/* Build the region map: profile, linker scripts, and (when connected) what
+ * the board reports. */
+static int app_build_map(struct app *app, int connected, struct rc_msg *msg)
+{
+    int rc = rmap_new(&app->map);
+    if (rc < 0) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    char dir[512];
+    struct rc_msg pm = {{0}};
+    profile_default_dir(dir, sizeof dir);
+    int prc = profile_load_dir(dir, &app->profiles, &pm);
+    if (prc == RC_PARSE || prc == RC_IO) {
+        fprintf(stderr, "mpeek: warning: %s (that profile is skipped)\n", pm.text);
+    }
+    const struct profile *prof = NULL;
+    if (app->board != NULL) {
+        if (prc == RC_NOTFOUND) {
+            return rc_set(msg, RC_NOTFOUND, "%s", pm.text);
+        }
+        prof = profile_find(&app->profiles, app->board);
+        if (prof == NULL) {
+            char names[300] = "";
+            for (size_t i = 0; i < app->profiles.n; i++) {
+                size_t l = strlen(names);
+                snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+                         app->profiles.p[i].name);
+            }
+            return rc_set(msg, RC_ARG, "no board profile '%s' (known: %s)",
+                          app->board, names);
+        }
+    } else if (connected) {
+        prof = profile_choose(&app->profiles, app->info.platform,
+                              app->info.machine);
+    }
+    if (prof != NULL) {
+        discover_add_profile(app->map, prof);
+        rmap_note(app->map, "profile %s: %s", prof->name, prof->description);
+    } else if (prc == RC_NOTFOUND) {
+        rmap_note(app->map, "%s", pm.text);
+    } else if (connected) {
+        rmap_note(app->map, "no built-in profile matches this board (platform "
+                  "'%s', machine '%s'): name one with --board, or give the "
+                  "firmware's linker script with --ld", app->info.platform,
+                  app->info.machine);
+    }
+    if (app->nld > 0) {
+        struct ldscript_opts lo = {
+            .search_dirs = app->ld_path,
+            .nsearch = app->nld_path,
+            .defsyms = app->ld_defsym,
+            .ndefsyms = app->nld_defsym,
+        };
+        rc = ldscript_new(&lo, &app->ldscript);
+        if (rc < 0) {
+            return rc_set(msg, rc, "bad --ld-defsym: give NAME=VALUE, e.g. "
+                          "--ld-defsym _estack_reserve=8");
+        }
+        for (size_t i = 0; i < app->nld; i++) {
+            rc = ldscript_load(app->ldscript, app->ld[i], msg);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        for (size_t i = 0; i < ldscript_diag_count(app->ldscript); i++) {
+            fprintf(stderr, "mpeek: %s\n", ldscript_diag(app->ldscript, i));
+        }
+        mapsrc_add_ld(app->map, app->ldscript);
+    }
+    if (connected) {
+        discover_info_init(&app->disc);
+        rc = discover_run(app->rrepl, prof, app->map, &app->disc, msg);
+        if (rc < 0) {
+            return rc_prefix(msg, rc, "asking the board about its memory");
+        }
+    }
+    rmap_finish(app->map);
+    return RC_OK;
+}
+
+static void app_free_map(struct app *app)
+{
+    rmap_free(app->map);
+    app->map = NULL;
+    ldscript_free(app->ldscript);
+    app->ldscript = NULL;
+    profile_set_fini(&app->profiles);
+    discover_info_fini(&app->disc);
+}
+
+static int cmd_regions(struct app *app, enum rmap_format fmt,
+                       struct rc_msg *msg)
+{
+    struct buf out;
+    buf_init(&out);
+    rmap_format(app->map, fmt, &out);
+    if (fmt == RMAP_FMT_TABLE) {
+        if (app->disc.have_heap) {
+            buf_printf(&out, "gc heap: %ld bytes, %ld used, %ld free",
+                       app->disc.heap.gc_total, app->disc.heap.gc_used,
+                       app->disc.heap.gc_free);
+            buf_addstr(&out, "\n");
+        }
+        if (app->disc.nmodules > 0) {
+            buf_printf(&out, "modules (help('modules')): %s\n", app->disc.modules);
+        }
+        if (app->ldscript != NULL) {
+            size_t provided = 0;
+            for (size_t i = 0; i < ldscript_symbol_count(app->ldscript); i++) {
+                const struct ldscript_symbol *sy = ldscript_symbol(app->ldscript, i);
+                if (sy->provide) {
+                    provided++;
+                    continue;
+                }
+                if (sy->known) {
+                    buf_printf(&out, "symbol %-28s 0x%08llx  %s:%u\n", sy->name,
+                               (unsigned long long)sy->value,
+                               sy->file ? sy->file : "?", sy->line);
+                }
+            }
+            if (provided > 0) {
+                buf_printf(&out, "(%zu PROVIDEd symbols not shown)\n", provided);
+            }
+        }
+    }
+    int bad = fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0;
+    buf_fini(&out);
+    return bad ? rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno))
+               : RC_OK;
+}
+
 int main(int argc, char **argv)
 {
     struct app app;
@@ -390,7 +568,10 @@ int main(int argc, char **argv)
     struct rc_msg msg = {{0}};
     int rc = RC_OK;
 
-    enum { O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK };
+    enum {
+        O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
+        O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE
+    };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"baud", required_argument, NULL, 'b'},
@@ -403,15 +584,23 @@ int main(int argc, char **argv)
         {"log", required_argument, NULL, O_LOG},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, O_FORMAT},
+        {"ld", required_argument, NULL, O_LD},
+        {"ld-path", required_argument, NULL, O_LDPATH},
+        {"ld-defsym", required_argument, NULL, O_DEFSYM},
+        {"board", required_argument, NULL, O_BOARD},
+        {"offline", no_argument, NULL, O_OFFLINE},
+        {"unsafe", no_argument, NULL, O_UNSAFE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "+p:b:t:o:hV", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:b:t:o:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             app.port = optarg;
+            app.port_given = 1;
             break;
         case 'b': {
             uint64_t v;
@@ -438,13 +627,13 @@ int main(int argc, char **argv)
             break;
         case 't': {
             char *end;
-            double s = strtod(optarg, &end);
-            if (end == optarg || *end != 0 || s < 0.1 || s > 3600) {
+            double secs = strtod(optarg, &end);
+            if (end == optarg || *end != 0 || secs < 0.1 || secs > 3600) {
                 rc = rc_set(&msg, RC_ARG, "--timeout takes seconds between "
                             "0.1 and 3600, not '%s'", optarg);
                 goto fail;
             }
-            app.timeout_ms = (int)(s * 1000);
+            app.timeout_ms = (int)(secs * 1000);
             break;
         }
         case O_METHOD:
@@ -475,48 +664,66 @@ int main(int argc, char **argv)
         case O_FORMAT:
             format = optarg;
             break;
+        case O_LD:
+            if ((rc = list_add(app.ld, &app.nld, optarg, "--ld", &msg)) < 0) {
+                goto fail;
+            }
+            break;
+        case O_LDPATH:
+            if ((rc = list_add(app.ld_path, &app.nld_path, optarg, "--ld-path",
+                               &msg)) < 0) {
+                goto fail;
+            }
+            break;
+        case O_DEFSYM:
+            if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+                rc = rc_set(&msg, RC_ARG, "--ld-defsym takes NAME=VALUE, not "
+                            "'%s'", optarg);
+                goto fail;
+            }
+            if ((rc = list_add(app.ld_defsym, &app.nld_defsym, optarg,
+                               "--ld-defsym", &msg)) < 0) {
+                goto fail;
+            }
+            break;
+        case O_BOARD:
+            app.board = optarg;
+            break;
+        case O_OFFLINE:
+            app.offline = 1;
+            break;
+        case O_UNSAFE:
+            app.unsafe = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
         case 'V':
             printf("mpeek %s\n", MPEEK_VERSION);
             return 0;
+        case ':':
+            rc = rc_set(&msg, RC_ARG, "%s needs a value (see mpeek --help)",
+                        argv[optind - 1]);
+            goto fail;
         default:
-            usage(stderr);
-            return 2;
+            rc = rc_set(&msg, RC_ARG, "unknown option '%s' (see mpeek --help)",
+                        argv[optind - 1]);
+            goto fail;
         }
     }
     const char *cmd = optind < argc ? argv[optind++] : "info";
-    /* Options may also follow the command ("read 0 16 -o f"). */
-    char *rest[8];
-    int nrest = 0;
-    while (optind < argc) {
-        c = getopt_long(argc, argv, "+p:b:t:o:hV", longopts, NULL);
-        if (c == -1) {
-            if (nrest == 8) {
-                rc = rc_set(&msg, RC_ARG, "too many arguments");
-                goto fail;
-            }
-            rest[nrest++] = argv[optind++];
-            continue;
-        }
-        switch (c) {
-        case 'o': out_path = optarg; break;
-        case O_FORMAT: format = optarg; break;
-        case 'p': app.port = optarg; break;
-        case O_METHOD: app.method = optarg; break;
-        case O_NOPROG: app.progress = 0; break;
-        case O_LOG: app.log_path = optarg; break;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    char **rest = argv + optind;
+    int nrest = argc - optind;
 
     /* Validate everything before touching the board. */
     uint64_t addr = 0, len = 0;
     int hex = 0;
+    enum rmap_format mfmt = RMAP_FMT_TABLE;
     if (strcmp(cmd, "ports") == 0) {
+        if (nrest != 0) {
+            rc = rc_set(&msg, RC_ARG, "ports takes no arguments");
+            goto fail;
+        }
         rc = cmd_ports(&msg);
         if (rc < 0) {
             goto fail;
@@ -542,15 +749,58 @@ int main(int argc, char **argv)
                         format);
             goto fail;
         }
+    } else if (strcmp(cmd, "regions") == 0) {
+        if (nrest != 0) {
+            rc = rc_set(&msg, RC_ARG, "regions takes no arguments (options "
+                        "such as --ld FILE go before or after it)");
+            goto fail;
+        }
+        if (format == NULL || strcmp(format, "table") == 0) {
+            mfmt = RMAP_FMT_TABLE;
+        } else if (strcmp(format, "csv") == 0) {
+            mfmt = RMAP_FMT_CSV;
+        } else if (strcmp(format, "json") == 0) {
+            mfmt = RMAP_FMT_JSON;
+        } else {
+            rc = rc_set(&msg, RC_ARG, "--format takes table, csv or json for "
+                        "regions, not '%s'", format);
+            goto fail;
+        }
+        if (app.board != NULL && strcmp(app.board, "list") == 0) {
+            char dir[512];
+            profile_default_dir(dir, sizeof dir);
+            if ((rc = profile_load_dir(dir, &app.profiles, &msg)) < 0 &&
+                app.profiles.n == 0) {
+                goto fail;
+            }
+            print_profile_names(&app.profiles, stdout);
+            profile_set_fini(&app.profiles);
+            return 0;
+        }
+        /* No port named, but a linker script or a board: offline. */
+        if (!app.port_given && (app.nld > 0 || app.board != NULL)) {
+            app.offline = 1;
+        }
     } else if (strcmp(cmd, "info") == 0) {
         if (nrest != 0) {
             rc = rc_set(&msg, RC_ARG, "info takes no arguments");
             goto fail;
         }
     } else {
-        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try info, read or "
-                    "ports; see mpeek --help)", cmd);
+        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try info, regions, "
+                    "read or ports; see mpeek --help)", cmd);
         goto fail;
+    }
+    if (app.offline && strcmp(cmd, "regions") != 0) {
+        rc = rc_set(&msg, RC_ARG, "--offline only goes with regions");
+        goto fail;
+    }
+    for (size_t i = 0; i < app.nld; i++) {
+        if (access(app.ld[i], R_OK) != 0) {
+            rc = rc_set(&msg, RC_NOTFOUND, "cannot read the linker script %s: "
+                        "%s", app.ld[i], strerror(errno));
+            goto fail;
+        }
     }
     if (app.method != NULL && strcmp(app.method, "auto") != 0 &&
         strcmp(app.method, "bin") != 0 && strcmp(app.method, "b64") != 0 &&
@@ -558,6 +808,17 @@ int main(int argc, char **argv)
         rc = rc_set(&msg, RC_ARG, "--method takes auto, bin, b64, hex or "
                     "words, not '%s'", app.method);
         goto fail;
+    }
+    if (app.offline) {
+        rc = app_build_map(&app, 0, &msg);
+        if (rc == RC_OK) {
+            rc = cmd_regions(&app, mfmt, &msg);
+        }
+        app_free_map(&app);
+        if (rc < 0) {
+            goto fail;
+        }
+        return 0;
     }
     if (app.log_path != NULL) {
         app.log = fopen(app.log_path, "a");
@@ -578,10 +839,30 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     rc = app_connect(&app, &msg);
-    if (rc == RC_OK) {
-        if (strcmp(cmd, "info") == 0) {
-            rc = cmd_info(&app, &msg);
-        } else {
+    if (rc == RC_OK && strcmp(cmd, "info") == 0) {
+        rc = cmd_info(&app, &msg);
+    } else if (rc == RC_OK && strcmp(cmd, "regions") == 0) {
+        rc = app_build_map(&app, 1, &msg);
+        if (rc == RC_OK) {
+            rc = cmd_regions(&app, mfmt, &msg);
+        }
+    } else if (rc == RC_OK) {
+        int word_only = 0;
+        if (!app.unsafe) {
+            rc = app_build_map(&app, 1, &msg);
+            if (rc == RC_OK) {
+                rc = rmap_check_read(app.map, (uint32_t)addr, len, &word_only,
+                                     &msg);
+            }
+        }
+        if (rc == RC_OK && word_only && app.method == NULL) {
+            /* The instruction bus takes aligned 32-bit loads only. */
+            rc = board_force_method(&app.info, "words", &msg);
+            if (rc == RC_OK && app.chunk > 0) {
+                app.info.method.chunk = app.chunk;
+            }
+        }
+        if (rc == RC_OK) {
             rc = cmd_read(&app, (uint32_t)addr, (uint32_t)len, out_path, hex,
                           &msg);
         }
@@ -592,6 +873,7 @@ int main(int argc, char **argv)
                "friendly REPL");
     }
     app_disconnect(&app, rc);
+    app_free_map(&app);
     if (app.log != NULL) {
         fclose(app.log);
     }

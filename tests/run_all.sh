@@ -11,6 +11,7 @@
 #
 # Each part prints "NAME: N passed, N failed"; the last line sums them up.
 set -u
+export MPEEK_REQUIRE_LD=1
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -91,6 +92,9 @@ if [ -f tests/test_fake.py ]; then
     step "mpeek against the fake board (ASan+UBSan build)"
     run fake env MPEEK=build-san/mpeek timeout 900 python3 tests/test_fake.py
 fi
+
+step "command line without a board"
+run cli timeout 300 python3 tests/test_cli.py
 
 step "mpeek against MicroPython 1.9.2 in QEMU"
 run qemu timeout 900 python3 tests/test_qemu.py

@@ -32,13 +32,14 @@ class Fake:
 
     n = 0
 
-    def __init__(self, *args):
+    def __init__(self, *args, dump=True):
         Fake.n += 1
         self.log = os.path.join(TMP, "fake%d.log" % Fake.n)
         self.dump = os.path.join(TMP, "fake%d.bin" % Fake.n)
         self.link = os.path.join(TMP, "tty%d" % Fake.n)
-        cmd = ["python3", FAKE, "--log", self.log, "--link", self.link,
-               "--dump-mem", "0:0x40000:%s" % self.dump] + list(args)
+        cmd = ["python3", FAKE, "--log", self.log, "--link", self.link] + list(args)
+        if dump:
+            cmd += ["--dump-mem", "0:0x40000:%s" % self.dump]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)
         line = self.proc.stderr.readline().decode()
@@ -48,7 +49,7 @@ class Fake:
         self.pty = m.group(1)
         # The dump is written at start-up; wait for it.
         deadline = time.monotonic() + 5
-        while not os.path.exists(self.dump) and time.monotonic() < deadline:
+        while dump and not os.path.exists(self.dump) and time.monotonic() < deadline:
             time.sleep(0.02)
 
     def memory(self, addr=0, size=0x40000):
@@ -77,11 +78,14 @@ def left_clean(c, fb, what):
             % (what, modes[-1:]))
 
 
-def read_check(c, fb, what, addr=0, size=0x40000, extra=(), timeout=120):
+def read_check(c, fb, what, addr=0, size=0x40000, extra=(), timeout=120, guard=False):
+    """Read and compare with the board's memory.  The fake board's generic
+    presets lay memory out like no real chip, so protocol tests read with
+    --unsafe; guard=True keeps the region check (presets with a profile)."""
     out = os.path.join(TMP, "out.bin")
     if os.path.exists(out):
         os.unlink(out)
-    rc, _, err, secs = mpeek(["--port", fb.pty] + list(extra) +
+    rc, _, err, secs = mpeek(["--port", fb.pty] + list(extra) + ([] if guard else ["--unsafe"]) +
                              ["read", hex(addr), hex(size), "-o", out], timeout=timeout)
     c.check(rc == 0, "%s: read exits 0 (rc=%r, %s)" % (what, rc, err.strip()))
     data = open(out, "rb").read() if os.path.exists(out) else b""
@@ -110,9 +114,10 @@ def presets(c):
             heap = re.search(r"helper heap: (\d+) bytes", text)
             c.check(heap and 0 < int(heap.group(1)) < 2048,
                     "helper heap reported and small: %r" % (heap and heap.group(1)))
-            read_check(c, fb, preset)
+            read_check(c, fb, preset, guard=preset == "old")
             # Unaligned start and odd length (words method must trim).
-            read_check(c, fb, preset + " unaligned", addr=0x1233, size=1001)
+            read_check(c, fb, preset + " unaligned", addr=0x1233, size=1001,
+                       guard=preset == "old")
             left_clean(c, fb, preset)
             if preset == "new":
                 c.check("raw-paste-start" in fb.events(), "raw-paste used on new firmware")
@@ -141,7 +146,7 @@ def links(c):
     try:
         import pty as ptymod
         master, slave = ptymod.openpty()
-        p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "read", "0", "48K", "-o",
+        p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "--unsafe", "read", "0", "48K", "-o",
                               os.path.join(TMP, "prog.bin")], stdout=subprocess.DEVNULL,
                              stderr=slave)
         os.close(slave)
@@ -160,7 +165,7 @@ def links(c):
         c.check(p.returncode == 0, "read through a terminal stderr exits 0")
         c.check(b"%" in seen and b"KiB/s" in seen and b"[#" in seen,
                 "progress bar drawn: %r" % seen[-120:])
-        rc, out, err, _ = mpeek(["--port", fb.pty, "read", "0", "48K", "-o",
+        rc, out, err, _ = mpeek(["--port", fb.pty, "--unsafe", "read", "0", "48K", "-o",
                                  os.path.join(TMP, "prog.bin")])
         c.check(rc == 0 and err == "", "no progress bar into a pipe: %r" % err)
     finally:
@@ -210,7 +215,7 @@ def faults(c):
     c.test("a board that goes silent mid-read")
     fb = Fake("--preset", "new", "--fault", "silence:20000")
     try:
-        rc, out, err, secs = mpeek(["--port", fb.pty, "--timeout", "2", "read", "0", "0x40000",
+        rc, out, err, secs = mpeek(["--port", fb.pty, "--timeout", "2", "--unsafe", "read", "0", "0x40000",
                                     "-o", os.path.join(TMP, "silent.bin")], timeout=60)
         c.check(rc not in (0, None), "non-zero exit (rc=%r)" % rc)
         c.check(secs < 20, "bounded time (%.1f s)" % secs)
@@ -223,7 +228,7 @@ def faults(c):
     c.test("a board that disconnects mid-read")
     fb = Fake("--preset", "new", "--fault", "disconnect:20000")
     try:
-        rc, out, err, secs = mpeek(["--port", fb.pty, "read", "0", "0x40000", "--format", "bin"],
+        rc, out, err, secs = mpeek(["--port", fb.pty, "--unsafe", "read", "0", "0x40000", "--format", "bin"],
                                    timeout=60)
         c.check(rc not in (0, None), "non-zero exit (rc=%r)" % rc)
         c.check(secs < 15, "bounded time (%.1f s)" % secs)
@@ -282,6 +287,107 @@ def faults(c):
             fb.stop()
 
 
+def regions_csv(c, fb, what):
+    rc, out, err, _ = mpeek(["--port", fb.pty, "regions", "--format", "csv"], timeout=60)
+    c.check(rc == 0, "%s: regions exits 0 (%s)" % (what, err.strip()))
+    rows = {}
+    for line in out.decode().splitlines()[1:]:
+        f = line.split(",", 7)
+        rows.setdefault(f[0], []).append(f)
+    rc, out, err, _ = mpeek(["--port", fb.pty, "regions"], timeout=60)
+    return rows, out.decode()
+
+
+def dump_of(fb, start, size):
+    path = os.path.join(TMP, "dump-%x-%x.bin" % (start, size))
+    return path, ["--dump-mem", "%#x:%#x:%s" % (start, size, path)]
+
+
+def port_maps(c):
+    c.test("esp8266: discovery, word reads on the instruction bus")
+    iram, iram_args = dump_of(None, 0x40100000, 0x100)
+    fb = Fake("--preset", "esp8266", *iram_args, dump=False)
+    try:
+        rows, text = regions_csv(c, fb, "esp8266")
+        fw = rows.get("firmware", [[None] * 8])[0]
+        c.check(fw[1:3] == ["0x40200000", "0x40300000"] and fw[6] == "board",
+                "firmware window from esp.flash_user_start: %r" % fw)
+        c.check("flash chip: 4 MiB" in text and "beyond the memory-mapped first 1 MiB" in text,
+                "flash size and the unmapped filesystem noted: %r" % text[-600:])
+        heap = rows.get("gc-heap", [[None] * 8])[0]
+        c.check(heap[1] == "0x3ffef0c0" and heap[5] == "heap", "GC heap in DRAM: %r" % heap)
+        out = os.path.join(TMP, "iram.bin")
+        rc, _, err, _ = mpeek(["--port", fb.pty, "read", "0x40100000", "0x100", "-o", out])
+        c.check(rc == 0 and open(out, "rb").read() == open(iram, "rb").read(),
+                "IRAM read with word loads (%s)" % err.strip())
+        c.check(not any(e.startswith("fault") for e in fb.events()),
+                "the board did not fault: %r" % [e for e in fb.events() if "fault" in e])
+        rc, _, err, _ = mpeek(["--port", fb.pty, "read", "0x60000000", "4"])
+        c.check(rc not in (0, None) and "not safe to read" in err, "peripherals refused: %r" % err)
+        left_clean(c, fb, "esp8266")
+    finally:
+        fb.stop()
+
+    c.test("esp32: partitions and a split heap")
+    fb = Fake("--preset", "esp32", dump=False)
+    try:
+        rows, text = regions_csv(c, fb, "esp32")
+        for part in ("partition factory: app/0x00 at flash offset 0x10000",
+                     "partition nvs: data/0x02 at flash offset 0x9000",
+                     "partition vfs: data/0x81 at flash offset 0x200000, 2 MiB"):
+            c.check(part in text, "%s: %r" % (part, text[-800:]))
+        c.check("gc-heap-1" in rows and "gc-heap-2" in rows, "two heap areas: %r" % list(rows))
+        c.check(rows.get("gc-heap-2", [[None] * 8])[0][1] == "0x3ffd70d0",
+                "second area where mem_info says")
+        rc, _, err, _ = mpeek(["--port", fb.pty, "read", "0x3f400000", "16"])
+        c.check(rc not in (0, None) and "not safe to read" in err,
+                "the flash data window is refused: %r" % err)
+        left_clean(c, fb, "esp32")
+    finally:
+        fb.stop()
+
+    c.test("rp2: the filesystem and flash size from rp2.Flash")
+    xip, xip_args = dump_of(None, 0x10000000, 0x1000)
+    fb = Fake("--preset", "rp2", *xip_args, dump=False)
+    try:
+        rows, text = regions_csv(c, fb, "rp2")
+        fs = rows.get("filesystem", [[None] * 8])[0]
+        fl = rows.get("flash", [[None] * 8])[0]
+        c.check(fs[1:3] == ["0x100a0000", "0x10200000"] and fs[6] == "board",
+                "filesystem from rp2.Flash: %r" % fs)
+        c.check(fl[1:3] == ["0x10000000", "0x10200000"] and fl[6] == "board",
+                "flash 2 MiB: %r" % fl)
+        out = os.path.join(TMP, "xip.bin")
+        rc, _, err, _ = mpeek(["--port", fb.pty, "read", "0x10000000", "0x1000", "-o", out])
+        c.check(rc == 0 and open(out, "rb").read() == open(xip, "rb").read(),
+                "XIP flash read (%s)" % err.strip())
+        rc, _, err, _ = mpeek(["--port", fb.pty, "read", "0x18000000", "4"])
+        c.check(rc not in (0, None) and "not safe to read" in err and "SSI" in err,
+                "the SSI is refused with its reason: %r" % err)
+        c.check(not any(e.startswith("fault") for e in fb.events()), "no fault on the board")
+        left_clean(c, fb, "rp2")
+    finally:
+        fb.stop()
+
+    c.test("micro:bit firmware (fake): FICR sizes, implausible RAM noted")
+    fb = Fake("--preset", "old")
+    try:
+        rows, text = regions_csv(c, fb, "old")
+        fl = rows.get("flash", [[None] * 8])[0]
+        c.check(fl[1:4] == ["0x00000000", "0x00040000", "0x40000"] and fl[6] == "board", "%r" % fl)
+        c.check("implausible" in text, "implausible FICR RAM noted")
+    finally:
+        fb.stop()
+    fb = Fake("--preset", "old", "--ficr", "real")
+    try:
+        rows, text = regions_csv(c, fb, "old real FICR")
+        ram = rows.get("ram", [[None] * 8])[0]
+        c.check(ram[1:3] == ["0x20000000", "0x20004000"] and ram[6] == "board"
+                and "profile agrees" in ram[7], "RAM measured and confirmed: %r" % ram)
+    finally:
+        fb.stop()
+
+
 def ports(c):
     c.test("a missing port")
     rc, out, err, secs = mpeek(["--port", "/dev/ttyNOPE9", "info"], timeout=10)
@@ -332,7 +438,7 @@ def ports(c):
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         fb = Fake("--preset", "new", "--baud", "230400")
         try:
-            p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "read", "0", "0x40000",
+            p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "--unsafe", "read", "0", "0x40000",
                                   "-o", os.path.join(TMP, "sig.bin")],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             time.sleep(2.0)
@@ -354,6 +460,7 @@ def main():
         presets(c)
         links(c)
         faults(c)
+        port_maps(c)
         ports(c)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)

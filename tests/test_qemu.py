@@ -10,6 +10,7 @@ time.  Every QEMU is started here on a free pty or TCP port and stopped at
 the end.
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -121,10 +122,52 @@ def main():
                     % (args, word, err))
             c.check(err.count("\n") == 1, "one line: %r" % err)
 
+        c.test("the memory map of the micro:bit")
+        got = talk(q.port, b"import micropython;micropython.mem_info(1)\r", b"GC memory layout", 3)
+        m = re.search(rb"from ([0-9a-f]+)", got + talk(q.port, b"", b"zz", 0.5))
+        heap_from = int(m.group(1), 16) if m else None
+        c.check(heap_from is not None, "the board's own mem_info gives the heap start")
+        rc, out, err, _ = mpeek(["--port", q.port, "regions", "--format", "csv"], timeout=30)
+        rows = {}
+        lines = out.decode().splitlines()
+        c.check(rc == 0 and lines and lines[0] == "name,start,end,size,attrs,kind,source,notes",
+                "CSV header (%r, %r)" % (lines[:1], err))
+        for line in lines[1:]:
+            f = line.split(",", 7)
+            rows.setdefault(f[0], []).append(f)
+        fl = rows.get("flash", [[None] * 8])[0]
+        c.check(fl[1:4] == ["0x00000000", "0x00040000", "0x40000"] and fl[6] == "board"
+                and "CODESIZE" in fl[7], "flash 256 KiB from the FICR: %r" % fl)
+        ram = rows.get("ram", [[None] * 8])[0]
+        c.check(ram[1:4] == ["0x20000000", "0x20004000", "0x4000"] and ram[6] == "profile",
+                "RAM 16 KiB from the profile: %r" % ram)
+        heap = rows.get("gc-heap", [[None] * 8])[0]
+        c.check(heap[1] is not None and heap_from is not None and int(heap[1], 16) == heap_from
+                and heap[5] == "heap" and 0x20000000 <= int(heap[1], 16)
+                and int(heap[2], 16) <= 0x20004000,
+                "GC heap inside RAM at the mem_info address: %r" % heap)
+        rc, out, err, _ = mpeek(["--port", q.port, "regions"], timeout=30)
+        text = out.decode()
+        c.check(rc == 0 and "NUMRAMBLOCK=0xffffffff" in text and "implausible" in text,
+                "the implausible FICR RAM size is reported: %r" % text[-400:])
+        c.check(re.search(r"\n    gc-heap +0x", text) is not None or "  gc-heap" in text,
+                "the heap is shown nested inside RAM")
+        c.check(at_prompt(q.port), "board answers >>> after regions")
+
+        c.test("reads outside the map are refused without touching the board")
+        rc, out, err, secs = mpeek(["--port", q.port, "read", "0x30000000", "16"], timeout=30)
+        c.check(rc not in (0, None) and "outside the memory known to be mapped" in err
+                and "--unsafe" in err and "ram 0x20000000-0x20004000 below" in err,
+                "refused, naming the nearest regions: %r" % err)
+        c.check(err.count("\n") == 1 and not out, "one line, no data")
+        c.check(at_prompt(q.port), "board still answers >>> (not hung)")
+        rc, out, err, _ = mpeek(["--port", q.port, "read", "0x3fff0", "0x20"], timeout=30)
+        c.check(rc not in (0, None) and "0x00040000" in err, "a read running past flash: %r" % err)
+
         c.test("a board that stops answering: bounded error")
         # An unmapped address hangs the nRF51 for good, as on real hardware.
-        rc, out, err, secs = mpeek(["--port", q.port, "--timeout", "2", "read",
-                                    "0x30000000", "16"], timeout=40)
+        rc, out, err, secs = mpeek(["--port", q.port, "--timeout", "2", "--unsafe",
+                                    "read", "0x30000000", "16"], timeout=40)
         c.check(rc not in (0, None), "non-zero exit (%r)" % rc)
         c.check(secs < 20, "gave up within bounded time (%.1f s)" % secs)
         c.check("stopped answering" in err and err.count("\n") == 1,

@@ -1,0 +1,55 @@
+/*
+ * discover.h: asking a connected board about its memory.
+ *
+ * At connect time, with calls that are safe on that port (the profile
+ * names which): the GC heap and stack from micropython.mem_info(1), the
+ * modules from help('modules'), and per port the flash and RAM sizes
+ * (nRF51 FICR), filesystem extents (esp8266 flashbdev, rp2.Flash) and
+ * partitions (esp32.Partition).  Values the board reports are checked for
+ * plausibility; an implausible one is noted on the map and not used.
+ *
+ * The discover_apply_* functions are pure: they take the text a snippet
+ * printed and add regions and notes to the map, so they are unit-tested
+ * with captured output.
+ */
+#ifndef MPEEK_DISCOVER_H
+#define MPEEK_DISCOVER_H
+
+#include "buf.h"
+#include "heapmap.h"
+#include "rc.h"
+#include "rmap.h"
+
+struct rrepl;
+struct profile;
+
+/* What discovery learned besides regions. */
+struct discover_info {
+    struct heapmap heap;   /* parsed mem_info(1); heap.nareas 0 if none */
+    int have_heap;
+    char modules[1024];    /* help('modules'), space separated */
+    int nmodules;
+};
+
+void discover_info_init(struct discover_info *d);
+void discover_info_fini(struct discover_info *d);
+
+/* Run every discovery the profile allows (prof may be NULL: the common
+ * ones only) and add what was found to map. */
+int discover_run(struct rrepl *r, const struct profile *prof,
+                 struct rmap *map, struct discover_info *d,
+                 struct rc_msg *msg);
+
+/* Profile regions into the map. */
+void discover_add_profile(struct rmap *map, const struct profile *prof);
+
+/* Pure parts, one per snippet. */
+void discover_apply_meminfo(struct rmap *map, struct discover_info *d,
+                            const char *text, unsigned block_size);
+void discover_apply_modules(struct discover_info *d, const char *text);
+void discover_apply_ficr(struct rmap *map, const char *text);
+void discover_apply_esp8266(struct rmap *map, const char *text);
+void discover_apply_esp32(struct rmap *map, const char *text);
+void discover_apply_rp2(struct rmap *map, const char *text);
+
+#endif

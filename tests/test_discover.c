@@ -1,0 +1,180 @@
+/*
+ * test_discover.c: turning what a board prints into regions and notes
+ * (captured and documented outputs of each port's discovery snippet).
+ */
+#include "discover.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const struct rmap_region *find(const struct rmap *m, const char *name)
+{
+    for (size_t i = 0; i < rmap_count(m); i++) {
+        if (strcmp(rmap_get(m, i)->name, name) == 0) {
+            return rmap_get(m, i);
+        }
+    }
+    return NULL;
+}
+
+static int has_note(const struct rmap *m, const char *text)
+{
+    for (size_t i = 0; i < rmap_note_count(m); i++) {
+        if (strstr(rmap_note_text(m, i), text) != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+TEST(ficr_qemu_values)
+{
+    /* QEMU's nRF51: CODEPAGESIZE 0x400, CODESIZE 0x100, RAM fields
+     * 0xFFFFFFFF (machine.mem32 prints them signed). */
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_ficr(m, "ficr=1024,256,-1,-1\r\n");
+    rmap_finish(m);
+    const struct rmap_region *f = find(m, "flash");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        CHECK_EQ_INT(f->start, 0);
+        CHECK_EQ_INT(f->end, 0x40000);
+        CHECK_EQ_INT(f->source, RMAP_S_BOARD);
+        CHECK(strstr(f->notes, "CODESIZE 256 pages x CODEPAGESIZE 1024") != NULL);
+    }
+    CHECK(find(m, "ram") == NULL);
+    CHECK(has_note(m, "NUMRAMBLOCK=0xffffffff, SIZERAMBLOCKS=0xffffffff: implausible, not used"));
+    rmap_free(m);
+}
+
+TEST(ficr_real_values)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_ficr(m, "ficr=1024,256,4,4096\r\n");
+    rmap_finish(m);
+    const struct rmap_region *r = find(m, "ram");
+    CHECK(r != NULL && r->start == 0x20000000 && r->end == 0x20004000);
+    rmap_free(m);
+    rmap_new(&m);
+    discover_apply_ficr(m, "garbage");
+    CHECK(has_note(m, "FICR could not be read"));
+    rmap_free(m);
+}
+
+TEST(esp8266)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_esp8266(m, "flash_size=4194304\r\nuser_start=1048576\r\nfs=256,4096,763\r\n");
+    rmap_finish(m);
+    const struct rmap_region *fw = find(m, "firmware");
+    CHECK(fw != NULL && fw->start == 0x40200000 && fw->end == 0x40300000);
+    CHECK(fw != NULL && fw->access == RMAP_ACC_WORD);
+    CHECK(find(m, "filesystem") == NULL); /* beyond the mapped 1 MiB */
+    CHECK(has_note(m, "flash chip: 4 MiB"));
+    CHECK(has_note(m, "at flash offset 0x100000, beyond the memory-mapped"));
+    rmap_free(m);
+    /* The 1 MiB build: filesystem inside the mapped window. */
+    rmap_new(&m);
+    discover_apply_esp8266(m, "flash_size=1048576\r\nuser_start=622592\r\nfs=153,4096,98\r\n");
+    rmap_finish(m);
+    const struct rmap_region *fs = find(m, "filesystem");
+    CHECK(fs != NULL && fs->start == 0x40299000 && fs->end == 0x40299000 + 98 * 4096);
+    rmap_free(m);
+    rmap_new(&m);
+    discover_apply_esp8266(m, "flash_size=524288\r\nuser_start=503808\r\nfs=none\r\n");
+    CHECK(has_note(m, "no flash filesystem"));
+    rmap_free(m);
+}
+
+TEST(esp32_partitions)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_esp32(m,
+        "part=0,0,65536,2031616,0,factory\r\n"
+        "part=1,1,36864,24576,0,nvs\r\n"
+        "part=1,1,61440,4096,0,phy_init\r\n"
+        "part=1,129,2097152,2097152,0,vfs\r\n"
+        "flash_size=4194304\r\n");
+    CHECK(has_note(m, "partition factory: app/0x00 at flash offset 0x10000, 1.9 MiB"));
+    CHECK(has_note(m, "partition vfs: data/0x81 at flash offset 0x200000, 2 MiB"));
+    CHECK(has_note(m, "flash chip: 4 MiB"));
+    rmap_free(m);
+}
+
+TEST(rp2_flash)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_rp2(m, "fs_blocks=352,4096\r\nfs_addr=269090816,1441792\r\n");
+    rmap_finish(m);
+    const struct rmap_region *fs = find(m, "filesystem");
+    const struct rmap_region *fl = find(m, "flash");
+    CHECK(fs != NULL && fs->start == 0x100A0000 && fs->end == 0x10200000);
+    CHECK(fl != NULL && fl->start == 0x10000000 && fl->end == 0x10200000);
+    CHECK(fs != NULL && fs->parent >= 0 && strcmp(rmap_get(m, (size_t)fs->parent)->name, "flash") == 0);
+    rmap_free(m);
+    rmap_new(&m);
+    discover_apply_rp2(m, "fs_blocks=352,4096\r\n");
+    CHECK(has_note(m, "does not tell its address"));
+    rmap_free(m);
+    rmap_new(&m);
+    discover_apply_rp2(m, "fs_addr=5,7\r\n"); /* implausible: ignored */
+    CHECK_EQ_INT(rmap_count(m), 0);
+    rmap_free(m);
+}
+
+TEST(modules)
+{
+    struct discover_info d;
+    discover_info_init(&d);
+    discover_apply_modules(&d,
+        "__main__          love              os                time\r\n"
+        "array             math              random            ustruct\r\n"
+        "Plus any modules on the filesystem\r\n");
+    CHECK_EQ_INT(d.nmodules, 8);
+    CHECK(strstr(d.modules, "love os time array") != NULL);
+    discover_info_fini(&d);
+}
+
+TEST(meminfo_microbit)
+{
+    static const char text[] =
+        "stack: 528 out of 1800\r\n"
+        "GC: total: 10048, used: 720, free: 9328\r\n"
+        " No. of 1-blocks: 6, 2-blocks: 1, max blk sz: 19, max free sz: 538\r\n"
+        "GC memory layout; from 200004a0:\r\n"
+        "00000: h=h==================h====BB.....h..hh==..hh==....h==...........\r\n"
+        "00400: .....................hh===......................................\r\n"
+        "       (7 lines all free)\r\n"
+        "02400: ....................................................\r\n";
+    struct rmap *m;
+    struct discover_info d;
+    discover_info_init(&d);
+    rmap_new(&m);
+    discover_apply_meminfo(m, &d, text, 16);
+    rmap_finish(m);
+    const struct rmap_region *h = find(m, "gc-heap");
+    CHECK(h != NULL && h->start == 0x200004a0 && h->end == 0x200004a0 + 10048);
+    CHECK(d.have_heap);
+    CHECK(has_note(m, "stack: 528 of 1800 bytes in use"));
+    rmap_free(m);
+    discover_info_fini(&d);
+}
+
+int main(void)
+{
+    RUN(ficr_qemu_values);
+    RUN(ficr_real_values);
+    RUN(esp8266);
+    RUN(esp32_partitions);
+    RUN(rp2_flash);
+    RUN(modules);
+    RUN(meminfo_microbit);
+    return harness_done("discover");
+}
