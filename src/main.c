@@ -85,6 +85,8 @@ static void usage(FILE *f)
         "  read ADDR LEN             read memory (ADDR, LEN: 0x.., decimal, K/M)\n"
         "       -o FILE              write the bytes to FILE (raw binary)\n"
         "       --format bin|hex     bin: raw bytes; hex: xxd-style dump\n"
+        "  where ADDR                what is at ADDR: regions, heap object\n"
+        "  heap                      the GC heap: objects and blocks per kind\n"
         "  ports                     list serial ports\n"
         "\n"
         "options:\n"
@@ -514,6 +516,96 @@ static void app_free_map(struct app *app)
     discover_info_fini(&app->disc);
 }
 
+/* What is at addr: the chain of regions holding it, and the heap object. */
+static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
+{
+    const struct rmap_region *r = rmap_lookup(app->map, addr);
+    if (r == NULL) {
+        printf("0x%08x: in no known region (unmapped as far as mpeek knows)\n",
+               (unsigned)addr);
+    }
+    int first = 1;
+    while (r != NULL) {
+        char size[24];
+        fmt_size(r->end - r->start, size, sizeof size);
+        printf("%s%s +0x%x: %s, %s, from the %s (0x%08x-0x%08llx, %s)%s%s\n",
+               first ? "" : "  in ", r->name, (unsigned)(addr - r->start),
+               rmap_kind_name(r->kind), rmap_access_name(r->access),
+               rmap_source_name(r->source), (unsigned)r->start,
+               (unsigned long long)r->end, size, r->notes[0] ? ": " : "",
+               r->notes);
+        first = 0;
+        r = r->parent >= 0 ? rmap_get(app->map, (size_t)r->parent) : NULL;
+    }
+    struct heapmap_hit hit;
+    if (app->disc.have_heap && heapmap_lookup(&app->disc.heap, addr, &hit) == RC_OK) {
+        unsigned bs = app->disc.heap.block_size;
+        if (hit.state == HEAPMAP_FREE) {
+            printf("heap: block %u is free (a free run of %u blocks from 0x%08x)\n",
+                   (unsigned)hit.block, (unsigned)hit.obj_blocks,
+                   (unsigned)hit.head_addr);
+        } else if (hit.orphan) {
+            printf("heap: block %u is a tail with no head before it\n",
+                   (unsigned)hit.block);
+        } else {
+            printf("heap: block %u: %s of a %u-block %s (%u bytes) at 0x%08x, "
+                   "offset %u\n", (unsigned)hit.block,
+                   hit.block_addr == hit.head_addr ? "head" : "tail",
+                   (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
+                   (unsigned)(hit.obj_blocks * bs), (unsigned)hit.head_addr,
+                   (unsigned)(addr - hit.head_addr));
+        }
+    }
+    return fflush(stdout) == 0 ? RC_OK
+                               : rc_set(msg, RC_IO, "writing to stdout: %s",
+                                        strerror(errno));
+}
+
+/* The GC heap as mem_info(1) describes it: totals and objects per kind. */
+static int cmd_heap(struct app *app, struct rc_msg *msg)
+{
+    if (!app->disc.have_heap) {
+        return rc_set(msg, RC_UNSUPP, "the board's micropython.mem_info(1) "
+                      "gave no allocation table");
+    }
+    const struct heapmap *h = &app->disc.heap;
+    struct heapmap_stats st;
+    heapmap_stats(h, &st);
+    char line[300];
+    heapmap_summary(h, line, sizeof line);
+    printf("%s\n", line);
+    for (size_t i = 0; i < h->nareas; i++) {
+        printf("area %zu: 0x%08x-0x%08llx, %u blocks of %u bytes\n", i + 1,
+               (unsigned)h->areas[i].pool_start,
+               (unsigned long long)h->areas[i].pool_start +
+                   (unsigned long long)h->areas[i].nblocks * h->block_size,
+               (unsigned)h->areas[i].nblocks, (unsigned)h->block_size);
+    }
+    printf("%-10s %8s %8s %10s\n", "kind", "objects", "blocks", "bytes");
+    for (int k = 0; k < HEAPMAP_K_COUNT; k++) {
+        if (st.kind_blocks[k] == 0 && st.kind_objects[k] == 0) {
+            continue;
+        }
+        printf("%-10s %8llu %8llu %10llu\n", heapmap_kind_name((enum heapmap_kind)k),
+               (unsigned long long)st.kind_objects[k],
+               (unsigned long long)st.kind_blocks[k],
+               (unsigned long long)(st.kind_blocks[k] * h->block_size));
+    }
+    if (h->stack_used >= 0) {
+        printf("stack: %ld bytes in use", h->stack_used);
+        if (h->stack_limit > 0) {
+            printf(" of %ld", h->stack_limit);
+        }
+        printf("\n");
+    }
+    if (h->nwarnings > 0) {
+        printf("note: %s\n", h->warning);
+    }
+    return fflush(stdout) == 0 ? RC_OK
+                               : rc_set(msg, RC_IO, "writing to stdout: %s",
+                                        strerror(errno));
+}
+
 static int cmd_regions(struct app *app, enum rmap_format fmt,
                        struct rc_msg *msg)
 {
@@ -781,14 +873,24 @@ int main(int argc, char **argv)
         if (!app.port_given && (app.nld > 0 || app.board != NULL)) {
             app.offline = 1;
         }
-    } else if (strcmp(cmd, "info") == 0) {
+    } else if (strcmp(cmd, "where") == 0) {
+        if (nrest != 1) {
+            rc = rc_set(&msg, RC_ARG, "where takes one ADDR, e.g. 'mpeek where "
+                        "0x20001000'");
+            goto fail;
+        }
+        if ((rc = fmt_parse_u64(rest[0], "ADDR", &addr, &msg)) < 0 ||
+            (rc = fmt_check_range(addr, 1, &msg)) < 0) {
+            goto fail;
+        }
+    } else if (strcmp(cmd, "info") == 0 || strcmp(cmd, "heap") == 0) {
         if (nrest != 0) {
-            rc = rc_set(&msg, RC_ARG, "info takes no arguments");
+            rc = rc_set(&msg, RC_ARG, "%s takes no arguments", cmd);
             goto fail;
         }
     } else {
         rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try info, regions, "
-                    "read or ports; see mpeek --help)", cmd);
+                    "read, where, heap or ports; see mpeek --help)", cmd);
         goto fail;
     }
     if (app.offline && strcmp(cmd, "regions") != 0) {
@@ -845,6 +947,16 @@ int main(int argc, char **argv)
         rc = app_build_map(&app, 1, &msg);
         if (rc == RC_OK) {
             rc = cmd_regions(&app, mfmt, &msg);
+        }
+    } else if (rc == RC_OK && strcmp(cmd, "where") == 0) {
+        rc = app_build_map(&app, 1, &msg);
+        if (rc == RC_OK) {
+            rc = cmd_where(&app, (uint32_t)addr, &msg);
+        }
+    } else if (rc == RC_OK && strcmp(cmd, "heap") == 0) {
+        rc = app_build_map(&app, 1, &msg);
+        if (rc == RC_OK) {
+            rc = cmd_heap(&app, &msg);
         }
     } else if (rc == RC_OK) {
         int word_only = 0;

@@ -154,6 +154,19 @@ def main():
                 "the heap is shown nested inside RAM")
         c.check(at_prompt(q.port), "board answers >>> after regions")
 
+        c.test("where an address is, and the heap by kind")
+        if heap_from is not None:
+            rc, out, err, _ = mpeek(["--port", q.port, "where", hex(heap_from + 0x10)], timeout=30)
+            text = out.decode()
+            c.check(rc == 0 and text.startswith("gc-heap +0x10: heap") and "\n  in ram +0x" in text
+                    and "heap: block 1:" in text, "where: region chain and heap block: %r" % text)
+        rc, out, err, _ = mpeek(["--port", q.port, "heap"], timeout=30)
+        text = out.decode()
+        c.check(rc == 0 and "10048 bytes" in text and "free" in text and "stack:" in text,
+                "heap summary with totals from mem_info: %r" % text)
+        rc, out, err, _ = mpeek(["--port", q.port, "where", "0x30000000"], timeout=30)
+        c.check(rc == 0 and b"in no known region" in out, "where of an unmapped address: %r" % out)
+
         c.test("reads outside the map are refused without touching the board")
         rc, out, err, secs = mpeek(["--port", q.port, "read", "0x30000000", "16"], timeout=30)
         c.check(rc not in (0, None) and "outside the memory known to be mapped" in err
