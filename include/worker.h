@@ -1,0 +1,62 @@
+/*
+ * worker.h: reading board memory off the UI thread.
+ *
+ * One thread owns the link (engine and reader) while the explorer runs.
+ * The UI asks for ranges (visible rows first, prefetch after); the worker
+ * reads what the cache does not hold yet, a few KiB at a time, stores the
+ * verified bytes in the page cache and wakes the UI through a pipe.  Asking
+ * again replaces the queue, so scrolling past never leaves a backlog; Esc
+ * (worker_cancel) drops it.  The UI never waits for the board.
+ */
+#ifndef MPEEK_WORKER_H
+#define MPEEK_WORKER_H
+
+#include <stdint.h>
+
+#include "rc.h"
+
+struct rrepl;
+struct mread;
+struct pcache;
+struct rmap;
+
+enum worker_link {
+    WORKER_IDLE,        /* connected, nothing to read */
+    WORKER_READING,
+    WORKER_TIMEOUT,     /* the board stopped answering */
+    WORKER_LOST,        /* the link went away */
+    WORKER_ERROR,       /* another failure: see the message */
+};
+
+struct worker_status {
+    enum worker_link link;
+    double rate;        /* bytes per second over the last reads */
+    unsigned queued;    /* requests waiting */
+    char message[512];  /* last error, "" if none */
+};
+
+struct worker;
+
+/*
+ * Start the thread.  map (may be NULL) limits reads to regions known to be
+ * mapped unless unsafe is set.  wake_fd is written one byte whenever the
+ * cache or the status changes.
+ */
+int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
+                 const struct rmap *map, int unsafe, int wake_fd,
+                 struct worker **out);
+
+/* Ask for [addr, addr+len).  front: before anything queued (visible rows);
+ * else after (prefetch).  replace: drop what was queued first. */
+void worker_request(struct worker *w, uint32_t addr, uint32_t len, int front,
+                    int replace);
+
+/* Drop every queued request (the read in progress finishes its chunk). */
+void worker_cancel(struct worker *w);
+
+void worker_status(struct worker *w, struct worker_status *st);
+
+/* Stop and join the thread; the link is the caller's again. */
+void worker_stop(struct worker *w);
+
+#endif

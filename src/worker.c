@@ -1,0 +1,283 @@
+/*
+ * worker.c: the reading thread of the explorer (see worker.h).
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "mread.h"
+#include "pcache.h"
+#include "rmap.h"
+
+#define MAX_QUEUE 64
+#define PIECE 4096u  /* bytes per read: small enough to cancel quickly */
+
+struct range {
+    uint32_t addr;
+    uint32_t len;
+};
+
+struct worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct rrepl *r;
+    struct mread *m;
+    struct pcache *cache;
+    const struct rmap *map;
+    int unsafe;
+    int wake_fd;
+    int stop;
+    struct range q[MAX_QUEUE];
+    unsigned nq;
+    struct worker_status st;
+    int64_t rate_t0;
+    uint64_t rate_bytes;
+};
+
+static void wake(struct worker *w)
+{
+    char b = 1;
+    ssize_t n = write(w->wake_fd, &b, 1);
+    (void)n; /* a full pipe already means "wake up" */
+}
+
+static void on_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
+{
+    struct worker *w = ctx;
+    pcache_put(w->cache, addr, data, len);
+    pthread_mutex_lock(&w->lock);
+    w->rate_bytes += len;
+    int64_t dt = clock_ms() - w->rate_t0;
+    if (dt > 0) {
+        w->st.rate = (double)w->rate_bytes * 1000.0 / (double)dt;
+    }
+    pthread_mutex_unlock(&w->lock);
+    wake(w);
+}
+
+/* The next piece to read: the first bytes of the queue head that are
+ * readable and not cached yet.  Returns 0 when the queue is done. */
+static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
+{
+    while (w->nq > 0) {
+        struct range *h = &w->q[0];
+        /* Skip what the cache holds, page by page. */
+        while (h->len > 0) {
+            uint32_t page = h->addr - h->addr % PCACHE_PAGE;
+            uint32_t end = page + PCACHE_PAGE;
+            uint32_t n = end - h->addr < h->len ? end - h->addr : h->len;
+            int skip = pcache_have(w->cache, h->addr, n);
+            if (!skip && !w->unsafe && w->map != NULL) {
+                int word;
+                skip = rmap_check_read(w->map, h->addr, n, &word, NULL) != RC_OK;
+            }
+            if (!skip) {
+                break;
+            }
+            h->addr += n;
+            h->len -= n;
+        }
+        if (h->len == 0) {
+            memmove(w->q, w->q + 1, (w->nq - 1) * sizeof *w->q);
+            w->nq--;
+            continue;
+        }
+        /* Extend over following pages that are also needed. */
+        uint32_t a = h->addr - h->addr % PCACHE_PAGE;
+        uint32_t n = 0;
+        while (n < PIECE && a + n < h->addr + h->len) {
+            uint32_t pg = a + n;
+            if (pcache_have(w->cache, pg, PCACHE_PAGE)) {
+                break;
+            }
+            if (!w->unsafe && w->map != NULL) {
+                int word;
+                if (rmap_check_read(w->map, pg, PCACHE_PAGE, &word, NULL) != RC_OK) {
+                    break;
+                }
+            }
+            n += PCACHE_PAGE;
+            if (pg + PCACHE_PAGE == 0) {
+                break;
+            }
+        }
+        if (n == 0) {
+            /* A partly readable page: read just the asked bytes. */
+            *addr = h->addr;
+            *len = h->len < PCACHE_PAGE ? h->len : PCACHE_PAGE - h->addr % PCACHE_PAGE;
+        } else {
+            *addr = a;
+            *len = n;
+        }
+        uint64_t done_to = (uint64_t)*addr + *len;
+        uint64_t h_end = (uint64_t)h->addr + h->len;
+        if (done_to >= h_end) {
+            memmove(w->q, w->q + 1, (w->nq - 1) * sizeof *w->q);
+            w->nq--;
+        } else if (done_to > h->addr) {
+            h->len = (uint32_t)(h_end - done_to);
+            h->addr = (uint32_t)done_to;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static void *run(void *arg)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        uint32_t addr = 0, len = 0;
+        while (!w->stop && !next_piece(w, &addr, &len)) {
+            if (w->st.link == WORKER_READING) {
+                w->st.link = WORKER_IDLE;
+                wake(w);
+            }
+            pthread_cond_wait(&w->cond, &w->lock);
+        }
+        if (w->stop) {
+            break;
+        }
+        if (w->st.link == WORKER_LOST || w->st.link == WORKER_TIMEOUT) {
+            /* No link: keep what was read; the queue waits. */
+            w->nq = 0;
+            continue;
+        }
+        if (w->st.link != WORKER_READING) {
+            w->rate_t0 = clock_ms();
+            w->rate_bytes = 0;
+        }
+        w->st.link = WORKER_READING;
+        w->st.queued = w->nq;
+        pthread_mutex_unlock(&w->lock);
+        wake(w);
+        struct mread_cb cb = {on_chunk, NULL, w};
+        struct rc_msg msg = {{0}};
+        int rc = mread_read(w->m, addr, len, &cb, &msg);
+        pthread_mutex_lock(&w->lock);
+        if (rc == RC_VERIFY) {
+            pthread_mutex_unlock(&w->lock);
+            /* Never verified: shown as bad, never as data. */
+            for (uint32_t i = 0; i < len; i++) {
+                if (pcache_get(w->cache, addr + i, NULL, NULL) != PCACHE_OK) {
+                    pcache_mark(w->cache, addr + i, 1, PCACHE_BAD);
+                }
+            }
+            pthread_mutex_lock(&w->lock);
+            snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+        } else if (rc == RC_TIMEOUT) {
+            w->st.link = WORKER_TIMEOUT;
+            snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+            w->nq = 0;
+        } else if (rc == RC_CLOSED) {
+            w->st.link = WORKER_LOST;
+            snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+            w->nq = 0;
+            pthread_mutex_unlock(&w->lock);
+            pcache_stale_all(w->cache);
+            pthread_mutex_lock(&w->lock);
+        } else if (rc == RC_CANCEL) {
+            w->nq = 0;
+            w->stop = 1;
+        } else if (rc < 0) {
+            w->st.link = WORKER_ERROR;
+            snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+        }
+        wake(w);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
+                 const struct rmap *map, int unsafe, int wake_fd,
+                 struct worker **out)
+{
+    struct worker *w = calloc(1, sizeof *w);
+    *out = NULL;
+    if (w == NULL) {
+        return RC_NOMEM;
+    }
+    w->r = r;
+    w->m = m;
+    w->cache = cache;
+    w->map = map;
+    w->unsafe = unsafe;
+    w->wake_fd = wake_fd;
+    w->st.link = WORKER_IDLE;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->cond);
+        free(w);
+        return RC_NOMEM;
+    }
+    *out = w;
+    return RC_OK;
+}
+
+void worker_request(struct worker *w, uint32_t addr, uint32_t len, int front,
+                    int replace)
+{
+    if (len == 0) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    if (replace) {
+        w->nq = 0;
+    }
+    if (w->nq == MAX_QUEUE) {
+        w->nq--; /* drop the oldest prefetch */
+    }
+    if (front) {
+        memmove(w->q + 1, w->q, w->nq * sizeof *w->q);
+        w->q[0] = (struct range){addr, len};
+    } else {
+        w->q[w->nq] = (struct range){addr, len};
+    }
+    w->nq++;
+    w->st.queued = w->nq;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void worker_cancel(struct worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->nq = 0;
+    w->st.queued = 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+void worker_status(struct worker *w, struct worker_status *st)
+{
+    pthread_mutex_lock(&w->lock);
+    *st = w->st;
+    st->queued = w->nq;
+    pthread_mutex_unlock(&w->lock);
+}
+
+void worker_stop(struct worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->stop = 1;
+    w->nq = 0;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
