@@ -123,8 +123,9 @@ def main():
             c.check(err.count("\n") == 1, "one line: %r" % err)
 
         c.test("the memory map of the micro:bit")
-        got = talk(q.port, b"import micropython;micropython.mem_info(1)\r", b"GC memory layout", 3)
-        m = re.search(rb"from ([0-9a-f]+)", got + talk(q.port, b"", b"zz", 0.5))
+        got = talk(q.port, b"import micropython;micropython.mem_info(1)\r",
+                   re.compile(rb"from ([0-9a-f]+):"), 5)
+        m = re.search(rb"from ([0-9a-f]+):", got)
         heap_from = int(m.group(1), 16) if m else None
         c.check(heap_from is not None, "the board's own mem_info gives the heap start")
         rc, out, err, _ = mpeek(["--port", q.port, "regions", "--format", "csv"], timeout=30)

@@ -161,8 +161,8 @@ def _open_port(port):
 
 
 def talk(port, data, until, timeout=3.0):
-    """Send data to the board and read until `until` (bytes) appears or the
-    time runs out.  Returns everything read."""
+    """Send data to the board and read until `until` (bytes, or a compiled
+    bytes regex) appears or the time runs out.  Returns everything read."""
     kind, h = _open_port(port)
     got = b""
     try:
@@ -172,7 +172,11 @@ def talk(port, data, until, timeout=3.0):
         else:
             os.write(h, data)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and until not in got:
+        def done():
+            if isinstance(until, bytes):
+                return until in got
+            return until.search(got) is not None
+        while time.monotonic() < deadline and not done():
             fd = h.fileno() if kind == "sock" else h
             r, _, _ = select.select([fd], [], [], 0.05)
             if r:
