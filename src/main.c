@@ -22,6 +22,7 @@
 #include "mapsrc.h"
 #include "profile.h"
 #include "rmap.h"
+#include "tui.h"
 #include "clock.h"
 #include "emu.h"
 #include "fmt.h"
@@ -54,6 +55,8 @@ struct app {
     int offline;
     int unsafe;
     const char *board;
+    const char *theme;
+    int no_color;
     const char *ld[MAX_LIST];
     size_t nld;
     const char *ld_path[MAX_LIST];
@@ -79,6 +82,8 @@ static void usage(FILE *f)
         "Look inside the memory of a running MicroPython board.\n"
         "\n"
         "commands:\n"
+        "  view [ADDR]               the explorer: a scrollable, coloured hex view\n"
+        "                            (the default in a terminal)\n"
         "  info                      what the board is and how mpeek reads it\n"
         "  regions                   the memory map: board, linker script, profile\n"
         "       --format table|csv|json\n"
@@ -104,6 +109,9 @@ static void usage(FILE *f)
         "                     --board list')\n"
         "      --offline      no board: the map from --ld and --board only\n"
         "      --unsafe       read outside the regions known to be mapped\n"
+        "      --theme NAME   explorer colours: default, light, high-contrast, or\n"
+        "                     your own in ~/.config/mpeek/themes\n"
+        "      --no-color     monochrome explorer (also when NO_COLOR is set)\n"
         "      --method M     auto (default), bin, b64, hex or words\n"
         "      --chunk N      bytes per verified chunk (default: sized to the\n"
         "                     board's free heap; a MemoryError halves it)\n"
@@ -662,7 +670,8 @@ int main(int argc, char **argv)
 
     enum {
         O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
-        O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE
+        O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE, O_THEME,
+        O_NOCOLOR
     };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -682,6 +691,8 @@ int main(int argc, char **argv)
         {"board", required_argument, NULL, O_BOARD},
         {"offline", no_argument, NULL, O_OFFLINE},
         {"unsafe", no_argument, NULL, O_UNSAFE},
+        {"theme", required_argument, NULL, O_THEME},
+        {"no-color", no_argument, NULL, O_NOCOLOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -787,6 +798,12 @@ int main(int argc, char **argv)
         case O_UNSAFE:
             app.unsafe = 1;
             break;
+        case O_THEME:
+            app.theme = optarg;
+            break;
+        case O_NOCOLOR:
+            app.no_color = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -803,7 +820,14 @@ int main(int argc, char **argv)
             goto fail;
         }
     }
-    const char *cmd = optind < argc ? argv[optind++] : "info";
+    const char *cmd = optind < argc ? argv[optind++]
+                    : isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) ? "view" : "info";
+    {
+        const char *nc = getenv("NO_COLOR");
+        if (nc != NULL && nc[0] != 0) {
+            app.no_color = 1;
+        }
+    }
     char **rest = argv + optind;
     int nrest = argc - optind;
 
@@ -883,14 +907,29 @@ int main(int argc, char **argv)
             (rc = fmt_check_range(addr, 1, &msg)) < 0) {
             goto fail;
         }
+    } else if (strcmp(cmd, "view") == 0) {
+        if (nrest > 1) {
+            rc = rc_set(&msg, RC_ARG, "view takes at most one ADDR");
+            goto fail;
+        }
+        if (nrest == 1 && ((rc = fmt_parse_u64(rest[0], "ADDR", &addr, &msg)) < 0 ||
+                           (rc = fmt_check_range(addr, 1, &msg)) < 0)) {
+            goto fail;
+        }
+        len = nrest; /* 1: a start address was given */
+        if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+            rc = rc_set(&msg, RC_ARG, "the explorer needs a terminal; for "
+                        "scripts use info, regions or read");
+            goto fail;
+        }
     } else if (strcmp(cmd, "info") == 0 || strcmp(cmd, "heap") == 0) {
         if (nrest != 0) {
             rc = rc_set(&msg, RC_ARG, "%s takes no arguments", cmd);
             goto fail;
         }
     } else {
-        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try info, regions, "
-                    "read, where, heap or ports; see mpeek --help)", cmd);
+        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try view, info, "
+                    "regions, read, where, heap or ports; see mpeek --help)", cmd);
         goto fail;
     }
     if (app.offline && strcmp(cmd, "regions") != 0) {
@@ -952,6 +991,25 @@ int main(int argc, char **argv)
         rc = app_build_map(&app, 1, &msg);
         if (rc == RC_OK) {
             rc = cmd_where(&app, (uint32_t)addr, &msg);
+        }
+    } else if (rc == RC_OK && strcmp(cmd, "view") == 0) {
+        rc = app_build_map(&app, 1, &msg);
+        if (rc == RC_OK) {
+            struct tui_opts to = {
+                .rrepl = app.rrepl,
+                .reader = app.reader,
+                .map = app.map,
+                .heap = app.disc.have_heap ? &app.disc.heap : NULL,
+                .ld = app.ldscript,
+                .port_name = serial_name(app.serial),
+                .theme = app.theme,
+                .no_color = app.no_color,
+                .unsafe = app.unsafe,
+                .have_start = len == 1,
+                .start = (uint32_t)addr,
+                .cancel = &g_cancel,
+            };
+            rc = tui_run(&to, &msg);
         }
     } else if (rc == RC_OK && strcmp(cmd, "heap") == 0) {
         rc = app_build_map(&app, 1, &msg);

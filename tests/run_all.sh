@@ -99,6 +99,9 @@ run cli timeout 300 python3 tests/test_cli.py
 step "mpeek against MicroPython 1.9.2 in QEMU"
 run qemu timeout 900 python3 tests/test_qemu.py
 
+step "the explorer in tmux against QEMU"
+run tui timeout 300 python3 tests/test_tui.py
+
 step "fuzzing (${FUZZ_SECONDS:-20} s per target)"
 $MAKE --no-print-directory fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 result fuzz $?

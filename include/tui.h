@@ -1,0 +1,42 @@
+/*
+ * tui.h: the explorer, a full-screen hex view of the board's memory.
+ *
+ * The curses layer over the view model (view.h), the theme (theme.h), the
+ * page cache (pcache.h) and the reading thread (worker.h).  Keys are always
+ * answered at once: the screen is drawn only from the cache, and reads
+ * happen on the worker thread, visible rows first.
+ */
+#ifndef MPEEK_TUI_H
+#define MPEEK_TUI_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+struct rrepl;
+struct mread;
+struct rmap;
+struct heapmap;
+struct ldscript;
+
+struct tui_opts {
+    struct rrepl *rrepl;          /* NULL: no board (nothing is read) */
+    struct mread *reader;
+    const struct rmap *map;
+    const struct heapmap *heap;   /* may be NULL */
+    const struct ldscript *ld;    /* symbols for the goto prompt, may be NULL */
+    const char *port_name;
+    const char *theme;            /* NULL: "default" */
+    int no_color;                 /* --no-color or NO_COLOR */
+    int unsafe;                   /* read outside the known map */
+    int have_start;
+    uint32_t start;               /* first cursor address */
+    volatile sig_atomic_t *cancel;
+};
+
+/* Run until the user quits or *cancel is set.  The terminal is restored
+ * before it returns; the link is the caller's again. */
+int tui_run(const struct tui_opts *opts, struct rc_msg *msg);
+
+#endif

@@ -1,0 +1,766 @@
+/*
+ * tui.c: the explorer's curses layer (see tui.h).
+ *
+ * One loop: poll the keyboard and the worker's wake pipe, handle keys,
+ * ask the worker for what is visible, redraw.  Drawing reads only the page
+ * cache, so a silent board never freezes the screen.
+ */
+#include "tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "heapmap.h"
+#include "ldscript.h"
+#include "pcache.h"
+#include "rmap.h"
+#include "theme.h"
+#include "view.h"
+#include "worker.h"
+
+#define KEY_ESC 27
+#define CTRL(c) ((c) & 0x1f)
+
+enum prompt_kind { PROMPT_NONE, PROMPT_GOTO, PROMPT_SEARCH };
+
+struct tui {
+    const struct tui_opts *o;
+    struct pcache *cache;
+    struct worker *worker;
+    int wake[2];
+    struct view_space *space;
+    struct theme *theme;
+    unsigned bpr_choice;  /* 0: fit the terminal */
+    unsigned group;
+    int rows, cols;
+    uint32_t cursor;
+    uint64_t top;
+    int help, panel;
+    size_t panel_sel;
+    enum prompt_kind prompt;
+    char input[128];
+    size_t ninput;
+    char message[600];
+    int message_error;
+    struct view_pattern pat;
+    int have_pat;
+    int searching;        /* a search in progress */
+    int search_dir;
+    uint32_t search_pos;
+    int64_t search_t0;
+    int quit;
+};
+
+/* ---- the byte provider: the cache, limited to the readable map ---------- */
+
+static int provide(void *ctx, uint32_t addr, uint8_t *value)
+{
+    struct tui *t = ctx;
+    switch (pcache_get(t->cache, addr, value, NULL)) {
+    case PCACHE_OK:
+        return VIEW_BYTE_OK;
+    case PCACHE_BAD:
+        return VIEW_BYTE_BAD;
+    case PCACHE_STALE:
+        return VIEW_BYTE_STALE;
+    case PCACHE_UNREAD:
+        break;
+    }
+    if (t->o->rrepl == NULL) {
+        return VIEW_BYTE_OUTSIDE;
+    }
+    if (!t->o->unsafe) {
+        int word;
+        if (rmap_check_read(t->o->map, addr, 1, &word, NULL) != RC_OK) {
+            return VIEW_BYTE_OUTSIDE;
+        }
+    }
+    return VIEW_BYTE_UNREAD;
+}
+
+static int symbol(void *ctx, const char *name, uint32_t *value)
+{
+    const struct ldscript *ld = ctx;
+    const struct ldscript_symbol *s = ld ? ldscript_find_symbol(ld, name) : NULL;
+    if (s == NULL || !s->known || s->value > 0xffffffffULL) {
+        return 0;
+    }
+    *value = (uint32_t)s->value;
+    return 1;
+}
+
+static void say(struct tui *t, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(struct tui *t, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->message, sizeof t->message, fmt, ap);
+    va_end(ap);
+    t->message_error = error;
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+static int view_height(const struct tui *t)
+{
+    return t->rows > 2 ? t->rows - 1 : 1;
+}
+
+static void relayout(struct tui *t)
+{
+    getmaxyx(stdscr, t->rows, t->cols);
+    unsigned bpr = t->bpr_choice ? t->bpr_choice
+                                 : view_fit_bpr((unsigned)t->cols, t->group);
+    if (t->bpr_choice && view_row_width(bpr, t->group) > (unsigned)t->cols) {
+        bpr = view_fit_bpr((unsigned)t->cols, t->group);
+    }
+    view_space_set_bpr(t->space, bpr);
+    t->top = view_scroll_top(t->space, t->top, view_row_of(t->space, t->cursor),
+                             (unsigned)view_height(t));
+}
+
+static void move_to(struct tui *t, uint32_t addr)
+{
+    t->cursor = addr;
+    t->top = view_scroll_top(t->space, t->top, view_row_of(t->space, addr),
+                             (unsigned)view_height(t));
+}
+
+/* A jump (goto, search, Tab, panel): the target near the top, with a few
+ * rows of context above it, unless it is already on screen. */
+static void jump_to(struct tui *t, uint32_t addr)
+{
+    uint64_t row = view_row_of(t->space, addr);
+    uint64_t h = (uint64_t)view_height(t);
+    t->cursor = addr;
+    if (row < t->top || row >= t->top + h) {
+        uint64_t want = row > 3 ? row - 3 : 0;
+        t->top = view_scroll_top(t->space, want, row, (unsigned)h);
+    }
+}
+
+/* Ask the worker for the visible rows, then the next screenful. */
+static void request_visible(struct tui *t)
+{
+    if (t->worker == NULL) {
+        return;
+    }
+    uint64_t n = view_row_count(t->space);
+    uint64_t first = t->top, last = t->top + (uint64_t)view_height(t);
+    struct view_row row;
+    int replace = 1;
+    for (uint64_t i = first; i < last && i < n; i++) {
+        if (view_row_at(t->space, i, &row) == RC_OK && !row.gap) {
+            /* Coalesce consecutive data rows. */
+            uint32_t a = row.addr;
+            uint64_t e = row.end;
+            while (i + 1 < last && i + 1 < n &&
+                   view_row_at(t->space, i + 1, &row) == RC_OK && !row.gap &&
+                   row.addr == e) {
+                e = row.end;
+                i++;
+            }
+            worker_request(t->worker, a, (uint32_t)(e - a), 0, replace);
+            replace = 0;
+        }
+    }
+    /* Prefetch the next screen. */
+    for (uint64_t i = last; i < last + (uint64_t)view_height(t) && i < n; i++) {
+        if (view_row_at(t->space, i, &row) == RC_OK && !row.gap) {
+            worker_request(t->worker, row.addr, (uint32_t)(row.end - row.addr), 0, 0);
+        }
+    }
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+static attr_t cell_attr(const struct tui *t, const struct view_cell *c)
+{
+    switch (c->state) {
+    case VIEW_BYTE_UNREAD:
+        return theme_attr(t->theme, THEME_R_UNREAD);
+    case VIEW_BYTE_BAD:
+        return theme_attr(t->theme, THEME_R_BAD);
+    case VIEW_BYTE_STALE:
+        return theme_attr(t->theme, THEME_R_STALE);
+    case VIEW_BYTE_OUTSIDE:
+        return theme_attr(t->theme, THEME_R_TEXT);
+    case VIEW_BYTE_OK:
+        break;
+    }
+    enum theme_role role = (c->flags & VIEW_CF_HEAP)
+                               ? theme_role_of_heap(c->heap_kind)
+                               : theme_role_of_kind(c->kind);
+    attr_t a = theme_byte_attr(t->theme, role, c->value);
+    if (c->flags & VIEW_CF_OBJSTART) {
+        a |= theme_attr(t->theme, THEME_R_HEAP_HEAD) & ~A_COLOR;
+    }
+    return a;
+}
+
+static void draw_row(struct tui *t, int y, uint64_t index)
+{
+    struct view_rowcells rc;
+    struct view_provider prov = {provide, t};
+    move(y, 0);
+    clrtoeol();
+    if (view_format_row(t->space, index, t->group, &prov, t->o->map, t->o->heap,
+                        &rc) != RC_OK) {
+        return;
+    }
+    int cursor_row = !rc.row.gap && t->cursor >= rc.row.addr &&
+                     (uint64_t)t->cursor < rc.row.end;
+    attrset(theme_attr(t->theme, cursor_row ? THEME_R_ADDR_CURSOR : THEME_R_ADDR));
+    mvaddstr(y, 0, rc.addr_text);
+    if (rc.row.gap) {
+        attrset(theme_attr(t->theme, THEME_R_GAP));
+        mvaddstr(y, 10, rc.label);
+        attrset(A_NORMAL);
+        return;
+    }
+    for (unsigned i = 0; i < rc.ncells; i++) {
+        const struct view_cell *c = &rc.cell[i];
+        if (c->hex_col >= (unsigned)t->cols) {
+            break;
+        }
+        if ((c->flags & VIEW_CF_BOUNDARY) && c->hex_col > 0) {
+            attrset(theme_attr(t->theme, THEME_R_BOUNDARY));
+            mvaddch(y, (int)c->hex_col - 1, '|');
+        }
+        attr_t a = cell_attr(t, c);
+        if (c->addr == t->cursor) {
+            a = theme_attr(t->theme, THEME_R_CURSOR);
+        }
+        attrset(a);
+        mvaddnstr(y, (int)c->hex_col, c->hex, 2);
+        if (c->ascii_col < (unsigned)t->cols) {
+            attrset(c->addr == t->cursor ? a : (c->state == VIEW_BYTE_OK
+                        ? theme_byte_attr(t->theme, THEME_R_ASCII, c->value)
+                        : cell_attr(t, c)));
+            mvaddch(y, (int)c->ascii_col, (chtype)(unsigned char)c->ascii);
+        }
+    }
+    attrset(A_NORMAL);
+}
+
+static const char *link_text(struct tui *t, char *buf, size_t size, int *err)
+{
+    *err = 0;
+    if (t->worker == NULL) {
+        snprintf(buf, size, "no board");
+        return buf;
+    }
+    struct worker_status st;
+    worker_status(t->worker, &st);
+    switch (st.link) {
+    case WORKER_IDLE:
+        snprintf(buf, size, "connected %s", t->o->port_name ? t->o->port_name : "");
+        break;
+    case WORKER_READING:
+        snprintf(buf, size, "reading at %.1f KiB/s", st.rate / 1024.0);
+        break;
+    case WORKER_TIMEOUT:
+        snprintf(buf, size, "timed out: the board stopped answering");
+        *err = 1;
+        break;
+    case WORKER_LOST:
+        snprintf(buf, size, "disconnected: showing what was read");
+        *err = 1;
+        break;
+    case WORKER_ERROR:
+        snprintf(buf, size, "error: %s", st.message);
+        *err = 1;
+        break;
+    }
+    return buf;
+}
+
+static void draw_status(struct tui *t)
+{
+    int y = t->rows - 1;
+    char line[1200], link[600];
+    int err = 0;
+    move(y, 0);
+    attrset(theme_attr(t->theme, THEME_R_STATUS));
+    for (int x = 0; x < t->cols; x++) {
+        addch(' ');
+    }
+    if (t->prompt != PROMPT_NONE) {
+        snprintf(line, sizeof line, "%s%s", t->prompt == PROMPT_GOTO ? "goto: " : "search: ",
+                 t->input);
+        mvaddnstr(y, 0, line, t->cols);
+        move(y, (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols - 1);
+        return;
+    }
+    if (t->message[0]) {
+        attrset(theme_attr(t->theme, t->message_error ? THEME_R_STATUS_ERROR
+                                                      : THEME_R_STATUS));
+        mvaddnstr(y, 0, t->message, t->cols);
+        return;
+    }
+    link_text(t, link, sizeof link, &err);
+    struct view_values v;
+    struct view_provider prov = {provide, t};
+    view_values(&prov, t->o->map, t->cursor, &v);
+    view_status_text(t->o->map, t->o->heap, &v, link, line, sizeof line);
+    if (err) {
+        attrset(theme_attr(t->theme, THEME_R_STATUS_ERROR));
+    }
+    mvaddnstr(y, 0, line, t->cols);
+}
+
+static const char *const help_lines[] = {
+    "mpeek explorer keys",
+    "",
+    "arrows, h j k l    move the cursor",
+    "PgUp PgDn, b Space page up / down",
+    "g / G              start / end of the current region",
+    "Home / End         first / last address of the map",
+    "Tab / Shift-Tab    next / previous region",
+    ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-",
+    "/                  search hex bytes (de ad ?? ef) or \"text\"; n / N again",
+    "f                  follow the 32-bit value under the cursor as an address",
+    "B                  bytes per row: 8, 16, 32",
+    "p                  region panel (Enter jumps)",
+    "Esc                cancel reads, search, prompt or panel",
+    "?                  this help",
+    "q                  quit (the board is left at its >>> prompt)",
+};
+
+static void draw_help(struct tui *t)
+{
+    size_t n = sizeof help_lines / sizeof help_lines[0];
+    int w = 78 < t->cols - 2 ? 78 : t->cols - 2;
+    int y0 = 1;
+    attrset(theme_attr(t->theme, THEME_R_HELP));
+    for (size_t i = 0; i < n && y0 + (int)i < t->rows - 1; i++) {
+        move(y0 + (int)i, 1);
+        for (int x = 0; x < w; x++) {
+            addch(' ');
+        }
+        mvaddnstr(y0 + (int)i, 2, help_lines[i], w - 2);
+    }
+    attrset(A_NORMAL);
+}
+
+static void draw_panel(struct tui *t)
+{
+    size_t n = rmap_count(t->o->map);
+    int w = t->cols - 2 < 100 ? t->cols - 2 : 100;
+    int h = t->rows - 3;
+    if (n == 0 || h <= 0) {
+        return;
+    }
+    if (t->panel_sel >= n) {
+        t->panel_sel = n - 1;
+    }
+    size_t first = t->panel_sel >= (size_t)h ? t->panel_sel - (size_t)h + 1 : 0;
+    for (int i = 0; i < h && first + (size_t)i < n; i++) {
+        struct view_panel_row pr;
+        if (view_panel_row(t->o->map, first + (size_t)i, 16, &pr) != RC_OK) {
+            continue;
+        }
+        char line[256];
+        snprintf(line, sizeof line, " %-22s %s %9s %-4s %-10s %s", pr.label,
+                 pr.start, pr.size, pr.attrs, pr.kind, pr.bar);
+        attrset(theme_attr(t->theme, first + (size_t)i == t->panel_sel
+                                         ? THEME_R_PANEL_SELECTED
+                                         : THEME_R_PANEL));
+        move(1 + i, 0);
+        for (int x = 0; x < w + 1; x++) {
+            addch(' ');
+        }
+        mvaddnstr(1 + i, 0, line, w);
+    }
+    attrset(A_NORMAL);
+}
+
+static void draw(struct tui *t)
+{
+    erase();
+    int h = view_height(t);
+    uint64_t n = view_row_count(t->space);
+    for (int y = 0; y < h && t->top + (uint64_t)y < n; y++) {
+        draw_row(t, y, t->top + (uint64_t)y);
+    }
+    if (t->panel) {
+        draw_panel(t);
+    }
+    if (t->help) {
+        draw_help(t);
+    }
+    draw_status(t);
+    refresh();
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+/* One step of a search: make sure the next stretch is read, then look in
+ * it.  Returns 1 while the search goes on. */
+static int search_step(struct tui *t)
+{
+    struct view_provider prov = {provide, t};
+    const uint64_t stretch = 16384;
+    /* Bytes the board has but we did not read yet: ask for them first. */
+    uint32_t a = t->search_pos;
+    for (uint64_t i = 0; i < stretch; i += 256) {
+        uint64_t at = t->search_dir > 0 ? (uint64_t)a + i : (uint64_t)a - i;
+        if (at > 0xffffffffULL || (t->search_dir < 0 && i > a)) {
+            break;
+        }
+        uint8_t v;
+        if (provide(t, (uint32_t)at, &v) == VIEW_BYTE_UNREAD && t->worker != NULL) {
+            uint32_t page = (uint32_t)at - (uint32_t)at % PCACHE_PAGE;
+            worker_request(t->worker, page, (uint32_t)stretch, 0, 1);
+            say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)at);
+            return 2; /* wait for the bytes: the worker wakes us */
+        }
+    }
+    uint32_t found = 0;
+    int rc = view_search(&prov, t->space, &t->pat, t->search_pos, t->search_dir,
+                         stretch, &found);
+    if (rc == VIEW_SEARCH_FOUND) {
+        jump_to(t, found);
+        say(t, 0, "found at 0x%08x", (unsigned)found);
+        t->searching = 0;
+        return 0;
+    }
+    if (rc == VIEW_SEARCH_NOT_FOUND_YET) {
+        t->search_pos = found;
+        say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)found);
+        return 1;
+    }
+    t->searching = 0;
+    say(t, 1, rc == VIEW_SEARCH_EXHAUSTED ? "not found" : "search failed");
+    return 0;
+}
+
+static void start_search(struct tui *t, int dir)
+{
+    if (!t->have_pat) {
+        say(t, 1, "no search yet: press / to search");
+        return;
+    }
+    if ((dir > 0 && t->cursor == 0xffffffffu) || (dir < 0 && t->cursor == 0)) {
+        say(t, 1, "not found");
+        return;
+    }
+    t->searching = 1;
+    t->search_dir = dir;
+    t->search_pos = dir > 0 ? t->cursor + 1 : t->cursor - 1;
+    t->search_t0 = clock_ms();
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+static void prompt_done(struct tui *t)
+{
+    struct rc_msg msg = {{0}};
+    if (t->prompt == PROMPT_GOTO) {
+        uint32_t addr;
+        struct view_symbols syms = {symbol, (void *)t->o->ld};
+        if (view_parse_goto(t->input, t->o->map, &syms, t->cursor, &addr, &msg) == RC_OK) {
+            jump_to(t, addr);
+            t->message[0] = 0;
+        } else {
+            say(t, 1, "%s", msg.text);
+        }
+    } else if (t->prompt == PROMPT_SEARCH) {
+        if (view_parse_search(t->input, &t->pat, &msg) == RC_OK) {
+            t->have_pat = 1;
+            t->cursor = t->cursor > 0 ? t->cursor - 1 : 0;
+            start_search(t, 1);
+        } else {
+            say(t, 1, "%s", msg.text);
+        }
+    }
+    t->prompt = PROMPT_NONE;
+}
+
+static void key_prompt(struct tui *t, int ch)
+{
+    if (ch == KEY_ESC || ch == CTRL('c')) {
+        t->prompt = PROMPT_NONE;
+    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        prompt_done(t);
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (t->ninput > 0) {
+            t->input[--t->ninput] = 0;
+        }
+    } else if (ch >= 0x20 && ch < 0x7f && t->ninput + 1 < sizeof t->input) {
+        t->input[t->ninput++] = (char)ch;
+        t->input[t->ninput] = 0;
+    }
+}
+
+static void key(struct tui *t, int ch)
+{
+    if (t->prompt != PROMPT_NONE) {
+        key_prompt(t, ch);
+        return;
+    }
+    int h = view_height(t);
+    unsigned bpr = view_space_bpr(t->space);
+    uint32_t a;
+    t->message[0] = 0;
+    t->searching = 0; /* any key ends a search; n and N start a new one */
+    if (t->panel) {
+        size_t n = rmap_count(t->o->map);
+        switch (ch) {
+        case KEY_UP: case 'k':
+            if (t->panel_sel > 0) {
+                t->panel_sel--;
+            }
+            return;
+        case KEY_DOWN: case 'j':
+            if (t->panel_sel + 1 < n) {
+                t->panel_sel++;
+            }
+            return;
+        case '\n': case '\r': case KEY_ENTER:
+            if (t->panel_sel < n) {
+                jump_to(t, rmap_get(t->o->map, t->panel_sel)->start);
+            }
+            t->panel = 0;
+            return;
+        case KEY_ESC: case 'p':
+            t->panel = 0;
+            return;
+        case 'q':
+            t->quit = 1;
+            return;
+        default:
+            return;
+        }
+    }
+    if (t->help && ch != 'q') {
+        t->help = 0;
+        if (ch == '?' || ch == KEY_ESC) {
+            return;
+        }
+    }
+    switch (ch) {
+    case 'q':
+        t->quit = 1;
+        break;
+    case KEY_LEFT: case 'h':
+        move_to(t, view_step(t->space, t->cursor, -1));
+        break;
+    case KEY_RIGHT: case 'l':
+        move_to(t, view_step(t->space, t->cursor, 1));
+        break;
+    case KEY_UP: case 'k':
+        move_to(t, view_move_rows(t->space, t->cursor, -1, -1));
+        break;
+    case KEY_DOWN: case 'j':
+        move_to(t, view_move_rows(t->space, t->cursor, 1, -1));
+        break;
+    case KEY_NPAGE: case ' ':
+        move_to(t, view_move_rows(t->space, t->cursor, h - 1, -1));
+        break;
+    case KEY_PPAGE: case 'b':
+        move_to(t, view_move_rows(t->space, t->cursor, -(h - 1), -1));
+        break;
+    case 'g': case 'G': {
+        uint32_t first, last;
+        if (view_region_bounds(t->o->map, t->cursor, &first, &last) == RC_OK) {
+            move_to(t, ch == 'g' ? first : last);
+        } else {
+            say(t, 1, "the cursor is in no region");
+        }
+        break;
+    }
+    case KEY_HOME: {
+        struct view_row r;
+        if (view_row_at(t->space, 0, &r) == RC_OK) {
+            move_to(t, r.addr);
+        }
+        break;
+    }
+    case KEY_END: {
+        struct view_row r;
+        uint64_t n = view_row_count(t->space);
+        if (n > 0 && view_row_at(t->space, n - 1, &r) == RC_OK) {
+            move_to(t, (uint32_t)(r.end - 1));
+        }
+        break;
+    }
+    case '\t':
+        if (view_next_region(t->o->map, t->cursor, &a) == RC_OK) {
+            jump_to(t, a);
+        }
+        break;
+    case KEY_BTAB:
+        if (view_prev_region(t->o->map, t->cursor, &a) == RC_OK) {
+            jump_to(t, a);
+        }
+        break;
+    case ':': case CTRL('g'):
+        t->prompt = PROMPT_GOTO;
+        t->ninput = 0;
+        t->input[0] = 0;
+        break;
+    case '/':
+        t->prompt = PROMPT_SEARCH;
+        t->ninput = 0;
+        t->input[0] = 0;
+        break;
+    case 'n':
+        start_search(t, 1);
+        break;
+    case 'N':
+        start_search(t, -1);
+        break;
+    case 'f': {
+        struct view_provider prov = {provide, t};
+        struct rc_msg msg = {{0}};
+        if (view_follow(&prov, t->cursor, &a, &msg) == RC_OK) {
+            jump_to(t, a);
+        } else {
+            say(t, 1, "%s", msg.text);
+        }
+        break;
+    }
+    case 'B':
+        t->bpr_choice = view_next_bpr(bpr);
+        relayout(t);
+        break;
+    case 'p':
+        t->panel = 1;
+        view_panel_find(t->o->map, t->cursor, &t->panel_sel);
+        break;
+    case '?':
+        t->help = 1;
+        break;
+    case KEY_ESC:
+        if (t->worker != NULL) {
+            worker_cancel(t->worker);
+        }
+        t->searching = 0;
+        say(t, 0, "cancelled");
+        break;
+    case KEY_RESIZE:
+        relayout(t);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+int tui_run(const struct tui_opts *o, struct rc_msg *msg)
+{
+    struct tui t;
+    memset(&t, 0, sizeof t);
+    t.o = o;
+    t.group = 4;
+    t.wake[0] = t.wake[1] = -1;
+    int rc = RC_OK;
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        return rc_set(msg, RC_ARG, "the explorer needs a terminal; for scripts "
+                      "use info, regions or read");
+    }
+    if (pcache_new(&t.cache) != 0 || pipe(t.wake) != 0) {
+        rc = rc_set(msg, RC_NOMEM, "out of memory");
+        goto out;
+    }
+    fcntl(t.wake[0], F_SETFL, O_NONBLOCK);
+    fcntl(t.wake[1], F_SETFL, O_NONBLOCK);
+    if ((rc = view_space_new(o->map, rmap_count(o->map) == 0 || o->unsafe
+                                         ? VIEW_SPACE_ALL : 0,
+                             16, &t.space, msg)) < 0) {
+        goto out;
+    }
+    struct rc_msg tmsg = {{0}};
+    if (o->no_color) {
+        t.theme = theme_mono();
+    } else if (theme_load(o->theme ? o->theme : "default", &t.theme, &tmsg) < 0) {
+        if (t.theme == NULL) {
+            rc = rc_set(msg, RC_ARG, "%s", tmsg.text);
+            goto out;
+        }
+        say(&t, 1, "%s (using the default theme)", tmsg.text);
+    }
+    if (o->have_start) {
+        t.cursor = o->start;
+    } else {
+        struct view_row r;
+        if (view_row_at(t.space, 0, &r) == RC_OK) {
+            t.cursor = r.addr;
+        }
+    }
+    if (o->rrepl != NULL && o->reader != NULL &&
+        worker_start(o->rrepl, o->reader, t.cache, o->map, o->unsafe, t.wake[1],
+                     &t.worker) != RC_OK) {
+        rc = rc_set(msg, RC_NOMEM, "cannot start the reading thread");
+        goto out;
+    }
+
+    if (initscr() == NULL) {
+        rc = rc_set(msg, RC_IO, "cannot start the terminal (is TERM set?)");
+        goto out;
+    }
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    theme_apply(t.theme, has_colors() ? COLORS : 0, has_colors() && !o->no_color);
+    relayout(&t);
+    move_to(&t, t.cursor);
+    request_visible(&t);
+    draw(&t);
+    while (!t.quit && !(o->cancel != NULL && *o->cancel)) {
+        struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {t.wake[0], POLLIN, 0}};
+        int n = poll(p, 2, t.searching == 1 ? 0 : 250);
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+        int moved = 0;
+        int ch;
+        while ((ch = getch()) != ERR) {
+            key(&t, ch);
+            moved = 1;
+            if (t.quit) {
+                break;
+            }
+        }
+        if (p[1].revents & POLLIN) {
+            char buf[256];
+            while (read(t.wake[0], buf, sizeof buf) > 0) {
+            }
+        }
+        if (t.searching) {
+            int r = search_step(&t);
+            t.searching = r == 0 ? 0 : r;
+        }
+        if (moved) {
+            request_visible(&t);
+        }
+        draw(&t);
+    }
+    endwin();
+out:
+    worker_stop(t.worker);
+    view_space_free(t.space);
+    theme_free(t.theme);
+    pcache_free(t.cache);
+    if (t.wake[0] >= 0) {
+        close(t.wake[0]);
+        close(t.wake[1]);
+    }
+    return rc;
+}

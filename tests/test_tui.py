@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""test_tui.py: the explorer end to end, in tmux, against the QEMU micro:bit.
+
+tmux runs `mpeek view` in a real terminal; send-keys types, capture-pane
+reads the screen (with colours).  Checks: the first screen shows address
+00000000 with the bytes of firmware.hex; a goto to RAM shows RAM in another
+colour than flash; a search finds "MicroPython" in the firmware; resizing
+keeps the cursor's address; keys are answered at once while the board is
+frozen; q restores the terminal and the board answers >>>.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Checks, Qemu, at_prompt, mpeek_bin  # noqa: E402
+
+SOCK = "mpeek-test-%d" % os.getpid()
+
+
+def tmux(*args, check=False):
+    return subprocess.run(["tmux", "-L", SOCK] + list(args), capture_output=True, text=True,
+                          timeout=20, check=check)
+
+
+def screen(colors=False):
+    args = ["capture-pane", "-p", "-t", "t"] + (["-e"] if colors else [])
+    return tmux(*args).stdout
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        s = screen()
+        if pred(s):
+            return s
+        time.sleep(step)
+    return screen()
+
+
+def keys(*k):
+    """Send keys; plain text goes literally (tmux would read "0x1234" as a
+    key code), names such as Enter and Escape as keys."""
+    for item in k:
+        if item in ("Enter", "Escape", "Tab", "BTab", "PageDown", "PageUp", "Up", "Down"):
+            tmux("send-keys", "-t", "t", item)
+        else:
+            tmux("send-keys", "-t", "t", "-l", item)
+
+
+def status(s):
+    lines = [x for x in s.splitlines() if x.strip()]
+    return lines[-1] if lines else ""
+
+
+def hex_row(addr, data):
+    groups = ["  ".join(" ".join("%02x" % b for b in data[i:i + 4]) for i in range(0, 16, 4))]
+    return "%08x  %s" % (addr, groups[0])
+
+
+def byte_colour(colored_screen, addr_text):
+    """The foreground colour (38;5;N or 3N) in force at the second hex byte
+    of the row at addr_text (the first may be the cursor)."""
+    for line in colored_screen.splitlines():
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        if not plain.startswith(addr_text):
+            continue
+        fg, col, pairs = None, 0, 0
+        for m in re.finditer(r"(\x1b\[([0-9;]*)m)|([^\x1b]+)", line):
+            if m.group(1):
+                codes = m.group(2)
+                f = re.findall(r"38;5;\d+|(?:^|;)3[0-7](?=;|$)", codes)
+                if f:
+                    fg = f[-1].lstrip(";")
+                elif codes in ("", "0", "39"):
+                    fg = None
+                continue
+            for word in re.finditer(r"[0-9a-f]{2}|\S+|\s+", m.group(3)):
+                if col >= 10 and re.fullmatch(r"[0-9a-f]{2}", word.group(0)):
+                    pairs += 1
+                    if pairs == 2:
+                        return fg
+                col += len(word.group(0))
+    return None
+
+
+def main():
+    c = Checks("tui")
+    if shutil.which("tmux") is None:
+        print("tmux missing")
+        c.check(False, "tmux is installed")
+        return c.done()
+    q = Qemu("pty")
+    log = tempfile.mktemp(prefix="mpeek-tui-")
+    try:
+        env_cmd = "TERM=xterm-256color %s --port %s --log %s view; echo EXITED $?; sleep 30" % (
+            mpeek_bin(), q.port, log)
+        tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", env_cmd, check=True)
+
+        c.test("the first screen: address 00000000 with the firmware's bytes")
+        first = hex_row(0, q.flash[:16])
+        s = wait_for(lambda s: first in s, 20)
+        c.check(first in s, "row 0 shows the flash bytes: %r" % s[:200])
+        second = hex_row(0x10, q.flash[16:32])
+        c.check(second in s, "row 0x10 too")
+        c.check("flash+0x0" in status(s), "status names the region: %r" % status(s))
+
+        c.test("goto RAM: another colour than flash")
+        keys(":", "0x20000100", "Enter")
+        s = wait_for(lambda s: "ram+0x100" in status(s) and "20000110  " in s
+                     and "20000110  .." not in s, 15)
+        c.check("ram+0x100" in status(s), "status: %r" % status(s))
+        ram_c = byte_colour(screen(True), "20000110")
+        keys(":", "0x10", "Enter")
+        wait_for(lambda s: "flash+0x10" in status(s), 5)
+        flash_c = byte_colour(screen(True), "00000020")
+        c.check(ram_c is not None and flash_c is not None and ram_c != flash_c,
+                "RAM and flash bytes differ in colour: %r vs %r" % (ram_c, flash_c))
+
+        c.test("search finds MicroPython in the firmware")
+        keys(":", "0", "Enter")
+        wait_for(lambda s: "flash+0x0 " in status(s), 5)
+        keys("/", '"MicroPython"', "Enter")
+        s = wait_for(lambda s: "found at" in status(s) or "not found" in status(s), 30)
+        m = re.search(r"found at 0x([0-9a-f]{8})", status(s))
+        c.check(m is not None, "found: %r" % status(s))
+        if m:
+            at = int(m.group(1), 16)
+            c.check(q.flash[at:at + 11] == b"MicroPython", "the firmware has it at 0x%x" % at)
+            keys("n")
+            s = wait_for(lambda s: "found at" in status(s) and m.group(0) not in status(s), 30)
+            c.check("found at" in status(s), "n finds the next one: %r" % status(s))
+
+        c.test("resizing keeps the cursor's address")
+        keys(":", "0x1234", "Enter")
+        wait_for(lambda s: "flash+0x1234" in status(s), 5)
+        tmux("resize-window", "-t", "t", "-x", "60", "-y", "20")
+        s = wait_for(lambda s: len(s.splitlines()[0]) <= 60 and "flash+0x1234" in status(s), 5)
+        c.check("flash+0x1234" in status(s), "after shrinking: %r" % status(s))
+        c.check(re.search(r"^00001230  ", s, re.M) is not None, "8 bytes per row at 60 columns: %r" % s[:300])
+        tmux("resize-window", "-t", "t", "-x", "160", "-y", "30")
+        s = wait_for(lambda s: "flash+0x1234" in status(s) and re.search(r"^00001220  ", s, re.M), 5)
+        c.check("flash+0x1234" in status(s) and re.search(r"^00001220  ", s, re.M) is not None,
+                "32 bytes per row at 160 columns, same cursor: %r" % status(s))
+
+        c.test("keys are answered while the board is frozen")
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        try:
+            keys(":", "0x3f000", "Enter")  # unread bytes: a read will hang
+            time.sleep(0.5)
+            worst = 0.0
+            for target in ("0x100", "0x200", "0x300"):
+                keys(":", target, "Enter")
+                t0 = time.monotonic()
+                s = wait_for(lambda s, tg=target: ("flash+%s" % tg) in status(s), 2, step=0.005)
+                worst = max(worst, time.monotonic() - t0)
+                c.check(("flash+%s" % target) in status(s), "moved to %s" % target)
+            c.check(worst < 0.1, "each key updated the screen within 100 ms (worst %.0f ms)"
+                    % (worst * 1000))
+        finally:
+            os.kill(q.proc.pid, signal.SIGCONT)
+
+        c.test("q restores the terminal; the board answers >>>")
+        wait_for(lambda s: "connected" in status(s) or "reading" in status(s)
+                 or "timed out" in status(s), 15)
+        keys("q")
+        s = wait_for(lambda s: "EXITED" in s, 20)
+        c.check("EXITED 0" in s, "mpeek exited 0: %r" % s[-200:])
+        c.check("00000000" not in s, "the alternate screen is gone (terminal restored)")
+        c.check(at_prompt(q.port, timeout=5), "board answers >>>")
+    finally:
+        tmux("kill-server")
+        q.stop()
+        if os.path.exists(log):
+            os.unlink(log)
+    return c.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
