@@ -134,6 +134,8 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mpeek
 	install -d $(DESTDIR)$(PREFIX)/share/mpeek/profiles
 	install -m 644 profiles/*.board $(DESTDIR)$(PREFIX)/share/mpeek/profiles/
+	install -d $(DESTDIR)$(PREFIX)/share/mpeek/themes
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/mpeek/themes/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mpeek
