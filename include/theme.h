@@ -216,8 +216,11 @@ void theme_user_dir(char *out, size_t size);
  * ncolors <= 0 means COLORS as curses reports it; a positive value caps it
  * (8, 16, 256: e.g. a --colors option).  Without colour (can_color == 0,
  * or fewer than 8 colours) the roles get the mono theme's attributes.
- * Pairs beyond what the terminal (or attr_t, 255) offers fall back to the
- * default pair.  May be called again (another theme, or after a resize).
+ * On a direct-colour terminal (COLORS = 2^24, xterm-direct) palette
+ * colours are sent as their RGB values.  Pairs beyond what the terminal
+ * (or attr_t: 255) offers fall back to the default pair.  Pairs are
+ * numbered from 1 on each call, so only the theme applied last is valid
+ * (call again after switching themes).  Needs initscr()/newterm() first.
  * Returns RC_OK; RC_ARG if t is NULL.
  */
 int theme_apply(struct theme *t, int ncolors, int can_color);

@@ -32,6 +32,7 @@ struct tui_opts {
     int unsafe;                   /* read outside the known map */
     int have_start;
     uint32_t start;               /* first cursor address */
+    int refresh_ms;               /* live watch period (0: 500) */
     volatile sig_atomic_t *cancel;
 };
 

@@ -51,6 +51,10 @@ int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
 void worker_request(struct worker *w, uint32_t addr, uint32_t len, int front,
                     int replace);
 
+/* Ask for [addr, addr+len) to be read again even where it is cached (live
+ * watch), after what is queued; a refresh already queued is not doubled. */
+void worker_refresh(struct worker *w, uint32_t addr, uint32_t len);
+
 /* Drop every queued request (the read in progress finishes its chunk). */
 void worker_cancel(struct worker *w);
 

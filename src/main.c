@@ -57,6 +57,7 @@ struct app {
     const char *board;
     const char *theme;
     int no_color;
+    int refresh_ms;
     const char *ld[MAX_LIST];
     size_t nld;
     const char *ld_path[MAX_LIST];
@@ -112,6 +113,7 @@ static void usage(FILE *f)
         "      --theme NAME   explorer colours: default, light, high-contrast, or\n"
         "                     your own in ~/.config/mpeek/themes\n"
         "      --no-color     monochrome explorer (also when NO_COLOR is set)\n"
+        "      --refresh MS   live watch period in the explorer (default 500)\n"
         "      --method M     auto (default), bin, b64, hex or words\n"
         "      --chunk N      bytes per verified chunk (default: sized to the\n"
         "                     board's free heap; a MemoryError halves it)\n"
@@ -671,7 +673,7 @@ int main(int argc, char **argv)
     enum {
         O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
         O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE, O_THEME,
-        O_NOCOLOR
+        O_NOCOLOR, O_REFRESH
     };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -693,6 +695,7 @@ int main(int argc, char **argv)
         {"unsafe", no_argument, NULL, O_UNSAFE},
         {"theme", required_argument, NULL, O_THEME},
         {"no-color", no_argument, NULL, O_NOCOLOR},
+        {"refresh", required_argument, NULL, O_REFRESH},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -804,6 +807,19 @@ int main(int argc, char **argv)
         case O_NOCOLOR:
             app.no_color = 1;
             break;
+        case O_REFRESH: {
+            uint64_t v;
+            if ((rc = fmt_parse_u64(optarg, "--refresh", &v, &msg)) < 0) {
+                goto fail;
+            }
+            if (v < 50 || v > 60000) {
+                rc = rc_set(&msg, RC_ARG, "--refresh takes milliseconds from "
+                            "50 to 60000, not '%s'", optarg);
+                goto fail;
+            }
+            app.refresh_ms = (int)v;
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;
@@ -1007,6 +1023,7 @@ int main(int argc, char **argv)
                 .unsafe = app.unsafe,
                 .have_start = len == 1,
                 .start = (uint32_t)addr,
+                .refresh_ms = app.refresh_ms,
                 .cancel = &g_cancel,
             };
             rc = tui_run(&to, &msg);

@@ -635,6 +635,16 @@ static void trim(char **s)
     *s = b;
 }
 
+static int bad_attr(struct rc_msg *msg, const char *path, unsigned lineno,
+                    const char *word)
+{
+    char w[48];
+    return rc_set(msg, RC_PARSE,
+                  "%s:%u: unknown attribute '%s' (bold, dim, underline, "
+                  "reverse, standout, italic or none)",
+                  path, lineno, shown(word, w));
+}
+
 /* One non-blank, comment-free line into t.  RC_OK or RC_PARSE. */
 static int parse_line(struct theme *t, char *line, const char *path,
                       unsigned lineno, struct rc_msg *msg)
@@ -700,6 +710,9 @@ static int parse_line(struct theme *t, char *line, const char *path,
             if (attrs_parse(probe, &s.attrs, &bad) == 0) {
                 break;
             }
+            if (bad != probe) { /* "bold,blink": attributes after all */
+                return bad_attr(msg, path, lineno, bad);
+            }
         }
         if (e == -1) {
             return rc_set(msg, RC_PARSE,
@@ -715,10 +728,7 @@ static int parse_line(struct theme *t, char *line, const char *path,
     }
     unsigned more = 0;
     if (attrs_parse(p, &more, &bad) != 0) {
-        return rc_set(msg, RC_PARSE,
-                      "%s:%u: unknown attribute '%s' (bold, dim, underline, "
-                      "reverse, standout, italic or none)",
-                      path, lineno, shown(bad, w2));
+        return bad_attr(msg, path, lineno, bad);
     }
     s.attrs |= more;
     t->spec[role][cls] = s;
@@ -1094,23 +1104,10 @@ int theme_load(const char *name, struct theme **out, struct rc_msg *msg)
 
 /* ---- curses ----------------------------------------------------------- */
 
-/* A colour of the theme as the terminal takes it. */
-static int term_color(int c, int ncolors, int direct)
+/* Is palette colour c light (black text reads on it)? */
+static int is_light(int c)
 {
-    if (c < 0) {
-        return -1;
-    }
-    if (direct) {
-        /* direct colour: values below 8 are the ANSI colours, the rest
-         * 0xRRGGBB */
-        return c < 8 ? c : (int)theme_color_rgb(c);
-    }
-    return theme_color_degrade(c, ncolors);
-}
-
-static int is_light(int c, int direct)
-{
-    long rgb = direct ? (c < 8 ? theme_color_rgb(c) : c) : theme_color_rgb(c);
+    long rgb = theme_color_rgb(c);
     if (rgb < 0) {
         return 0;
     }
@@ -1179,7 +1176,11 @@ int theme_apply(struct theme *t, int ncolors, int can_color)
         return RC_OK;
     }
     int defaults = use_default_colors() == OK;
-    int direct = ncolors >= 0x1000000;
+    /* direct-colour terminals (xterm-direct) take 0xRRGGBB above 7 */
+    int direct = have >= 0x1000000;
+    if (ncolors > 256) {
+        ncolors = 256;
+    }
     int maxpair = COLOR_PAIRS - 1;
     if (maxpair > PAIRS_MAX) {
         maxpair = PAIRS_MAX;
@@ -1190,8 +1191,8 @@ int theme_apply(struct theme *t, int ncolors, int can_color)
         for (int c = 0; c < THEME_C_COUNT; c++) {
             const struct spec *s = &t->spec[r][c];
             unsigned attrs = s->attrs;
-            int fg = term_color(s->fg, ncolors, direct);
-            int bg = term_color(s->bg, ncolors, direct);
+            int fg = theme_color_degrade(s->fg, ncolors);
+            int bg = theme_color_degrade(s->bg, ncolors);
             if (s->fg >= 0 && s->bg < 0 && ncolors < 256) {
                 int grey = grey_on_default(s->fg, ncolors, t->light, &attrs);
                 fg = grey >= 0 ? grey : fg;
@@ -1206,9 +1207,13 @@ int theme_apply(struct theme *t, int ncolors, int can_color)
             }
             if (fg == bg && fg >= 0) {
                 /* the same colour twice after degrading: keep it readable */
-                fg = is_light(bg, direct) ? COLOR_BLACK
-                     : ncolors >= 16     ? 15
-                                         : COLOR_WHITE;
+                fg = is_light(bg) ? COLOR_BLACK
+                     : ncolors >= 16 ? 15
+                                     : COLOR_WHITE;
+            }
+            if (direct) {
+                fg = fg < 8 ? fg : (int)theme_color_rgb(fg);
+                bg = bg < 8 ? bg : (int)theme_color_rgb(bg);
             }
             int pair = 0;
             if (!(fg == -1 && bg == -1) &&

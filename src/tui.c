@@ -57,6 +57,20 @@ struct tui {
     uint32_t search_pos;
     int64_t search_t0;
     int quit;
+    /* live watch */
+    int watch;
+    int64_t last_refresh;
+    /* marks (a-z), pending 'm' or '\'' waiting for its letter */
+    uint32_t marks[26];
+    unsigned marks_set;
+    int pending;
+    /* jump history */
+    uint32_t back[64], fwd[64];
+    int nback, nfwd;
+    /* an overlay of text lines (explain, legend) */
+    char over[24][160];
+    int nover;
+    int legend;
 };
 
 /* ---- the byte provider: the cache, limited to the readable map ---------- */
@@ -138,8 +152,21 @@ static void move_to(struct tui *t, uint32_t addr)
 
 /* A jump (goto, search, Tab, panel): the target near the top, with a few
  * rows of context above it, unless it is already on screen. */
+static void push_history(struct tui *t)
+{
+    if (t->nback == 64) {
+        memmove(t->back, t->back + 1, 63 * sizeof *t->back);
+        t->nback--;
+    }
+    t->back[t->nback++] = t->cursor;
+    t->nfwd = 0;
+}
+
 static void jump_to(struct tui *t, uint32_t addr)
 {
+    if (addr != t->cursor) {
+        push_history(t);
+    }
     uint64_t row = view_row_of(t->space, addr);
     uint64_t h = (uint64_t)view_height(t);
     t->cursor = addr;
@@ -238,6 +265,15 @@ static void draw_row(struct tui *t, int y, uint64_t index)
             mvaddch(y, (int)c->hex_col - 1, '|');
         }
         attr_t a = cell_attr(t, c);
+        if (t->watch && c->state == VIEW_BYTE_OK) {
+            unsigned g = 0, now = pcache_gen(t->cache);
+            pcache_get(t->cache, c->addr, NULL, &g);
+            if (g != 0 && now - g < 1) {
+                a = theme_attr(t->theme, THEME_R_CHANGED);
+            } else if (g != 0 && now - g < 4) {
+                a = theme_attr(t->theme, THEME_R_CHANGED_FADE);
+            }
+        }
         if (c->addr == t->cursor) {
             a = theme_attr(t->theme, THEME_R_CURSOR);
         }
@@ -332,6 +368,11 @@ static const char *const help_lines[] = {
     "f                  follow the 32-bit value under the cursor as an address",
     "B                  bytes per row: 8, 16, 32",
     "p                  region panel (Enter jumps)",
+    "o                  jump to the head of the heap object under the cursor",
+    "i                  explain the byte: region chain, heap object, value",
+    "w                  live watch: re-read the visible rows, changes light up",
+    "m a-z / ' a-z      set a mark / jump to it;  [ / ]  back / forward",
+    "L                  legend of colours;  mouse: wheel scrolls, click moves",
     "Esc                cancel reads, search, prompt or panel",
     "?                  this help",
     "q                  quit (the board is left at its >>> prompt)",
@@ -385,6 +426,43 @@ static void draw_panel(struct tui *t)
     attrset(A_NORMAL);
 }
 
+static void draw_overlay(struct tui *t)
+{
+    int w = t->cols - 2 < 100 ? t->cols - 2 : 100;
+    for (int i = 0; i < t->nover && 1 + i < t->rows - 1; i++) {
+        attrset(theme_attr(t->theme, THEME_R_HELP));
+        move(1 + i, 0);
+        for (int x = 0; x < w + 1; x++) {
+            addch(' ');
+        }
+        mvaddnstr(1 + i, 2, t->over[i], w - 2);
+    }
+    attrset(A_NORMAL);
+}
+
+static void draw_legend(struct tui *t)
+{
+    static const enum theme_role roles[] = {
+        THEME_R_FLASH, THEME_R_RAM, THEME_R_ROM, THEME_R_PERIPHERAL,
+        THEME_R_HEAP, THEME_R_STACK, THEME_R_FILESYSTEM, THEME_R_PARTITION,
+        THEME_R_FROZEN, THEME_R_OTHER, THEME_R_HEAP_FREE, THEME_R_HEAP_TUPLE,
+        THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
+        THEME_R_HEAP_ARRAY, THEME_R_HEAP_FLOAT, THEME_R_HEAP_BYTECODE,
+        THEME_R_HEAP_MODULE, THEME_R_HEAP_OTHER, THEME_R_UNREAD, THEME_R_BAD,
+        THEME_R_STALE, THEME_R_CHANGED, THEME_R_BOUNDARY,
+    };
+    int n = (int)(sizeof roles / sizeof roles[0]);
+    for (int i = 0; i < n && 1 + i < t->rows - 1; i++) {
+        attrset(theme_attr(t->theme, THEME_R_LEGEND));
+        mvaddstr(1 + i, 0, "                               ");
+        attrset(theme_class_attr(t->theme, roles[i], THEME_C_BYTE));
+        mvaddstr(1 + i, 2, "4d 00 ff 41");
+        attrset(theme_attr(t->theme, THEME_R_LEGEND));
+        mvaddstr(1 + i, 15, theme_role_name(roles[i]));
+    }
+    attrset(A_NORMAL);
+}
+
 static void draw(struct tui *t)
 {
     erase();
@@ -395,6 +473,12 @@ static void draw(struct tui *t)
     }
     if (t->panel) {
         draw_panel(t);
+    }
+    if (t->nover > 0) {
+        draw_overlay(t);
+    }
+    if (t->legend) {
+        draw_legend(t);
     }
     if (t->help) {
         draw_help(t);
@@ -503,6 +587,67 @@ static void key_prompt(struct tui *t, int ch)
     }
 }
 
+static void over_add(struct tui *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void over_add(struct tui *t, const char *fmt, ...)
+{
+    if (t->nover == 24) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->over[t->nover++], sizeof t->over[0], fmt, ap);
+    va_end(ap);
+}
+
+/* 'i': the byte under the cursor as a chain: region -> ... -> heap object
+ * -> what it holds. */
+static void explain(struct tui *t)
+{
+    t->nover = 0;
+    over_add(t, "0x%08x", (unsigned)t->cursor);
+    const struct rmap_region *r = rmap_lookup(t->o->map, t->cursor);
+    if (r == NULL) {
+        over_add(t, "  in no known region");
+    }
+    for (; r != NULL; r = r->parent >= 0 ? rmap_get(t->o->map, (size_t)r->parent) : NULL) {
+        char size[24];
+        view_size_text(r->end - r->start, size, sizeof size);
+        over_add(t, "  in %s +0x%x: %s, %s, from the %s", r->name,
+                 (unsigned)(t->cursor - r->start), rmap_kind_name(r->kind), size,
+                 rmap_source_name(r->source));
+        if (r->notes[0]) {
+            over_add(t, "     %s", r->notes);
+        }
+    }
+    struct heapmap_hit hit;
+    if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK) {
+        if (hit.state == HEAPMAP_FREE) {
+            over_add(t, "  heap: a free block (a run of %u blocks from 0x%08x)",
+                     (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
+        } else {
+            over_add(t, "  heap: %s of a %u-block %s at 0x%08x, offset %u",
+                     hit.block_addr == hit.head_addr ? "head" : "tail",
+                     (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
+                     (unsigned)hit.head_addr, (unsigned)(t->cursor - hit.head_addr));
+        }
+    }
+    struct view_values v;
+    struct view_provider prov = {provide, t};
+    view_values(&prov, t->o->map, t->cursor, &v);
+    if (v.have_u32) {
+        over_add(t, "  value: u8 0x%02x, u16 0x%04x, u32 0x%08x%s%s", v.u8, v.u16,
+                 (unsigned)v.u32, v.target ? " -> " : "",
+                 v.target ? v.target->name : "");
+    } else if (v.have_u8) {
+        over_add(t, "  value: u8 0x%02x", v.u8);
+    } else {
+        over_add(t, "  value: not read yet");
+    }
+    over_add(t, "(any key closes)");
+}
+
 static void key(struct tui *t, int ch)
 {
     if (t->prompt != PROMPT_NONE) {
@@ -514,6 +659,30 @@ static void key(struct tui *t, int ch)
     uint32_t a;
     t->message[0] = 0;
     t->searching = 0; /* any key ends a search; n and N start a new one */
+    if (t->pending) {
+        int kind = t->pending;
+        t->pending = 0;
+        if (ch >= 'a' && ch <= 'z') {
+            unsigned i = (unsigned)(ch - 'a');
+            if (kind == 'm') {
+                t->marks[i] = t->cursor;
+                t->marks_set |= 1u << i;
+                say(t, 0, "mark %c at 0x%08x", ch, (unsigned)t->cursor);
+            } else if (t->marks_set & (1u << i)) {
+                jump_to(t, t->marks[i]);
+            } else {
+                say(t, 1, "no mark %c (set one with m%c)", ch, ch);
+            }
+        }
+        return;
+    }
+    if (t->nover > 0 || t->legend) {
+        t->nover = 0;
+        t->legend = 0;
+        if (ch != 'q') {
+            return;
+        }
+    }
     if (t->panel) {
         size_t n = rmap_count(t->o->map);
         switch (ch) {
@@ -642,6 +811,76 @@ static void key(struct tui *t, int ch)
     case '?':
         t->help = 1;
         break;
+    case 'i':
+        explain(t);
+        break;
+    case 'L':
+        t->legend = 1;
+        break;
+    case 'o': {
+        struct heapmap_hit hit;
+        if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK &&
+            hit.state != HEAPMAP_FREE && !hit.orphan) {
+            jump_to(t, hit.head_addr);
+            say(t, 0, "head of a %u-block %s", (unsigned)hit.obj_blocks,
+                heapmap_kind_name(hit.kind));
+        } else {
+            say(t, 1, "no heap object under the cursor");
+        }
+        break;
+    }
+    case 'm': case '\'':
+        t->pending = ch;
+        break;
+    case '[':
+        if (t->nback > 0) {
+            if (t->nfwd < 64) {
+                t->fwd[t->nfwd++] = t->cursor;
+            }
+            move_to(t, t->back[--t->nback]);
+        }
+        break;
+    case ']':
+        if (t->nfwd > 0) {
+            if (t->nback < 64) {
+                t->back[t->nback++] = t->cursor;
+            }
+            move_to(t, t->fwd[--t->nfwd]);
+        }
+        break;
+    case 'w':
+        t->watch = !t->watch;
+        t->last_refresh = 0;
+        say(t, 0, t->watch ? "live watch on: the visible rows are re-read"
+                           : "live watch off");
+        break;
+    case KEY_MOUSE: {
+        MEVENT ev;
+        if (getmouse(&ev) != OK) {
+            break;
+        }
+        if (ev.bstate & BUTTON4_PRESSED) {
+            move_to(t, view_move_rows(t->space, t->cursor, -3, -1));
+        } else if (ev.bstate & BUTTON5_PRESSED) {
+            move_to(t, view_move_rows(t->space, t->cursor, 3, -1));
+        } else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
+            struct view_row r;
+            if (ev.y < view_height(t) &&
+                view_row_at(t->space, t->top + (uint64_t)ev.y, &r) == RC_OK) {
+                uint32_t at = r.addr;
+                for (unsigned i = 0; !r.gap && i < bpr; i++) {
+                    unsigned hc = view_hex_col(bpr, t->group, i);
+                    unsigned ac = view_ascii_col(bpr, t->group, i);
+                    if ((unsigned)ev.x == hc || (unsigned)ev.x == hc + 1 ||
+                        (unsigned)ev.x == ac) {
+                        at = r.addr + i;
+                    }
+                }
+                move_to(t, at);
+            }
+        }
+        break;
+    }
     case KEY_ESC:
         if (t->worker != NULL) {
             worker_cancel(t->worker);
@@ -717,6 +956,8 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
     curs_set(0);
     theme_apply(t.theme, has_colors() ? COLORS : 0, has_colors() && !o->no_color);
     relayout(&t);
@@ -725,7 +966,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     draw(&t);
     while (!t.quit && !(o->cancel != NULL && *o->cancel)) {
         struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {t.wake[0], POLLIN, 0}};
-        int n = poll(p, 2, t.searching == 1 ? 0 : 250);
+        int n = poll(p, 2, t.searching == 1 ? 0 : t.watch ? 50 : 250);
         if (n < 0 && errno != EINTR) {
             break;
         }
@@ -750,11 +991,32 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
         if (moved) {
             request_visible(&t);
         }
+        int period = o->refresh_ms > 0 ? o->refresh_ms : 500;
+        if (t.watch && t.worker != NULL && clock_ms() - t.last_refresh >= period) {
+            t.last_refresh = clock_ms();
+            pcache_next_gen(t.cache);
+            struct view_row r;
+            uint64_t nrows = view_row_count(t.space);
+            for (int y = 0; y < view_height(&t) && t.top + (uint64_t)y < nrows; y++) {
+                if (view_row_at(t.space, t.top + (uint64_t)y, &r) == RC_OK && !r.gap) {
+                    worker_refresh(t.worker, r.addr, (uint32_t)(r.end - r.addr));
+                }
+            }
+        }
         draw(&t);
     }
     endwin();
 out:
+    /* Quitting: cut a read in progress short (the caller resynchronises
+     * the REPL before leaving), unless a signal already did. */
+    int quit_cut = t.quit && o->cancel != NULL && !*o->cancel && t.worker != NULL;
+    if (quit_cut) {
+        *o->cancel = 1;
+    }
     worker_stop(t.worker);
+    if (quit_cut) {
+        *o->cancel = 0;
+    }
     view_space_free(t.space);
     theme_free(t.theme);
     pcache_free(t.cache);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -21,6 +22,7 @@
 struct range {
     uint32_t addr;
     uint32_t len;
+    int force; /* read even what is cached (live watch) */
 };
 
 struct worker {
@@ -73,7 +75,7 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
             uint32_t page = h->addr - h->addr % PCACHE_PAGE;
             uint32_t end = page + PCACHE_PAGE;
             uint32_t n = end - h->addr < h->len ? end - h->addr : h->len;
-            int skip = pcache_have(w->cache, h->addr, n);
+            int skip = !h->force && pcache_have(w->cache, h->addr, n);
             if (!skip && !w->unsafe && w->map != NULL) {
                 int word;
                 skip = rmap_check_read(w->map, h->addr, n, &word, NULL) != RC_OK;
@@ -94,7 +96,7 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
         uint32_t n = 0;
         while (n < PIECE && a + n < h->addr + h->len) {
             uint32_t pg = a + n;
-            if (pcache_have(w->cache, pg, PCACHE_PAGE)) {
+            if (!h->force && pcache_have(w->cache, pg, PCACHE_PAGE)) {
                 break;
             }
             if (!w->unsafe && w->map != NULL) {
@@ -146,16 +148,30 @@ static void *run(void *arg)
         if (w->stop) {
             break;
         }
-        if (w->st.link == WORKER_LOST || w->st.link == WORKER_TIMEOUT) {
-            /* No link: keep what was read; the queue waits. */
+        if (w->st.link == WORKER_LOST) {
+            /* No link: keep what was read; nothing more to do. */
             w->nq = 0;
             continue;
         }
+        if (w->st.link == WORKER_TIMEOUT) {
+            /* The board stopped answering: try again now and then (it may
+             * have been busy, or paused); the read recovers the REPL. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+            if (w->stop) {
+                break;
+            }
+        }
+        int retrying = w->st.link == WORKER_TIMEOUT;
         if (w->st.link != WORKER_READING) {
             w->rate_t0 = clock_ms();
             w->rate_bytes = 0;
         }
-        w->st.link = WORKER_READING;
+        if (!retrying) {
+            w->st.link = WORKER_READING;
+        }
         w->st.queued = w->nq;
         pthread_mutex_unlock(&w->lock);
         wake(w);
@@ -176,7 +192,12 @@ static void *run(void *arg)
         } else if (rc == RC_TIMEOUT) {
             w->st.link = WORKER_TIMEOUT;
             snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
-            w->nq = 0;
+            /* Keep the piece for the next try. */
+            if (w->nq < MAX_QUEUE) {
+                memmove(w->q + 1, w->q, w->nq * sizeof *w->q);
+                w->q[0] = (struct range){addr, len, 0};
+                w->nq++;
+            }
         } else if (rc == RC_CLOSED) {
             w->st.link = WORKER_LOST;
             snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
@@ -190,6 +211,9 @@ static void *run(void *arg)
         } else if (rc < 0) {
             w->st.link = WORKER_ERROR;
             snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+        } else if (retrying || w->st.link == WORKER_ERROR) {
+            w->st.link = WORKER_READING; /* answering again */
+            w->st.message[0] = 0;
         }
         wake(w);
     }
@@ -240,11 +264,31 @@ void worker_request(struct worker *w, uint32_t addr, uint32_t len, int front,
     }
     if (front) {
         memmove(w->q + 1, w->q, w->nq * sizeof *w->q);
-        w->q[0] = (struct range){addr, len};
+        w->q[0] = (struct range){addr, len, 0};
     } else {
-        w->q[w->nq] = (struct range){addr, len};
+        w->q[w->nq] = (struct range){addr, len, 0};
     }
     w->nq++;
+    w->st.queued = w->nq;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void worker_refresh(struct worker *w, uint32_t addr, uint32_t len)
+{
+    if (len == 0) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    for (unsigned i = 0; i < w->nq; i++) {
+        if (w->q[i].force && w->q[i].addr == addr && w->q[i].len == len) {
+            pthread_mutex_unlock(&w->lock);
+            return;
+        }
+    }
+    if (w->nq < MAX_QUEUE) {
+        w->q[w->nq++] = (struct range){addr, len, 1};
+    }
     w->st.queued = w->nq;
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);

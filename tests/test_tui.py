@@ -98,7 +98,7 @@ def main():
     q = Qemu("pty")
     log = tempfile.mktemp(prefix="mpeek-tui-")
     try:
-        env_cmd = "TERM=xterm-256color %s --port %s --log %s view; echo EXITED $?; sleep 30" % (
+        env_cmd = "TERM=xterm-256color %s --port %s --refresh 200 --log %s view; echo EXITED $?; sleep 30" % (
             mpeek_bin(), q.port, log)
         tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", env_cmd, check=True)
 
@@ -164,6 +164,46 @@ def main():
                     % (worst * 1000))
         finally:
             os.kill(q.proc.pid, signal.SIGCONT)
+
+        c.test("explain, heap head, marks, history, legend, help")
+        keys(":", "gc-heap+0x18", "Enter")
+        s = wait_for(lambda s: "gc-heap+0x18" in status(s), 10)
+        keys("i")
+        s = wait_for(lambda s: "in gc-heap +0x18" in s, 5)
+        c.check("in gc-heap +0x18" in s and "in ram +0x" in s and "heap: " in s,
+                "i explains the chain: %r" % s[:400])
+        keys("x")
+        keys("o")
+        s = wait_for(lambda s: "head of a" in status(s) or "no heap object" in status(s), 5)
+        c.check("head of a" in status(s) or "no heap object" in status(s),
+                "o answers: %r" % status(s))
+        keys(":", "0x40", "Enter", "m", "a", ":", "0x80", "Enter", "'", "a")
+        s = wait_for(lambda s: "flash+0x40 " in status(s), 5)
+        c.check("flash+0x40 " in status(s), "' a returns to mark a: %r" % status(s))
+        keys("[")
+        s = wait_for(lambda s: "flash+0x80 " in status(s), 5)
+        c.check("flash+0x80 " in status(s), "[ goes back: %r" % status(s))
+        keys("]")
+        s = wait_for(lambda s: "flash+0x40 " in status(s), 5)
+        c.check("flash+0x40 " in status(s), "] goes forward: %r" % status(s))
+        keys("L")
+        s = wait_for(lambda s: "heap-list" in s, 5)
+        c.check("heap-list" in s and "peripheral" in s, "legend shows the roles")
+        keys("x", "?")
+        s = wait_for(lambda s: "explorer keys" in s, 5)
+        c.check("live watch" in s and "follow" in s, "help lists the keys")
+        keys("x")
+
+        c.test("live watch: bytes that change light up")
+        keys(":", "gc-heap", "Enter", "w")
+        s = wait_for(lambda s: "live watch on" in status(s), 5)
+        found = False
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not found:
+            found = "48;5;214" in screen(True) or "\x1b[43m" in screen(True)
+            time.sleep(0.2)
+        c.check(found, "a changed byte is highlighted while mpeek's reads stir the heap")
+        keys("w")
 
         c.test("q restores the terminal; the board answers >>>")
         wait_for(lambda s: "connected" in status(s) or "reading" in status(s)
