@@ -169,9 +169,10 @@ int theme_parse(const char *text, size_t len, const char *path,
 
 /*
  * Find theme NAME (see the search order above) and parse it.  NULL or ""
- * means "default".  A name containing '/' is read as a file path.  On
- * RC_OK *out is the theme.  On failure *out is STILL a usable theme, the
- * compiled-in default, and msg says why: RC_PARSE "file:line: message"
+ * means "default"; a trailing ".theme" is ignored.  A name containing '/'
+ * is read as a file path.  On RC_OK *out is the theme.  On failure *out
+ * is STILL a usable theme, the compiled-in default, and msg says why (for
+ * the status line): RC_PARSE "file:line: message"
  * for a broken file, RC_NOTFOUND "unknown theme 'x' (themes: a, b, ...)",
  * RC_IO for a file that cannot be read, RC_ARG for a bad name.  Only on
  * RC_NOMEM is *out NULL.  The caller frees *out.

@@ -1057,7 +1057,14 @@ int theme_load(const char *name, struct theme **out, struct rc_msg *msg)
         rc = load_path(name, out, msg);
         return rc == RC_OK || rc == RC_NOMEM ? rc : fail_default(out, rc, msg);
     }
-    char shown_name[48];
+    char shown_name[48], bare[THEME_NAME_MAX];
+    size_t nlen = strlen(name);
+    if (nlen > 6 && nlen - 6 < sizeof bare &&
+        strcmp(name + nlen - 6, ".theme") == 0) {
+        memcpy(bare, name, nlen - 6); /* "--theme light.theme" */
+        bare[nlen - 6] = 0;
+        name = bare;
+    }
     if (!name_ok(name)) {
         rc = rc_set(msg, RC_ARG,
                     "bad theme name '%s' (letters, digits, '-', '_', '.')",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fmt.h"
 #include "heapmap.h"
 #include "ldscript.h"
 #include "pcache.h"
@@ -29,7 +30,8 @@
 #define KEY_ESC 27
 #define CTRL(c) ((c) & 0x1f)
 
-enum prompt_kind { PROMPT_NONE, PROMPT_GOTO, PROMPT_SEARCH };
+enum prompt_kind { PROMPT_NONE, PROMPT_GOTO, PROMPT_SEARCH, PROMPT_SAVE,
+                   PROMPT_CONFIRM };
 
 struct tui {
     const struct tui_opts *o;
@@ -71,6 +73,11 @@ struct tui {
     char over[24][160];
     int nover;
     int legend;
+    /* selection and export */
+    int sel;              /* 1: selecting from sel_a, 2: range chosen */
+    uint32_t sel_a, sel_b;
+    int exporting;        /* waiting for the range's bytes */
+    char save_path[256];
 };
 
 /* ---- the byte provider: the cache, limited to the readable map ---------- */
@@ -274,6 +281,13 @@ static void draw_row(struct tui *t, int y, uint64_t index)
                 a = theme_attr(t->theme, THEME_R_CHANGED_FADE);
             }
         }
+        if (t->sel) {
+            uint32_t lo = t->sel == 1 ? (t->sel_a < t->cursor ? t->sel_a : t->cursor) : t->sel_a;
+            uint32_t hi = t->sel == 1 ? (t->sel_a < t->cursor ? t->cursor : t->sel_a) : t->sel_b;
+            if (c->addr >= lo && c->addr <= hi) {
+                a = theme_attr(t->theme, THEME_R_MARK);
+            }
+        }
         if (c->addr == t->cursor) {
             a = theme_attr(t->theme, THEME_R_CURSOR);
         }
@@ -332,8 +346,11 @@ static void draw_status(struct tui *t)
         addch(' ');
     }
     if (t->prompt != PROMPT_NONE) {
-        snprintf(line, sizeof line, "%s%s", t->prompt == PROMPT_GOTO ? "goto: " : "search: ",
-                 t->input);
+        const char *label = t->prompt == PROMPT_GOTO ? "goto: "
+                          : t->prompt == PROMPT_SEARCH ? "search: "
+                          : t->prompt == PROMPT_SAVE ? "save to (.hex or .txt: xxd dump; else raw): "
+                          : "the file exists; overwrite it? (y/n) ";
+        snprintf(line, sizeof line, "%s%s", label, t->input);
         mvaddnstr(y, 0, line, t->cols);
         move(y, (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols - 1);
         return;
@@ -372,6 +389,7 @@ static const char *const help_lines[] = {
     "i                  explain the byte: region chain, heap object, value",
     "w                  live watch: re-read the visible rows, changes light up",
     "m a-z / ' a-z      set a mark / jump to it;  [ / ]  back / forward",
+    "v ... v            select a range and save it (raw, or xxd for .hex/.txt)",
     "L                  legend of colours;  mouse: wheel scrolls, click moves",
     "Esc                cancel reads, search, prompt or panel",
     "?                  this help",
@@ -547,6 +565,75 @@ static void start_search(struct tui *t, int dir)
 
 /* ---- keys --------------------------------------------------------------- */
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Write the selection once every byte of it is verified. */
+static void save_now(struct tui *t)
+{
+    uint64_t n = (uint64_t)t->sel_b - t->sel_a + 1;
+    FILE *f = fopen(t->save_path, "wb");
+    if (f == NULL) {
+        say(t, 1, "cannot write %s: %s", t->save_path, strerror(errno));
+        t->exporting = 0;
+        return;
+    }
+    int xxd = ends_with(t->save_path, ".hex") || ends_with(t->save_path, ".txt");
+    int bad = 0;
+    uint8_t row[16];
+    for (uint64_t off = 0; off < n && !bad; off += 16) {
+        size_t k = n - off < 16 ? (size_t)(n - off) : 16;
+        for (size_t i = 0; i < k; i++) {
+            pcache_get(t->cache, t->sel_a + (uint32_t)(off + i), &row[i], NULL);
+        }
+        if (xxd) {
+            char line[100];
+            size_t l = fmt_xxd_line(t->sel_a + (uint32_t)off, row, k, line);
+            bad = fwrite(line, 1, l, f) != l;
+        } else {
+            bad = fwrite(row, 1, k, f) != k;
+        }
+    }
+    bad |= fclose(f) != 0;
+    t->exporting = 0;
+    t->sel = 0;
+    if (bad) {
+        say(t, 1, "writing %s failed: %s", t->save_path, strerror(errno));
+    } else {
+        say(t, 0, "saved %llu bytes 0x%08x-0x%08x to %s%s", (unsigned long long)n,
+            (unsigned)t->sel_a, (unsigned)t->sel_b, t->save_path,
+            xxd ? " (xxd dump)" : "");
+    }
+}
+
+/* Saving: read what is missing first; the loop calls this until done. */
+static void export_step(struct tui *t)
+{
+    uint64_t n = (uint64_t)t->sel_b - t->sel_a + 1;
+    for (uint64_t off = 0; off < n; off++) {
+        uint8_t v;
+        int st = provide(t, t->sel_a + (uint32_t)off, &v);
+        if (st == VIEW_BYTE_OK) {
+            continue;
+        }
+        if (st == VIEW_BYTE_UNREAD && t->worker != NULL) {
+            uint32_t a = t->sel_a + (uint32_t)off;
+            worker_request(t->worker, a, (uint32_t)(n - off < 0x10000 ? n - off : 0x10000), 1, 0);
+            say(t, 0, "reading the range to save... 0x%08x (Esc stops)", (unsigned)a);
+            return;
+        }
+        say(t, 1, "0x%08x is %s: only verified bytes are saved", 
+            (unsigned)(t->sel_a + off), st == VIEW_BYTE_BAD ? "bad (failed verification)"
+                                       : st == VIEW_BYTE_STALE ? "stale" : "not readable");
+        t->exporting = 0;
+        return;
+    }
+    save_now(t);
+}
+
 static void prompt_done(struct tui *t)
 {
     struct rc_msg msg = {{0}};
@@ -558,6 +645,25 @@ static void prompt_done(struct tui *t)
             t->message[0] = 0;
         } else {
             say(t, 1, "%s", msg.text);
+        }
+    } else if (t->prompt == PROMPT_SAVE) {
+        if (t->input[0] == 0) {
+            say(t, 1, "no file named; nothing saved");
+        } else {
+            snprintf(t->save_path, sizeof t->save_path, "%s", t->input);
+            if (access(t->save_path, F_OK) == 0) {
+                t->prompt = PROMPT_CONFIRM;
+                t->ninput = 0;
+                t->input[0] = 0;
+                return;
+            }
+            t->exporting = 1;
+        }
+    } else if (t->prompt == PROMPT_CONFIRM) {
+        if (t->input[0] == 'y' || t->input[0] == 'Y') {
+            t->exporting = 1;
+        } else {
+            say(t, 0, "not saved: %s exists", t->save_path);
         }
     } else if (t->prompt == PROMPT_SEARCH) {
         if (view_parse_search(t->input, &t->pat, &msg) == RC_OK) {
@@ -574,6 +680,9 @@ static void prompt_done(struct tui *t)
 static void key_prompt(struct tui *t, int ch)
 {
     if (ch == KEY_ESC || ch == CTRL('c')) {
+        if (t->prompt == PROMPT_SAVE || t->prompt == PROMPT_CONFIRM) {
+            t->sel = 0;
+        }
         t->prompt = PROMPT_NONE;
     } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
         prompt_done(t);
@@ -702,6 +811,18 @@ static void key(struct tui *t, int ch)
             }
             t->panel = 0;
             return;
+        case 'v':
+            if (t->panel_sel < n) {
+                const struct rmap_region *r = rmap_get(t->o->map, t->panel_sel);
+                t->sel = 2;
+                t->sel_a = r->start;
+                t->sel_b = (uint32_t)(r->end - 1);
+                t->panel = 0;
+                t->prompt = PROMPT_SAVE;
+                t->ninput = 0;
+                t->input[0] = 0;
+            }
+            return;
         case KEY_ESC: case 'p':
             t->panel = 0;
             return;
@@ -814,6 +935,22 @@ static void key(struct tui *t, int ch)
     case 'i':
         explain(t);
         break;
+    case 'v':
+        if (t->sel != 1) {
+            t->sel = 1;
+            t->sel_a = t->cursor;
+            say(t, 0, "selecting from 0x%08x: move, then v again to save", (unsigned)t->cursor);
+        } else {
+            uint32_t a0 = t->sel_a < t->cursor ? t->sel_a : t->cursor;
+            uint32_t b0 = t->sel_a < t->cursor ? t->cursor : t->sel_a;
+            t->sel = 2;
+            t->sel_a = a0;
+            t->sel_b = b0;
+            t->prompt = PROMPT_SAVE;
+            t->ninput = 0;
+            t->input[0] = 0;
+        }
+        break;
     case 'L':
         t->legend = 1;
         break;
@@ -886,6 +1023,8 @@ static void key(struct tui *t, int ch)
             worker_cancel(t->worker);
         }
         t->searching = 0;
+        t->exporting = 0;
+        t->sel = 0;
         say(t, 0, "cancelled");
         break;
     case KEY_RESIZE:
@@ -983,6 +1122,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
             char buf[256];
             while (read(t.wake[0], buf, sizeof buf) > 0) {
             }
+        }
+        if (t.exporting) {
+            export_step(&t);
         }
         if (t.searching) {
             int r = search_step(&t);

@@ -182,6 +182,9 @@ TEST(parse_errors)
         {"flash = red black bold,blink\n",
          "t.theme:1: unknown attribute 'blink' (bold, dim, underline, "
          "reverse, standout, italic or none)"},
+        {"flash = red bold,blink\n",
+         "t.theme:1: unknown attribute 'blink' (bold, dim, underline, "
+         "reverse, standout, italic or none)"},
         {"flash = red bold blink\n",
          "t.theme:1: unknown attribute 'blink' (bold, dim, underline, "
          "reverse, standout, italic or none)"},
@@ -555,6 +558,9 @@ TEST(search_and_list)
     get(t, THEME_R_FLASH, THEME_C_BASE, &fg, &bg, &a);
     CHECK_EQ_INT(fg, 21);
     CHECK(!theme_is_light(t));
+    theme_free(t);
+    CHECK_EQ_INT(theme_load("mine.theme", &t, &msg), RC_OK);
+    CHECK_STR(theme_path(t), p2);
     theme_free(t);
     CHECK_EQ_INT(theme_load("high-contrast", &t, &msg), RC_OK);
     CHECK(strstr(theme_path(t), "themes/high-contrast.theme") != NULL);

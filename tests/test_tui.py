@@ -205,6 +205,32 @@ def main():
         c.check(found, "a changed byte is highlighted while mpeek's reads stir the heap")
         keys("w")
 
+        c.test("select a range and save it, raw and as an xxd dump")
+        out_bin = tempfile.mktemp(prefix="mpeek-save-", suffix=".bin")
+        out_hex = tempfile.mktemp(prefix="mpeek-save-", suffix=".hex")
+        keys("Escape", ":", "0x100", "Enter", "v", ":", "0x1ff", "Enter", "v")
+        s = wait_for(lambda s: "save to" in status(s), 5)
+        keys(out_bin, "Enter")
+        s = wait_for(lambda s: "saved 256 bytes" in status(s), 20)
+        c.check("saved 256 bytes" in status(s), "saved: %r" % status(s))
+        data = open(out_bin, "rb").read() if os.path.exists(out_bin) else b""
+        c.check(data == q.flash[0x100:0x200], "the file holds exactly those flash bytes")
+        keys(":", "0x100", "Enter", "v", ":", "0x10f", "Enter", "v", out_bin, "Enter")
+        s = wait_for(lambda s: "overwrite" in status(s), 5)
+        c.check("overwrite" in status(s), "asks before overwriting: %r" % status(s))
+        keys("n", "Enter")
+        s = wait_for(lambda s: "not saved" in status(s), 5)
+        c.check(os.path.getsize(out_bin) == 256, "the file was left alone")
+        keys(":", "0x100", "Enter", "v", ":", "0x10f", "Enter", "v", out_hex, "Enter")
+        s = wait_for(lambda s: "saved 16 bytes" in status(s), 20)
+        dump = open(out_hex).read() if os.path.exists(out_hex) else ""
+        exp = subprocess.run(["xxd", "-s", "0x100", "-l", "16", q.flash_path],
+                             capture_output=True, text=True).stdout
+        c.check(dump == exp, "the .hex file is the xxd dump: %r vs %r" % (dump, exp))
+        for f in (out_bin, out_hex):
+            if os.path.exists(f):
+                os.unlink(f)
+
         c.test("q restores the terminal; the board answers >>>")
         wait_for(lambda s: "connected" in status(s) or "reading" in status(s)
                  or "timed out" in status(s), 15)
