@@ -52,4 +52,8 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
 
 const struct mread_stats *mread_stats(const struct mread *m);
 
+/* The board was reset or reconnected: send the helper again before the
+ * next read. */
+void mread_reset(struct mread *m);
+
 #endif

@@ -59,6 +59,10 @@ int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
               struct rrepl **out);
 void rrepl_free(struct rrepl *r);
 
+/* Switch to another transport (after reconnecting); what was buffered
+ * from the old one is dropped and the engine must rrepl_enter again. */
+void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io);
+
 /*
  * Interrupt whatever runs and enter the raw REPL.  Fails with RC_TIMEOUT
  * (nothing answered) or RC_PROTO (something answered, but not a
@@ -122,6 +126,10 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
 
 /* The last line of a MicroPython traceback ("MemoryError: ..."). */
 void rrepl_traceback_summary(const char *err, char *line, size_t size);
+
+/* Is the link still there?  Looks without waiting: RC_CLOSED when the port
+ * went away, else RC_OK (bytes that arrived are kept). */
+int rrepl_check_link(struct rrepl *r, struct rc_msg *msg);
 
 /* The silence limit in milliseconds. */
 int rrepl_timeout(const struct rrepl *r);

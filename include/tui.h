@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "rc.h"
+#include "worker.h"
 
 struct rrepl;
 struct mread;
@@ -33,6 +34,7 @@ struct tui_opts {
     int have_start;
     uint32_t start;               /* first cursor address */
     int refresh_ms;               /* live watch period (0: 500) */
+    struct worker_reconnect reconnect; /* fn NULL: no reconnecting */
     volatile sig_atomic_t *cancel;
 };
 

@@ -32,10 +32,19 @@ struct worker_status {
     enum worker_link link;
     double rate;        /* bytes per second over the last reads */
     unsigned queued;    /* requests waiting */
+    unsigned reconnects; /* times the board came back */
     char message[512];  /* last error, "" if none */
 };
 
 struct worker;
+
+/* Called on the worker thread while the link is lost, about once a
+ * second: reopen the same port and re-enter the REPL.  RC_OK when the
+ * board is back. */
+struct worker_reconnect {
+    int (*fn)(void *ctx, struct rc_msg *msg);
+    void *ctx;
+};
 
 /*
  * Start the thread.  map (may be NULL) limits reads to regions known to be
@@ -44,6 +53,7 @@ struct worker;
  */
 int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
                  const struct rmap *map, int unsafe, int wake_fd,
+                 const struct worker_reconnect *reconnect,
                  struct worker **out);
 
 /* Ask for [addr, addr+len).  front: before anything queued (visible rows);

@@ -58,6 +58,7 @@ struct app {
     const char *theme;
     int no_color;
     int refresh_ms;
+    char port_label[256]; /* the port's name, kept over reconnects */
     const char *ld[MAX_LIST];
     size_t nld;
     const char *ld_path[MAX_LIST];
@@ -513,6 +514,44 @@ static int app_build_map(struct app *app, int connected, struct rc_msg *msg)
         }
     }
     rmap_finish(app->map);
+    return RC_OK;
+}
+
+/* The worker's way back to a board that went away: reopen the same port
+ * (by USB serial number when known), re-enter the raw REPL.  Runs on the
+ * worker thread while the explorer owns the link. */
+static int app_reconnect(void *ctx, struct rc_msg *msg)
+{
+    struct app *app = ctx;
+    char spec[300];
+    const char *usb = serial_usb_serial(app->serial);
+    if (strncmp(app->port, "execpty:", 8) == 0) {
+        return rc_set(msg, RC_UNSUPP, "an emulator that stopped is not restarted");
+    }
+    if (usb != NULL && usb[0] != 0) {
+        snprintf(spec, sizeof spec, "id:%s", usb);
+    } else if (strcmp(app->port, "auto") == 0) {
+        snprintf(spec, sizeof spec, "%s", serial_name(app->serial));
+    } else {
+        snprintf(spec, sizeof spec, "%s", app->port);
+    }
+    struct serial *s = NULL;
+    int rc = serial_open(spec, &app->sopts, &s, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    struct rrepl_io io, old;
+    rrepl_io_serial(&old, app->serial);
+    rrepl_io_serial(&io, s);
+    rrepl_set_io(app->rrepl, &io);
+    rc = rrepl_enter(app->rrepl, msg);
+    if (rc < 0) {
+        rrepl_set_io(app->rrepl, &old);
+        serial_close(s);
+        return rc;
+    }
+    serial_close(app->serial);
+    app->serial = s;
     return RC_OK;
 }
 
@@ -1010,6 +1049,7 @@ int main(int argc, char **argv)
         }
     } else if (rc == RC_OK && strcmp(cmd, "view") == 0) {
         rc = app_build_map(&app, 1, &msg);
+        snprintf(app.port_label, sizeof app.port_label, "%s", serial_name(app.serial));
         if (rc == RC_OK) {
             struct tui_opts to = {
                 .rrepl = app.rrepl,
@@ -1017,13 +1057,14 @@ int main(int argc, char **argv)
                 .map = app.map,
                 .heap = app.disc.have_heap ? &app.disc.heap : NULL,
                 .ld = app.ldscript,
-                .port_name = serial_name(app.serial),
+                .port_name = app.port_label,
                 .theme = app.theme,
                 .no_color = app.no_color,
                 .unsafe = app.unsafe,
                 .have_start = len == 1,
                 .start = (uint32_t)addr,
                 .refresh_ms = app.refresh_ms,
+                .reconnect = {app_reconnect, &app},
                 .cancel = &g_cancel,
             };
             rc = tui_run(&to, &msg);

@@ -74,6 +74,11 @@ void mread_set_retries(struct mread *m, int retries)
     m->retries = retries > 0 ? retries : 1;
 }
 
+void mread_reset(struct mread *m)
+{
+    m->installed = 0;
+}
+
 const struct mread_stats *mread_stats(const struct mread *m)
 {
     return &m->stats;

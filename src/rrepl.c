@@ -88,10 +88,27 @@ void rrepl_free(struct rrepl *r)
     free(r);
 }
 
+void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io)
+{
+    r->io = *io;
+    buf_clear(&r->in);
+    r->pending = 0;
+    r->begun = 0;
+    r->in_raw = 0;
+}
+
 void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms)
 {
     r->slice_bytes = bytes > 0 ? bytes : 32;
     r->slice_pause_ms = pause_ms >= 0 ? pause_ms : 0;
+}
+
+int rrepl_check_link(struct rrepl *r, struct rc_msg *msg)
+{
+    /* A few milliseconds so that a hang-up is polled for, not just a read
+     * of nothing. */
+    int rc = rrepl_fill(r, 5, msg);
+    return rc == RC_CLOSED ? RC_CLOSED : RC_OK;
 }
 
 int rrepl_timeout(const struct rrepl *r)

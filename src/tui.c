@@ -77,6 +77,7 @@ struct tui {
     int sel;              /* 1: selecting from sel_a, 2: range chosen */
     uint32_t sel_a, sel_b;
     int exporting;        /* waiting for the range's bytes */
+    unsigned reconnects;
     char save_path[256];
 };
 
@@ -1080,6 +1081,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     }
     if (o->rrepl != NULL && o->reader != NULL &&
         worker_start(o->rrepl, o->reader, t.cache, o->map, o->unsafe, t.wake[1],
+                     o->reconnect.fn != NULL ? &o->reconnect : NULL,
                      &t.worker) != RC_OK) {
         rc = rc_set(msg, RC_NOMEM, "cannot start the reading thread");
         goto out;
@@ -1121,6 +1123,16 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
         if (p[1].revents & POLLIN) {
             char buf[256];
             while (read(t.wake[0], buf, sizeof buf) > 0) {
+            }
+            if (t.worker != NULL) {
+                struct worker_status st;
+                worker_status(t.worker, &st);
+                if (st.reconnects != t.reconnects) {
+                    /* The board is back: read the (stale) screen again. */
+                    t.reconnects = st.reconnects;
+                    say(&t, 0, "the board is back");
+                    moved = 1;
+                }
             }
         }
         if (t.exporting) {

@@ -15,6 +15,7 @@
 #include "mread.h"
 #include "pcache.h"
 #include "rmap.h"
+#include "rrepl.h"
 
 #define MAX_QUEUE 64
 #define PIECE 4096u  /* bytes per read: small enough to cancel quickly */
@@ -35,6 +36,8 @@ struct worker {
     const struct rmap *map;
     int unsafe;
     int wake_fd;
+    struct worker_reconnect reconnect;
+    unsigned reconnects;
     int stop;
     struct range q[MAX_QUEUE];
     unsigned nq;
@@ -138,19 +141,66 @@ static void *run(void *arg)
     pthread_mutex_lock(&w->lock);
     for (;;) {
         uint32_t addr = 0, len = 0;
-        while (!w->stop && !next_piece(w, &addr, &len)) {
+        int lost = 0;
+        while (!w->stop) {
+            lost = w->st.link == WORKER_LOST;
+            if (lost || next_piece(w, &addr, &len)) {
+                break;
+            }
             if (w->st.link == WORKER_READING) {
                 w->st.link = WORKER_IDLE;
                 wake(w);
             }
-            pthread_cond_wait(&w->cond, &w->lock);
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT &&
+                !w->stop && w->nq == 0 && w->st.link == WORKER_IDLE) {
+                /* Idle: notice a board that went away. */
+                pthread_mutex_unlock(&w->lock);
+                int alive = rrepl_check_link(w->r, NULL);
+                pthread_mutex_lock(&w->lock);
+                if (alive == RC_CLOSED) {
+                    w->st.link = WORKER_LOST;
+                    snprintf(w->st.message, sizeof w->st.message,
+                             "lost the board");
+                    pthread_mutex_unlock(&w->lock);
+                    pcache_stale_all(w->cache);
+                    pthread_mutex_lock(&w->lock);
+                    wake(w);
+                }
+            }
         }
         if (w->stop) {
             break;
         }
-        if (w->st.link == WORKER_LOST) {
-            /* No link: keep what was read; nothing more to do. */
+        if (lost) {
+            /* No link: keep what was read; look for the board again about
+             * once a second (without a way to reconnect, just wait). */
             w->nq = 0;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+            if (w->stop) {
+                break;
+            }
+            if (w->reconnect.fn == NULL) {
+                continue;
+            }
+            pthread_mutex_unlock(&w->lock);
+            struct rc_msg rmsg = {{0}};
+            int rrc = w->reconnect.fn(w->reconnect.ctx, &rmsg);
+            if (rrc == RC_OK) {
+                mread_reset(w->m);
+            }
+            pthread_mutex_lock(&w->lock);
+            if (rrc == RC_OK) {
+                w->st.link = WORKER_IDLE;
+                w->st.message[0] = 0;
+                w->reconnects++;
+                wake(w); /* the UI asks for the visible rows again */
+            }
             continue;
         }
         if (w->st.link == WORKER_TIMEOUT) {
@@ -223,6 +273,7 @@ static void *run(void *arg)
 
 int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
                  const struct rmap *map, int unsafe, int wake_fd,
+                 const struct worker_reconnect *reconnect,
                  struct worker **out)
 {
     struct worker *w = calloc(1, sizeof *w);
@@ -236,6 +287,9 @@ int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
     w->map = map;
     w->unsafe = unsafe;
     w->wake_fd = wake_fd;
+    if (reconnect != NULL) {
+        w->reconnect = *reconnect;
+    }
     w->st.link = WORKER_IDLE;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
@@ -307,6 +361,7 @@ void worker_status(struct worker *w, struct worker_status *st)
     pthread_mutex_lock(&w->lock);
     *st = w->st;
     st->queued = w->nq;
+    st->reconnects = w->reconnects;
     pthread_mutex_unlock(&w->lock);
 }
 

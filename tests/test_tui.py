@@ -89,6 +89,55 @@ def byte_colour(colored_screen, addr_text):
     return None
 
 
+def fake_board(link, dump):
+    p = subprocess.Popen(["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "fakeboard.py"),
+                          "--preset", "old", "--link", link, "--dump-mem", "0:0x100:%s" % dump],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    p.stderr.readline()
+    end = time.monotonic() + 5
+    while not os.path.exists(dump) and time.monotonic() < end:
+        time.sleep(0.02)
+    return p
+
+
+def reconnect_test(c):
+    """The board goes away and comes back on the same port."""
+    c.test("losing the board: stale bytes, then it reconnects by itself")
+    tmp = tempfile.mkdtemp(prefix="mpeek-tui-")
+    link = os.path.join(tmp, "tty")
+    dump = os.path.join(tmp, "mem.bin")
+    fb = fake_board(link, dump)
+    first = hex_row(0, open(dump, "rb").read()[:16])
+    tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
+         "TERM=xterm-256color %s --port %s view; echo EXITED $?; sleep 30" % (mpeek_bin(), link),
+         check=True)
+    try:
+        s = wait_for(lambda s: first in s, 20)
+        c.check(first in s, "the fake micro:bit's flash is shown: %r" % s[:120])
+        os.killpg(fb.pid, signal.SIGTERM)
+        fb.wait(5)
+        s = wait_for(lambda s: "disconnected" in status(s), 15)
+        c.check("disconnected" in status(s), "the status line says so: %r" % status(s))
+        c.check(first in s, "the view keeps what it read")
+        os.unlink(dump)
+        fb = fake_board(link, dump)
+        s = wait_for(lambda s: "the board is back" in status(s) or "connected" in status(s), 20)
+        c.check("back" in status(s) or "connected" in status(s),
+                "it reconnected by itself: %r" % status(s))
+        keys("j")
+        s = wait_for(lambda s: "connected" in status(s), 10)
+        c.check("connected" in status(s) and first in s, "and carries on: %r" % status(s))
+        keys("q")
+        s = wait_for(lambda s: "EXITED" in s, 15)
+        c.check("EXITED 0" in s, "quits cleanly: %r" % s[-100:])
+    finally:
+        tmux("kill-server")
+        os.killpg(fb.pid, signal.SIGTERM)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     c = Checks("tui")
     if shutil.which("tmux") is None:
@@ -244,6 +293,7 @@ def main():
         q.stop()
         if os.path.exists(log):
             os.unlink(log)
+    reconnect_test(c)
     return c.done()
 
 
