@@ -10,11 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "fmt.h"
-
-#ifndef MPEEK_DATADIR
-#define MPEEK_DATADIR "/usr/local/share/mpeek"
-#endif
 
 #define MAX_TOKENS 10
 #define MAX_REGIONS 256
@@ -306,34 +303,15 @@ int profile_load_dir(const char *dir, struct profile_set *set,
 
 void profile_default_dir(char *out, size_t size)
 {
-    const char *env = getenv("MPEEK_PROFILES");
-    if (env != NULL && *env) {
-        snprintf(out, size, "%s", env);
-        return;
-    }
-    char exe[400];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            *slash = 0;
-            char cand[512];
-            /* Next to the binary (the source tree), or one level up (the
-             * sanitizer build in build-san/). */
-            snprintf(cand, sizeof cand, "%s/profiles", exe);
-            if (access(cand, R_OK) == 0) {
-                snprintf(out, size, "%s", cand);
-                return;
-            }
-            snprintf(cand, sizeof cand, "%s/../profiles", exe);
-            if (access(cand, R_OK) == 0) {
-                snprintf(out, size, "%s", cand);
-                return;
-            }
+    char dirs[4][DATADIR_PATH_MAX];
+    size_t n = datadir_candidates("profiles", "MPEEK_PROFILES", dirs, 4);
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (access(dirs[i], R_OK) == 0) {
+            snprintf(out, size, "%s", dirs[i]);
+            return;
         }
     }
-    snprintf(out, size, "%s/profiles", MPEEK_DATADIR);
+    snprintf(out, size, "%s", n > 0 ? dirs[n - 1] : "profiles");
 }
 
 const struct profile *profile_find(const struct profile_set *set,

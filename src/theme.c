@@ -10,6 +10,8 @@
  */
 #include "theme.h"
 
+#include "datadir.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -18,9 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef MPEEK_DATADIR
-#define MPEEK_DATADIR "/usr/local/share/mpeek"
-#endif
 
 #define LINE_MAX_CHARS 255     /* per line, before any comment */
 #define FILE_MAX_BYTES 65536   /* a theme file larger than this is refused */
@@ -883,30 +882,14 @@ void theme_user_dir(char *out, size_t size)
 }
 
 /* The folders to search, user's first.  Returns how many. */
-static size_t search_dirs(char dirs[DIRS_MAX][512])
+static size_t search_dirs(char dirs[DIRS_MAX][DATADIR_PATH_MAX])
 {
     size_t n = 0;
     theme_user_dir(dirs[n], sizeof dirs[n]);
     if (dirs[n][0] != 0) {
         n++;
     }
-    const char *env = getenv("MPEEK_THEMES");
-    if (env != NULL && *env) {
-        snprintf(dirs[n++], sizeof dirs[0], "%s", env);
-        return n;
-    }
-    char exe[400];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            *slash = 0;
-            snprintf(dirs[n++], sizeof dirs[0], "%s/themes", exe);
-            snprintf(dirs[n++], sizeof dirs[0], "%s/../themes", exe);
-        }
-    }
-    snprintf(dirs[n++], sizeof dirs[0], "%s/themes", MPEEK_DATADIR);
+    n += datadir_candidates("themes", "MPEEK_THEMES", dirs + n, DIRS_MAX - n);
     return n;
 }
 
@@ -974,7 +957,7 @@ size_t theme_list(char names[][THEME_NAME_MAX], size_t max)
     }
     snprintf(all[n++], THEME_NAME_MAX, "default");
     snprintf(all[n++], THEME_NAME_MAX, "mono");
-    char dirs[DIRS_MAX][512];
+    char dirs[DIRS_MAX][DATADIR_PATH_MAX];
     size_t nd = search_dirs(dirs);
     for (size_t d = 0; d < nd; d++) {
         DIR *dir = opendir(dirs[d]);
@@ -1071,7 +1054,7 @@ int theme_load(const char *name, struct theme **out, struct rc_msg *msg)
                     shown(name, shown_name));
         return fail_default(out, rc, msg);
     }
-    char dirs[DIRS_MAX][512];
+    char dirs[DIRS_MAX][DATADIR_PATH_MAX];
     size_t nd = search_dirs(dirs);
     for (size_t d = 0; d < nd; d++) {
         char path[600];

@@ -135,6 +135,15 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
     return 0;
 }
 
+/* Wait on the condition for at most a second (lock held); 1 on time-out. */
+static int wait_a_second(struct worker *w)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 1;
+    return pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT;
+}
+
 static void *run(void *arg)
 {
     struct worker *w = arg;
@@ -151,11 +160,7 @@ static void *run(void *arg)
                 w->st.link = WORKER_IDLE;
                 wake(w);
             }
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT &&
-                !w->stop && w->nq == 0 && w->st.link == WORKER_IDLE) {
+            if (wait_a_second(w) && !w->stop && w->nq == 0 && w->st.link == WORKER_IDLE) {
                 /* Idle: notice a board that went away. */
                 pthread_mutex_unlock(&w->lock);
                 int alive = rrepl_check_link(w->r, NULL);
@@ -178,10 +183,7 @@ static void *run(void *arg)
             /* No link: keep what was read; look for the board again about
              * once a second (without a way to reconnect, just wait). */
             w->nq = 0;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+            wait_a_second(w);
             if (w->stop) {
                 break;
             }
@@ -206,10 +208,7 @@ static void *run(void *arg)
         if (w->st.link == WORKER_TIMEOUT) {
             /* The board stopped answering: try again now and then (it may
              * have been busy, or paused); the read recovers the REPL. */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+            wait_a_second(w);
             if (w->stop) {
                 break;
             }
