@@ -384,7 +384,7 @@ static const char *const help_lines[] = {
     ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-",
     "/                  search hex bytes (de ad ?? ef) or \"text\"; n / N again",
     "f                  follow the 32-bit value under the cursor as an address",
-    "B                  bytes per row: 8, 16, 32",
+    "B                  bytes per row: 8, 16, 32;  =  group by 4 or 8",
     "p                  region panel (Enter jumps)",
     "o                  jump to the head of the heap object under the cursor",
     "i                  explain the byte: region chain, heap object, value",
@@ -925,6 +925,11 @@ static void key(struct tui *t, int ch)
     case 'B':
         t->bpr_choice = view_next_bpr(bpr);
         relayout(t);
+        break;
+    case '=':
+        t->group = t->group == 4 ? 8 : 4;
+        relayout(t);
+        say(t, 0, "bytes grouped in %us", t->group);
         break;
     case 'p':
         t->panel = 1;

@@ -129,9 +129,31 @@ def reconnect_test(c):
         keys("j")
         s = wait_for(lambda s: "connected" in status(s), 10)
         c.check("connected" in status(s) and first in s, "and carries on: %r" % status(s))
+        keys("=")
+        s = wait_for(lambda s: "grouped in 8s" in status(s), 5)
+        c.check(re.search(r"^00000000  ([0-9a-f]{2} ){7}[0-9a-f]{2}  ", s, re.M) is not None,
+                "= groups the bytes in 8s: %r" % s[:90])
         keys("q")
         s = wait_for(lambda s: "EXITED" in s, 15)
         c.check("EXITED 0" in s, "quits cleanly: %r" % s[-100:])
+        tmux("kill-session", "-t", "t")
+        time.sleep(0.5)
+
+        c.test("SIGTERM and SIGHUP in the explorer: terminal restored, board at >>>")
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
+                 "TERM=xterm-256color %s --port %s view; echo EXITED $?; sleep 30"
+                 % (mpeek_bin(), link), check=True)
+            s = wait_for(lambda s: first in s, 20)
+            pids = subprocess.run(["pgrep", "-f", "^%s --port %s view" % (re.escape(mpeek_bin()), link)],
+                                  capture_output=True, text=True).stdout.split()
+            for pid in pids:
+                os.kill(int(pid), sig)
+            s = wait_for(lambda s: "EXITED" in s, 15)
+            c.check("EXITED" in s, "%s: mpeek ended: %r" % (sig.name, s[-120:]))
+            c.check(at_prompt(link, timeout=5), "%s: the board answers >>>" % sig.name)
+            tmux("kill-session", "-t", "t")
+            time.sleep(0.5)
     finally:
         tmux("kill-server")
         os.killpg(fb.pid, signal.SIGTERM)
