@@ -93,6 +93,15 @@ if [ -f tests/test_fake.py ]; then
     run fake env MPEEK=build-san/mpeek timeout 900 python3 tests/test_fake.py
 fi
 
+step "mpeek itself under valgrind (fake board)"
+vg="valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 -q"
+$vg ./mpeek -p "execpty:exec python3 tests/fakeboard.py --preset old" regions \
+    >build/vg-regions.out 2>build/vg-regions.log
+result valgrind-regions $?
+$vg ./mpeek -p "execpty:exec python3 tests/fakeboard.py --preset new" --unsafe \
+    read 0 64K -o build/vg-read.bin >build/vg-read.out 2>build/vg-read.log
+result valgrind-read $?
+
 step "command line without a board"
 run cli timeout 300 python3 tests/test_cli.py
 
