@@ -1051,6 +1051,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     t.group = 4;
     t.wake[0] = t.wake[1] = -1;
     int rc = RC_OK;
+    int quit_cut;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         return rc_set(msg, RC_ARG, "the explorer needs a terminal; for scripts "
                       "use info, regions or read");
@@ -1168,7 +1169,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
 out:
     /* Quitting: cut a read in progress short (the caller resynchronises
      * the REPL before leaving), unless a signal already did. */
-    int quit_cut = t.quit && o->cancel != NULL && !*o->cancel && t.worker != NULL;
+    quit_cut = t.quit && o->cancel != NULL && !*o->cancel && t.worker != NULL;
     if (quit_cut) {
         *o->cancel = 1;
     }
