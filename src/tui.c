@@ -731,6 +731,22 @@ static void explain(struct tui *t)
             over_add(t, "     %s", r->notes);
         }
     }
+    if (t->o->ld != NULL) {
+        /* The nearest linker symbol at or below the cursor. */
+        const struct ldscript_symbol *best = NULL;
+        for (size_t i = 0; i < ldscript_symbol_count(t->o->ld); i++) {
+            const struct ldscript_symbol *sy = ldscript_symbol(t->o->ld, i);
+            if (sy->known && sy->value <= t->cursor &&
+                (best == NULL || sy->value > best->value)) {
+                best = sy;
+            }
+        }
+        if (best != NULL) {
+            over_add(t, "  after symbol %s (0x%08llx) +0x%llx", best->name,
+                     (unsigned long long)best->value,
+                     (unsigned long long)(t->cursor - best->value));
+        }
+    }
     struct heapmap_hit hit;
     if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK) {
         if (hit.state == HEAPMAP_FREE) {
