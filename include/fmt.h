@@ -32,6 +32,15 @@ size_t fmt_xxd_line(uint32_t addr, const uint8_t *p, size_t n, char *out);
 void fmt_progress(uint64_t done, uint64_t total, double secs, char *out,
                   size_t size);
 
+/*
+ * Find a line "KEY=VALUE" in text (lines end in \n or \r\n) and copy
+ * VALUE into out (truncated to size-1).  With from non-NULL the search
+ * starts at *from (NULL or "" there: the start) and *from is moved past the
+ * line found, so repeated calls walk every such line.  1 if found.
+ */
+int fmt_kv(const char *text, const char *key, char *out, size_t size,
+           const char **from);
+
 /* The value of a hex digit character, or -1. */
 int fmt_hex_digit(int c);
 

@@ -92,7 +92,8 @@ const struct rmap_region *rmap_lookup(const struct rmap *m, uint32_t addr);
  * allows only aligned 32-bit loads); otherwise RC_ARG with a message that
  * names the first unsafe address and the nearest regions.  Linker-script
  * regions count as mapped only when neither the board nor a profile says
- * anything about mapping.
+ * anything about mapping.  msg may be NULL (then nothing is formatted:
+ * cheap enough to ask for every byte drawn).
  */
 int rmap_check_read(const struct rmap *m, uint32_t addr, uint64_t len,
                     int *word_only, struct rc_msg *msg);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fmt.h"
 #include "rrepl.h"
 
 #define HELPER "_mpk"
@@ -79,31 +80,6 @@ static const char probe_feat2[] =
 static const char probe_free[] =
     "__import__('gc').collect();print('free=%d'%__import__('gc').mem_free())";
 
-/* Copy the value of "key=" from key=value lines in text. */
-static int get_kv(const char *text, const char *key, char *out, size_t size)
-{
-    size_t kl = strlen(key);
-    const char *p = text;
-    while (*p) {
-        const char *eol = strpbrk(p, "\r\n");
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-            size_t n = len - kl - 1;
-            if (n >= size) {
-                n = size - 1;
-            }
-            memcpy(out, p + kl + 1, n);
-            out[n] = 0;
-            return 1;
-        }
-        if (eol == NULL) {
-            break;
-        }
-        p = eol + 1;
-    }
-    return 0;
-}
-
 static int has_feat(const char *feats, const char *name, char *mod,
                     size_t modsize)
 {
@@ -146,7 +122,7 @@ static int free_heap(struct rrepl *r, long *out_free, struct rc_msg *msg)
     buf_init(&out);
     int rc = run(r, probe_free, &out, msg);
     char v[32];
-    if (rc == RC_OK && get_kv(buf_str(&out), "free", v, sizeof v)) {
+    if (rc == RC_OK && fmt_kv(buf_str(&out), "free", v, sizeof v, NULL)) {
         *out_free = strtol(v, NULL, 10);
     } else if (rc == RC_OK) {
         *out_free = -1;
@@ -226,16 +202,16 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
         goto done;
     }
     const char *t = buf_str(&out);
-    if (!get_kv(t, "impl", info->impl, sizeof info->impl) ||
-        !get_kv(t, "ver", info->version, sizeof info->version)) {
+    if (!fmt_kv(t, "impl", info->impl, sizeof info->impl, NULL) ||
+        !fmt_kv(t, "ver", info->version, sizeof info->version, NULL)) {
         rc = rc_set(msg, RC_PROTO, "the board did not say what it is");
         goto done;
     }
-    get_kv(t, "plat", info->platform, sizeof info->platform);
-    if (!get_kv(t, "mach", info->machine, sizeof info->machine)) {
-        get_kv(t, "umach", info->machine, sizeof info->machine);
+    fmt_kv(t, "plat", info->platform, sizeof info->platform, NULL);
+    if (!fmt_kv(t, "mach", info->machine, sizeof info->machine, NULL)) {
+        fmt_kv(t, "umach", info->machine, sizeof info->machine, NULL);
     }
-    get_kv(t, "fw", info->firmware, sizeof info->firmware);
+    fmt_kv(t, "fw", info->firmware, sizeof info->firmware, NULL);
 
     char feats[400] = "";
     char part[200];
@@ -246,7 +222,7 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
             goto done;
         }
         part[0] = 0;
-        get_kv(buf_str(&out), "feat", part, sizeof part);
+        fmt_kv(buf_str(&out), "feat", part, sizeof part, NULL);
         if (part[0] != 0) {
             if (feats[0] != 0) {
                 strcat(feats, ",");

@@ -65,32 +65,6 @@ void discover_info_fini(struct discover_info *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Find "key=" at the start of a line; copy the value. */
-static int kv(const char *text, const char *key, char *out, size_t size,
-              const char **from)
-{
-    size_t kl = strlen(key);
-    const char *p = from && *from ? *from : text;
-    while (*p) {
-        const char *eol = strpbrk(p, "\r\n");
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-            size_t n = len - kl - 1 < size - 1 ? len - kl - 1 : size - 1;
-            memcpy(out, p + kl + 1, n);
-            out[n] = 0;
-            if (from != NULL) {
-                *from = eol ? eol + 1 : p + len;
-            }
-            return 1;
-        }
-        if (eol == NULL) {
-            break;
-        }
-        p = eol + 1;
-    }
-    return 0;
-}
-
 /* Parse up to max comma-separated integers (decimal, signed). */
 static int ints(const char *s, long long *v, int max)
 {
@@ -236,7 +210,7 @@ void discover_apply_ficr(struct rmap *map, const char *text)
 {
     char v[128];
     long long f[4];
-    if (!kv(text, "ficr", v, sizeof v, NULL) || ints(v, f, 4) != 4) {
+    if (!fmt_kv(text, "ficr", v, sizeof v, NULL) || ints(v, f, 4) != 4) {
         rmap_note(map, "the FICR could not be read");
         return;
     }
@@ -273,10 +247,10 @@ void discover_apply_esp8266(struct rmap *map, const char *text)
     char v[128], size[24], notes[200];
     long long fs[3];
     long long flash = -1, user = -1;
-    if (kv(text, "flash_size", v, sizeof v, NULL)) {
+    if (fmt_kv(text, "flash_size", v, sizeof v, NULL)) {
         flash = strtoll(v, NULL, 10);
     }
-    if (kv(text, "user_start", v, sizeof v, NULL)) {
+    if (fmt_kv(text, "user_start", v, sizeof v, NULL)) {
         user = strtoll(v, NULL, 10);
     }
     if (flash > 0 && flash <= 16 * 1024 * 1024) {
@@ -292,7 +266,7 @@ void discover_apply_esp8266(struct rmap *map, const char *text)
         add(map, "firmware", 0x40200000, 0x40200000 + mapped,
             RMAP_A_R | RMAP_A_X, RMAP_K_FLASH, RMAP_ACC_WORD, notes);
     }
-    if (kv(text, "fs", v, sizeof v, NULL) && ints(v, fs, 3) == 3 &&
+    if (fmt_kv(text, "fs", v, sizeof v, NULL) && ints(v, fs, 3) == 3 &&
         fs[0] >= 0 && fs[1] == 4096 && fs[2] > 0 &&
         (fs[0] + fs[2]) * fs[1] <= 16LL * 1024 * 1024) {
         unsigned long long off = (unsigned long long)(fs[0] * fs[1]);
@@ -308,7 +282,7 @@ void discover_apply_esp8266(struct rmap *map, const char *text)
                       "beyond the memory-mapped first 1 MiB (not readable by "
                       "address)", size, off);
         }
-    } else if (kv(text, "fs", v, sizeof v, NULL)) {
+    } else if (fmt_kv(text, "fs", v, sizeof v, NULL)) {
         rmap_note(map, "no flash filesystem (flashbdev.bdev is %s)", v);
     }
 }
@@ -318,7 +292,7 @@ void discover_apply_esp32(struct rmap *map, const char *text)
     char v[200], size[24];
     const char *from = NULL;
     int n = 0;
-    while (kv(text, "part", v, sizeof v, &from)) {
+    while (fmt_kv(text, "part", v, sizeof v, &from)) {
         long long f[5];
         const char *label = v;
         for (int c = 0; c < 5 && label; c++) {
@@ -340,7 +314,7 @@ void discover_apply_esp32(struct rmap *map, const char *text)
     if (n == 0) {
         rmap_note(map, "no partitions reported by esp32.Partition.find");
     }
-    if (kv(text, "flash_size", v, sizeof v, NULL)) {
+    if (fmt_kv(text, "flash_size", v, sizeof v, NULL)) {
         long long fl = strtoll(v, NULL, 10);
         if (fl > 0 && fl <= 128LL * 1024 * 1024) {
             fmt_size((uint64_t)fl, size, sizeof size);
@@ -354,8 +328,8 @@ void discover_apply_rp2(struct rmap *map, const char *text)
 {
     char v[128], size[24], notes[200];
     long long b[2], a[2];
-    int have_blocks = kv(text, "fs_blocks", v, sizeof v, NULL) && ints(v, b, 2) == 2;
-    if (kv(text, "fs_addr", v, sizeof v, NULL) && ints(v, a, 2) == 2 &&
+    int have_blocks = fmt_kv(text, "fs_blocks", v, sizeof v, NULL) && ints(v, b, 2) == 2;
+    if (fmt_kv(text, "fs_addr", v, sizeof v, NULL) && ints(v, a, 2) == 2 &&
         a[0] >= 0x10000000LL && a[1] > 0 && a[1] % 4096 == 0 &&
         a[0] + a[1] <= 0x11000000LL) {
         fmt_size((uint64_t)a[1], size, sizeof size);

@@ -7,6 +7,31 @@
 #include <stdio.h>
 #include <string.h>
 
+int fmt_kv(const char *text, const char *key, char *out, size_t size,
+           const char **from)
+{
+    size_t kl = strlen(key);
+    const char *p = from && *from ? *from : text;
+    while (*p) {
+        const char *eol = strpbrk(p, "\r\n");
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            size_t n = len - kl - 1 < size - 1 ? len - kl - 1 : size - 1;
+            memcpy(out, p + kl + 1, n);
+            out[n] = 0;
+            if (from != NULL) {
+                *from = eol ? eol + 1 : p + len;
+            }
+            return 1;
+        }
+        if (eol == NULL) {
+            break;
+        }
+        p = eol + 1;
+    }
+    return 0;
+}
+
 int fmt_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {

@@ -367,6 +367,9 @@ int rmap_check_read(const struct rmap *m, uint32_t addr, uint64_t len,
             a = until;
             continue;
         }
+        if (msg == NULL) {
+            return RC_ARG; /* a quick question (drawing, the worker) */
+        }
         /* Name what is around the first bad address. */
         const struct rmap_region *below = NULL, *above = NULL, *at = NULL;
         for (size_t i = 0; i < m->n; i++) {
