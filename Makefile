@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := ncursesw libserialport
+PKGS := ncursesw libserialport libelf
 
 ifeq ($(V),1)
 Q :=
@@ -31,7 +31,7 @@ ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
 	-DMPEEK_DATADIR='"$(PREFIX)/share/mpeek"' $(CFLAGS) $(CFLAGS_EXTRA)
 LIBS := $(PKG_LIBS) -lmbedcrypto -lpthread
 ifeq ($(PKG_LIBS),)
-LIBS := -lncursesw -lserialport -lmbedcrypto -lpthread
+LIBS := -lncursesw -lserialport -lelf -lmbedcrypto -lpthread
 endif
 
 ifneq ($(SANITIZE),)
@@ -51,7 +51,17 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check unit bench install uninstall clean deps fuzz fuzz-run
+.PHONY: all run test check unit bench install uninstall clean deps fuzz fuzz-run fixtures
+
+# Test fixtures: small ARM firmware images built with Debian's cross
+# compiler from tests/fixtures/*.c (linked by tests/fixtures/fixture.ld),
+# plus their Intel HEX and raw binary copies.  Always in build/fixtures.
+ARM_CC ?= arm-none-eabi-gcc
+ARM_OBJCOPY ?= arm-none-eabi-objcopy
+FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.c))
+FIXTURES := $(FIXTURE_SRCS:tests/fixtures/%.c=build/fixtures/%.elf) \
+	$(FIXTURE_SRCS:tests/fixtures/%.c=build/fixtures/%.hex) \
+	$(FIXTURE_SRCS:tests/fixtures/%.c=build/fixtures/%.bin)
 
 # Fuzz targets (libFuzzer, clang): make fuzz; make fuzz-run FUZZ_SECONDS=30
 FUZZ_CC ?= clang
@@ -84,7 +94,24 @@ $(BUILD)/bench_read: bench/bench_read.c $(BUILD)/libmpeek.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
 
-unit: $(TEST_BINS)
+build/fixtures/%.elf: tests/fixtures/%.c tests/fixtures/fixture.ld
+	@mkdir -p $(dir $@)
+	@echo "  ARMCC   $<"
+	$(Q)$(ARM_CC) -mcpu=cortex-m0 -mthumb -Os -g -nostdlib -ffreestanding \
+		-fno-common -Wl,--build-id=none -Wl,--no-gc-sections \
+		-T tests/fixtures/fixture.ld -o $@ $<
+
+build/fixtures/%.hex: build/fixtures/%.elf
+	$(Q)$(ARM_OBJCOPY) -O ihex $< $@
+
+build/fixtures/%.bin: build/fixtures/%.elf
+	$(Q)$(ARM_OBJCOPY) -O binary $< $@
+
+.SECONDARY: $(FIXTURES)
+
+fixtures: $(FIXTURES)
+
+unit: $(TEST_BINS) fixtures
 	$(Q)set -e; for t in $(TEST_BINS); do $$t; done
 
 build-fuzz/obj/%.o: src/%.c

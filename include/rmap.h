@@ -36,7 +36,7 @@ enum rmap_kind {
     RMAP_K_COUNT
 };
 
-enum rmap_source { RMAP_S_BOARD, RMAP_S_LD, RMAP_S_PROFILE };
+enum rmap_source { RMAP_S_BOARD, RMAP_S_LD, RMAP_S_PROFILE, RMAP_S_IMAGE };
 
 enum rmap_access {
     RMAP_ACC_UNKNOWN, /* no statement (linker scripts) */

@@ -46,6 +46,7 @@ const char *rmap_source_name(enum rmap_source s)
     case RMAP_S_BOARD: return "board";
     case RMAP_S_LD: return "linker script";
     case RMAP_S_PROFILE: return "profile";
+    case RMAP_S_IMAGE: return "image";
     }
     return "?";
 }
@@ -189,7 +190,7 @@ static int cmp_region(const void *a, const void *b)
     }
     /* Same extent: board before profile before linker script. */
     static const int rank[] = {[RMAP_S_BOARD] = 0, [RMAP_S_PROFILE] = 1,
-                               [RMAP_S_LD] = 2};
+                               [RMAP_S_LD] = 2, [RMAP_S_IMAGE] = 3};
     if (x->source != y->source) {
         return rank[x->source] - rank[y->source];
     }
@@ -305,7 +306,8 @@ const struct rmap_region *rmap_lookup(const struct rmap *m, uint32_t addr)
 static int has_authority(const struct rmap *m)
 {
     for (size_t i = 0; i < m->n; i++) {
-        if (m->r[i].source != RMAP_S_LD && m->r[i].access != RMAP_ACC_UNKNOWN) {
+        if (m->r[i].source != RMAP_S_LD && m->r[i].source != RMAP_S_IMAGE &&
+            m->r[i].access != RMAP_ACC_UNKNOWN) {
             return 1;
         }
     }
@@ -336,7 +338,7 @@ static enum rmap_access access_at(const struct rmap *m, uint64_t addr,
             end = r->end;
         }
         enum rmap_access a = r->access;
-        if (!authority && r->source == RMAP_S_LD) {
+        if (!authority && (r->source == RMAP_S_LD || r->source == RMAP_S_IMAGE)) {
             a = RMAP_ACC_READ;
         }
         if (a == RMAP_ACC_UNKNOWN) {

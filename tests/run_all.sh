@@ -70,6 +70,9 @@ $MAKE -j"$jobs" --no-print-directory build/libmpeek.a >/dev/null
 $MAKE -j"$jobs" --no-print-directory SANITIZE=address,undefined build-san/libmpeek.a >/dev/null
 
 step "unit tests"
+if ! $MAKE -j"$jobs" --no-print-directory fixtures; then
+    echo "fixtures: 0 passed, 1 failed"; total_fail=$((total_fail + 1))
+fi
 for src in tests/test_*.c; do
     t=$(basename "$src" .c)
     $MAKE --no-print-directory "build/tests/$t" >/dev/null || { echo "$t: 0 passed, 1 failed (build)"; total_fail=$((total_fail+1)); continue; }

@@ -1,0 +1,164 @@
+/*
+ * frozen.h: MicroPython's frozen modules, found in a firmware image or in
+ * a board's memory.
+ *
+ * A frozen module is either source text (mp_frozen_str_content) or
+ * bytecode compiled into C data by mpy-tool (per-module symbols such as
+ * frozen_module_<mod>, proto_fun_/raw_code_<scope>, fun_data_<scope>,
+ * children_<scope>, const_qstr_table_data_<mod>, const_obj_table_data_<mod>,
+ * const_obj_<mod>_<n>).  The tables and symbol patterns per MicroPython
+ * version are in the wire spec, section 9.
+ *
+ * The symbols come from an ELF image (struct image); the bytes come through
+ * struct frozen_mem, which reads either the image itself or the board (the
+ * same addresses, read live), so one walk gives both manifests.
+ *
+ * Per module:
+ *   name   as in mp_frozen_names ("unittest/__init__.py")
+ *   addr   source: its text; bytecode: the module's top-level bytecode
+ *          (fun_data_<mod>__lt_module_gt_, or what proto_fun points at)
+ *   size   the number of bytes hashed
+ *   sha256 over the module's bytes: source text without its NUL; for
+ *          bytecode, every object the freezer generated for the module
+ *          (the symbols above that belong to it), in address order.
+ *          Those objects hold pointers, so a module that only moved also
+ *          counts as changed: "same" is never said of different bytes.
+ */
+#ifndef MPEEK_FROZEN_H
+#define MPEEK_FROZEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "rc.h"
+
+struct image;
+
+/* Where bytes come from.  read() fills out with len bytes at addr or
+ * returns an rc with a message (unreadable, board gone). */
+struct frozen_mem {
+    int (*read)(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                struct rc_msg *msg);
+    void *ctx;
+};
+
+/* A frozen_mem over the image's own load bytes (RC_NOTFOUND with a message
+ * for bytes the image does not hold). */
+void frozen_mem_image(struct frozen_mem *mem, const struct image *img);
+
+struct frozen_range {
+    uint32_t addr;
+    uint32_t len;
+};
+
+struct frozen_mod {
+    char name[128];
+    int source;                 /* 1: frozen as source text */
+    uint32_t addr;
+    uint32_t size;
+    uint8_t sha256[32];
+    struct frozen_range *ranges; /* what was hashed, address order */
+    size_t nranges;
+};
+
+struct frozen_set {
+    struct frozen_mod *mods;    /* in mp_frozen_names order */
+    size_t n;
+    char layout[64];            /* "v1.19+ (mp_frozen_names, mp_frozen_mpy_content)", ... */
+};
+
+/*
+ * Find the frozen modules of img (which must have symbols: an ELF that was
+ * not stripped), reading bytes through mem.  RC_OK with set->n == 0 and a
+ * layout of "none" when the image has no frozen tables; RC_UNSUPP with a
+ * message for an image without symbols ("FILE has no symbols: give the
+ * firmware's ELF, not its .hex/.bin"); RC_PARSE for tables that make no
+ * sense (names past the end of the image, sizes that lie).
+ */
+int frozen_find(const struct image *img, const struct frozen_mem *mem,
+                struct frozen_set *set, struct rc_msg *msg);
+
+void frozen_set_free(struct frozen_set *set);
+
+/* The module whose bytes hold addr (its ranges), or NULL. */
+const struct frozen_mod *frozen_at(const struct frozen_set *set, uint32_t addr);
+
+enum frozen_format { FROZEN_FMT_TABLE, FROZEN_FMT_CSV, FROZEN_FMT_JSON };
+
+/*
+ * The manifest: one row per module.
+ *   table: "NAME  ADDRESS  SIZE  SHA256" aligned, with a header line
+ *   csv:   header "name,address,size,sha256"; address as 0x%08x, size in
+ *          decimal, sha256 as 64 lower-case hex digits
+ *   json:  [{"name": ..., "address": "0x...", "size": N, "sha256": "..."}]
+ */
+int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
+                  struct buf *out);
+
+/* A manifest read back (any of the three formats above). */
+struct frozen_entry {
+    char name[128];
+    uint32_t size;
+    uint8_t sha256[32];
+};
+
+struct frozen_manifest {
+    struct frozen_entry *e;
+    size_t n;
+};
+
+/* Parse a manifest; name is used in messages ("NAME:LINE: message").
+ * RC_PARSE for anything that is not one. */
+int frozen_manifest_parse(const char *text, size_t len, const char *name,
+                          struct frozen_manifest *out, struct rc_msg *msg);
+void frozen_manifest_free(struct frozen_manifest *m);
+
+enum frozen_cmp { FROZEN_SAME, FROZEN_CHANGED, FROZEN_ADDED, FROZEN_REMOVED };
+
+/*
+ * Compare the modules now (set) with an earlier manifest: one line per
+ * module, "same", "changed" (with the old and new size), "added" (in set,
+ * not in the manifest) or "removed", in name order, appended to out.
+ * *differs is set to 1 when any module is not "same".
+ */
+int frozen_compare(const struct frozen_set *set,
+                   const struct frozen_manifest *old, struct buf *out,
+                   int *differs);
+
+const char *frozen_cmp_name(enum frozen_cmp c);
+
+/* ---- bytecode annotation (the explorer) ---------------------------------- */
+
+/* One decoded piece of a module: [addr, addr+len) and what it is, e.g.
+ * "prelude n_state=5 n_exc_stack=0 scope_flags=0x00 n_pos_args=0 ...",
+ * "simple_name <module>", "arg names: self, x", "qstr table [3]: 'print'",
+ * "bytecode 42 bytes", "raw code: kind bytecode, fun_data 0x2e4dd". */
+struct frozen_note {
+    uint32_t addr;
+    uint32_t len;
+    char text[160];
+};
+
+struct frozen_notes {
+    struct frozen_note *n;     /* address order */
+    size_t count;
+};
+
+/*
+ * Decode what the module is made of, reading through mem: its raw-code
+ * structs, each function's bytecode prelude (signature, sizes, simple
+ * name, argument names), its qstr and object tables with the names they
+ * refer to (qstr strings found through the image's qstr pools).  Pieces
+ * that cannot be decoded are left out, never guessed.
+ */
+int frozen_annotate(const struct image *img, const struct frozen_mem *mem,
+                    const struct frozen_mod *mod, struct frozen_notes *out,
+                    struct rc_msg *msg);
+void frozen_notes_free(struct frozen_notes *notes);
+
+/* The note covering addr, or NULL. */
+const struct frozen_note *frozen_note_at(const struct frozen_notes *notes,
+                                         uint32_t addr);
+
+#endif
