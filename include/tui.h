@@ -20,6 +20,8 @@ struct mread;
 struct rmap;
 struct heapmap;
 struct ldscript;
+struct image;
+struct frozen_set;
 
 struct tui_opts {
     struct rrepl *rrepl;          /* NULL: no board (nothing is read) */
@@ -35,6 +37,15 @@ struct tui_opts {
     uint32_t start;               /* first cursor address */
     int refresh_ms;               /* live watch period (0: 500) */
     struct worker_reconnect reconnect; /* fn NULL: no reconnecting */
+    /* Firmware images (--image, mpeek open), in the order given; an
+     * address takes its byte and symbols from the first image holding it.
+     * With no board (rrepl NULL) the view shows the images' bytes; with a
+     * board, 'd' compares the board's bytes with them. */
+    const struct image *const *images;
+    size_t nimages;
+    /* Frozen modules of the first ELF image (may be NULL or empty): the
+     * frozen panel, and the bytecode notes beside the bytes. */
+    const struct frozen_set *frozen;
     volatile sig_atomic_t *cancel;
 };
 
