@@ -13,8 +13,10 @@
  *   - view_format_row(): one row as text plus per-byte decisions (value
  *     state, byte class, ink, region kind, heap object kind, boundaries) that
  *     the painter maps to theme roles.
- *   - the status line, the goto prompt, search patterns and an incremental
- *     search over cached bytes, navigation helpers and the region panel.
+ *   - the status line, the goto prompt (with Tab completion of names),
+ *     search patterns and an incremental search over cached bytes,
+ *     comparison with a firmware image, list filtering, navigation helpers
+ *     and the region panel.
  *
  * Invariants of a space: its rows partition [0, 2^32) in address order;
  * data rows are bpr bytes at a multiple of bpr; a gap row covers a multiple
@@ -23,7 +25,7 @@
  * no pointer to it.
  *
  * Everything here is pure: no I/O, no globals, no allocation except in
- * view_space_new.  Bytes come from the caller through struct view_provider
+ * view_space_new and view_space_new_ranges.  Bytes come from the caller through struct view_provider
  * (the page cache in the program, an array in the tests).  Errors are rc
  * codes with the detail in struct rc_msg where one is taken.
  */
@@ -57,6 +59,8 @@ enum view_byte {
     VIEW_BYTE_BAD,     /* read but failed verification (value not trusted) */
     VIEW_BYTE_STALE,   /* read earlier, may have changed since; *value set */
     VIEW_BYTE_OUTSIDE, /* not readable / not part of the map */
+    VIEW_BYTE_ABSENT,  /* inside the view, but no firmware image holds a
+                        * byte here (the explorer over images, no board) */
 };
 
 /*
@@ -140,6 +144,24 @@ int view_space_new(const struct rmap *map, unsigned flags, unsigned bpr,
                    struct view_space **out, struct rc_msg *msg);
 void view_space_free(struct view_space *s);
 
+/* A stretch of addresses [start, end), end at most 2^32. */
+struct view_range {
+    uint32_t start;
+    uint64_t end;
+};
+
+/* The same, with extra stretches shown as well (the load bytes of
+ * firmware images that no region covers, e.g. .data's initial values in
+ * flash).  extra may be NULL when nextra is 0.  The whole 4 GiB is shown
+ * only for VIEW_SPACE_ALL or when neither the map nor extra has anything. */
+int view_space_new_ranges(const struct rmap *map, const struct view_range *extra,
+                          size_t nextra, unsigned flags, unsigned bpr,
+                          struct view_space **out, struct rc_msg *msg);
+
+/* Sort ranges by start and merge the ones that overlap or touch, in
+ * place; empty ranges are dropped.  Returns the new count. */
+size_t view_ranges_merge(struct view_range *r, size_t n);
+
 /* Re-lay the rows for another bpr without allocating (on resize or the
  * width key); keep the cursor by its address and find its row again with
  * view_row_of.  RC_ARG (and no change) for a bpr other than 8/16/32. */
@@ -196,6 +218,7 @@ enum view_ink {
     VIEW_INK_FF,
     VIEW_INK_PRINT,
     VIEW_INK_OTHER,
+    VIEW_INK_ABSENT,  /* "--" and ' ': no image byte here */
     VIEW_INK_COUNT
 };
 
@@ -219,7 +242,7 @@ struct view_cell {
     enum heapmap_kind heap_kind;       /* with VIEW_CF_HEAP: the object's kind (NONE when free) */
     unsigned flags;                    /* VIEW_CF_* */
     unsigned hex_col, ascii_col;       /* columns in line */
-    char hex[3];                       /* "4d", "..", "!!" or "  " */
+    char hex[3];                       /* "4d", "..", "!!", "--" or "  " */
     char ascii;                        /* the char, '.', ' ' or '!' */
 };
 
@@ -282,6 +305,21 @@ size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
                         const struct view_values *v, const char *link,
                         char *out, size_t size);
 
+/* The same with where (may be NULL or "") put right after the region part,
+ * two spaces before it: "0x00000104  .text+0x104 r-x flash  main+0x4  u8 ..".
+ * The explorer puts the symbol, the image comparison and the frozen module
+ * there, where a narrow terminal still shows them. */
+size_t view_status_compose(const struct rmap *map, const struct heapmap *heap,
+                           const struct view_values *v, const char *where,
+                           const char *link, char *out, size_t size);
+
+/* A symbol as the status line names the cursor's place: "main+0x4" when
+ * the symbol covers addr (covers 1), "~main+0x40" when it is only the
+ * nearest symbol before addr (covers 0).  A name longer than the room is
+ * cut.  out is always NUL-terminated when size > 0. */
+void view_sym_text(const char *name, uint32_t sym_addr, uint32_t addr, int covers,
+                   char *out, size_t size);
+
 /* ---- goto ----------------------------------------------------------------- */
 
 /*
@@ -308,6 +346,101 @@ size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
 int view_parse_goto(const char *text, const struct rmap *map,
                     const struct view_symbols *symbols, uint32_t current,
                     uint32_t *addr_out, struct rc_msg *msg);
+
+/* ---- completion of the goto prompt ---------------------------------------- */
+
+/*
+ * Names for completion (regions and symbols) are an array of C strings the
+ * caller owns.  view_names_sort sorts it (strcmp order) and drops repeats
+ * and empty names in place, returning the new count; the other functions
+ * take such a sorted, repeat-free array.
+ */
+size_t view_names_sort(const char **names, size_t n);
+
+/* How many names start with prefix (case-sensitive); *first_out (may be
+ * NULL) the index of the first one.  O(log n). */
+size_t view_names_prefix(const char *const *names, size_t n, const char *prefix,
+                         size_t *first_out);
+
+/* Where the goto text's last term starts: the offset of the trailing run
+ * of name characters (letters, digits, '_', '.', '$'); strlen(text) when
+ * the text ends in an operator or space. */
+size_t view_goto_word(const char *text);
+
+/* The state of Tab completion between key presses. */
+struct view_tab {
+    int cycling;        /* 1: Tab steps through the matches of stem */
+    size_t word_at;     /* where the completed word starts in the text */
+    char stem[128];     /* the word as typed before cycling */
+    size_t index;       /* the match shown now (an index into names) */
+};
+
+/* Any key but Tab ends a completion: forget the state. */
+void view_tab_reset(struct view_tab *tab);
+
+/*
+ * Tab (dir 1) or Shift-Tab (dir -1) in the goto prompt: complete the last
+ * term of text (a buffer of size bytes) in place, as a shell does.
+ *   - no name starts with the word: text unchanged, returns 0;
+ *   - one name: the word becomes it, returns 1;
+ *   - several, and their common prefix is longer than the word: the word
+ *     becomes the common prefix, returns the count;
+ *   - several, the word already their common prefix (or cycling): the
+ *     word becomes the next (dir 1) or previous match in name order,
+ *     wrapping around; further presses go on cycling; returns the count.
+ * A name that does not fit in text is left out of the cycle.  An empty
+ * word does not complete (returns 0).
+ */
+size_t view_tab_complete(const char *const *names, size_t n, struct view_tab *tab,
+                         char *text, size_t size, int dir);
+
+/* ---- filtering lists -------------------------------------------------------- */
+
+/* 1 when needle occurs in hay ignoring ASCII case (an empty needle
+ * occurs everywhere). */
+int view_contains_ci(const char *hay, const char *needle);
+
+/*
+ * The indexes i < n (in order) whose name_of(ctx, i) contains needle,
+ * ignoring case, written to out (room for n); returns how many.  A NULL
+ * name never matches.  For symbol lists of tens of thousands: one pass,
+ * no allocation.
+ */
+size_t view_filter(const char *(*name_of)(void *ctx, size_t i), void *ctx, size_t n,
+                   const char *needle, size_t *out);
+
+/* ---- comparing with an image ----------------------------------------------- */
+
+/* view_diff_next results (positive; a negative value is an rc error). */
+enum view_diff_status {
+    VIEW_DIFF_FOUND = 1,   /* *addr_out: a byte whose board value differs */
+    VIEW_DIFF_MORE = 2,    /* limit reached: call again with start = *addr_out */
+    VIEW_DIFF_UNREAD = 3,  /* *addr_out: the first board byte not read yet
+                            * (stop_unread): read it, then call again there */
+    VIEW_DIFF_NONE = 4,    /* no difference in that direction */
+};
+
+/* What a comparison went through (added to, never reset). */
+struct view_diff_stats {
+    uint64_t compared;     /* board byte OK and image byte known */
+    uint64_t unread;       /* board byte not read yet (passed over) */
+    uint64_t skipped;      /* board byte BAD, STALE or OUTSIDE, or no image byte */
+};
+
+/*
+ * Look for a byte where the board (OK bytes only) differs from the image,
+ * among the addresses of ranges (sorted and disjoint, as view_ranges_merge
+ * leaves them: where the images hold bytes).  dir > 0: the first at or
+ * after start; dir < 0: the last at or before start.  image gives the
+ * reference byte (OK when it has one).  stop_unread: stop at the first
+ * board byte that is UNREAD (VIEW_DIFF_UNREAD) so the caller can have it
+ * read; else count it in stats->unread and go on.  At most limit addresses
+ * are looked at (0: no limit).  stats may be NULL.  RC_ARG for dir 0.
+ */
+int view_diff_next(const struct view_provider *board, const struct view_provider *image,
+                   const struct view_range *ranges, size_t nranges, uint32_t start,
+                   int dir, uint64_t limit, int stop_unread, uint32_t *addr_out,
+                   struct view_diff_stats *stats);
 
 /* ---- search --------------------------------------------------------------- */
 

@@ -223,6 +223,7 @@ static attr_t cell_attr(const struct tui *t, const struct view_cell *c)
 {
     switch (c->state) {
     case VIEW_BYTE_UNREAD:
+    case VIEW_BYTE_ABSENT:
         return theme_attr(t->theme, THEME_R_UNREAD);
     case VIEW_BYTE_BAD:
         return theme_attr(t->theme, THEME_R_BAD);

@@ -191,13 +191,57 @@ static void layout(struct view_space *s)
 int view_space_new(const struct rmap *map, unsigned flags, unsigned bpr,
                    struct view_space **out, struct rc_msg *msg)
 {
+    return view_space_new_ranges(map, NULL, 0, flags, bpr, out, msg);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const struct view_range *x = a, *y = b;
+    if (x->start != y->start) {
+        return x->start < y->start ? -1 : 1;
+    }
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+size_t view_ranges_merge(struct view_range *r, size_t n)
+{
+    if (r == NULL || n == 0) {
+        return 0;
+    }
+    qsort(r, n, sizeof *r, range_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t end = r[i].end > VIEW_ADDR_END ? VIEW_ADDR_END : r[i].end;
+        if (end <= r[i].start) {
+            continue;
+        }
+        if (m > 0 && r[i].start <= r[m - 1].end) {
+            if (end > r[m - 1].end) {
+                r[m - 1].end = end;
+            }
+        } else {
+            r[m].start = r[i].start;
+            r[m].end = end;
+            m++;
+        }
+    }
+    return m;
+}
+
+int view_space_new_ranges(const struct rmap *map, const struct view_range *extra,
+                          size_t nextra, unsigned flags, unsigned bpr,
+                          struct view_space **out, struct rc_msg *msg)
+{
     *out = NULL;
     if (!bpr_ok(bpr)) {
         return rc_set(msg, RC_ARG, "bytes per row must be 8, 16 or 32, not %u", bpr);
     }
     size_t nreg = map != NULL ? rmap_count(map) : 0;
-    int all = (flags & VIEW_SPACE_ALL) != 0 || nreg == 0;
-    size_t cap = all ? 1 : nreg;
+    if (extra == NULL) {
+        nextra = 0;
+    }
+    int all = (flags & VIEW_SPACE_ALL) != 0 || nreg + nextra == 0;
+    size_t cap = all ? 1 : nreg + nextra;
     struct view_space *s = calloc(1, sizeof *s);
     struct view_span *spans = calloc(cap, sizeof *spans);
     struct view_seg *segs = calloc(2 * cap + 1, sizeof *segs);
@@ -206,7 +250,7 @@ int view_space_new(const struct rmap *map, unsigned flags, unsigned bpr,
         free(spans);
         free(segs);
         return rc_set(msg, RC_NOMEM, "out of memory building the view of %zu regions",
-                      nreg);
+                      nreg + nextra);
     }
     s->flags = flags;
     s->bpr = bpr;
@@ -224,6 +268,14 @@ int view_space_new(const struct rmap *map, unsigned flags, unsigned bpr,
             }
             spans[n].start = r->start;
             spans[n].end = r->end > VIEW_ADDR_END ? VIEW_ADDR_END : r->end;
+            n++;
+        }
+        for (size_t i = 0; i < nextra; i++) {
+            if (extra[i].end <= extra[i].start) {
+                continue;
+            }
+            spans[n].start = extra[i].start;
+            spans[n].end = extra[i].end > VIEW_ADDR_END ? VIEW_ADDR_END : extra[i].end;
             n++;
         }
         qsort(spans, n, sizeof *spans, span_cmp);
@@ -390,7 +442,7 @@ static int get_byte(const struct view_provider *p, uint32_t addr, uint8_t *v)
         return VIEW_BYTE_UNREAD;
     }
     int st = p->get(p->ctx, addr, v);
-    if (st < VIEW_BYTE_UNREAD || st > VIEW_BYTE_OUTSIDE) {
+    if (st < VIEW_BYTE_UNREAD || st > VIEW_BYTE_ABSENT) {
         return VIEW_BYTE_UNREAD;
     }
     return st;
@@ -501,6 +553,12 @@ int view_format_row(const struct view_space *s, uint64_t index, unsigned group,
             strcpy(c->hex, "  ");
             c->ascii = ' ';
             break;
+        case VIEW_BYTE_ABSENT:
+            c->value = 0;
+            c->ink = VIEW_INK_ABSENT;
+            strcpy(c->hex, "--");
+            c->ascii = ' ';
+            break;
         case VIEW_BYTE_UNREAD:
             c->value = 0;
             c->ink = VIEW_INK_UNREAD;
@@ -598,6 +656,13 @@ size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
                         const struct view_values *v, const char *link,
                         char *out, size_t size)
 {
+    return view_status_compose(map, heap, v, NULL, link, out, size);
+}
+
+size_t view_status_compose(const struct rmap *map, const struct heapmap *heap,
+                           const struct view_values *v, const char *where,
+                           const char *link, char *out, size_t size)
+{
     struct sbuf b = {out, size, 0};
     if (size > 0) {
         out[0] = 0;
@@ -611,6 +676,9 @@ size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
                attrs[0] ? attrs : "---", rmap_kind_name(r->kind));
     } else {
         sb_add(&b, "unmapped");
+    }
+    if (where != NULL && where[0] != 0) {
+        sb_add(&b, "  %s", where);
     }
     if (v->have_u8) {
         sb_add(&b, "  u8 0x%02x %u", (unsigned)v->u8, (unsigned)v->u8);
@@ -652,6 +720,28 @@ size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
         sb_add(&b, "  | %s", link);
     }
     return b.len;
+}
+
+void view_sym_text(const char *name, uint32_t sym_addr, uint32_t addr, int covers,
+                   char *out, size_t size)
+{
+    if (size == 0) {
+        return;
+    }
+    char off[16];
+    snprintf(off, sizeof off, "+0x%x", (unsigned)(addr - sym_addr));
+    const char *mark = covers ? "" : "~";
+    size_t room = size - 1;
+    size_t fixed = strlen(mark) + strlen(off);
+    size_t nlen = strlen(name != NULL ? name : "");
+    if (fixed >= room) {
+        snprintf(out, size, "%s%s", mark, name != NULL ? name : "");
+        return;
+    }
+    if (nlen > room - fixed) {
+        nlen = room - fixed;
+    }
+    snprintf(out, size, "%s%.*s%s", mark, (int)nlen, name != NULL ? name : "", off);
 }
 
 /* ---- goto --------------------------------------------------------------- */
@@ -905,6 +995,194 @@ int view_parse_goto(const char *text, const struct rmap *map,
     }
     *addr_out = (uint32_t)acc;
     return RC_OK;
+}
+
+/* ---- completion ------------------------------------------------------- */
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t view_names_sort(const char **names, size_t n)
+{
+    if (names == NULL || n == 0) {
+        return 0;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] != NULL && names[i][0] != 0) {
+            names[m++] = names[i];
+        }
+    }
+    qsort(names, m, sizeof *names, name_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (k == 0 || strcmp(names[k - 1], names[i]) != 0) {
+            names[k++] = names[i];
+        }
+    }
+    return k;
+}
+
+size_t view_names_prefix(const char *const *names, size_t n, const char *prefix,
+                         size_t *first_out)
+{
+    size_t plen = strlen(prefix);
+    /* First name >= prefix. */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(names[mid], prefix) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    size_t first = lo;
+    /* First name past the ones starting with prefix. */
+    hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strncmp(names[mid], prefix, plen) == 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (first_out != NULL) {
+        *first_out = first;
+    }
+    return lo - first;
+}
+
+size_t view_goto_word(const char *text)
+{
+    size_t n = strlen(text);
+    while (n > 0 && is_ident(text[n - 1])) {
+        n--;
+    }
+    return n;
+}
+
+void view_tab_reset(struct view_tab *tab)
+{
+    memset(tab, 0, sizeof *tab);
+}
+
+/* Put word in place of text[at..] when it fits. */
+static int tab_put(char *text, size_t size, size_t at, const char *word)
+{
+    size_t n = strlen(word);
+    if (at + n + 1 > size) {
+        return 0;
+    }
+    memcpy(text + at, word, n + 1);
+    return 1;
+}
+
+size_t view_tab_complete(const char *const *names, size_t n, struct view_tab *tab,
+                         char *text, size_t size, int dir)
+{
+    if (names == NULL || n == 0 || text == NULL || size == 0) {
+        return 0;
+    }
+    if (!tab->cycling) {
+        size_t at = view_goto_word(text);
+        const char *word = text + at;
+        if (word[0] == 0 || strlen(word) >= sizeof tab->stem) {
+            return 0;
+        }
+        size_t first = 0;
+        size_t count = view_names_prefix(names, n, word, &first);
+        if (count == 0) {
+            return 0;
+        }
+        /* The common prefix of a sorted run is that of its first and last. */
+        const char *a = names[first], *z = names[first + count - 1];
+        size_t common = 0;
+        while (a[common] != 0 && a[common] == z[common]) {
+            common++;
+        }
+        size_t wlen = strlen(word);
+        if (count == 1 || common > wlen) {
+            char buf[256];
+            size_t len = common < sizeof buf - 1 ? common : sizeof buf - 1;
+            memcpy(buf, a, len);
+            buf[len] = 0;
+            if (count == 1) {
+                snprintf(buf, sizeof buf, "%s", a);
+            }
+            tab_put(text, size, at, buf);
+            return count;
+        }
+        snprintf(tab->stem, sizeof tab->stem, "%s", word);
+        tab->word_at = at;
+        tab->cycling = 1;
+        /* The first press shows the first (or, backwards, the last) match. */
+        tab->index = dir < 0 ? first : first + count - 1;
+    }
+    size_t first = 0;
+    size_t count = view_names_prefix(names, n, tab->stem, &first);
+    if (count == 0 || tab->word_at >= size) {
+        return 0;
+    }
+    if (tab->index < first || tab->index >= first + count) {
+        tab->index = first;
+    }
+    /* Step to the next match that fits, at most once round. */
+    for (size_t tries = 0; tries < count; tries++) {
+        size_t k = tab->index - first;
+        k = dir < 0 ? (k + count - 1) % count : (k + 1) % count;
+        tab->index = first + k;
+        if (tab_put(text, size, tab->word_at, names[tab->index])) {
+            break;
+        }
+    }
+    return count;
+}
+
+/* ---- filtering ---------------------------------------------------------- */
+
+int view_contains_ci(const char *hay, const char *needle)
+{
+    if (needle == NULL || needle[0] == 0) {
+        return 1;
+    }
+    if (hay == NULL) {
+        return 0;
+    }
+    int first = lower((unsigned char)needle[0]);
+    for (const char *h = hay; *h != 0; h++) {
+        if (lower((unsigned char)*h) != first) {
+            continue;
+        }
+        size_t i = 1;
+        while (needle[i] != 0 && h[i] != 0 &&
+               lower((unsigned char)h[i]) == lower((unsigned char)needle[i])) {
+            i++;
+        }
+        if (needle[i] == 0) {
+            return 1;
+        }
+        if (h[i] == 0) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+size_t view_filter(const char *(*name_of)(void *ctx, size_t i), void *ctx, size_t n,
+                   const char *needle, size_t *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = name_of(ctx, i);
+        if (name != NULL && view_contains_ci(name, needle)) {
+            out[m++] = i;
+        }
+    }
+    return m;
 }
 
 /* ---- search ------------------------------------------------------------- */
@@ -1165,6 +1443,94 @@ int view_search(const struct view_provider *provider, const struct view_space *s
         }
         a = skip ? a + (int64_t)i - (int64_t)len : a - 1;
     }
+}
+
+/* ---- comparing with an image ----------------------------------------- */
+
+/* Index of the range holding addr or, dir > 0, the first one after it /
+ * dir < 0, the last one before it; -1 or nranges when there is none. */
+static long range_at(const struct view_range *r, size_t n, uint32_t addr, int dir)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r[mid].end <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    /* lo: the first range ending after addr. */
+    if (dir > 0) {
+        return (long)lo;
+    }
+    if (lo < n && r[lo].start <= addr) {
+        return (long)lo;
+    }
+    return (long)lo - 1;
+}
+
+int view_diff_next(const struct view_provider *board, const struct view_provider *image,
+                   const struct view_range *ranges, size_t nranges, uint32_t start,
+                   int dir, uint64_t limit, int stop_unread, uint32_t *addr_out,
+                   struct view_diff_stats *stats)
+{
+    struct view_diff_stats dummy;
+    if (stats == NULL) {
+        memset(&dummy, 0, sizeof dummy);
+        stats = &dummy;
+    }
+    if (dir == 0) {
+        return RC_ARG;
+    }
+    if (ranges == NULL || nranges == 0) {
+        return VIEW_DIFF_NONE;
+    }
+    uint64_t looked = 0;
+    long k = range_at(ranges, nranges, start, dir);
+    uint64_t a = start;
+    while (k >= 0 && (size_t)k < nranges) {
+        const struct view_range *r = &ranges[k];
+        if (dir > 0 && a < r->start) {
+            a = r->start;
+        }
+        if (dir < 0 && a >= r->end) {
+            a = r->end - 1;
+        }
+        while (a >= r->start && a < r->end) {
+            if (limit != 0 && looked >= limit) {
+                *addr_out = (uint32_t)a;
+                return VIEW_DIFF_MORE;
+            }
+            looked++;
+            uint8_t want = 0, have = 0;
+            int si = get_byte(image, (uint32_t)a, &want);
+            int sb = get_byte(board, (uint32_t)a, &have);
+            if (si != VIEW_BYTE_OK) {
+                stats->skipped++;
+            } else if (sb == VIEW_BYTE_OK) {
+                stats->compared++;
+                if (have != want) {
+                    *addr_out = (uint32_t)a;
+                    return VIEW_DIFF_FOUND;
+                }
+            } else if (sb == VIEW_BYTE_UNREAD) {
+                if (stop_unread) {
+                    *addr_out = (uint32_t)a;
+                    return VIEW_DIFF_UNREAD;
+                }
+                stats->unread++;
+            } else {
+                stats->skipped++;
+            }
+            if (dir < 0 && a == 0) {
+                return VIEW_DIFF_NONE;
+            }
+            a = dir > 0 ? a + 1 : a - 1;
+        }
+        k += dir > 0 ? 1 : -1;
+    }
+    return VIEW_DIFF_NONE;
 }
 
 /* ---- navigation --------------------------------------------------------- */

@@ -1110,6 +1110,371 @@ TEST(panel)
     rmap_free(m);
 }
 
+/* ---- images: extra ranges, absent bytes -------------------------------- */
+
+TEST(ranges_merge)
+{
+    struct view_range r[] = {
+        {0x300, 0x400}, {0x100, 0x200}, {0x180, 0x250}, {0x250, 0x260},
+        {0x500, 0x500}, {0x10, 0x8}, {0xfffffff0u, 0x100000010ULL},
+    };
+    size_t n = view_ranges_merge(r, sizeof r / sizeof r[0]);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(r[0].start, 0x100);
+    CHECK_EQ_INT(r[0].end, 0x260);        /* overlapping and touching merge */
+    CHECK_EQ_INT(r[1].start, 0x300);
+    CHECK_EQ_INT(r[1].end, 0x400);
+    CHECK_EQ_INT(r[2].start, 0xfffffff0u);
+    CHECK(r[2].end == VIEW_ADDR_END);     /* clamped at 4 GiB */
+    CHECK_EQ_INT(view_ranges_merge(NULL, 0), 0);
+}
+
+static int absent_get(void *ctx, uint32_t addr, uint8_t *value)
+{
+    (void)ctx;
+    if (addr >= 0x20000004 && addr < 0x20000008) {
+        *value = (uint8_t)(0x41 + (addr & 3));
+        return VIEW_BYTE_OK;
+    }
+    return VIEW_BYTE_ABSENT;
+}
+
+TEST(space_with_ranges)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, ".text", 0x100, 0x180, RMAP_K_FLASH, RX, RMAP_ACC_UNKNOWN);
+    rmap_finish(m);
+    /* .data's load bytes at 0x180..0x190 lie in no region; RAM bytes too */
+    struct view_range extra[] = {{0x180, 0x190}, {0x20000004, 0x20000008}};
+    struct view_space *s = NULL;
+    struct rc_msg msg;
+    CHECK_EQ_INT(view_space_new_ranges(m, extra, 2, 0, 16, &s, &msg), RC_OK);
+    CHECK(view_space_contains(s, 0x100));
+    CHECK(view_space_contains(s, 0x18f));
+    CHECK(!view_space_contains(s, 0x190));
+    CHECK(view_space_contains(s, 0x20000007));
+    CHECK(!view_space_contains(s, 0x20000008));
+    /* gap, 0x100-0x18f (9 rows), gap, one row at 0x20000000, gap */
+    CHECK_EQ_INT(view_row_count(s), 1 + 9 + 1 + 1 + 1);
+    struct view_rowcells rc;
+    struct view_provider prov = {absent_get, NULL};
+    uint64_t i = view_row_of(s, 0x20000000);
+    CHECK_EQ_INT(view_format_row(s, i, 4, &prov, m, NULL, &rc), RC_OK);
+    CHECK_STR(rc.line, "20000000               41 42 43 44                                ABCD        ");
+    CHECK_EQ_INT(rc.cell[0].state, VIEW_BYTE_OUTSIDE);
+    CHECK_EQ_INT(rc.cell[4].state, VIEW_BYTE_OK);
+    view_space_free(s);
+
+    /* Absent bytes inside the space read "--", blank in ASCII. */
+    CHECK_EQ_INT(view_space_new_ranges(NULL, extra, 2, 0, 8, &s, &msg), RC_OK);
+    CHECK_EQ_INT(view_row_count(s), 1 + 2 + 1 + 1 + 1);
+    CHECK_EQ_INT(view_format_row(s, view_row_of(s, 0x188), 4, &prov, NULL, NULL, &rc), RC_OK);
+    CHECK_STR(rc.line, "00000188  -- -- -- --  -- -- -- --          ");
+    CHECK_EQ_INT(rc.cell[0].state, VIEW_BYTE_ABSENT);
+    CHECK_EQ_INT(rc.cell[0].ink, VIEW_INK_ABSENT);
+    CHECK_EQ_INT(rc.cell[0].ascii, ' ');
+    struct view_values v;
+    view_values(&prov, NULL, 0x188, &v);
+    CHECK(!v.have_u8);
+    view_values(&prov, NULL, 0x20000004, &v);
+    CHECK(v.have_u32 && v.u32 == 0x44434241);
+    view_values(&prov, NULL, 0x20000005, &v);
+    CHECK(v.have_u16 && !v.have_u32);     /* the fourth byte is absent */
+    /* a search does not match across an absent byte */
+    struct view_pattern pat;
+    CHECK_EQ_INT(view_parse_search("\"ABCD\"", &pat, &msg), RC_OK);
+    uint32_t at = 0;
+    CHECK_EQ_INT(view_search(&prov, s, &pat, 0, 1, 0, &at), VIEW_SEARCH_FOUND);
+    CHECK_EQ_INT(at, 0x20000004);
+    CHECK_EQ_INT(view_parse_search("\"DA\"", &pat, &msg), RC_OK);
+    CHECK_EQ_INT(view_search(&prov, s, &pat, 0, 1, 0, &at), VIEW_SEARCH_EXHAUSTED);
+    view_space_free(s);
+
+    /* Nothing at all: the whole space, as before. */
+    CHECK_EQ_INT(view_space_new_ranges(NULL, NULL, 5, 0, 16, &s, &msg), RC_OK);
+    CHECK(view_row_count(s) == VIEW_ADDR_END / 16);
+    view_space_free(s);
+    rmap_free(m);
+}
+
+TEST(status_where_and_symbols)
+{
+    struct rmap *m = microbit();
+    struct mem mem = {0};
+    mem_add(&mem, 0x104, "\x01\x02\x03\x04", 4);
+    struct view_provider prov = {mem_get, &mem};
+    struct view_values v;
+    view_values(&prov, m, 0x104, &v);
+    char a[300], b[300];
+    view_status_compose(m, NULL, &v, "main+0x4  image: 0x12 (board 0x01)", "link", a, sizeof a);
+    CHECK_STR(a, "0x00000104  flash+0x104 r-x flash  main+0x4  image: 0x12 (board 0x01)"
+                 "  u8 0x01 1  u16 0x0201  u32 0x04030201  | link");
+    /* no where: exactly view_status_text */
+    view_status_compose(m, NULL, &v, NULL, "link", a, sizeof a);
+    view_status_text(m, NULL, &v, "link", b, sizeof b);
+    CHECK_STR(a, b);
+    view_status_compose(m, NULL, &v, "", "link", a, sizeof a);
+    CHECK_STR(a, b);
+    /* bounded like snprintf */
+    size_t need = view_status_compose(m, NULL, &v, "sym", "link", a, sizeof a);
+    char small[20];
+    CHECK_EQ_INT(view_status_compose(m, NULL, &v, "sym", "link", small, sizeof small), need);
+    CHECK_EQ_INT(strlen(small), sizeof small - 1);
+
+    char t[64];
+    view_sym_text("main", 0x100, 0x104, 1, t, sizeof t);
+    CHECK_STR(t, "main+0x4");
+    view_sym_text("main", 0x100, 0x100, 1, t, sizeof t);
+    CHECK_STR(t, "main+0x0");
+    view_sym_text("main", 0x100, 0x140, 0, t, sizeof t);
+    CHECK_STR(t, "~main+0x40");
+    view_sym_text("a_very_long_symbol_name", 0x100, 0x1ff, 1, t, 12);
+    CHECK_STR(t, "a_very+0xff");              /* the name is cut, the offset kept */
+    view_sym_text("x", 0, 0xffffffffu, 0, t, sizeof t);
+    CHECK_STR(t, "~x+0xffffffff");
+    view_sym_text("x", 0, 1, 1, t, 1);
+    CHECK_STR(t, "");
+    rmap_free(m);
+}
+
+/* ---- completion and filtering --------------------------------------------- */
+
+TEST(names_and_prefix)
+{
+    const char *names[] = {"main", "mp_init", "flash", "", "main", "mp_deinit", NULL,
+                           "mp_init_gc", "Main", "mp_", "z"};
+    size_t n = view_names_sort(names, sizeof names / sizeof names[0]);
+    CHECK_EQ_INT(n, 8);
+    static const char *const want[] = {"Main", "flash", "main", "mp_", "mp_deinit",
+                                       "mp_init", "mp_init_gc", "z"};
+    for (size_t i = 0; i < n && i < 8; i++) {
+        CHECK_STR(names[i], want[i]);
+    }
+    size_t first = 99;
+    CHECK_EQ_INT(view_names_prefix(names, n, "mp_", &first), 4);
+    CHECK_EQ_INT(first, 3);
+    CHECK_EQ_INT(view_names_prefix(names, n, "mp_init", &first), 2);
+    CHECK_EQ_INT(first, 5);
+    CHECK_EQ_INT(view_names_prefix(names, n, "m", &first), 5);
+    CHECK_EQ_INT(first, 2);
+    CHECK_EQ_INT(view_names_prefix(names, n, "q", &first), 0);
+    CHECK_EQ_INT(view_names_prefix(names, n, "zz", NULL), 0);
+    CHECK_EQ_INT(view_names_prefix(names, n, "", &first), 8);
+    CHECK_EQ_INT(first, 0);
+    CHECK_EQ_INT(view_names_prefix(names, 0, "a", &first), 0);
+
+    CHECK_EQ_INT(view_goto_word("mp_in"), 0);
+    CHECK_EQ_INT(view_goto_word("ram+mp_in"), 4);
+    CHECK_EQ_INT(view_goto_word(".text - 4"), 8);
+    CHECK_EQ_INT(view_goto_word(".text - "), 8);
+    CHECK_EQ_INT(view_goto_word("0x10+"), 5);
+    CHECK_EQ_INT(view_goto_word(""), 0);
+}
+
+TEST(tab_completion)
+{
+    const char *names[] = {"main", "mp_deinit", "mp_init", "mp_init_gc", "mp_init_ll",
+                           "ram", "uart_init"};
+    size_t n = view_names_sort(names, sizeof names / sizeof names[0]);
+    const char *const *nm = names;
+    struct view_tab tab;
+    view_tab_reset(&tab);
+    char text[64];
+
+    /* a unique match completes */
+    strcpy(text, "ma");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 1);
+    CHECK_STR(text, "main");
+    CHECK(!tab.cycling);
+    /* only the last term */
+    view_tab_reset(&tab);
+    strcpy(text, "ram+ua");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 1);
+    CHECK_STR(text, "ram+uart_init");
+    /* no match: unchanged */
+    view_tab_reset(&tab);
+    strcpy(text, "0x10+zz");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 0);
+    CHECK_STR(text, "0x10+zz");
+    /* an empty word does not complete */
+    strcpy(text, "0x10+");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 0);
+    CHECK_STR(text, "0x10+");
+
+    /* several: the common prefix first, then cycling in name order */
+    view_tab_reset(&tab);
+    strcpy(text, "mp_i");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 3);
+    CHECK_STR(text, "mp_init");
+    CHECK(!tab.cycling);
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 3);
+    CHECK_STR(text, "mp_init");
+    CHECK(tab.cycling);
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 3);
+    CHECK_STR(text, "mp_init_gc");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 3);
+    CHECK_STR(text, "mp_init_ll");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 3);
+    CHECK_STR(text, "mp_init");           /* wraps */
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, -1), 3);
+    CHECK_STR(text, "mp_init_ll");        /* Shift-Tab goes back */
+
+    /* "mp_" is already the common prefix of four: cycling from the start */
+    view_tab_reset(&tab);
+    strcpy(text, ".+mp_");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 4);
+    CHECK_STR(text, ".+mp_deinit");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 4);
+    CHECK_STR(text, ".+mp_init");
+    view_tab_reset(&tab);
+    strcpy(text, "mp_");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, -1), 4);
+    CHECK_STR(text, "mp_init_ll");        /* backwards starts at the last */
+
+    /* a name that does not fit the buffer is passed over */
+    view_tab_reset(&tab);
+    char tiny[10];
+    strcpy(tiny, "mp_init");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, tiny, sizeof tiny, 1), 3);
+    CHECK_STR(tiny, "mp_init");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, tiny, sizeof tiny, 1), 3);
+    CHECK_STR(tiny, "mp_init");           /* _gc and _ll need 11 bytes */
+    view_tab_reset(&tab);
+    char tiny9[9];
+    strcpy(tiny9, "ua");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, tiny9, sizeof tiny9, 1), 1);
+    CHECK_STR(tiny9, "ua");               /* uart_init does not fit */
+    CHECK_EQ_INT(view_tab_complete(nm, 0, &tab, text, sizeof text, 1), 0);
+}
+
+static const char *const filter_names[] = {"mp_init", "MP_STATE", NULL, "gc_init", "main"};
+
+static const char *filter_name(void *ctx, size_t i)
+{
+    (void)ctx;
+    return filter_names[i];
+}
+
+static char big_names[50000][16];
+
+static const char *big_name(void *ctx, size_t i)
+{
+    (void)ctx;
+    return big_names[i];
+}
+
+TEST(filtering)
+{
+    CHECK(view_contains_ci("mp_init", "INIT"));
+    CHECK(view_contains_ci("MP_STATE", "p_st"));
+    CHECK(view_contains_ci("abc", ""));
+    CHECK(view_contains_ci("abc", NULL));
+    CHECK(!view_contains_ci("abc", "abcd"));
+    CHECK(!view_contains_ci(NULL, "a"));
+    CHECK(view_contains_ci("aab", "ab"));   /* a false start, then the match */
+    CHECK(view_contains_ci("xxababc", "abc"));
+    CHECK(!view_contains_ci("ab", "b_"));
+    size_t out[5];
+    CHECK_EQ_INT(view_filter(filter_name, NULL, 5, "init", out), 2);
+    CHECK_EQ_INT(out[0], 0);
+    CHECK_EQ_INT(out[1], 3);
+    CHECK_EQ_INT(view_filter(filter_name, NULL, 5, "mp", out), 2);
+    CHECK_EQ_INT(out[1], 1);
+    CHECK_EQ_INT(view_filter(filter_name, NULL, 5, "", out), 4);   /* NULL never */
+    CHECK_EQ_INT(view_filter(filter_name, NULL, 5, "zzz", out), 0);
+
+    /* tens of thousands of names: one pass */
+    for (size_t i = 0; i < 50000; i++) {
+        snprintf(big_names[i], sizeof big_names[i], "sym_%05zu_%s", i, i % 7 ? "fn" : "OBJ");
+    }
+    static size_t idx[50000];
+    CHECK_EQ_INT(view_filter(big_name, NULL, 50000, "_obj", idx), 7143);
+    CHECK_EQ_INT(idx[1], 7);
+    /* 04999 14999 24999 34999 44999 49990..49999 */
+    CHECK_EQ_INT(view_filter(big_name, NULL, 50000, "4999", idx), 15);
+}
+
+/* ---- diff ------------------------------------------------------------------ */
+
+TEST(diff_next)
+{
+    /* The image: 0x100..0x120 and 0x200..0x210.  The board has read
+     * 0x100..0x11f (0x108 differs, 0x110 failed verification) and
+     * 0x200..0x20f (0x20c differs, 0x204 unread). */
+    struct mem img = {0}, brd = {0};
+    uint8_t a[32], b[32];
+    for (int i = 0; i < 32; i++) {
+        a[i] = b[i] = (uint8_t)(i * 7);
+    }
+    b[8] = 0xfd;
+    mem_add(&img, 0x100, a, 32);
+    mem_add(&img, 0x200, a, 16);
+    struct chunk *c1 = mem_add(&brd, 0x100, b, 32);
+    c1->st[0x10] = VIEW_BYTE_BAD;
+    uint8_t b2[16];
+    memcpy(b2, a, 16);
+    b2[12] ^= 1;
+    struct chunk *c2 = mem_add(&brd, 0x200, b2, 16);
+    c2->st[4] = VIEW_BYTE_UNREAD;
+    struct view_range r[] = {{0x100, 0x120}, {0x200, 0x210}};
+    struct view_provider bp = {mem_get, &brd}, ip = {mem_get, &img};
+    uint32_t at = 0;
+    struct view_diff_stats st = {0, 0, 0};
+
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0, 1, 0, 0, &at, &st), VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(at, 0x108);
+    CHECK_EQ_INT(st.compared, 9);           /* 0x100..0x108 */
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x109, 1, 0, 0, &at, &st), VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(at, 0x20c);
+    CHECK_EQ_INT(st.skipped, 1);            /* the bad byte */
+    CHECK_EQ_INT(st.unread, 1);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x20d, 1, 0, 0, &at, &st), VIEW_DIFF_NONE);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0xffffffffu, 1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
+    /* stop at an unread byte to have it read */
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x150, 1, 0, 1, &at, NULL), VIEW_DIFF_UNREAD);
+    CHECK_EQ_INT(at, 0x204);
+    c2->st[4] = VIEW_BYTE_OK;
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x150, 1, 0, 1, &at, NULL), VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(at, 0x20c);
+    /* backwards: the last difference at or before start */
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0xffffffffu, -1, 0, 0, &at, NULL), VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(at, 0x20c);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x20b, -1, 0, 0, &at, NULL), VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(at, 0x108);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x108, -1, 0, 0, &at, NULL), VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(at, 0x108);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0x107, -1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0, -1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
+    /* resumable: limit addresses per call */
+    uint32_t pos = 0x109;
+    int rounds = 0, rc;
+    while ((rc = view_diff_next(&bp, &ip, r, 2, pos, 1, 4, 0, &pos, NULL)) == VIEW_DIFF_MORE) {
+        rounds++;
+    }
+    CHECK_EQ_INT(rc, VIEW_DIFF_FOUND);
+    CHECK_EQ_INT(pos, 0x20c);
+    CHECK_EQ_INT(rounds, (23 + 12) / 4);   /* 0x109..0x11f, then 0x200..0x20b */
+    /* equal bytes everywhere: nothing */
+    struct view_provider same = {mem_get, &img};
+    CHECK_EQ_INT(view_diff_next(&same, &ip, r, 2, 0, 1, 0, 1, &at, NULL), VIEW_DIFF_NONE);
+    /* an image that lacks a byte inside a range counts it as skipped */
+    struct view_range wide[] = {{0x100, 0x130}};
+    memset(&st, 0, sizeof st);
+    CHECK_EQ_INT(view_diff_next(&same, &ip, wide, 1, 0x118, 1, 0, 0, &at, &st), VIEW_DIFF_NONE);
+    CHECK_EQ_INT(st.compared, 8);
+    CHECK_EQ_INT(st.skipped, 16);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, r, 2, 0, 0, 0, 0, &at, NULL), RC_ARG);
+    CHECK_EQ_INT(view_diff_next(&bp, &ip, NULL, 0, 0, 1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
+    /* the very top of the address space */
+    struct mem top = {0};
+    mem_add(&top, 0xfffffff0u, a, 16);
+    struct view_range tr[] = {{0xfffffff0u, VIEW_ADDR_END}};
+    struct view_provider tp = {mem_get, &top};
+    CHECK_EQ_INT(view_diff_next(&tp, &tp, tr, 1, 0xfffffff0u, 1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
+    CHECK_EQ_INT(view_diff_next(&tp, &tp, tr, 1, 0xffffffffu, -1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
+}
+
 int main(void)
 {
     RUN(widths_and_fit);
@@ -1129,5 +1494,12 @@ int main(void)
     RUN(search);
     RUN(navigation);
     RUN(panel);
+    RUN(ranges_merge);
+    RUN(space_with_ranges);
+    RUN(status_where_and_symbols);
+    RUN(names_and_prefix);
+    RUN(tab_completion);
+    RUN(filtering);
+    RUN(diff_next);
     return harness_done("view");
 }
