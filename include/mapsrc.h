@@ -12,11 +12,23 @@
 #include "rmap.h"
 
 struct ldscript;
+struct image;
 
 /* Guess a region's kind from its linker-script name. */
 enum rmap_kind mapsrc_guess_kind(const char *name);
 
 /* Add the script's regions and symbol-pair regions to map. */
 void mapsrc_add_ld(struct rmap *map, const struct ldscript *ld);
+
+/*
+ * Add a firmware image's knowledge (source "image"): each ELF section at
+ * its run address (executable or read-only: flash, writable: ram), and for
+ * a section stored elsewhere than it runs (.data) its stored copy as
+ * "<name> (load)".  Intel HEX and raw images have no sections: each of
+ * their segments becomes one flash region named after the file.  Like a
+ * linker script, an image alone never makes memory count as mapped where
+ * the board or a profile says anything.
+ */
+void mapsrc_add_image(struct rmap *map, const struct image *img);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "image.h"
 #include "ldscript.h"
 
 static int has(const char *name, const char *word)
@@ -132,5 +133,72 @@ void mapsrc_add_ld(struct rmap *map, const struct ldscript *ld)
         r.access = RMAP_ACC_UNKNOWN;
         snprintf(r.notes, sizeof r.notes, "%s .. %s", pairs[i].start, pairs[i].end);
         rmap_add(map, &r);
+    }
+}
+
+static void add_image_region(struct rmap *map, const char *name, uint32_t start,
+                             uint32_t size, unsigned attrs, enum rmap_kind kind,
+                             const char *note)
+{
+    if (size == 0 || (uint64_t)start + size > 0x100000000ULL) {
+        return;
+    }
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.name, sizeof r.name, "%s", name);
+    r.start = start;
+    r.end = (uint64_t)start + size;
+    r.attrs = attrs;
+    r.kind = kind;
+    r.source = RMAP_S_IMAGE;
+    r.access = RMAP_ACC_UNKNOWN;
+    snprintf(r.notes, sizeof r.notes, "%s", note);
+    rmap_add(map, &r);
+}
+
+void mapsrc_add_image(struct rmap *map, const struct image *img)
+{
+    const char *base = strrchr(img->path, '/');
+    base = base != NULL ? base + 1 : img->path;
+    if (img->nsects == 0) {
+        for (size_t i = 0; i < img->nsegs; i++) {
+            char name[48];
+            if (img->nsegs == 1) {
+                snprintf(name, sizeof name, "%.47s", base);
+            } else {
+                snprintf(name, sizeof name, "%.36s #%u", base, (unsigned)(i + 1) % 1000u);
+            }
+            char note[200];
+            snprintf(note, sizeof note, "%.160s: %s image bytes", img->path,
+                     image_kind_name(img->kind));
+            add_image_region(map, name, img->segs[i].addr, img->segs[i].len,
+                             RMAP_A_R, RMAP_K_FLASH, note);
+        }
+        return;
+    }
+    for (size_t i = 0; i < img->nsects; i++) {
+        const struct image_sect *s = &img->sects[i];
+        unsigned attrs = RMAP_A_R;
+        if (s->flags & IMAGE_SF_WRITE) {
+            attrs |= RMAP_A_W;
+        }
+        if (s->flags & IMAGE_SF_EXEC) {
+            attrs |= RMAP_A_X;
+        }
+        enum rmap_kind kind = (s->flags & (IMAGE_SF_WRITE | IMAGE_SF_NOBITS))
+                              ? RMAP_K_RAM : RMAP_K_FLASH;
+        char note[200];
+        snprintf(note, sizeof note, "%.160s: ELF section%s", img->path,
+                 (s->flags & IMAGE_SF_NOBITS) ? ", no bytes in the file" : "");
+        add_image_region(map, s->name, s->addr, s->size, attrs, kind, note);
+        if (s->load != s->addr && !(s->flags & IMAGE_SF_NOBITS)) {
+            char name[48];
+            snprintf(name, sizeof name, "%.40s (load)", s->name);
+            snprintf(note, sizeof note, "%.100s: the stored copy of %.40s, "
+                     "copied to 0x%08x at start-up", img->path, s->name,
+                     (unsigned)s->addr);
+            add_image_region(map, name, s->load, s->size, RMAP_A_R,
+                             RMAP_K_FLASH, note);
+        }
     }
 }

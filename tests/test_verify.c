@@ -1,0 +1,288 @@
+/*
+ * test_verify.c: cutting an image into parts, the board's digest code (run
+ * for real in CPython over a fake mem8/uctypes), and the report.
+ */
+#include "verify.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "image.h"
+#include "recdec.h"
+
+static uint8_t flash[0x100], dcopy[0x10];
+
+/* A hand-made ELF-like image: .text and .rodata in flash, .data stored at
+ * 0x1000 and run at 0x20000000, .bss with no bytes, and 0x40 load bytes
+ * after .rodata that no section names. */
+static void make_elf(struct image *img, struct image_seg *segs,
+                     struct image_sect *sects)
+{
+    memset(img, 0, sizeof *img);
+    snprintf(img->path, sizeof img->path, "t.elf");
+    img->kind = IMAGE_ELF;
+    for (int i = 0; i < 0x100; i++) {
+        flash[i] = (uint8_t)(i * 7 + 1);
+    }
+    for (int i = 0; i < 0x10; i++) {
+        dcopy[i] = (uint8_t)(0xA0 + i);
+    }
+    segs[0] = (struct image_seg){0x0, 0x100, flash};
+    segs[1] = (struct image_seg){0x1000, 0x10, dcopy};
+    img->segs = segs;
+    img->nsegs = 2;
+    memset(sects, 0, 4 * sizeof *sects);
+    snprintf(sects[0].name, sizeof sects[0].name, ".text");
+    sects[0].addr = sects[0].load = 0;
+    sects[0].size = 0x80;
+    sects[0].flags = IMAGE_SF_EXEC;
+    snprintf(sects[1].name, sizeof sects[1].name, ".rodata");
+    sects[1].addr = sects[1].load = 0x80;
+    sects[1].size = 0x40;
+    snprintf(sects[2].name, sizeof sects[2].name, ".data");
+    sects[2].addr = 0x20000000;
+    sects[2].load = 0x1000;
+    sects[2].size = 0x10;
+    sects[2].flags = IMAGE_SF_WRITE;
+    snprintf(sects[3].name, sizeof sects[3].name, ".bss");
+    sects[3].addr = sects[3].load = 0x20000010;
+    sects[3].size = 0x100;
+    sects[3].flags = IMAGE_SF_WRITE | IMAGE_SF_NOBITS;
+    img->sects = sects;
+    img->nsects = 4;
+}
+
+TEST(plan_elf_sections_by_load_address)
+{
+    struct image img;
+    struct image_seg segs[2];
+    struct image_sect sects[4];
+    make_elf(&img, segs, sects);
+    struct verify_report rep;
+    CHECK_EQ_INT(verify_plan(&img, &rep), RC_OK);
+    CHECK_EQ_INT(rep.n, 4);
+    if (rep.n == 4) {
+        CHECK_STR(rep.p[0].name, ".text");
+        CHECK_EQ_INT(rep.p[0].addr, 0);
+        CHECK_EQ_INT(rep.p[0].len, 0x80);
+        CHECK_STR(rep.p[1].name, ".rodata");
+        CHECK_EQ_INT(rep.p[1].addr, 0x80);
+        CHECK_STR(rep.p[2].name, "load bytes");
+        CHECK_EQ_INT(rep.p[2].addr, 0xC0);
+        CHECK_EQ_INT(rep.p[2].len, 0x40);
+        CHECK_STR(rep.p[3].name, ".data (load)");
+        CHECK_EQ_INT(rep.p[3].addr, 0x1000);
+        CHECK_EQ_INT(rep.p[3].len, 0x10);
+    }
+    verify_report_free(&rep);
+}
+
+TEST(plan_hex_segments)
+{
+    struct image img;
+    struct image_seg segs[2];
+    struct image_sect sects[4];
+    make_elf(&img, segs, sects);
+    img.nsects = 0;
+    img.kind = IMAGE_HEX;
+    struct verify_report rep;
+    CHECK_EQ_INT(verify_plan(&img, &rep), RC_OK);
+    CHECK_EQ_INT(rep.n, 2);
+    if (rep.n == 2) {
+        CHECK_STR(rep.p[0].name, "segment 1");
+        CHECK_EQ_INT(rep.p[0].len, 0x100);
+        CHECK_STR(rep.p[1].name, "segment 2");
+        CHECK_EQ_INT(rep.p[1].addr, 0x1000);
+    }
+    verify_report_free(&rep);
+    img.nsegs = 1;
+    CHECK_EQ_INT(verify_plan(&img, &rep), RC_OK);
+    CHECK_EQ_INT(rep.n, 1);
+    CHECK(rep.n == 1 && strcmp(rep.p[0].name, "image") == 0);
+    verify_report_free(&rep);
+}
+
+TEST(plan_overlapping_sections_are_clipped)
+{
+    struct image img;
+    struct image_seg segs[2];
+    struct image_sect sects[4];
+    make_elf(&img, segs, sects);
+    sects[1].addr = sects[1].load = 0x70; /* overlaps .text by 0x10 */
+    struct verify_report rep;
+    CHECK_EQ_INT(verify_plan(&img, &rep), RC_OK);
+    uint64_t total = 0;
+    for (size_t i = 0; i < rep.n; i++) {
+        total += rep.p[i].len;
+        if (i > 0) {
+            CHECK(rep.p[i].addr >= rep.p[i - 1].addr + rep.p[i - 1].len);
+        }
+    }
+    CHECK_EQ_INT(total, 0x110); /* every load byte exactly once */
+    verify_report_free(&rep);
+}
+
+/* Run the digest code in CPython with a fake machine/uctypes/hashlib over
+ * the bytes mem at 0x1000 and return its output. */
+static int run_python(const struct board_info *info, const uint8_t *mem,
+                      size_t n, uint32_t block, char *out, size_t size)
+{
+    struct buf code;
+    buf_init(&code);
+    verify_digest_code(info, 0x1000, (uint32_t)n, block, &code);
+    char path[] = "/tmp/mpeek-test-verify-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        buf_fini(&code);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "import sys, types, hashlib, binascii\n"
+               "MEM = bytes([");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%u,", mem[i]);
+    }
+    fprintf(f, "])\n"
+               "class M8:\n"
+               "  def __getitem__(s, a): return MEM[a - 0x1000]\n"
+               "class M32:\n"
+               "  def __getitem__(s, a):\n"
+               "    v = int.from_bytes(MEM[a - 0x1000:a - 0x1000 + 4], 'little')\n"
+               "    return v - (1 << 32) if v >= 1 << 31 else v\n"
+               "m = types.ModuleType('machine'); m.mem8 = M8(); m.mem32 = M32()\n"
+               "u = types.ModuleType('uctypes')\n"
+               "u.bytearray_at = lambda a, k: bytearray(MEM[a - 0x1000:a - 0x1000 + k])\n"
+               "sys.modules['machine'] = m; sys.modules['uctypes'] = u\n"
+               "sys.modules['uhashlib'] = hashlib\n"
+               "exec(open(sys.argv[1]).read())\n"
+               "assert '_mpkv' not in globals()\n");
+    fclose(f);
+    char cpath[] = "/tmp/mpeek-test-verify-code-XXXXXX";
+    int cfd = mkstemp(cpath);
+    if (cfd < 0 || write(cfd, code.data, code.len) != (ssize_t)code.len) {
+        buf_fini(&code);
+        return -1;
+    }
+    close(cfd);
+    buf_fini(&code);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "python3 %s %s", path, cpath);
+    FILE *p = popen(cmd, "r");
+    size_t got = p ? fread(out, 1, size - 1, p) : 0;
+    out[got] = 0;
+    int st = p ? pclose(p) : -1;
+    unlink(path);
+    unlink(cpath);
+    return st;
+}
+
+static void check_method(enum board_access acc, enum recdec_digest dig,
+                         int hexlify)
+{
+    struct board_info info;
+    memset(&info, 0, sizeof info);
+    info.method.access = acc;
+    info.method.digest = dig;
+    info.method.enc = dig == RECDEC_FLETCHER ? RECDEC_WORDS : RECDEC_HEX;
+    info.method.chunk = 256;
+    info.hexlify = hexlify;
+    snprintf(info.binascii, sizeof info.binascii, "binascii");
+    snprintf(info.hashlib, sizeof info.hashlib, "uhashlib");
+    uint8_t mem[600];
+    for (size_t i = 0; i < sizeof mem; i++) {
+        mem[i] = (uint8_t)(i * 131 + 17);
+    }
+    mem[5] = 0xFF; /* negative words for the word checksum */
+    mem[7] = 0x80;
+    char out[4096];
+    uint32_t block = 256;
+    CHECK_EQ_INT(run_python(&info, mem, sizeof mem, block, out, sizeof out), 0);
+    /* One line per block, each the host's digest of that block. */
+    char want[4096] = "";
+    for (size_t off = 0; off < sizeof mem; off += block) {
+        size_t k = sizeof mem - off < block ? sizeof mem - off : block;
+        char d[80];
+        recdec_digest_text(dig, mem + off, k, d, sizeof d);
+        strcat(want, d);
+        strcat(want, "\n");
+    }
+    CHECK_STR(out, want);
+}
+
+TEST(digest_code_matches_host_digests)
+{
+    check_method(BOARD_ACC_UCTYPES, RECDEC_SHA256, 1);
+    check_method(BOARD_ACC_UCTYPES, RECDEC_SHA256, 0);
+    check_method(BOARD_ACC_MEM8, RECDEC_MODP, 0);
+    check_method(BOARD_ACC_MEM8, RECDEC_SHA256, 1);
+    check_method(BOARD_ACC_MEM32, RECDEC_FLETCHER, 0);
+}
+
+TEST(block_sizes)
+{
+    struct board_info info;
+    memset(&info, 0, sizeof info);
+    info.method.access = BOARD_ACC_UCTYPES;
+    CHECK_EQ_INT(verify_block(&info), 4096);
+    info.method.access = BOARD_ACC_MEM8;
+    info.method.chunk = 10;
+    CHECK_EQ_INT(verify_block(&info), 64);
+    info.method.chunk = 1000;
+    CHECK_EQ_INT(verify_block(&info), 1000);
+    info.method.chunk = 65536;
+    CHECK_EQ_INT(verify_block(&info), 4096);
+}
+
+TEST(report_text)
+{
+    struct verify_part parts[3];
+    memset(parts, 0, sizeof parts);
+    snprintf(parts[0].name, sizeof parts[0].name, ".text");
+    parts[0].addr = 0;
+    parts[0].len = 0x1000;
+    parts[0].status = VERIFY_EQUAL;
+    parts[0].by_digest = 0x1000;
+    snprintf(parts[1].name, sizeof parts[1].name, ".data (load)");
+    parts[1].addr = 0x1000;
+    parts[1].len = 0x10;
+    parts[1].status = VERIFY_DIFFERENT;
+    parts[1].first_diff = 0x1004;
+    parts[1].ndiff = 2;
+    parts[1].image_byte = 0x12;
+    parts[1].board_byte = 0x34;
+    parts[1].read = 0x10;
+    struct verify_report rep = {parts, 2};
+    struct buf out;
+    buf_init(&out);
+    int eq = -1;
+    CHECK_EQ_INT(verify_format(&rep, "fw.elf", &out, &eq), RC_OK);
+    CHECK_EQ_INT(eq, 0);
+    CHECK(strstr(buf_str(&out), ".text         0x00000000  4 KiB       equal\n") != NULL);
+    CHECK(strstr(buf_str(&out), "DIFFERENT: 2 bytes differ, first at 0x00001004 "
+                                "(image 0x12, board 0x34)") != NULL);
+    CHECK(strstr(buf_str(&out), "fw.elf: 1 part equal, 1 different, 0 not read") != NULL);
+    buf_clear(&out);
+    rep.n = 1;
+    CHECK_EQ_INT(verify_format(&rep, "fw.elf", &out, &eq), RC_OK);
+    CHECK_EQ_INT(eq, 1);
+    parts[0].status = VERIFY_UNREADABLE;
+    snprintf(parts[0].why, sizeof parts[0].why, "0x0 is not mapped");
+    buf_clear(&out);
+    CHECK_EQ_INT(verify_format(&rep, "fw.elf", &out, &eq), RC_OK);
+    CHECK_EQ_INT(eq, 0);
+    CHECK(strstr(buf_str(&out), "NOT READ: 0x0 is not mapped") != NULL);
+    buf_fini(&out);
+}
+
+int main(void)
+{
+    RUN(plan_elf_sections_by_load_address);
+    RUN(plan_hex_segments);
+    RUN(plan_overlapping_sections_are_clipped);
+    RUN(digest_code_matches_host_digests);
+    RUN(block_sizes);
+    RUN(report_text);
+    return harness_done("verify");
+}
