@@ -18,17 +18,22 @@
 
 #include "board.h"
 #include "discover.h"
+#include "frozen.h"
+#include "fscan.h"
+#include "image.h"
 #include "ldscript.h"
 #include "mapsrc.h"
 #include "profile.h"
 #include "rmap.h"
 #include "tui.h"
 #include "clock.h"
+#include "pcache.h"
 #include "emu.h"
 #include "fmt.h"
 #include "mread.h"
 #include "rrepl.h"
 #include "serial.h"
+#include "verify.h"
 
 #define MPEEK_VERSION "0.2.0"
 #define MAX_LIST 32
@@ -65,6 +70,11 @@ struct app {
     size_t nld_path;
     const char *ld_defsym[MAX_LIST];
     size_t nld_defsym;
+    const char *image_path[MAX_LIST];
+    size_t nimage;
+    int have_base;
+    uint32_t base;
+    struct image *img[MAX_LIST];
 
     struct serial *serial;
     struct rrepl *rrepl;
@@ -95,6 +105,14 @@ static void usage(FILE *f)
         "  where ADDR                what is at ADDR: regions, heap object\n"
         "  heap                      the GC heap: objects and blocks per kind\n"
         "  ports                     list serial ports\n"
+        "  open FILE [ADDR]          the explorer on a firmware image alone, no board\n"
+        "  verify IMAGE              does the board hold the image's bytes? (exit 0:\n"
+        "                            all equal, 3: some differ, 1: error)\n"
+        "  frozen                    frozen modules: name, address, size, sha256\n"
+        "                            (from --image ELF, else from the board)\n"
+        "       --format table|csv|json\n"
+        "       --compare MANIFEST   same/changed/added/removed against a saved\n"
+        "                            manifest (exit 3 when anything changed)\n"
         "\n"
         "options:\n"
         "  -p, --port PORT    auto (default), a device path, id:SERIAL, a0/u0/c0,\n"
@@ -109,7 +127,10 @@ static void usage(FILE *f)
         "      --ld-defsym NAME=VALUE  a symbol as ld --defsym gives it (repeatable)\n"
         "      --board NAME   use this built-in board profile (see 'mpeek regions\n"
         "                     --board list')\n"
-        "      --offline      no board: the map from --ld and --board only\n"
+        "      --image FILE   a firmware image: ELF, Intel HEX, or raw binary with\n"
+        "                     --base (or FILE@ADDR); repeatable\n"
+        "      --base ADDR    where raw binary images start\n"
+        "      --offline      no board: the map from --ld, --board and --image only\n"
         "      --unsafe       read outside the regions known to be mapped\n"
         "      --theme NAME   explorer colours: default, light, high-contrast, or\n"
         "                     your own in ~/.config/mpeek/themes\n"
@@ -228,6 +249,111 @@ static void app_disconnect(struct app *app, int failure)
     app->rrepl = NULL;
     serial_close(app->serial);
     app->serial = NULL;
+}
+
+/* Load every --image: FILE, or FILE@ADDR for a raw binary at ADDR. */
+static int app_load_images(struct app *app, struct rc_msg *msg)
+{
+    for (size_t i = 0; i < app->nimage; i++) {
+        const char *spec = app->image_path[i];
+        char path[1024];
+        uint32_t base = app->base;
+        int have_base = app->have_base;
+        snprintf(path, sizeof path, "%s", spec);
+        const char *at = strrchr(spec, '@');
+        if (at != NULL && at != spec && access(spec, F_OK) != 0) {
+            uint64_t v;
+            struct rc_msg m2;
+            if (fmt_parse_u64(at + 1, "ADDR", &v, &m2) == RC_OK &&
+                v <= 0xffffffffULL) {
+                snprintf(path, sizeof path, "%.*s", (int)(at - spec), spec);
+                base = (uint32_t)v;
+                have_base = 1;
+            }
+        }
+        int rc = image_load(path, base, have_base, &app->img[i], msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return RC_OK;
+}
+
+static void app_free_images(struct app *app)
+{
+    for (size_t i = 0; i < app->nimage; i++) {
+        image_free(app->img[i]);
+        app->img[i] = NULL;
+    }
+}
+
+/* The first image with symbols (an ELF that was not stripped), else the
+ * first image, else NULL. */
+static const struct image *app_symbol_image(const struct app *app)
+{
+    for (size_t i = 0; i < app->nimage; i++) {
+        if (app->img[i] != NULL && app->img[i]->nsyms > 0) {
+            return app->img[i];
+        }
+    }
+    return app->nimage > 0 ? app->img[0] : NULL;
+}
+
+/* Board memory for the frozen-module walk: guarded by the map, read in
+ * whole 256-byte pages where the map allows, kept in a page cache. */
+struct board_mem {
+    struct app *app;
+    struct pcache *cache;
+};
+
+struct mem_collect {
+    struct pcache *cache;
+};
+
+static void mem_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
+{
+    struct mem_collect *c = ctx;
+    pcache_put(c->cache, addr, data, len);
+}
+
+static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                          struct rc_msg *msg)
+{
+    struct board_mem *bm = ctx;
+    struct app *app = bm->app;
+    if (len == 0) {
+        return RC_OK;
+    }
+    if ((uint64_t)addr + len > 0x100000000ULL) {
+        return rc_set(msg, RC_ARG, "0x%08x+%u runs past the address space",
+                      (unsigned)addr, (unsigned)len);
+    }
+    if (!pcache_have(bm->cache, addr, len)) {
+        uint32_t a = addr & ~(PCACHE_PAGE - 1);
+        uint64_t e = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
+        int word_only = 0;
+        if (app->unsafe || rmap_check_read(app->map, a, e - a, &word_only, NULL) == RC_OK) {
+            /* whole pages */
+        } else {
+            a = addr;
+            e = (uint64_t)addr + len;
+            if (rmap_check_read(app->map, a, e - a, &word_only, msg) < 0) {
+                return rc_prefix(msg, RC_ARG, "not reading the board");
+            }
+        }
+        struct mem_collect c = {bm->cache};
+        struct mread_cb cb = {mem_chunk, NULL, &c};
+        int rc = mread_read(app->reader, a, (uint32_t)(e - a), &cb, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        if (pcache_get(bm->cache, addr + i, &out[i], NULL) != PCACHE_OK) {
+            return rc_set(msg, RC_VERIFY, "0x%08x was not read", (unsigned)(addr + i));
+        }
+    }
+    return RC_OK;
 }
 
 static const char *yesno(int v)
@@ -506,6 +632,9 @@ static int app_build_map(struct app *app, int connected, struct rc_msg *msg)
         }
         mapsrc_add_ld(app->map, app->ldscript);
     }
+    for (size_t i = 0; i < app->nimage; i++) {
+        mapsrc_add_image(app->map, app->img[i]);
+    }
     if (connected) {
         discover_info_init(&app->disc);
         rc = discover_run(app->rrepl, prof, app->map, &app->disc, msg);
@@ -585,6 +714,15 @@ static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
                r->notes);
         first = 0;
         r = r->parent >= 0 ? rmap_get(app->map, (size_t)r->parent) : NULL;
+    }
+    for (size_t i = 0; i < app->nimage; i++) {
+        const struct image_sym *sy = image_sym_at(app->img[i], addr);
+        if (sy != NULL) {
+            printf("symbol: %s+0x%x (%u bytes at 0x%08x) in %s\n", sy->name,
+                   (unsigned)(addr - sy->addr), (unsigned)sy->size,
+                   (unsigned)sy->addr, app->img[i]->path);
+            break;
+        }
     }
     struct heapmap_hit hit;
     if (app->disc.have_heap && heapmap_lookup(&app->disc.heap, addr, &hit) == RC_OK) {
@@ -696,6 +834,300 @@ static int cmd_regions(struct app *app, enum rmap_format fmt,
                : RC_OK;
 }
 
+/* The explorer, on the board (app->rrepl set) or on the images alone. */
+static int app_view(struct app *app, int have_start, uint32_t start,
+                    struct rc_msg *msg)
+{
+    struct frozen_set frozen;
+    memset(&frozen, 0, sizeof frozen);
+    const struct image *simg = app_symbol_image(app);
+    if (simg != NULL && simg->nsyms > 0) {
+        struct frozen_mem mem;
+        struct rc_msg fm;
+        frozen_mem_image(&mem, simg);
+        if (frozen_find(simg, &mem, &frozen, &fm) < 0) {
+            frozen_set_free(&frozen);
+            memset(&frozen, 0, sizeof frozen);
+        }
+    }
+    if (app->rrepl == NULL && app->nimage > 0) {
+        snprintf(app->port_label, sizeof app->port_label, "%.200s (no board)",
+                 app->img[0]->path);
+    }
+    struct tui_opts to = {
+        .rrepl = app->rrepl,
+        .reader = app->reader,
+        .map = app->map,
+        .heap = app->disc.have_heap ? &app->disc.heap : NULL,
+        .ld = app->ldscript,
+        .port_name = app->port_label,
+        .theme = app->theme,
+        .no_color = app->no_color,
+        .unsafe = app->unsafe,
+        .have_start = have_start,
+        .start = start,
+        .refresh_ms = app->refresh_ms,
+        .reconnect = {app->rrepl != NULL ? app_reconnect : NULL, app},
+        .cancel = &g_cancel,
+        .images = (const struct image *const *)app->img,
+        .nimages = app->nimage,
+        .frozen = &frozen,
+    };
+    int rc = tui_run(&to, msg);
+    frozen_set_free(&frozen);
+    return rc;
+}
+
+/* No image: look for frozen-module names in the board's flash (fscan.h). */
+static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
+                           const char *compare, int *differs,
+                           struct rc_msg *msg)
+{
+    (void)differs;
+    if (compare != NULL) {
+        return rc_set(msg, RC_ARG, "comparing frozen modules needs their "
+                      "digests: give the firmware's ELF with --image FILE");
+    }
+    if (app->disc.nmodules == 0) {
+        return rc_set(msg, RC_UNSUPP, "the board lists no modules "
+                      "(help('modules')); give the firmware's ELF with "
+                      "--image FILE");
+    }
+    struct fscan_result all;
+    memset(&all, 0, sizeof all);
+    size_t cap = 0;
+    char where[256] = "";
+    uint64_t scanned = 0;
+    int rc = RC_OK;
+    for (size_t i = 0; i < rmap_count(app->map) && rc == RC_OK; i++) {
+        const struct rmap_region *r = rmap_get(app->map, i);
+        int word_only = 0;
+        if (r->parent >= 0 || r->kind != RMAP_K_FLASH ||
+            r->source == RMAP_S_LD || r->source == RMAP_S_IMAGE ||
+            rmap_check_read(app->map, r->start, r->end - r->start, &word_only,
+                            NULL) != RC_OK) {
+            continue;
+        }
+        uint64_t n = r->end - r->start;
+        if (n > (4u << 20)) {
+            fprintf(stderr, "mpeek: %s is %llu KiB; looking at its first 4 MiB "
+                    "only (give the ELF with --image for the whole story)\n",
+                    r->name, (unsigned long long)(n >> 10));
+            n = 4u << 20;
+        }
+        struct read_ctx ctx = {0};
+        ctx.data = malloc((size_t)n);
+        if (ctx.data == NULL) {
+            rc = rc_set(msg, RC_NOMEM, "out of memory");
+            break;
+        }
+        ctx.base = r->start;
+        ctx.show = app->progress > 0 || (app->progress < 0 && isatty(2));
+        ctx.start = ctx.last = clock_ms();
+        struct mread_cb cb = {read_chunk, read_progress, &ctx};
+        rc = mread_read(app->reader, r->start, (uint32_t)n, &cb, msg);
+        if (ctx.show && clock_ms() - ctx.start >= 500) {
+            fputs("\r\033[K", stderr);
+        }
+        if (rc == RC_OK) {
+            struct fscan_result one;
+            rc = fscan_names(ctx.data, (size_t)n, r->start, app->disc.modules, &one);
+            for (size_t k = 0; rc == RC_OK && k < one.n; k++) {
+                if (all.n == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    struct fscan_name *nn = realloc(all.names, cap * sizeof *nn);
+                    if (nn == NULL) {
+                        rc = rc_set(msg, RC_NOMEM, "out of memory");
+                        break;
+                    }
+                    all.names = nn;
+                }
+                all.names[all.n++] = one.names[k];
+            }
+            all.ntables += one.ntables;
+            fscan_free(&one);
+            size_t l = strlen(where);
+            snprintf(where + l, sizeof where - l, "%s%s 0x%08x-0x%08llx",
+                     l ? ", " : "", r->name, (unsigned)r->start,
+                     (unsigned long long)(r->start + n - 1));
+            scanned += n;
+        }
+        free(ctx.data);
+    }
+    if (rc == RC_OK && scanned == 0) {
+        rc = rc_set(msg, RC_UNSUPP, "no readable flash in the memory map to "
+                    "look in; name the board with --board, or give the "
+                    "firmware's ELF with --image FILE");
+    }
+    if (rc == RC_OK) {
+        if (all.n == 0) {
+            if (fmt == FROZEN_FMT_TABLE) {
+                printf("no frozen modules: none of the %d modules the board "
+                       "lists (help('modules')) is stored as a frozen module "
+                       "name in its flash (%s); they are built into the "
+                       "firmware\n", app->disc.nmodules, where);
+            } else if (fmt == FROZEN_FMT_CSV) {
+                printf("name,address,size,sha256\n");
+            } else {
+                printf("[]\n");
+            }
+        } else {
+            /* Names only: addresses, sizes and digests need symbols. */
+            if (fmt == FROZEN_FMT_TABLE) {
+                printf("%zu frozen module%s named in the board's flash (name "
+                       "table%s at", all.n, all.n == 1 ? "" : "s",
+                       all.ntables == 1 ? "" : "s");
+                for (size_t k = 0; k < all.n; k++) {
+                    if (k == 0 || all.names[k].addr != all.names[k - 1].addr +
+                                      strlen(all.names[k - 1].name) + 1) {
+                        printf(" 0x%08x", (unsigned)all.names[k].addr);
+                    }
+                }
+                printf("):\n");
+                for (size_t k = 0; k < all.n; k++) {
+                    printf("  %s\n", all.names[k].name);
+                }
+                printf("their addresses, sizes and SHA-256 digests need the "
+                       "firmware's symbols: mpeek frozen --image firmware.elf\n");
+            } else {
+                rc = rc_set(msg, RC_UNSUPP, "the board names %zu frozen "
+                            "modules, but their addresses, sizes and digests "
+                            "need the firmware's symbols: give its ELF with "
+                            "--image FILE", all.n);
+            }
+        }
+        if (rc == RC_OK && fflush(stdout) != 0) {
+            rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
+        }
+    }
+    fscan_free(&all);
+    return rc;
+}
+
+static void verify_progress_fn(void *ctx, uint64_t done, uint64_t total)
+{
+    read_progress(ctx, done, total);
+}
+
+/* Board versus image: exit status 3 (in *differs) when a part differs. */
+static int cmd_verify(struct app *app, const struct image *img, int *differs,
+                      struct rc_msg *msg)
+{
+    struct verify_report rep;
+    if (verify_plan(img, &rep) < 0) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    if (rep.n == 0) {
+        verify_report_free(&rep);
+        return rc_set(msg, RC_ARG, "%s holds no bytes to compare", img->path);
+    }
+    struct read_ctx ctx = {0};
+    ctx.show = app->progress > 0 || (app->progress < 0 && isatty(2));
+    ctx.start = ctx.last = clock_ms();
+    struct verify_progress prog = {verify_progress_fn, &ctx};
+    int rc = verify_run(app->rrepl, app->reader, &app->info,
+                        app->unsafe ? NULL : app->map, img, &rep, &prog, msg);
+    if (ctx.show && clock_ms() - ctx.start >= 500) {
+        fputs("\r\033[K", stderr);
+    }
+    if (rc == RC_OK) {
+        struct buf out;
+        buf_init(&out);
+        int all_equal = 0;
+        verify_format(&rep, img->path, &out, &all_equal);
+        *differs = !all_equal;
+        if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+            rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
+        }
+        buf_fini(&out);
+    }
+    verify_report_free(&rep);
+    return rc;
+}
+
+static int read_text_file(const char *path, struct buf *out, struct rc_msg *msg)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return rc_set(msg, errno == ENOENT ? RC_NOTFOUND : RC_IO,
+                      "cannot read %s: %s", path, strerror(errno));
+    }
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (buf_add(out, tmp, n) < 0 || out->len > (64u << 20)) {
+            fclose(f);
+            return rc_set(msg, RC_ARG, "%s: too big for a manifest", path);
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        return rc_set(msg, RC_IO, "cannot read %s: %s", path, strerror(errno));
+    }
+    return RC_OK;
+}
+
+/* The frozen modules: from the ELF image's bytes, or (from_board) the same
+ * addresses read from the board. */
+static int cmd_frozen(struct app *app, enum frozen_format fmt,
+                      const char *compare, int from_board, int *differs,
+                      struct rc_msg *msg)
+{
+    const struct image *img = app_symbol_image(app);
+    struct frozen_mem mem;
+    struct board_mem bm = {app, NULL};
+    if (from_board) {
+        if (pcache_new(&bm.cache) < 0) {
+            return rc_set(msg, RC_NOMEM, "out of memory");
+        }
+        mem.read = board_mem_read;
+        mem.ctx = &bm;
+    } else {
+        frozen_mem_image(&mem, img);
+    }
+    struct frozen_set set;
+    memset(&set, 0, sizeof set);
+    int rc = frozen_find(img, &mem, &set, msg);
+    if (rc < 0 && from_board) {
+        rc_prefix(msg, rc, "the board's frozen tables (at the addresses %s "
+                  "gives)", img->path);
+    }
+    struct buf out;
+    buf_init(&out);
+    if (rc == RC_OK && compare != NULL) {
+        struct buf text;
+        buf_init(&text);
+        struct frozen_manifest old;
+        memset(&old, 0, sizeof old);
+        rc = read_text_file(compare, &text, msg);
+        if (rc == RC_OK) {
+            rc = frozen_manifest_parse(buf_str(&text), text.len, compare, &old,
+                                       msg);
+        }
+        if (rc == RC_OK) {
+            rc = frozen_compare(&set, &old, &out, differs);
+        }
+        frozen_manifest_free(&old);
+        buf_fini(&text);
+    } else if (rc == RC_OK) {
+        if (set.n == 0 && fmt == FROZEN_FMT_TABLE) {
+            buf_printf(&out, "%s: no frozen modules (the firmware has no "
+                       "frozen-module tables)\n", img->path);
+        } else {
+            rc = frozen_format(&set, fmt, &out);
+        }
+    }
+    if (rc == RC_OK &&
+        (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
+        rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
+    }
+    buf_fini(&out);
+    frozen_set_free(&set);
+    pcache_free(bm.cache);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct app app;
@@ -706,13 +1138,15 @@ int main(int argc, char **argv)
     app.progress = -1;
     const char *out_path = NULL;
     const char *format = NULL;
+    const char *compare = NULL;
+    int differs = 0;
     struct rc_msg msg = {{0}};
     int rc = RC_OK;
 
     enum {
         O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
         O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE, O_THEME,
-        O_NOCOLOR, O_REFRESH
+        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE
     };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -735,6 +1169,9 @@ int main(int argc, char **argv)
         {"theme", required_argument, NULL, O_THEME},
         {"no-color", no_argument, NULL, O_NOCOLOR},
         {"refresh", required_argument, NULL, O_REFRESH},
+        {"image", required_argument, NULL, O_IMAGE},
+        {"base", required_argument, NULL, O_BASE},
+        {"compare", required_argument, NULL, O_COMPARE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -859,6 +1296,29 @@ int main(int argc, char **argv)
             app.refresh_ms = (int)v;
             break;
         }
+        case O_IMAGE:
+            if ((rc = list_add(app.image_path, &app.nimage, optarg, "--image",
+                               &msg)) < 0) {
+                goto fail;
+            }
+            break;
+        case O_BASE: {
+            uint64_t v;
+            if ((rc = fmt_parse_u64(optarg, "--base", &v, &msg)) < 0) {
+                goto fail;
+            }
+            if (v > 0xffffffffULL) {
+                rc = rc_set(&msg, RC_ARG, "--base %s is past the 32-bit "
+                            "address space", optarg);
+                goto fail;
+            }
+            app.base = (uint32_t)v;
+            app.have_base = 1;
+            break;
+        }
+        case O_COMPARE:
+            compare = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -890,6 +1350,7 @@ int main(int argc, char **argv)
     uint64_t addr = 0, len = 0;
     int hex = 0;
     enum rmap_format mfmt = RMAP_FMT_TABLE;
+    enum frozen_format ffmt = FROZEN_FMT_TABLE;
     if (strcmp(cmd, "ports") == 0) {
         if (nrest != 0) {
             rc = rc_set(&msg, RC_ARG, "ports takes no arguments");
@@ -948,8 +1409,8 @@ int main(int argc, char **argv)
             profile_set_fini(&app.profiles);
             return 0;
         }
-        /* No port named, but a linker script or a board: offline. */
-        if (!app.port_given && (app.nld > 0 || app.board != NULL)) {
+        /* No port named, but a linker script, a board or an image: offline. */
+        if (!app.port_given && (app.nld > 0 || app.board != NULL || app.nimage > 0)) {
             app.offline = 1;
         }
     } else if (strcmp(cmd, "where") == 0) {
@@ -977,6 +1438,76 @@ int main(int argc, char **argv)
                         "scripts use info, regions or read");
             goto fail;
         }
+    } else if (strcmp(cmd, "open") == 0) {
+        if (nrest < 1 || nrest > 2) {
+            rc = rc_set(&msg, RC_ARG, "open takes FILE and an optional ADDR, "
+                        "e.g. 'mpeek open firmware.elf'");
+            goto fail;
+        }
+        if (nrest == 2 && ((rc = fmt_parse_u64(rest[1], "ADDR", &addr, &msg)) < 0 ||
+                           (rc = fmt_check_range(addr, 1, &msg)) < 0)) {
+            goto fail;
+        }
+        len = nrest == 2;
+        if (app.nimage == MAX_LIST) {
+            rc = rc_set(&msg, RC_ARG, "too many images (at most %d)", MAX_LIST);
+            goto fail;
+        }
+        memmove(app.image_path + 1, app.image_path, app.nimage * sizeof app.image_path[0]);
+        app.image_path[0] = rest[0];
+        app.nimage++;
+        app.offline = 1;
+        cmd = "view";
+        if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+            rc = rc_set(&msg, RC_ARG, "the explorer needs a terminal; for "
+                        "scripts use regions --image FILE or frozen --image FILE");
+            goto fail;
+        }
+    } else if (strcmp(cmd, "verify") == 0) {
+        if (nrest != 1) {
+            rc = rc_set(&msg, RC_ARG, "verify takes one IMAGE, e.g. 'mpeek verify "
+                        "firmware.hex' (ELF, Intel HEX, or a raw binary with --base)");
+            goto fail;
+        }
+        if (app.nimage == MAX_LIST) {
+            rc = rc_set(&msg, RC_ARG, "too many images (at most %d)", MAX_LIST);
+            goto fail;
+        }
+        memmove(app.image_path + 1, app.image_path, app.nimage * sizeof app.image_path[0]);
+        app.image_path[0] = rest[0];
+        app.nimage++;
+    } else if (strcmp(cmd, "frozen") == 0) {
+        if (nrest != 0) {
+            rc = rc_set(&msg, RC_ARG, "frozen takes no arguments (give the "
+                        "firmware's ELF with --image FILE)");
+            goto fail;
+        }
+        if (format == NULL || strcmp(format, "table") == 0) {
+            ffmt = FROZEN_FMT_TABLE;
+        } else if (strcmp(format, "csv") == 0) {
+            ffmt = FROZEN_FMT_CSV;
+        } else if (strcmp(format, "json") == 0) {
+            ffmt = FROZEN_FMT_JSON;
+        } else {
+            rc = rc_set(&msg, RC_ARG, "--format takes table, csv or json for "
+                        "frozen, not '%s'", format);
+            goto fail;
+        }
+        if (compare != NULL && access(compare, R_OK) != 0) {
+            rc = rc_set(&msg, RC_NOTFOUND, "cannot read the manifest %s: %s "
+                        "(make one with 'mpeek frozen --format csv > FILE')",
+                        compare, strerror(errno));
+            goto fail;
+        }
+        /* An image and no port: the image alone. */
+        if (!app.port_given && app.nimage > 0) {
+            app.offline = 1;
+        }
+        if (app.offline && app.nimage == 0) {
+            rc = rc_set(&msg, RC_ARG, "frozen --offline needs the firmware's "
+                        "ELF: --image FILE");
+            goto fail;
+        }
     } else if (strcmp(cmd, "info") == 0 || strcmp(cmd, "heap") == 0) {
         if (nrest != 0) {
             rc = rc_set(&msg, RC_ARG, "%s takes no arguments", cmd);
@@ -984,11 +1515,23 @@ int main(int argc, char **argv)
         }
     } else {
         rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try view, info, "
-                    "regions, read, where, heap or ports; see mpeek --help)", cmd);
+                    "regions, read, where, heap, frozen, verify, open or ports; "
+                    "see mpeek --help)", cmd);
         goto fail;
     }
-    if (app.offline && strcmp(cmd, "regions") != 0) {
-        rc = rc_set(&msg, RC_ARG, "--offline only goes with regions");
+    if (compare != NULL && strcmp(cmd, "frozen") != 0) {
+        rc = rc_set(&msg, RC_ARG, "--compare only goes with frozen");
+        goto fail;
+    }
+    if (app.offline && strcmp(cmd, "view") == 0 && app.nimage == 0) {
+        rc = rc_set(&msg, RC_ARG, "the explorer without a board needs an "
+                    "image: mpeek open FILE");
+        goto fail;
+    }
+    if (app.offline && strcmp(cmd, "regions") != 0 && strcmp(cmd, "view") != 0 &&
+        strcmp(cmd, "frozen") != 0) {
+        rc = rc_set(&msg, RC_ARG, "--offline goes with regions, frozen and "
+                    "open (view) only: %s needs the board", cmd);
         goto fail;
     }
     for (size_t i = 0; i < app.nld; i++) {
@@ -1005,16 +1548,26 @@ int main(int argc, char **argv)
                     "words, not '%s'", app.method);
         goto fail;
     }
+    rc = app_load_images(&app, &msg);
+    if (rc < 0) {
+        app_free_images(&app);
+        goto fail;
+    }
     if (app.offline) {
         rc = app_build_map(&app, 0, &msg);
-        if (rc == RC_OK) {
+        if (rc == RC_OK && strcmp(cmd, "regions") == 0) {
             rc = cmd_regions(&app, mfmt, &msg);
+        } else if (rc == RC_OK && strcmp(cmd, "frozen") == 0) {
+            rc = cmd_frozen(&app, ffmt, compare, 0, &differs, &msg);
+        } else if (rc == RC_OK) {
+            rc = app_view(&app, len == 1, (uint32_t)addr, &msg);
         }
         app_free_map(&app);
+        app_free_images(&app);
         if (rc < 0) {
             goto fail;
         }
-        return 0;
+        return differs ? 3 : 0;
     }
     if (app.log_path != NULL) {
         app.log = fopen(app.log_path, "a");
@@ -1051,23 +1604,19 @@ int main(int argc, char **argv)
         rc = app_build_map(&app, 1, &msg);
         snprintf(app.port_label, sizeof app.port_label, "%s", serial_name(app.serial));
         if (rc == RC_OK) {
-            struct tui_opts to = {
-                .rrepl = app.rrepl,
-                .reader = app.reader,
-                .map = app.map,
-                .heap = app.disc.have_heap ? &app.disc.heap : NULL,
-                .ld = app.ldscript,
-                .port_name = app.port_label,
-                .theme = app.theme,
-                .no_color = app.no_color,
-                .unsafe = app.unsafe,
-                .have_start = len == 1,
-                .start = (uint32_t)addr,
-                .refresh_ms = app.refresh_ms,
-                .reconnect = {app_reconnect, &app},
-                .cancel = &g_cancel,
-            };
-            rc = tui_run(&to, &msg);
+            rc = app_view(&app, len == 1, (uint32_t)addr, &msg);
+        }
+    } else if (rc == RC_OK && strcmp(cmd, "verify") == 0) {
+        rc = app_build_map(&app, 1, &msg);
+        if (rc == RC_OK) {
+            rc = cmd_verify(&app, app.img[0], &differs, &msg);
+        }
+    } else if (rc == RC_OK && strcmp(cmd, "frozen") == 0) {
+        rc = app_build_map(&app, 1, &msg);
+        if (rc == RC_OK && app.nimage > 0) {
+            rc = cmd_frozen(&app, ffmt, compare, 1, &differs, &msg);
+        } else if (rc == RC_OK) {
+            rc = cmd_frozen_scan(&app, ffmt, compare, &differs, &msg);
         }
     } else if (rc == RC_OK && strcmp(cmd, "heap") == 0) {
         rc = app_build_map(&app, 1, &msg);
@@ -1102,13 +1651,14 @@ int main(int argc, char **argv)
     }
     app_disconnect(&app, rc);
     app_free_map(&app);
+    app_free_images(&app);
     if (app.log != NULL) {
         fclose(app.log);
     }
     if (rc < 0) {
         goto fail;
     }
-    return 0;
+    return differs ? 3 : 0;
 fail:
     fprintf(stderr, "mpeek: %s\n", msg.text[0] ? msg.text : rc_name(rc));
     return rc == RC_CANCEL ? 130 : 1;
