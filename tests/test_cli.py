@@ -10,7 +10,10 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import ROOT, Checks, mpeek  # noqa: E402
@@ -95,6 +98,8 @@ def main():
     rc, out, err, _ = mpeek(["regions", "--board", "microbit"], timeout=10, env=env)
     c.check(rc not in (0, None) and "MPEEK_PROFILES" in err, "missing profiles folder: %r" % err)
 
+    images(c)
+
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
                        (["regions", "--ld", "/nonexistent.ld"], "/nonexistent.ld"),
@@ -111,6 +116,99 @@ def main():
     rc, out, err, _ = mpeek(["--help"], timeout=10)
     c.check(rc == 0 and b"regions" in out and b"--ld-defsym" in out, "help lists the commands")
     return c.done()
+
+
+FIX = os.path.join(ROOT, "build", "fixtures")
+
+
+def images(c):
+    """Firmware images without a board: map, frozen manifest, errors."""
+    elf = os.path.join(FIX, "img_basic.elf")
+    frz = os.path.join(FIX, "frozen_v119.elf")
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+
+    c.test("regions of an ELF image: sections, .data stored in flash")
+    rc, out, err, _ = mpeek(["regions", "--image", elf, "--format", "csv"], timeout=20)
+    rows = {r[0]: r for r in csv.reader(io.StringIO(out.decode())) if r}
+    c.check(rc == 0, "exits 0 offline (%r)" % err)
+    c.check(".text" in rows and rows[".text"][6] == "image", "a .text region from the image")
+    c.check(".data" in rows and rows[".data"][1].startswith("0x2000"),
+            ".data runs in RAM: %r" % rows.get(".data"))
+    c.check(".data (load)" in rows and rows[".data (load)"][1].startswith("0x000"),
+            ".data is stored in flash: %r" % rows.get(".data (load)"))
+    rc, out, err, _ = mpeek(["regions", "--image", os.path.join(FIX, "img_basic.bin") + "@0x8000000"],
+                            timeout=20)
+    c.check(rc == 0 and b"0x08000000" in out, "a raw binary at FILE@ADDR (%r)" % err)
+
+    c.test("frozen modules from an ELF: table, CSV, JSON, compare")
+    rc, out, err, _ = mpeek(["frozen", "--image", frz], timeout=20)
+    c.check(rc == 0 and b"hello.py" in out, "table lists hello.py (%r, %r)" % (err, out))
+    rc, out, err, _ = mpeek(["frozen", "--image", frz, "--format", "csv"], timeout=20)
+    rows = list(csv.reader(io.StringIO(out.decode())))
+    c.check(rc == 0 and rows and rows[0] == ["name", "address", "size", "sha256"],
+            "CSV header: %r" % rows[:1])
+    for r in rows[1:]:
+        c.check(len(r) == 4 and r[1].startswith("0x") and int(r[2]) > 0 and len(r[3]) == 64,
+                "CSV row: %r" % r)
+    manifest = os.path.join(tmp, "m.csv")
+    with open(manifest, "wb") as f:
+        f.write(out)
+    rc, jout, err, _ = mpeek(["frozen", "--image", frz, "--format", "json"], timeout=20)
+    try:
+        doc = json.loads(jout.decode())
+    except ValueError:
+        doc = None
+    c.check(isinstance(doc, list) and [d["name"] for d in doc] == [r[0] for r in rows[1:]]
+            and [d["sha256"] for d in doc] == [r[3] for r in rows[1:]], "JSON agrees with CSV")
+    rc, out, err, _ = mpeek(["frozen", "--image", frz, "--compare", manifest], timeout=20)
+    c.check(rc == 0 and out.count(b"same") >= len(rows) - 1, "all same: %r" % out)
+    # An old manifest: one digest changed, one module gone, one extra.
+    lines = open(manifest).read().splitlines()
+    if len(lines) >= 3:
+        f = lines[1].split(",")
+        f[3] = "0" * 64
+        lines[1] = ",".join(f)
+        gone = lines.pop(2).split(",")[0]
+        lines.append("retired.py,0x00001000,12,%s" % ("ab" * 32))
+        old = os.path.join(tmp, "old.csv")
+        open(old, "w").write("\n".join(lines) + "\n")
+        rc, out, err, _ = mpeek(["frozen", "--image", frz, "--compare", old], timeout=20)
+        text = out.decode()
+        c.check(rc == 3, "exit 3 when modules changed (rc=%r, %r)" % (rc, err))
+        c.check(re.search(r"^changed +%s" % re.escape(f[0]), text, re.M) is not None,
+                "changed %s: %r" % (f[0], text))
+        c.check(re.search(r"^added +%s" % re.escape(gone), text, re.M) is not None,
+                "added %s" % gone)
+        c.check(re.search(r"^removed +retired\.py", text, re.M) is not None, "removed retired.py")
+    rc, out, err, _ = mpeek(["frozen", "--image", elf], timeout=20)
+    c.check(rc == 0 and b"no frozen modules" in out, "an image without frozen tables says so: %r"
+            % out)
+
+    c.test("broken and missing images: one-line errors")
+    data = open(elf, "rb").read()
+    trunc = os.path.join(tmp, "trunc.elf")
+    open(trunc, "wb").write(data[:len(data) // 3])
+    noname = os.path.join(tmp, "blob.dat")
+    open(noname, "wb").write(b"\x01\x02\x03")
+    badhex = os.path.join(tmp, "bad.hex")
+    open(badhex, "w").write(":0400000001020304F3\n:00000001FF\n")
+    for args, words in (
+            (["regions", "--image", trunc], [trunc]),
+            (["regions", "--image", "/nonexistent.elf"], ["/nonexistent.elf"]),
+            (["regions", "--image", noname], [noname, "--base"]),
+            (["regions", "--image", badhex], [badhex, "checksum"]),
+            (["frozen", "--image", os.path.join(FIX, "frozen_v119.hex")], ["symbols"]),
+            (["frozen", "--image", frz, "--compare", "/nonexistent.csv"], ["/nonexistent.csv"]),
+            (["frozen", "--image", frz, "--compare", badhex], [badhex]),
+            (["open", elf], ["terminal"]),
+            (["open"], ["FILE"]),
+            (["verify"], ["IMAGE"]),
+            (["--offline", "verify", elf], ["board"]),
+            (["--base", "0x1_0000_0000", "regions"], ["--base"])):
+        rc, out, err, _ = mpeek(args, timeout=20)
+        c.check(rc not in (0, None) and all(w in err for w in words) and err.count("\n") == 1,
+                "%s: %r" % (args, err))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -453,6 +453,90 @@ def ports(c):
         finally:
             fb.stop()
 
+FIX = os.path.join(ROOT, "build", "fixtures")
+
+
+def images(c):
+    """verify and frozen against boards of every method."""
+    for preset, extra in (("new", ["--unsafe"]), ("old", []), ("words", ["--unsafe"])):
+        c.test("verify a flash image (%s firmware)" % preset)
+        fb = Fake("--preset", preset)
+        try:
+            flash = fb.memory(0, 0x40000)
+            good = os.path.join(TMP, "flash-%s.bin" % preset)
+            with open(good, "wb") as f:
+                f.write(flash[:0x20000])
+            rc, out, err, _ = mpeek(["--port", fb.pty] + extra +
+                                    ["verify", "--base", "0", good], timeout=180)
+            text = out.decode()
+            c.check(rc == 0, "%s: equal image exits 0 (rc=%r, %s, %r)" % (preset, rc, err, text))
+            c.check("128 KiB matched by digest on the board, 0 bytes read" in text,
+                    "%s: matched by digest alone, nothing read: %r" % (preset, text))
+            bad = os.path.join(TMP, "flash-%s-bad.bin" % preset)
+            changed = bytearray(flash[:0x20000])
+            changed[0x1234] ^= 0xFF
+            changed[0x1240] ^= 0x01
+            with open(bad, "wb") as f:
+                f.write(changed)
+            rc, out, err, _ = mpeek(["--port", fb.pty] + extra +
+                                    ["verify", "%s@0" % bad], timeout=180)
+            text = out.decode()
+            c.check(rc == 3, "%s: changed image exits 3 (rc=%r, %s)" % (preset, rc, err))
+            c.check("DIFFERENT: 2 bytes differ, first at 0x00001234 (image 0x%02x, board 0x%02x)"
+                    % (changed[0x1234], flash[0x1234]) in text, "%s: %r" % (preset, text))
+            m = re.search(r"matched by digest on the board, (.*) read\)", text)
+            nread = -1
+            if m is not None:
+                num, unit = (m.group(1).split() + ["bytes"])[:2]
+                nread = float(num) * (1024 if unit == "KiB" else 1)
+            c.check(0 < nread <= 4096, "%s: only the differing block was read: %r"
+                    % (preset, m and m.group(1)))
+            left_clean(c, fb, "verify " + preset)
+        finally:
+            fb.stop()
+
+    elf = os.path.join(FIX, "frozen_v119.elf")
+    binf = os.path.join(FIX, "frozen_v119.bin")
+    c.test("frozen modules read from the board at the ELF's addresses")
+    rc, want, err, _ = mpeek(["frozen", "--image", elf, "--format", "csv"], timeout=30)
+    c.check(rc == 0 and want.count(b"\n") >= 3, "offline manifest (%r, %r)" % (err, want))
+    manifest = os.path.join(TMP, "manifest.csv")
+    with open(manifest, "wb") as f:
+        f.write(want)
+    fb = Fake("--preset", "new", "--mem", "flash:0:0x40000:file=%s" % binf,
+              "--mem", "ram:0x20000000:0x10000:zero", dump=False)
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "--unsafe", "--image", elf, "frozen",
+                                 "--format", "csv"], timeout=120)
+        c.check(rc == 0 and out == want, "the board's manifest equals the image's (%r, %r)"
+                % (err, out))
+        rc, out, err, _ = mpeek(["--port", fb.pty, "--unsafe", "--image", elf, "frozen",
+                                 "--compare", manifest], timeout=120)
+        c.check(rc == 0 and b"changed" not in out.replace(b"0 changed", b""),
+                "compare: all same (rc=%r, %r)" % (rc, out))
+        left_clean(c, fb, "frozen")
+    finally:
+        fb.stop()
+    # The same board with one byte of the first bytecode module changed.
+    rows = [r.split(",") for r in want.decode().splitlines()[1:]]
+    data = bytearray(open(binf, "rb").read())
+    target = int(rows[0][1], 16) if rows else 0
+    data[target] ^= 0x01
+    changed = os.path.join(TMP, "frozen-changed.bin")
+    with open(changed, "wb") as f:
+        f.write(data)
+    fb = Fake("--preset", "new", "--mem", "flash:0:0x40000:file=%s" % changed,
+              "--mem", "ram:0x20000000:0x10000:zero", dump=False)
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "--unsafe", "--image", elf, "frozen",
+                                 "--compare", manifest], timeout=120)
+        text = out.decode()
+        c.check(rc == 3 and re.search(r"^changed +%s" % re.escape(rows[0][0]), text, re.M),
+                "compare names the changed module %s (rc=%r, %r, %r)"
+                % (rows and rows[0][0], rc, text, err))
+    finally:
+        fb.stop()
+
 
 def main():
     c = Checks("fake")
@@ -462,6 +546,7 @@ def main():
         faults(c)
         port_maps(c)
         ports(c)
+        images(c)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     return c.done()

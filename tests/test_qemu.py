@@ -178,6 +178,44 @@ def main():
         rc, out, err, _ = mpeek(["--port", q.port, "read", "0x3fff0", "0x20"], timeout=30)
         c.check(rc not in (0, None) and "0x00040000" in err, "a read running past flash: %r" % err)
 
+        c.test("verify firmware.hex against the board")
+        hexfile = "/usr/share/firmware-microbit-micropython/firmware.hex"
+        rc, out, err, secs = mpeek(["--port", q.port, "verify", hexfile], timeout=180)
+        text = out.decode()
+        c.check(rc == 0, "verify exits 0: all equal (rc=%r, err=%r, out=%r)" % (rc, err, text))
+        c.check(re.search(r"segment 1 +0x00000000 .* equal", text) is not None,
+                "the flash segment is equal: %r" % text)
+        m = re.search(r"\((\S+ \S+) matched by digest on the board, (\S+ \S+|\S+) read\)", text)
+        c.check(m is not None and "KiB" in m.group(1), "most bytes matched by digest: %r" % text)
+        c.check(at_prompt(q.port), "board answers >>> after verify")
+        # One byte changed in a copy of the image: named, counted, exit 3.
+        bad_hex = os.path.join(tmp, "changed.hex")
+        lines = open(hexfile).read().splitlines()
+        for i, line in enumerate(lines):
+            if line[7:9] == "00" and int(line[1:3], 16) >= 16 and i > 100:
+                raw = bytearray(bytes.fromhex(line[1:]))
+                addr = (raw[1] << 8) | raw[2]
+                raw[4 + 5] ^= 0x5A
+                raw[-1] = (-sum(raw[:-1])) & 0xFF
+                lines[i] = ":" + raw.hex().upper()
+                changed_at = addr + 5  # the file's first 64 KiB: no base record yet
+                break
+        open(bad_hex, "w").write("\n".join(lines) + "\n")
+        rc, out, err, secs = mpeek(["--port", q.port, "verify", bad_hex], timeout=180)
+        text = out.decode()
+        c.check(rc == 3, "verify exits 3 when a byte differs (rc=%r, err=%r)" % (rc, err))
+        c.check("DIFFERENT: 1 byte differ, first at 0x%08x" % changed_at in text,
+                "names the differing address 0x%x: %r" % (changed_at, text))
+        c.check(at_prompt(q.port), "board answers >>> after a failed verify")
+
+        c.test("frozen modules of the micro:bit firmware")
+        rc, out, err, secs = mpeek(["--port", q.port, "frozen"], timeout=180)
+        text = out.decode()
+        c.check(rc == 0 and text.startswith("no frozen modules:"),
+                "a clear statement that it has none (rc=%r, err=%r, out=%r)" % (rc, err, text))
+        c.check("microbit" not in err, "no error")
+        c.check(at_prompt(q.port), "board answers >>> after frozen")
+
         c.test("a board that stops answering: bounded error")
         # An unmapped address hangs the nRF51 for good, as on real hardware.
         rc, out, err, secs = mpeek(["--port", q.port, "--timeout", "2", "--unsafe",
