@@ -435,7 +435,19 @@ static int check_ehdr(const uint8_t *d, size_t len, const char *name,
     return RC_OK;
 }
 
-/* One section's name, or "#N" when the file has no section name table. */
+/* s as it may appear in a one-line message: control bytes become '?'. */
+static void printable(char *out, size_t outsz, const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != 0 && n + 1 < outsz; n++) {
+        unsigned char ch = (unsigned char)s[n];
+        out[n] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
+    out[n] = 0;
+}
+
+/* One section's name (control bytes shown as '?'), or "#N" when the file
+ * has no section name table. */
 static int sect_name(Elf *elf, size_t shstrndx, const GElf_Shdr *sh,
                      size_t shstrsize, size_t idx, char *out, size_t outsz,
                      const char *name, struct rc_msg *msg)
@@ -453,7 +465,7 @@ static int sect_name(Elf *elf, size_t shstrndx, const GElf_Shdr *sh,
                       "outside the section name table (size 0x%zx)", name,
                       idx, (unsigned)sh->sh_name, shstrsize);
     }
-    snprintf(out, outsz, "%s", s);
+    printable(out, outsz, s);
     return RC_OK;
 }
 
@@ -774,8 +786,10 @@ static int elf_symbols(struct image *img, struct elfctx *c, Elf_Scn *scn)
             addr &= ~(uint64_t)1;
         }
         if (addr >= ADDR_LIMIT || sym.st_size > ADDR_LIMIT - addr) {
+            char pn[64];
+            printable(pn, sizeof pn, nm);
             rc = rc_set(c->msg, RC_PARSE, "%s: symbol %s at 0x%llx + 0x%llx "
-                        "runs past 4 GiB", c->name, nm,
+                        "runs past 4 GiB", c->name, pn,
                         (unsigned long long)addr,
                         (unsigned long long)sym.st_size);
             goto done;

@@ -887,6 +887,13 @@ TEST(lying_headers)
              "of the file (offset 0x%zx + 0xec > 0x%zx)", f.len - 0x10, f.len);
     expect_fail(d, f.len, 0, 0, RC_PARSE, want);
 
+    /* A name with a control byte still makes a one-line message. */
+    memcpy(d, f.d, f.len);
+    put_le32(d + f.shoff + 40 * text + 16, (uint32_t)f.len - 0x10);
+    d[le32(d + f.shoff + 40 * f.shstrndx + 16) + le32(d + f.shoff + 40 * text) +
+      2] = '\n';
+    expect_fail(d, f.len, 0, 0, RC_PARSE, "section .t?xt runs past the end");
+
     memcpy(d, f.d, f.len);
     put_le32(d + f.shoff + 40 * text + 20, 0xffffffff);
     expect_fail(d, f.len, 0, 0, RC_PARSE, "section .text runs past the end");

@@ -151,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check(img);
     } else if (img != NULL || strncmp(msg.text, "fuzz.img", 8) != 0 ||
+               strchr(msg.text, '\n') != NULL ||
                (rc != RC_PARSE && rc != RC_ARG)) {
         abort();
     }
