@@ -1,0 +1,742 @@
+/*
+ * test_frozen.c: frozen modules in the frozen_v119 fixture, checked against
+ * an oracle of its own (arm-none-eabi-nm sizes and the .bin bytes); the
+ * manifest formats, their errors and the comparison; hand-built images of
+ * the older layouts and of tables that lie; bytecode annotations.
+ */
+#include "frozen.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
+
+#include "buf.h"
+#include "image.h"
+#include "harness.h"
+
+#define FIX "build/fixtures/"
+
+/* ---- the oracle: nm and the raw binary ------------------------------------ */
+
+struct nmsym {
+    char name[128];
+    uint32_t addr, size;
+};
+
+static struct nmsym nm_syms[512];
+static size_t nm_n;
+static uint8_t *bin;
+static size_t bin_len;
+
+static int oracle_load(void)
+{
+    if (nm_n > 0) {
+        return 1;
+    }
+    FILE *p = popen("arm-none-eabi-nm -S --defined-only " FIX "frozen_v119.elf", "r");
+    if (p == NULL) {
+        return 0;
+    }
+    char line[512];
+    while (fgets(line, sizeof line, p) != NULL && nm_n < 512) {
+        unsigned a, s;
+        char t, name[200];
+        if (sscanf(line, "%x %x %c %199s", &a, &s, &t, name) == 4 && strlen(name) < 128) {
+            snprintf(nm_syms[nm_n].name, sizeof nm_syms[nm_n].name, "%s", name);
+            nm_syms[nm_n].addr = a;
+            nm_syms[nm_n].size = s;
+            nm_n++;
+        }
+    }
+    pclose(p);
+    FILE *f = fopen(FIX "frozen_v119.bin", "rb");
+    if (f == NULL) {
+        return 0;
+    }
+    bin = malloc(1 << 20);
+    bin_len = bin ? fread(bin, 1, 1 << 20, f) : 0;
+    fclose(f);
+    return nm_n > 0 && bin_len > 0;
+}
+
+static const struct nmsym *nm_find(const char *name)
+{
+    for (size_t i = 0; i < nm_n; i++) {
+        if (strcmp(nm_syms[i].name, name) == 0) {
+            return &nm_syms[i];
+        }
+    }
+    return NULL;
+}
+
+static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_sha256(p, n, out, 0);
+#else
+    mbedtls_sha256_ret(p, n, out, 0);
+#endif
+}
+
+static int cmp_nm(const void *a, const void *b)
+{
+    const struct nmsym *const *x = a, *const *y = b;
+    return (*x)->addr < (*y)->addr ? -1 : (*x)->addr > (*y)->addr;
+}
+
+/* The module's symbols, in address order, their bytes from the .bin. */
+static void expect_bytecode(const struct frozen_mod *m, const char *const *names,
+                            const char *top)
+{
+    const struct nmsym *s[32];
+    size_t n = 0;
+    for (; names[n] != NULL; n++) {
+        s[n] = nm_find(names[n]);
+        CHECK(s[n] != NULL);
+        if (s[n] == NULL) {
+            printf("  no symbol %s\n", names[n]);
+            return;
+        }
+    }
+    qsort(s, n, sizeof s[0], cmp_nm);
+    uint8_t *b = malloc(1 << 16);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(s[i]->addr + s[i]->size <= bin_len);
+        memcpy(b + len, bin + s[i]->addr, s[i]->size);
+        len += s[i]->size;
+    }
+    uint8_t h[32];
+    sha256(b, len, h);
+    free(b);
+    CHECK_EQ_INT(m->source, 0);
+    CHECK_EQ_INT(m->size, len);
+    CHECK(memcmp(m->sha256, h, 32) == 0);
+    CHECK_EQ_INT(m->nranges, n);
+    for (size_t i = 0; i < n && i < m->nranges; i++) {
+        CHECK_EQ_INT(m->ranges[i].addr, s[i]->addr);
+        CHECK_EQ_INT(m->ranges[i].len, s[i]->size);
+    }
+    const struct nmsym *t = nm_find(top);
+    CHECK(t != NULL && m->addr == t->addr);
+}
+
+static struct image *load_fixture(const char *path)
+{
+    struct image *img = NULL;
+    struct rc_msg msg = {{0}};
+    if (image_load(path, 0, 0, &img, &msg) != RC_OK) {
+        printf("  %s: %s\n", path, msg.text);
+        return NULL;
+    }
+    return img;
+}
+
+static int find_fixture(struct image **img, struct frozen_set *set)
+{
+    struct frozen_mem mem;
+    struct rc_msg msg = {{0}};
+    *img = load_fixture(FIX "frozen_v119.elf");
+    if (*img == NULL || !oracle_load()) {
+        return 0;
+    }
+    frozen_mem_image(&mem, *img);
+    int rc = frozen_find(*img, &mem, set, &msg);
+    if (rc != RC_OK) {
+        printf("  frozen_find: %s\n", msg.text);
+        image_free(*img);
+        return 0;
+    }
+    return 1;
+}
+
+TEST(fixture_modules_match_nm)
+{
+    struct image *img;
+    struct frozen_set set;
+    if (!find_fixture(&img, &set)) {
+        CHECK(0);
+        return;
+    }
+    CHECK_STR(set.layout, "v1.19+ (mp_frozen_names, mp_frozen_mpy_content)");
+    CHECK_EQ_INT(set.n, 4);
+    if (set.n != 4) {
+        frozen_set_free(&set);
+        image_free(img);
+        return;
+    }
+    CHECK_STR(set.mods[0].name, "src_mod.py");
+    CHECK_STR(set.mods[1].name, "hello.py");
+    CHECK_STR(set.mods[2].name, "pkg/__init__.py");
+    CHECK_STR(set.mods[3].name, "hello_world.py");
+
+    /* Source: the text, without its NUL. */
+    const struct nmsym *c = nm_find("mp_frozen_str_content");
+    CHECK(c != NULL);
+    if (c != NULL) {
+        const char *text = "import hello\nprint(42)\n";
+        uint8_t h[32];
+        CHECK(memcmp(bin + c->addr, text, strlen(text)) == 0);
+        sha256(bin + c->addr, strlen(text), h);
+        CHECK_EQ_INT(set.mods[0].source, 1);
+        CHECK_EQ_INT(set.mods[0].addr, c->addr);
+        CHECK_EQ_INT(set.mods[0].size, strlen(text));
+        CHECK(memcmp(set.mods[0].sha256, h, 32) == 0);
+    }
+
+    static const char *const hello[] = {
+        "frozen_module_hello", "const_qstr_table_data_hello",
+        "const_obj_table_data_hello", "const_obj_hello_0", "const_obj_hello_1",
+        "const_obj_hello_1_0", "proto_fun_hello__lt_module_gt_",
+        "children_hello__lt_module_gt_", "fun_data_hello__lt_module_gt_",
+        "fun_data_hello_greet", NULL,
+    };
+    static const char *const pkg[] = {
+        "frozen_module_pkg___init__", "const_qstr_table_data_pkg___init__",
+        "proto_fun_pkg___init____lt_module_gt_",
+        "children_pkg___init____lt_module_gt_",
+        "fun_data_pkg___init____lt_module_gt_", "proto_fun_pkg___init___make",
+        "children_pkg___init___make", "fun_data_pkg___init___make",
+        "fun_data_pkg___init___make_inner", NULL,
+    };
+    static const char *const hw[] = {
+        "frozen_module_hello_world", "const_qstr_table_data_hello_world",
+        "const_obj_table_data_hello_world", "const_obj_hello_world_0",
+        "fun_data_hello_world__lt_module_gt_", NULL,
+    };
+    expect_bytecode(&set.mods[1], hello, "fun_data_hello__lt_module_gt_");
+    expect_bytecode(&set.mods[2], pkg, "fun_data_pkg___init____lt_module_gt_");
+    expect_bytecode(&set.mods[3], hw, "fun_data_hello_world__lt_module_gt_");
+
+    const struct nmsym *g = nm_find("fun_data_hello_greet");
+    const struct nmsym *w = nm_find("fun_data_hello_world__lt_module_gt_");
+    const struct nmsym *nms = nm_find("mp_frozen_names");
+    CHECK(g && frozen_at(&set, g->addr + 3) == &set.mods[1]);
+    CHECK(w && frozen_at(&set, w->addr) == &set.mods[3]);
+    CHECK(nms && frozen_at(&set, nms->addr) == NULL);
+    CHECK(c && frozen_at(&set, c->addr + 5) == &set.mods[0]);
+    frozen_set_free(&set);
+    image_free(img);
+}
+
+TEST(images_without_symbols_or_tables)
+{
+    struct image *img = load_fixture(FIX "frozen_v119.hex");
+    struct frozen_mem mem;
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    CHECK(img != NULL);
+    if (img != NULL) {
+        frozen_mem_image(&mem, img);
+        CHECK_EQ_INT(frozen_find(img, &mem, &set, &msg), RC_UNSUPP);
+        CHECK(strstr(msg.text, "frozen_v119.hex has no symbols") != NULL);
+        CHECK(strstr(msg.text, "ELF") != NULL);
+        CHECK(set.n == 0 && set.mods == NULL);
+        image_free(img);
+    }
+    FILE *f = fopen(FIX "img_basic.elf", "rb");
+    if (f == NULL) {
+        return;
+    }
+    fclose(f);
+    img = load_fixture(FIX "img_basic.elf");
+    CHECK(img != NULL);
+    if (img != NULL) {
+        frozen_mem_image(&mem, img);
+        CHECK_EQ_INT(frozen_find(img, &mem, &set, &msg), RC_OK);
+        CHECK_EQ_INT(set.n, 0);
+        CHECK_STR(set.layout, "none");
+        frozen_set_free(&set);
+        image_free(img);
+    }
+}
+
+/* ---- manifests ------------------------------------------------------------ */
+
+static const char *fmt_name(enum frozen_format f)
+{
+    return f == FROZEN_FMT_CSV ? "m.csv" : f == FROZEN_FMT_JSON ? "m.json" : "m.txt";
+}
+
+TEST(manifest_round_trip)
+{
+    struct image *img;
+    struct frozen_set set;
+    if (!find_fixture(&img, &set)) {
+        CHECK(0);
+        return;
+    }
+    for (int f = FROZEN_FMT_TABLE; f <= FROZEN_FMT_JSON; f++) {
+        struct buf out, cmp;
+        struct frozen_manifest m;
+        struct rc_msg msg = {{0}};
+        int differs = -1;
+        buf_init(&out);
+        buf_init(&cmp);
+        CHECK_EQ_INT(frozen_format(&set, (enum frozen_format)f, &out), RC_OK);
+        int rc = frozen_manifest_parse(buf_str(&out), out.len, fmt_name(f), &m, &msg);
+        CHECK_EQ_INT(rc, RC_OK);
+        if (rc != RC_OK) {
+            printf("  %s\n%s", msg.text, buf_str(&out));
+        } else {
+            CHECK_EQ_INT(m.n, set.n);
+            CHECK_EQ_INT(frozen_compare(&set, &m, &cmp, &differs), RC_OK);
+            CHECK_EQ_INT(differs, 0);
+            CHECK_STR(buf_str(&cmp),
+                      "same     hello.py\n"
+                      "same     hello_world.py\n"
+                      "same     pkg/__init__.py\n"
+                      "same     src_mod.py\n"
+                      "4 same, 0 changed, 0 added, 0 removed\n");
+            frozen_manifest_free(&m);
+        }
+        if (f == FROZEN_FMT_TABLE) {
+            const char *tw = "NAME             ADDRESS           SIZE  SHA256\n";
+            CHECK(strncmp(buf_str(&out), tw, strlen(tw)) == 0);
+        } else if (f == FROZEN_FMT_CSV) {
+            CHECK(strncmp(buf_str(&out), "name,address,size,sha256\nsrc_mod.py,0x", 38) == 0);
+        } else {
+            const char *jw = "[\n  {\"name\": \"src_mod.py\", \"address\": \"0x";
+            CHECK(strncmp(buf_str(&out), jw, strlen(jw)) == 0);
+        }
+        buf_fini(&out);
+        buf_fini(&cmp);
+    }
+    frozen_set_free(&set);
+    image_free(img);
+}
+
+TEST(compare_changed_added_removed)
+{
+    struct image *img;
+    struct frozen_set set;
+    if (!find_fixture(&img, &set)) {
+        CHECK(0);
+        return;
+    }
+    struct buf out, cmp;
+    struct frozen_manifest m;
+    struct rc_msg msg = {{0}};
+    buf_init(&out);
+    buf_init(&cmp);
+    frozen_format(&set, FROZEN_FMT_CSV, &out);
+    CHECK_EQ_INT(frozen_manifest_parse(buf_str(&out), out.len, "m.csv", &m, &msg), RC_OK);
+    CHECK_EQ_INT(m.n, 4);
+    if (m.n == 4) {
+        /* hello.py was 1234 bytes; pkg is new; baz.py is gone; the source
+         * module has the same size but another digest. */
+        m.e[1].size = 1234;
+        m.e[0].sha256[5] ^= 1;
+        snprintf(m.e[2].name, sizeof m.e[2].name, "baz.py");
+        int differs = 0;
+        CHECK_EQ_INT(frozen_compare(&set, &m, &cmp, &differs), RC_OK);
+        CHECK_EQ_INT(differs, 1);
+        char want[512];
+        snprintf(want, sizeof want,
+                 "removed  baz.py\n"
+                 "changed  hello.py (1234 -> %u bytes)\n"
+                 "same     hello_world.py\n"
+                 "added    pkg/__init__.py\n"
+                 "changed  src_mod.py (23 -> 23 bytes)\n"
+                 "1 same, 2 changed, 1 added, 1 removed\n",
+                 set.mods[1].size);
+        CHECK_STR(buf_str(&cmp), want);
+        CHECK_STR(frozen_cmp_name(FROZEN_CHANGED), "changed");
+    }
+    frozen_manifest_free(&m);
+    buf_fini(&out);
+    buf_fini(&cmp);
+    frozen_set_free(&set);
+    image_free(img);
+}
+
+TEST(names_that_need_quoting)
+{
+    struct frozen_mod mods[3];
+    memset(mods, 0, sizeof mods);
+    snprintf(mods[0].name, sizeof mods[0].name, "a,b \"q\".py");
+    snprintf(mods[1].name, sizeof mods[1].name, "back\\slash/\xc3\xa9t\xc3\xa9.py");
+    snprintf(mods[2].name, sizeof mods[2].name, "with space.py");
+    for (int i = 0; i < 3; i++) {
+        mods[i].addr = 0x1000u * (unsigned)i;
+        mods[i].size = 10u + (unsigned)i;
+        mods[i].sha256[0] = (uint8_t)i;
+    }
+    struct frozen_set set = {mods, 3, "test"};
+    for (int f = FROZEN_FMT_TABLE; f <= FROZEN_FMT_JSON; f++) {
+        struct buf out, cmp;
+        struct frozen_manifest m;
+        struct rc_msg msg = {{0}};
+        int differs = -1;
+        buf_init(&out);
+        buf_init(&cmp);
+        frozen_format(&set, (enum frozen_format)f, &out);
+        if (f == FROZEN_FMT_JSON) {
+            CHECK(strstr(buf_str(&out), "\"a,b \\\"q\\\".py\"") != NULL);
+            CHECK(strstr(buf_str(&out), "\"back\\\\slash/") != NULL);
+        }
+        if (f == FROZEN_FMT_CSV) {
+            CHECK(strstr(buf_str(&out), "\n\"a,b \"\"q\"\".py\",0x00000000,10,") != NULL);
+        }
+        int rc = frozen_manifest_parse(buf_str(&out), out.len, fmt_name(f), &m, &msg);
+        CHECK_EQ_INT(rc, RC_OK);
+        if (rc == RC_OK) {
+            frozen_compare(&set, &m, &cmp, &differs);
+            CHECK_EQ_INT(differs, 0);
+            frozen_manifest_free(&m);
+        } else {
+            printf("  %s\n", msg.text);
+        }
+        buf_fini(&out);
+        buf_fini(&cmp);
+    }
+    /* JSON escapes a reader must understand. */
+    const char *j = "[{\"size\": 3, \"name\": \"\\u00e9\\ud83d\\ude00\\/x.py\", "
+                    "\"sha256\": \"" "00000000000000000000000000000000"
+                    "0000000000000000000000000000000A\", \"address\": \"0x10\"}]";
+    struct frozen_manifest m;
+    struct rc_msg msg = {{0}};
+    CHECK_EQ_INT(frozen_manifest_parse(j, strlen(j), "j.json", &m, &msg), RC_OK);
+    CHECK(m.n == 1 && strcmp(m.e[0].name, "\xc3\xa9\xf0\x9f\x98\x80/x.py") == 0);
+    CHECK(m.n == 1 && m.e[0].size == 3 && m.e[0].sha256[31] == 0x0a);
+    frozen_manifest_free(&m);
+}
+
+TEST(malformed_manifests)
+{
+    static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    char rowok[200];
+    snprintf(rowok, sizeof rowok, "a.py,0x00000010,5,%s\n", sha);
+    static const struct {
+        const char *name;
+        const char *head;
+        const char *tail;
+        const char *want;
+    } cases[] = {
+        {"m.csv", "", "", "m.csv:1: not a frozen-module manifest"},
+        {"m.csv", "hello\n", "", "m.csv:1: not a frozen-module manifest"},
+        {"m.csv", "name,address,size\n", "", "m.csv:1: header must be name,address,size,sha256"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,5\n", "m.csv:3: a row needs"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,10,5,SHA\n", "m.csv:3: address '10'"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,-5,SHA\n", "m.csv:3: size '-5'"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,99999999999,SHA\n", "m.csv:3: size"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,5,abc\n", "m.csv:3: sha256 has 3"},
+        {"m.csv", "name,address,size,sha256\nROW", "a.py,0x10,5,SHA\n", "m.csv:3: module a.py is listed twice"},
+        {"m.csv", "name,address,size,sha256\nROW", "\"b.py,0x10,5,SHA\n", "m.csv:3: unterminated quoted name"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,5,SHA,x\n", "m.csv:3: too many fields"},
+        {"m.csv", "name,address,size,sha256\nROW", ",0x10,5,SHA\n", "m.csv:3: '' is not a module name"},
+        {"m.txt", "NAME ADDRESS SIZE\n", "", "m.txt:1: header must be NAME ADDRESS SIZE SHA256"},
+        {"m.txt", "NAME ADDRESS SIZE SHA256\n\n", "b.py 0x10 5\n", "m.txt:3: a row needs"},
+        {"m.txt", "NAME ADDRESS SIZE SHA256\n", "b.py 10 5 SHA\n", "m.txt:2: address '10'"},
+        {"m.txt", "NAME ADDRESS SIZE SHA256\n", "0x10 5 SHA\n", "m.txt:2: a row needs"},
+        {"m.txt", "NAME ADDRESS SIZE SHA256\n", "b.py 0x10 5x SHA\n", "m.txt:2: size '5x'"},
+        {"m.json", "[\n  {\"name\": \"b.py\",\n", "\"address\": 16, \"size\": 5, \"sha256\": \"SHA\"}]",
+         "m.json:3: expected '\"'"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"size\": 5, \"sha256\": \"SHA\"}]", "m.json:2: an entry needs"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"name\": \"c.py\"}]", "m.json:2: key 'name' given twice"},
+        {"m.json", "[\n\n", "{\"nom\": \"b.py\"}]", "m.json:3: unknown key 'nom'"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"address\": \"0x10\", \"size\": 5.5, \"sha256\": \"SHA\"}]",
+         "m.json:2: size must be a whole number"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}",
+         "m.json:2: expected ']', found the end"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]\n\nx",
+         "m.json:4: text after the closing ']'"},
+        {"m.json", "[\n", "{\"name\": \"b\\q.py\"}]", "m.json:2: bad escape '\\q'"},
+        {"m.json", "[\n", "{\"name\": \"b\\ud800.py\"}]", "m.json:2: high surrogate without its pair"},
+        {"m.json", "[\n", "{\"name\": \"b\\u0001.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]",
+         "m.json:2: 'b\x01.py' is not a module name"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"},\n]",
+         "m.json:3: expected '{'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024], tail[400];
+        const char *row = strstr(cases[i].head, "ROW");
+        size_t hl = row ? (size_t)(row - cases[i].head) : strlen(cases[i].head);
+        /* SHA in the tail stands for a good digest. */
+        const char *t = cases[i].tail, *s = strstr(t, "SHA");
+        if (s != NULL) {
+            snprintf(tail, sizeof tail, "%.*s%s%s", (int)(s - t), t, sha, s + 3);
+        } else {
+            snprintf(tail, sizeof tail, "%s", t);
+        }
+        snprintf(text, sizeof text, "%.*s%s%s", (int)hl, cases[i].head, row ? rowok : "", tail);
+        struct frozen_manifest m;
+        struct rc_msg msg = {{0}};
+        int rc = frozen_manifest_parse(text, strlen(text), cases[i].name, &m, &msg);
+        CHECK_EQ_INT(rc, RC_PARSE);
+        if (strstr(msg.text, cases[i].want) == NULL) {
+            printf("  case %zu: got \"%s\", want \"%s\"\n", i, msg.text, cases[i].want);
+        }
+        CHECK(strstr(msg.text, cases[i].want) != NULL);
+        CHECK(m.e == NULL && m.n == 0);
+    }
+    /* A NUL byte. */
+    struct frozen_manifest m;
+    struct rc_msg msg = {{0}};
+    CHECK_EQ_INT(frozen_manifest_parse("name,address\n\0x", 15, "z.csv", &m, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "z.csv:2: NUL byte") != NULL);
+    /* Empty manifests are fine. */
+    CHECK_EQ_INT(frozen_manifest_parse("[]\n", 3, "e.json", &m, &msg), RC_OK);
+    CHECK_EQ_INT(m.n, 0);
+    frozen_manifest_free(&m);
+    CHECK_EQ_INT(frozen_manifest_parse("name,address,size,sha256\r\n", 26, "e.csv", &m, &msg), RC_OK);
+    frozen_manifest_free(&m);
+}
+
+/* ---- hand-built images ---------------------------------------------------- */
+
+struct hand {
+    struct image img;
+    struct image_seg seg;
+    struct image_sym syms[16];
+    uint8_t data[512];
+};
+
+static void hand_init(struct hand *h)
+{
+    memset(h, 0, sizeof *h);
+    snprintf(h->img.path, sizeof h->img.path, "hand.elf");
+    h->img.kind = IMAGE_ELF;
+    h->seg.addr = 0x1000;
+    h->seg.len = sizeof h->data;
+    h->seg.data = h->data;
+    h->img.segs = &h->seg;
+    h->img.nsegs = 1;
+    h->img.syms = h->syms;
+}
+
+static void hand_sym(struct hand *h, const char *name, uint32_t off, uint32_t size,
+                     const void *bytes)
+{
+    struct image_sym *s = &h->syms[h->img.nsyms++];
+    s->name = name;
+    s->addr = 0x1000 + off;
+    s->size = size;
+    s->type = IMAGE_SYM_OBJECT;
+    s->global = 1;
+    if (bytes != NULL) {
+        memcpy(h->data + off, bytes, size);
+    }
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static int hand_find(struct hand *h, struct frozen_set *set, struct rc_msg *msg)
+{
+    struct frozen_mem mem;
+    frozen_mem_image(&mem, &h->img);
+    return frozen_find(&h->img, &mem, set, msg);
+}
+
+TEST(old_layout_v108)
+{
+    struct hand h;
+    hand_init(&h);
+    uint8_t ptr[4], rc_[12] = {0x02, 0, 0, 0};
+    put32(ptr, 0x1000 + 0x80);
+    put32(rc_ + 4, 0x1000 + 0xa0);
+    hand_sym(&h, "mp_frozen_str_names", 0x00, 7, "a.py\0\0");
+    hand_sym(&h, "mp_frozen_str_sizes", 0x10, 4, "\x03\0\0\0");
+    hand_sym(&h, "mp_frozen_str_content", 0x20, 4, "abc");
+    hand_sym(&h, "mp_frozen_mpy_names", 0x30, 7, "bc.py\0");
+    hand_sym(&h, "mp_frozen_mpy_content", 0x40, 4, ptr);
+    hand_sym(&h, "raw_code_bc__lt_module_gt_", 0x80, 12, rc_);
+    hand_sym(&h, "fun_data_bc__lt_module_gt_", 0xa0, 6, "\x08\x02\x00\x51\x63\x00");
+    hand_sym(&h, "const_table_data_bc__lt_module_gt_", 0xb0, 4, "\x01\x02\x03\x04");
+    hand_sym(&h, "fun_data_bcd__lt_module_gt_", 0xc0, 4, "\x01\x02\x03\x04");
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    int rc = hand_find(&h, &set, &msg);
+    CHECK_EQ_INT(rc, RC_OK);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+        return;
+    }
+    CHECK_STR(set.layout, "v1.8-v1.17 (mp_frozen_str_names, mp_frozen_mpy_names)");
+    CHECK_EQ_INT(set.n, 2);
+    if (set.n == 2) {
+        uint8_t want[32];
+        sha256((const uint8_t *)"abc", 3, want);
+        CHECK_STR(set.mods[0].name, "a.py");
+        CHECK(set.mods[0].source && set.mods[0].size == 3 &&
+              memcmp(set.mods[0].sha256, want, 32) == 0);
+        CHECK_STR(set.mods[1].name, "bc.py");
+        CHECK_EQ_INT(set.mods[1].addr, 0x10a0);
+        CHECK_EQ_INT(set.mods[1].size, 12 + 6 + 4);
+        CHECK_EQ_INT(set.mods[1].nranges, 3);
+        struct frozen_notes notes;
+        struct frozen_mem mem;
+        frozen_mem_image(&mem, &h.img);
+        CHECK_EQ_INT(frozen_annotate(&h.img, &mem, &set.mods[1], &notes, &msg), RC_OK);
+        const struct frozen_note *n = frozen_note_at(&notes, 0x10a2);
+        CHECK(n != NULL && strcmp(n->text, "fun_data_bc__lt_module_gt_") == 0);
+        frozen_notes_free(&notes);
+    }
+    frozen_set_free(&set);
+}
+
+TEST(tables_that_lie)
+{
+    static const struct {
+        const char *names;
+        uint32_t names_size;
+        uint32_t str_size;
+        const char *want;
+    } cases[] = {
+        {"a.py", 4, 3, "name 0 runs past the end of the symbol"},
+        {"a.py\0\0", 6, 300, "run past its"},
+        {"a.py\0\0", 6, 2, "no NUL after its 2 bytes"},
+        {"a\x01.py\0\0", 7, 3, "name 0 is not a module name"},
+        {"a.py\0b.py\0\0", 11, 3, "no mp_frozen_mpy_content"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct hand h;
+        hand_init(&h);
+        uint8_t sizes[8] = {0};
+        put32(sizes, cases[i].str_size);
+        hand_sym(&h, "mp_frozen_names", 0x00, cases[i].names_size, cases[i].names);
+        hand_sym(&h, "mp_frozen_str_sizes", 0x40, 8, sizes);
+        hand_sym(&h, "mp_frozen_str_content", 0x50, 5, "abc\0");
+        struct frozen_set set;
+        struct rc_msg msg = {{0}};
+        CHECK_EQ_INT(hand_find(&h, &set, &msg), RC_PARSE);
+        if (strstr(msg.text, cases[i].want) == NULL) {
+            printf("  case %zu: \"%s\"\n", i, msg.text);
+        }
+        CHECK(strstr(msg.text, cases[i].want) != NULL);
+        CHECK(set.n == 0 && set.mods == NULL);
+    }
+}
+
+/* ---- annotations ---------------------------------------------------------- */
+
+static const struct frozen_note *note_with(const struct frozen_notes *n, const char *text)
+{
+    for (size_t i = 0; i < n->count; i++) {
+        if (strcmp(n->n[i].text, text) == 0) {
+            return &n->n[i];
+        }
+    }
+    return NULL;
+}
+
+static void dump_notes(const struct frozen_notes *n)
+{
+    for (size_t i = 0; i < n->count; i++) {
+        printf("    0x%08x %3u %s\n", n->n[i].addr, n->n[i].len, n->n[i].text);
+    }
+}
+
+TEST(annotations)
+{
+    struct image *img;
+    struct frozen_set set;
+    if (!find_fixture(&img, &set) || set.n != 4) {
+        CHECK(0);
+        return;
+    }
+    struct frozen_mem mem;
+    struct frozen_notes notes;
+    struct rc_msg msg = {{0}};
+    frozen_mem_image(&mem, img);
+
+    CHECK_EQ_INT(frozen_annotate(img, &mem, &set.mods[1], &notes, &msg), RC_OK);
+    const struct nmsym *g = nm_find("fun_data_hello_greet");
+    const struct nmsym *mo = nm_find("fun_data_hello__lt_module_gt_");
+    const struct nmsym *qt = nm_find("const_qstr_table_data_hello");
+    const struct nmsym *pf = nm_find("proto_fun_hello__lt_module_gt_");
+    const struct frozen_note *n;
+    n = note_with(&notes, "prelude n_state=6 n_exc_stack=1 scope_flags=0x00 n_pos_args=2 n_kwonly=1 n_def_pos=1");
+    CHECK(n != NULL && g != NULL && n->addr == g->addr && n->len == 2);
+    n = note_with(&notes, "prelude size n_info=6 n_cell=0");
+    CHECK(n != NULL && g != NULL && n->addr == g->addr + 2 && n->len == 1);
+    n = note_with(&notes, "simple_name greet");
+    CHECK(n != NULL && g != NULL && n->addr == g->addr + 3 && n->len == 1);
+    n = note_with(&notes, "arg names: name, punct, loud");
+    CHECK(n != NULL && g != NULL && n->addr == g->addr + 4 && n->len == 3);
+    n = g != NULL ? frozen_note_at(&notes, g->addr + 8) : NULL;
+    CHECK(n != NULL && strcmp(n->text, "line info 2 bytes") == 0 && n->addr == g->addr + 7);
+    n = note_with(&notes, "bytecode 10 bytes");
+    CHECK(n != NULL && g != NULL && n->addr == g->addr + 9);
+    n = note_with(&notes, "prelude n_state=3 n_exc_stack=0 scope_flags=0x00 n_pos_args=0 n_kwonly=0 n_def_pos=0");
+    CHECK(n != NULL && mo != NULL && n->addr == mo->addr && n->len == 1);
+    n = note_with(&notes, "simple_name <module>");
+    CHECK(n != NULL && mo != NULL && n->addr == mo->addr + 2);
+    n = note_with(&notes, "qstr table [3] = 'print'");
+    CHECK(n != NULL && qt != NULL && n->addr == qt->addr + 6 && n->len == 2);
+    CHECK(note_with(&notes, "qstr table [0] = 'hello.py'") != NULL);
+    CHECK(note_with(&notes, "qstr table [8] = 'loud'") != NULL);
+    CHECK(note_with(&notes, "obj table [0] = const_obj_hello_0") != NULL);
+    CHECK(note_with(&notes, "const_obj_hello_0: str 'a string long enough to be kept' (31 bytes)") != NULL);
+    CHECK(note_with(&notes, "const_obj_hello_1: tuple of 2") != NULL);
+    if (pf != NULL && mo != NULL) {
+        char want[160];
+        const struct nmsym *ch = nm_find("children_hello__lt_module_gt_");
+        snprintf(want, sizeof want,
+                 "raw code: kind bytecode, generator 0, fun_data 0x%08x, children 0x%08x",
+                 mo->addr, ch ? ch->addr : 0);
+        n = note_with(&notes, want);
+        CHECK(n != NULL && n->addr == pf->addr && n->len == 12);
+    }
+    /* Notes are in address order, and the innermost one answers. */
+    for (size_t i = 1; i < notes.count; i++) {
+        CHECK(notes.n[i - 1].addr <= notes.n[i].addr);
+    }
+    if (g != NULL) {
+        n = frozen_note_at(&notes, g->addr + 5);
+        CHECK(n != NULL && strcmp(n->text, "arg names: name, punct, loud") == 0);
+    }
+    if (harness_failed_checks > 0) {
+        dump_notes(&notes);
+    }
+    frozen_notes_free(&notes);
+
+    /* pkg: two levels of children, a closure, varargs. */
+    CHECK_EQ_INT(frozen_annotate(img, &mem, &set.mods[2], &notes, &msg), RC_OK);
+    CHECK(note_with(&notes, "prelude n_state=4 n_exc_stack=0 scope_flags=0x01 n_pos_args=0 n_kwonly=0 n_def_pos=0") != NULL);
+    CHECK(note_with(&notes, "simple_name make") != NULL);
+    CHECK(note_with(&notes, "closure 1 cell") != NULL);
+    CHECK(note_with(&notes, "prelude n_state=2 n_exc_stack=0 scope_flags=0x00 n_pos_args=1 n_kwonly=0 n_def_pos=0") != NULL);
+    CHECK(note_with(&notes, "simple_name inner") != NULL);
+    CHECK(note_with(&notes, "arg names: x") != NULL);
+    CHECK(note_with(&notes, "qstr table [5] = 'self'") != NULL);
+    frozen_notes_free(&notes);
+
+    /* hello_world: proto_fun is the bytecode itself (first byte 0). */
+    CHECK_EQ_INT(frozen_annotate(img, &mem, &set.mods[3], &notes, &msg), RC_OK);
+    CHECK(note_with(&notes, "prelude n_state=1 n_exc_stack=0 scope_flags=0x00 n_pos_args=0 n_kwonly=0 n_def_pos=0") != NULL);
+    CHECK(note_with(&notes, "qstr table [0] = 'hello_world.py'") != NULL);
+    CHECK(note_with(&notes, "const_obj_hello_world_0: str 'hello world, long version!' (26 bytes)") != NULL);
+    frozen_notes_free(&notes);
+
+    /* A source module has nothing to decode. */
+    CHECK_EQ_INT(frozen_annotate(img, &mem, &set.mods[0], &notes, &msg), RC_OK);
+    CHECK_EQ_INT(notes.count, 0);
+    frozen_notes_free(&notes);
+    frozen_set_free(&set);
+    image_free(img);
+}
+
+int main(void)
+{
+    RUN(fixture_modules_match_nm);
+    RUN(images_without_symbols_or_tables);
+    RUN(manifest_round_trip);
+    RUN(compare_changed_added_removed);
+    RUN(names_that_need_quoting);
+    RUN(malformed_manifests);
+    RUN(old_layout_v108);
+    RUN(tables_that_lie);
+    RUN(annotations);
+    free(bin);
+    return harness_done("frozen");
+}
