@@ -4,6 +4,15 @@
  * One loop: poll the keyboard and the worker's wake pipe, handle keys,
  * ask the worker for what is visible, redraw.  Drawing reads only the page
  * cache, so a silent board never freezes the screen.
+ *
+ * With firmware images: no board (mpeek open) shows the images' bytes,
+ * the first image holding an address giving its byte ("--" where none
+ * does) and there is no reading thread; with a board the images are the
+ * reference for 'd' (diff) and ')' / '(' (next / previous difference).
+ * Either way their symbols name the cursor's place, mark where symbols
+ * start, complete in the goto prompt and fill the symbol list ('S'); the
+ * frozen modules fill their panel ('F') and their bytecode notes the info
+ * line above the status line.
  */
 #include "tui.h"
 
@@ -19,7 +28,9 @@
 
 #include "clock.h"
 #include "fmt.h"
+#include "frozen.h"
 #include "heapmap.h"
+#include "image.h"
 #include "ldscript.h"
 #include "pcache.h"
 #include "rmap.h"
@@ -32,6 +43,12 @@
 
 enum prompt_kind { PROMPT_NONE, PROMPT_GOTO, PROMPT_SEARCH, PROMPT_SAVE,
                    PROMPT_CONFIRM };
+
+/* A symbol of one of the images, for the symbol list. */
+struct tui_sym {
+    const struct image_sym *sym;
+    size_t img;
+};
 
 struct tui {
     const struct tui_opts *o;
@@ -79,13 +96,71 @@ struct tui {
     int exporting;        /* waiting for the range's bytes */
     unsigned reconnects;
     char save_path[256];
+    /* firmware images */
+    int image_only;       /* no board: the bytes are the images' */
+    struct view_range *ranges;  /* where the images hold bytes, merged */
+    size_t nranges;
+    const char **names;   /* regions and symbols, sorted: goto completion */
+    size_t nnames;
+    struct view_tab tab;
+    char tab_hint[64];
+    /* the symbol list */
+    struct tui_sym *syms; /* every image's symbols by address */
+    size_t nsyms;
+    size_t *sym_idx;      /* the ones the filter lets through */
+    size_t nsym_idx;
+    int spanel;
+    size_t spanel_sel;
+    char sfilter[64];
+    /* frozen modules */
+    int fpanel;
+    size_t fpanel_sel;
+    struct frozen_notes *notes; /* per module, computed when first needed */
+    unsigned char *notes_done;
+    /* comparing the board with the images */
+    int diff;
+    int diffing;          /* 1: comparing, 2: waiting for bytes */
+    int diff_dir;
+    uint32_t diff_pos;
+    uint32_t diff_asked;  /* the page last asked for while comparing */
+    int diff_have_asked;
+    struct view_diff_stats dstats;
 };
 
 /* ---- the byte provider: the cache, limited to the readable map ---------- */
 
+/* The first image holding addr (its byte in *value), or NULL. */
+static const struct image *image_at(const struct tui *t, uint32_t addr, uint8_t *value,
+                                    size_t *index_out)
+{
+    uint8_t v = 0;
+    for (size_t i = 0; i < t->o->nimages; i++) {
+        if (t->o->images[i] != NULL && image_byte(t->o->images[i], addr, &v)) {
+            if (value != NULL) {
+                *value = v;
+            }
+            if (index_out != NULL) {
+                *index_out = i;
+            }
+            return t->o->images[i];
+        }
+    }
+    return NULL;
+}
+
+/* The images' bytes: OK where one holds the address, else ABSENT. */
+static int provide_image(void *ctx, uint32_t addr, uint8_t *value)
+{
+    const struct tui *t = ctx;
+    return image_at(t, addr, value, NULL) != NULL ? VIEW_BYTE_OK : VIEW_BYTE_ABSENT;
+}
+
 static int provide(void *ctx, uint32_t addr, uint8_t *value)
 {
     struct tui *t = ctx;
+    if (t->image_only) {
+        return provide_image(ctx, addr, value);
+    }
     switch (pcache_get(t->cache, addr, value, NULL)) {
     case PCACHE_OK:
         return VIEW_BYTE_OK;
@@ -108,15 +183,144 @@ static int provide(void *ctx, uint32_t addr, uint8_t *value)
     return VIEW_BYTE_UNREAD;
 }
 
+/* Goto names: linker-script symbols first, then the images' symbols. */
 static int symbol(void *ctx, const char *name, uint32_t *value)
 {
-    const struct ldscript *ld = ctx;
+    const struct tui *t = ctx;
+    const struct ldscript *ld = t->o->ld;
     const struct ldscript_symbol *s = ld ? ldscript_find_symbol(ld, name) : NULL;
-    if (s == NULL || !s->known || s->value > 0xffffffffULL) {
-        return 0;
+    if (s != NULL && s->known && s->value <= 0xffffffffULL) {
+        *value = (uint32_t)s->value;
+        return RC_OK;
     }
-    *value = (uint32_t)s->value;
-    return 1;
+    for (size_t i = 0; i < t->o->nimages; i++) {
+        const struct image_sym *is = t->o->images[i] != NULL
+                                         ? image_sym_find(t->o->images[i], name) : NULL;
+        if (is != NULL) {
+            *value = is->addr;
+            return RC_OK;
+        }
+    }
+    return RC_NOTFOUND;
+}
+
+/* The last part of a path, for the status line. */
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b != NULL ? b + 1 : path;
+}
+
+/* The symbol naming addr: "name+0x4" when one covers it, "~name+0x40" for
+ * the nearest one before it in the same region; "" when there is none. */
+static void cursor_symbol(const struct tui *t, uint32_t addr, char *out, size_t size,
+                          const struct image_sym **sym_out)
+{
+    out[0] = 0;
+    if (sym_out != NULL) {
+        *sym_out = NULL;
+    }
+    for (size_t i = 0; i < t->o->nimages; i++) {
+        const struct image_sym *s = image_sym_at(t->o->images[i], addr);
+        if (s != NULL) {
+            view_sym_text(s->name, s->addr, addr, 1, out, size);
+            if (sym_out != NULL) {
+                *sym_out = s;
+            }
+            return;
+        }
+    }
+    const struct image_sym *best = NULL;
+    for (size_t i = 0; i < t->o->nimages; i++) {
+        const struct image *img = t->o->images[i];
+        size_t k = addr == 0xffffffffu ? img->nsyms : image_sym_lower(img, addr + 1);
+        if (k > 0 && k <= img->nsyms && (best == NULL || img->syms[k - 1].addr > best->addr)) {
+            best = &img->syms[k - 1];
+        }
+    }
+    if (best == NULL) {
+        return;
+    }
+    const struct rmap_region *ra = rmap_lookup(t->o->map, addr);
+    const struct rmap_region *rs = rmap_lookup(t->o->map, best->addr);
+    if (ra == rs && (ra != NULL || addr - best->addr < 0x10000)) {
+        view_sym_text(best->name, best->addr, addr, 0, out, size);
+    }
+}
+
+/* Bit i set when a symbol starts at addr + i (i < 32). */
+static uint32_t symbol_starts(const struct tui *t, uint32_t addr, uint64_t end)
+{
+    uint32_t bits = 0;
+    for (size_t i = 0; i < t->o->nimages; i++) {
+        const struct image *img = t->o->images[i];
+        for (size_t k = image_sym_lower(img, addr);
+             k < img->nsyms && img->syms[k].addr < end; k++) {
+            if (img->syms[k].addr - addr < 32) {
+                bits |= 1u << (img->syms[k].addr - addr);
+            }
+        }
+    }
+    return bits;
+}
+
+/* ---- frozen modules ------------------------------------------------------ */
+
+static size_t nfrozen(const struct tui *t)
+{
+    return t->o->frozen != NULL ? t->o->frozen->n : 0;
+}
+
+/* The notes of module i, decoded from the first ELF image on first use. */
+static const struct frozen_notes *module_notes(struct tui *t, size_t i)
+{
+    if (i >= nfrozen(t) || t->notes == NULL) {
+        return NULL;
+    }
+    if (!t->notes_done[i]) {
+        t->notes_done[i] = 1;
+        const struct image *elf = NULL;
+        for (size_t k = 0; k < t->o->nimages && elf == NULL; k++) {
+            if (t->o->images[k]->kind == IMAGE_ELF) {
+                elf = t->o->images[k];
+            }
+        }
+        if (elf != NULL) {
+            struct frozen_mem mem;
+            struct rc_msg msg = {{0}};
+            frozen_mem_image(&mem, elf);
+            if (frozen_annotate(elf, &mem, &t->o->frozen->mods[i], &t->notes[i], &msg) < 0) {
+                frozen_notes_free(&t->notes[i]);
+                memset(&t->notes[i], 0, sizeof t->notes[i]);
+            }
+        }
+    }
+    return &t->notes[i];
+}
+
+/* The frozen module holding addr (its index in *index_out), or NULL. */
+static const struct frozen_mod *module_at(const struct tui *t, uint32_t addr,
+                                          size_t *index_out)
+{
+    if (nfrozen(t) == 0) {
+        return NULL;
+    }
+    const struct frozen_mod *m = frozen_at(t->o->frozen, addr);
+    if (m != NULL && index_out != NULL) {
+        *index_out = (size_t)(m - t->o->frozen->mods);
+    }
+    return m;
+}
+
+/* The note covering addr, or NULL. */
+static const struct frozen_note *note_at(struct tui *t, uint32_t addr)
+{
+    size_t i;
+    if (module_at(t, addr, &i) == NULL) {
+        return NULL;
+    }
+    const struct frozen_notes *n = module_notes(t, i);
+    return n != NULL ? frozen_note_at(n, addr) : NULL;
 }
 
 static void say(struct tui *t, int error, const char *fmt, ...)
@@ -133,9 +337,16 @@ static void say(struct tui *t, int error, const char *fmt, ...)
 
 /* ---- layout ------------------------------------------------------------- */
 
+/* The info line (frozen-module notes) above the status line. */
+static int has_info(const struct tui *t)
+{
+    return nfrozen(t) > 0 && t->rows > 4;
+}
+
 static int view_height(const struct tui *t)
 {
-    return t->rows > 2 ? t->rows - 1 : 1;
+    int h = t->rows - 1 - has_info(t);
+    return h > 1 ? h : 1;
 }
 
 static void relayout(struct tui *t)
@@ -264,6 +475,13 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         attrset(A_NORMAL);
         return;
     }
+    uint32_t starts = t->o->nimages > 0 ? symbol_starts(t, rc.row.addr, rc.row.end) : 0;
+    attr_t sym_attr = theme_attr(t->theme, THEME_R_SYMBOL) & ~A_COLOR;
+    if (sym_attr == 0) {
+        sym_attr = A_UNDERLINE;
+    }
+    /* The bytes of the bytecode note under the cursor. */
+    const struct frozen_note *note = nfrozen(t) > 0 ? note_at(t, t->cursor) : NULL;
     for (unsigned i = 0; i < rc.ncells; i++) {
         const struct view_cell *c = &rc.cell[i];
         if (c->hex_col >= (unsigned)t->cols) {
@@ -274,6 +492,19 @@ static void draw_row(struct tui *t, int y, uint64_t index)
             mvaddch(y, (int)c->hex_col - 1, '|');
         }
         attr_t a = cell_attr(t, c);
+        if (starts & (1u << i)) {
+            a |= sym_attr;
+        }
+        if (note != NULL && c->addr >= note->addr &&
+            (uint64_t)c->addr < (uint64_t)note->addr + note->len) {
+            a |= A_REVERSE;
+        }
+        if (t->diff && c->state == VIEW_BYTE_OK) {
+            uint8_t want;
+            if (image_at(t, c->addr, &want, NULL) != NULL && want != c->value) {
+                a = theme_attr(t->theme, THEME_R_DIFF);
+            }
+        }
         if (t->watch && c->state == VIEW_BYTE_OK) {
             unsigned g = 0, now = pcache_gen(t->cache);
             pcache_get(t->cache, c->addr, NULL, &g);
@@ -308,6 +539,15 @@ static void draw_row(struct tui *t, int y, uint64_t index)
 static const char *link_text(struct tui *t, char *buf, size_t size, int *err)
 {
     *err = 0;
+    if (t->image_only) {
+        size_t i = 0;
+        if (image_at(t, t->cursor, NULL, &i) != NULL) {
+            snprintf(buf, size, "image %s", base_name(t->o->images[i]->path));
+        } else {
+            snprintf(buf, size, "no image holds this byte");
+        }
+        return buf;
+    }
     if (t->worker == NULL) {
         snprintf(buf, size, "no board");
         return buf;
@@ -337,6 +577,73 @@ static const char *link_text(struct tui *t, char *buf, size_t size, int *err)
     return buf;
 }
 
+/* The status line's middle part: the symbol, the comparison with the
+ * image, the frozen module. */
+static void where_text(struct tui *t, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = 0;
+    if (t->o->nimages > 0) {
+        cursor_symbol(t, t->cursor, out, size, NULL);
+        len = strlen(out);
+    }
+    if (t->diff && !t->image_only) {
+        uint8_t want = 0, have = 0;
+        int have_img = image_at(t, t->cursor, &want, NULL) != NULL;
+        int st = provide(t, t->cursor, &have);
+        if (!have_img) {
+            snprintf(out + len, size - len, "%simage: --", len ? "  " : "");
+        } else if (st != VIEW_BYTE_OK) {
+            snprintf(out + len, size - len, "%simage: 0x%02x (board not read)",
+                     len ? "  " : "", want);
+        } else if (want != have) {
+            snprintf(out + len, size - len, "%simage: 0x%02x (board 0x%02x)",
+                     len ? "  " : "", want, have);
+        } else {
+            snprintf(out + len, size - len, "%s= image", len ? "  " : "");
+        }
+        len = strlen(out);
+    }
+    const struct frozen_mod *m = module_at(t, t->cursor, NULL);
+    if (m != NULL && len < size) {
+        snprintf(out + len, size - len, "%sfrozen %s", len ? "  " : "", m->name);
+    }
+}
+
+/* The line above the status line: the bytecode note under the cursor. */
+static void draw_info(struct tui *t)
+{
+    if (!has_info(t)) {
+        return;
+    }
+    int y = t->rows - 2;
+    char line[400];
+    size_t i = 0;
+    const struct frozen_mod *m = module_at(t, t->cursor, &i);
+    if (m == NULL) {
+        snprintf(line, sizeof line, "%zu frozen module%s (%s): F lists them",
+                 nfrozen(t), nfrozen(t) == 1 ? "" : "s", t->o->frozen->layout);
+    } else {
+        const struct frozen_notes *ns = module_notes(t, i);
+        const struct frozen_note *n = ns != NULL ? frozen_note_at(ns, t->cursor) : NULL;
+        if (n != NULL) {
+            snprintf(line, sizeof line, "%s +0x%x: %s", m->name,
+                     (unsigned)(t->cursor - n->addr), n->text);
+        } else {
+            snprintf(line, sizeof line, "%s (%s, %u bytes at 0x%08x)", m->name,
+                     m->source ? "source" : "bytecode", (unsigned)m->size,
+                     (unsigned)m->addr);
+        }
+    }
+    attrset(theme_attr(t->theme, THEME_R_HEADER));
+    move(y, 0);
+    for (int x = 0; x < t->cols; x++) {
+        addch(' ');
+    }
+    mvaddnstr(y, 0, line, t->cols);
+    attrset(A_NORMAL);
+}
+
 static void draw_status(struct tui *t)
 {
     int y = t->rows - 1;
@@ -353,8 +660,13 @@ static void draw_status(struct tui *t)
                           : t->prompt == PROMPT_SAVE ? "save to (.hex or .txt: xxd dump; else raw): "
                           : "the file exists; overwrite it? (y/n) ";
         snprintf(line, sizeof line, "%s%s", label, t->input);
+        int at = (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols - 1;
+        if (t->prompt == PROMPT_GOTO && t->tab_hint[0]) {
+            size_t l = strlen(line);
+            snprintf(line + l, sizeof line - l, "   %s", t->tab_hint);
+        }
         mvaddnstr(y, 0, line, t->cols);
-        move(y, (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols - 1);
+        move(y, at);
         return;
     }
     if (t->message[0]) {
@@ -367,7 +679,9 @@ static void draw_status(struct tui *t)
     struct view_values v;
     struct view_provider prov = {provide, t};
     view_values(&prov, t->o->map, t->cursor, &v);
-    view_status_text(t->o->map, t->o->heap, &v, link, line, sizeof line);
+    char where[400];
+    where_text(t, where, sizeof where);
+    view_status_compose(t->o->map, t->o->heap, &v, where, link, line, sizeof line);
     if (err) {
         attrset(theme_attr(t->theme, THEME_R_STATUS_ERROR));
     }
@@ -382,7 +696,8 @@ static const char *const help_lines[] = {
     "g / G              start / end of the current region",
     "Home / End         first / last address of the map",
     "Tab / Shift-Tab    next / previous region",
-    ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-",
+    ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-;"
+    " Tab completes names",
     "/                  search hex bytes (de ad ?? ef) or \"text\"; n / N again",
     "f                  follow the 32-bit value under the cursor as an address",
     "B                  bytes per row: 8, 16, 32;  =  group by 4 or 8",
@@ -393,6 +708,10 @@ static const char *const help_lines[] = {
     "m a-z / ' a-z      set a mark / jump to it;  [ / ]  back / forward",
     "v ... v            select a range and save it (raw, or xxd for .hex/.txt)",
     "L                  legend of colours;  mouse: wheel scrolls, click moves",
+    "S                  symbol list of the images: type to filter, Enter jumps",
+    "F                  frozen modules (Enter jumps to the bytecode)",
+    "d                  diff: board bytes that differ from the image stand out",
+    ") / (              next / previous byte that differs from the image",
     "Esc                cancel reads, search, prompt or panel",
     "?                  this help",
     "q                  quit (the board is left at its >>> prompt)",
@@ -446,6 +765,85 @@ static void draw_panel(struct tui *t)
     attrset(A_NORMAL);
 }
 
+/* The rows a list panel shows (below its header line). */
+static int list_height(const struct tui *t)
+{
+    int h = view_height(t) - 1;
+    return h > 0 ? h : 0;
+}
+
+static void panel_line(struct tui *t, int y, int w, const char *text, enum theme_role role)
+{
+    attrset(theme_attr(t->theme, role));
+    move(y, 0);
+    for (int x = 0; x < w + 1; x++) {
+        addch(' ');
+    }
+    mvaddnstr(y, 0, text, w);
+}
+
+static const char *sym_type_name(enum image_symtype k)
+{
+    return k == IMAGE_SYM_FUNC ? "func" : k == IMAGE_SYM_OBJECT ? "obj" : "-";
+}
+
+static void draw_symbols(struct tui *t)
+{
+    int w = t->cols - 2 < 110 ? t->cols - 2 : 110;
+    int h = list_height(t);
+    char line[400];
+    snprintf(line, sizeof line, " symbols: %zu of %zu   filter: %s_   (type to filter, "
+             "Enter jumps, Esc closes)", t->nsym_idx, t->nsyms, t->sfilter);
+    panel_line(t, 0, w, line, THEME_R_HEADER);
+    if (t->spanel_sel >= t->nsym_idx) {
+        t->spanel_sel = t->nsym_idx > 0 ? t->nsym_idx - 1 : 0;
+    }
+    size_t first = t->spanel_sel >= (size_t)h ? t->spanel_sel - (size_t)h + 1 : 0;
+    for (int i = 0; i < h; i++) {
+        size_t k = first + (size_t)i;
+        if (k >= t->nsym_idx) {
+            if (k == 0) {
+                panel_line(t, 1, w, "   no symbol matches", THEME_R_PANEL);
+            }
+            break;
+        }
+        const struct tui_sym *ts = &t->syms[t->sym_idx[k]];
+        int n = snprintf(line, sizeof line, " 0x%08x %7u %-4s %s", (unsigned)ts->sym->addr,
+                         (unsigned)ts->sym->size, sym_type_name(ts->sym->type),
+                         ts->sym->name);
+        if (t->o->nimages > 1 && n > 0 && (size_t)n < sizeof line) {
+            snprintf(line + n, sizeof line - (size_t)n, "  (%s)",
+                     base_name(t->o->images[ts->img]->path));
+        }
+        panel_line(t, 1 + i, w, line,
+                   k == t->spanel_sel ? THEME_R_PANEL_SELECTED : THEME_R_PANEL);
+    }
+    attrset(A_NORMAL);
+}
+
+static void draw_frozen(struct tui *t)
+{
+    size_t n = nfrozen(t);
+    int w = t->cols - 2 < 110 ? t->cols - 2 : 110;
+    int h = list_height(t);
+    char line[400];
+    snprintf(line, sizeof line, " frozen modules: %zu (%s)   Enter jumps, Esc closes", n,
+             t->o->frozen->layout);
+    panel_line(t, 0, w, line, THEME_R_HEADER);
+    if (t->fpanel_sel >= n) {
+        t->fpanel_sel = n > 0 ? n - 1 : 0;
+    }
+    size_t first = t->fpanel_sel >= (size_t)h ? t->fpanel_sel - (size_t)h + 1 : 0;
+    for (int i = 0; i < h && first + (size_t)i < n; i++) {
+        const struct frozen_mod *m = &t->o->frozen->mods[first + (size_t)i];
+        snprintf(line, sizeof line, " %-36s 0x%08x %8u  %s", m->name, (unsigned)m->addr,
+                 (unsigned)m->size, m->source ? "source" : "bytecode");
+        panel_line(t, 1 + i, w, line, first + (size_t)i == t->fpanel_sel
+                                          ? THEME_R_PANEL_SELECTED : THEME_R_PANEL);
+    }
+    attrset(A_NORMAL);
+}
+
 static void draw_overlay(struct tui *t)
 {
     int w = t->cols - 2 < 100 ? t->cols - 2 : 100;
@@ -494,6 +892,12 @@ static void draw(struct tui *t)
     if (t->panel) {
         draw_panel(t);
     }
+    if (t->spanel) {
+        draw_symbols(t);
+    }
+    if (t->fpanel) {
+        draw_frozen(t);
+    }
     if (t->nover > 0) {
         draw_overlay(t);
     }
@@ -503,6 +907,7 @@ static void draw(struct tui *t)
     if (t->help) {
         draw_help(t);
     }
+    draw_info(t);
     draw_status(t);
     refresh();
 }
@@ -565,6 +970,232 @@ static void start_search(struct tui *t, int dir)
     t->search_t0 = clock_ms();
 }
 
+/* ---- comparing with the images ----------------------------------------- */
+
+/* One step of the search for the next (previous) differing byte: compare
+ * what is read, and have the board read what is not.  Returns 1 while it
+ * goes on, 2 while it waits for bytes, 0 when done. */
+static int diff_step(struct tui *t)
+{
+    struct view_provider board = {provide, t}, img = {provide_image, t};
+    uint32_t at = 0;
+    int r = view_diff_next(&board, &img, t->ranges, t->nranges, t->diff_pos, t->diff_dir,
+                           65536, t->worker != NULL, &at, &t->dstats);
+    unsigned long long n = (unsigned long long)t->dstats.compared;
+    if (r == VIEW_DIFF_FOUND) {
+        uint8_t want = 0, have = 0;
+        image_at(t, at, &want, NULL);
+        provide(t, at, &have);
+        jump_to(t, at);
+        say(t, 0, "difference at 0x%08x  image: 0x%02x (board 0x%02x), %llu byte%s compared",
+            (unsigned)at, want, have, n, n == 1 ? "" : "s");
+        return 0;
+    }
+    if (r == VIEW_DIFF_MORE) {
+        t->diff_pos = at;
+        say(t, 0, "comparing... 0x%08x, %llu bytes so far (Esc stops)", (unsigned)at, n);
+        return 1;
+    }
+    if (r == VIEW_DIFF_UNREAD) {
+        struct worker_status st;
+        worker_status(t->worker, &st);
+        if (st.link == WORKER_TIMEOUT || st.link == WORKER_LOST || st.link == WORKER_ERROR) {
+            say(t, 1, "no difference in the %llu bytes read so far; the board is not "
+                "answering, so 0x%08x on could not be compared", n, (unsigned)at);
+            return 0;
+        }
+        uint32_t page = at - at % PCACHE_PAGE;
+        /* Ask again when the worker went idle without it (a key press
+         * replaced the queue with the visible rows). */
+        if (!t->diff_have_asked || t->diff_asked != page ||
+            (st.link == WORKER_IDLE && st.queued == 0)) {
+            uint32_t len = t->diff_dir > 0 ? 16384 : PCACHE_PAGE;
+            uint32_t from = page;
+            if (t->diff_dir < 0) {
+                /* Backwards: read the 16 KiB that end at this page. */
+                from = page >= 16384 - PCACHE_PAGE ? page - (16384 - PCACHE_PAGE) : 0;
+                len = page + PCACHE_PAGE - from;
+            }
+            worker_request(t->worker, from, len, 1, 1);
+            t->diff_asked = page;
+            t->diff_have_asked = 1;
+        }
+        t->diff_pos = at;
+        say(t, 0, "reading to compare... 0x%08x, %llu bytes compared so far (Esc stops)",
+            (unsigned)at, n);
+        return 2;
+    }
+    char extra[120] = "";
+    if (t->dstats.skipped > 0) {
+        snprintf(extra, sizeof extra, "; %llu could not be compared (unreadable, failed "
+                 "verification or stale)", (unsigned long long)t->dstats.skipped);
+    }
+    if (t->worker == NULL || t->dstats.unread > 0) {
+        say(t, 0, "no difference in the %llu byte%s read so far; scroll to read more%s",
+            n, n == 1 ? "" : "s", extra);
+    } else {
+        say(t, 0, "no difference %s 0x%08x: %llu byte%s compared with the image%s",
+            t->diff_dir > 0 ? "after" : "before", (unsigned)t->cursor, n, n == 1 ? "" : "s",
+            extra);
+    }
+    return 0;
+}
+
+static void start_diff(struct tui *t, int dir)
+{
+    if (t->o->nimages == 0 || t->nranges == 0) {
+        say(t, 1, "no image to compare with: give one with --image FILE");
+        return;
+    }
+    if (t->image_only) {
+        say(t, 1, "there is no board to compare with the image (mpeek --image FILE "
+            "with a board compares them)");
+        return;
+    }
+    if (!t->diff) {
+        t->diff = 1;
+    }
+    if ((dir > 0 && t->cursor == 0xffffffffu) || (dir < 0 && t->cursor == 0)) {
+        say(t, 0, "no difference %s 0x%08x", dir > 0 ? "after" : "before",
+            (unsigned)t->cursor);
+        return;
+    }
+    t->diffing = 1;
+    t->diff_dir = dir;
+    t->diff_pos = dir > 0 ? t->cursor + 1 : t->cursor - 1;
+    t->diff_have_asked = 0;
+    memset(&t->dstats, 0, sizeof t->dstats);
+}
+
+/* ---- the symbol list ---------------------------------------------------- */
+
+static const char *sym_name_of(void *ctx, size_t i)
+{
+    const struct tui *t = ctx;
+    return t->syms[i].sym->name;
+}
+
+static void sym_filter(struct tui *t)
+{
+    t->nsym_idx = view_filter(sym_name_of, t, t->nsyms, t->sfilter, t->sym_idx);
+    t->spanel_sel = 0;
+}
+
+/* Select the last listed symbol at or before addr. */
+static void sym_select_near(struct tui *t, uint32_t addr)
+{
+    size_t lo = 0, hi = t->nsym_idx;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->syms[t->sym_idx[mid]].sym->addr <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    t->spanel_sel = lo > 0 ? lo - 1 : 0;
+}
+
+static void key_symbols(struct tui *t, int ch)
+{
+    size_t h = (size_t)(list_height(t) > 1 ? list_height(t) : 1);
+    size_t n = t->nsym_idx;
+    size_t len = strlen(t->sfilter);
+    switch (ch) {
+    case KEY_UP:
+        if (t->spanel_sel > 0) {
+            t->spanel_sel--;
+        }
+        return;
+    case KEY_DOWN:
+        if (t->spanel_sel + 1 < n) {
+            t->spanel_sel++;
+        }
+        return;
+    case KEY_PPAGE:
+        t->spanel_sel = t->spanel_sel > h ? t->spanel_sel - h : 0;
+        return;
+    case KEY_NPAGE:
+        t->spanel_sel = n == 0 ? 0 : t->spanel_sel + h < n ? t->spanel_sel + h : n - 1;
+        return;
+    case KEY_HOME:
+        t->spanel_sel = 0;
+        return;
+    case KEY_END:
+        t->spanel_sel = n > 0 ? n - 1 : 0;
+        return;
+    case '\n': case '\r': case KEY_ENTER:
+        if (t->spanel_sel < n) {
+            const struct image_sym *sy = t->syms[t->sym_idx[t->spanel_sel]].sym;
+            jump_to(t, sy->addr);
+            say(t, 0, "%s: %s at 0x%08x, %u bytes", sy->name, sym_type_name(sy->type),
+                (unsigned)sy->addr, (unsigned)sy->size);
+            t->spanel = 0;
+        }
+        return;
+    case KEY_ESC:
+        t->spanel = 0;
+        return;
+    case KEY_BACKSPACE: case 127: case 8:
+        if (len > 0) {
+            t->sfilter[len - 1] = 0;
+            sym_filter(t);
+        }
+        return;
+    case CTRL('u'):
+        t->sfilter[0] = 0;
+        sym_filter(t);
+        return;
+    case KEY_RESIZE:
+        relayout(t);
+        return;
+    default:
+        if (ch > 0x20 && ch < 0x7f && len + 1 < sizeof t->sfilter) {
+            t->sfilter[len] = (char)ch;
+            t->sfilter[len + 1] = 0;
+            sym_filter(t);
+        }
+        return;
+    }
+}
+
+static void key_frozen(struct tui *t, int ch)
+{
+    size_t n = nfrozen(t);
+    switch (ch) {
+    case KEY_UP: case 'k':
+        if (t->fpanel_sel > 0) {
+            t->fpanel_sel--;
+        }
+        return;
+    case KEY_DOWN: case 'j':
+        if (t->fpanel_sel + 1 < n) {
+            t->fpanel_sel++;
+        }
+        return;
+    case '\n': case '\r': case KEY_ENTER:
+        if (t->fpanel_sel < n) {
+            const struct frozen_mod *m = &t->o->frozen->mods[t->fpanel_sel];
+            jump_to(t, m->addr);
+            say(t, 0, "frozen %s: %s, %u bytes at 0x%08x", m->name,
+                m->source ? "source" : "bytecode", (unsigned)m->size, (unsigned)m->addr);
+        }
+        t->fpanel = 0;
+        return;
+    case KEY_ESC: case 'F':
+        t->fpanel = 0;
+        return;
+    case 'q':
+        t->quit = 1;
+        return;
+    case KEY_RESIZE:
+        relayout(t);
+        return;
+    default:
+        return;
+    }
+}
+
 /* ---- keys --------------------------------------------------------------- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -589,7 +1220,8 @@ static void save_now(struct tui *t)
     for (uint64_t off = 0; off < n && !bad; off += 16) {
         size_t k = n - off < 16 ? (size_t)(n - off) : 16;
         for (size_t i = 0; i < k; i++) {
-            pcache_get(t->cache, t->sel_a + (uint32_t)(off + i), &row[i], NULL);
+            row[i] = 0;
+            provide(t, t->sel_a + (uint32_t)(off + i), &row[i]);
         }
         if (xxd) {
             char line[100];
@@ -627,9 +1259,10 @@ static void export_step(struct tui *t)
             say(t, 0, "reading the range to save... 0x%08x (Esc stops)", (unsigned)a);
             return;
         }
-        say(t, 1, "0x%08x is %s: only verified bytes are saved", 
+        say(t, 1, "0x%08x is %s: only verified bytes are saved",
             (unsigned)(t->sel_a + off), st == VIEW_BYTE_BAD ? "bad (failed verification)"
-                                       : st == VIEW_BYTE_STALE ? "stale" : "not readable");
+                                       : st == VIEW_BYTE_STALE ? "stale"
+                                       : st == VIEW_BYTE_ABSENT ? "in no image" : "not readable");
         t->exporting = 0;
         return;
     }
@@ -641,7 +1274,7 @@ static void prompt_done(struct tui *t)
     struct rc_msg msg = {{0}};
     if (t->prompt == PROMPT_GOTO) {
         uint32_t addr;
-        struct view_symbols syms = {symbol, (void *)t->o->ld};
+        struct view_symbols syms = {symbol, t};
         if (view_parse_goto(t->input, t->o->map, &syms, t->cursor, &addr, &msg) == RC_OK) {
             jump_to(t, addr);
             t->message[0] = 0;
@@ -681,6 +1314,22 @@ static void prompt_done(struct tui *t)
 
 static void key_prompt(struct tui *t, int ch)
 {
+    if (t->prompt == PROMPT_GOTO && (ch == '\t' || ch == KEY_BTAB)) {
+        size_t n = view_tab_complete(t->names, t->nnames, &t->tab, t->input,
+                                     sizeof t->input, ch == KEY_BTAB ? -1 : 1);
+        t->ninput = strlen(t->input);
+        if (n == 0) {
+            snprintf(t->tab_hint, sizeof t->tab_hint, "[no name starts so]");
+        } else if (n == 1) {
+            t->tab_hint[0] = 0;
+        } else {
+            snprintf(t->tab_hint, sizeof t->tab_hint, "[%zu matches%s]", n,
+                     t->tab.cycling ? ": Tab for the next" : "");
+        }
+        return;
+    }
+    view_tab_reset(&t->tab);
+    t->tab_hint[0] = 0;
     if (ch == KEY_ESC || ch == CTRL('c')) {
         if (t->prompt == PROMPT_SAVE || t->prompt == PROMPT_CONFIRM) {
             t->sel = 0;
@@ -748,6 +1397,37 @@ static void explain(struct tui *t)
                      (unsigned long long)(t->cursor - best->value));
         }
     }
+    if (t->o->nimages > 0) {
+        const struct image_sym *sy = NULL;
+        char txt[200];
+        uint8_t b = 0;
+        size_t k = 0;
+        cursor_symbol(t, t->cursor, txt, sizeof txt, &sy);
+        if (sy != NULL) {
+            over_add(t, "  in symbol %s: %s at 0x%08x, %u bytes", txt,
+                     sym_type_name(sy->type), (unsigned)sy->addr, (unsigned)sy->size);
+        } else if (txt[0]) {
+            over_add(t, "  after symbol %s (no sized symbol covers it)", txt + 1);
+        }
+        if (image_at(t, t->cursor, &b, &k) != NULL) {
+            over_add(t, "  image %s holds 0x%02x here", base_name(t->o->images[k]->path), b);
+        } else {
+            over_add(t, "  no image holds this byte");
+        }
+    }
+    {
+        size_t k = 0;
+        const struct frozen_mod *m = module_at(t, t->cursor, &k);
+        if (m != NULL) {
+            const struct frozen_notes *ns = module_notes(t, k);
+            const struct frozen_note *n = ns != NULL ? frozen_note_at(ns, t->cursor) : NULL;
+            over_add(t, "  frozen module %s (%s, %u bytes at 0x%08x)", m->name,
+                     m->source ? "source" : "bytecode", (unsigned)m->size, (unsigned)m->addr);
+            if (n != NULL) {
+                over_add(t, "     %.140s", n->text);
+            }
+        }
+    }
     struct heapmap_hit hit;
     if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK) {
         if (hit.state == HEAPMAP_FREE) {
@@ -786,6 +1466,15 @@ static void key(struct tui *t, int ch)
     uint32_t a;
     t->message[0] = 0;
     t->searching = 0; /* any key ends a search; n and N start a new one */
+    t->diffing = 0;   /* and a comparison */
+    if (t->spanel) {
+        key_symbols(t, ch);
+        return;
+    }
+    if (t->fpanel) {
+        key_frozen(t, ch);
+        return;
+    }
     if (t->pending) {
         int kind = t->pending;
         t->pending = 0;
@@ -977,6 +1666,50 @@ static void key(struct tui *t, int ch)
     case 'L':
         t->legend = 1;
         break;
+    case 'S':
+        if (t->nsyms == 0) {
+            say(t, 1, t->o->nimages == 0 ? "no symbols: give the firmware's ELF with --image"
+                                         : "the images have no symbols (a .hex or .bin has "
+                                           "none: give the ELF)");
+            break;
+        }
+        t->spanel = 1;
+        sym_select_near(t, t->cursor);
+        break;
+    case 'F':
+        if (nfrozen(t) == 0) {
+            say(t, 1, t->o->frozen != NULL ? "the image has no frozen modules"
+                                           : "no frozen modules: give the firmware's ELF "
+                                             "with --image");
+            break;
+        }
+        t->fpanel = 1;
+        {
+            size_t i;
+            if (module_at(t, t->cursor, &i) != NULL) {
+                t->fpanel_sel = i;
+            }
+        }
+        break;
+    case 'd':
+        if (t->o->nimages == 0 || t->nranges == 0) {
+            say(t, 1, "no image to compare with: give one with --image FILE");
+        } else if (t->image_only) {
+            say(t, 1, "there is no board to compare with the image (mpeek --image FILE "
+                "with a board compares them)");
+        } else {
+            t->diff = !t->diff;
+            say(t, 0, t->diff ? "diff on: bytes that differ from the image stand out; "
+                                ") / ( next / previous difference"
+                              : "diff off");
+        }
+        break;
+    case ')':
+        start_diff(t, 1);
+        break;
+    case '(':
+        start_diff(t, -1);
+        break;
     case 'o': {
         struct heapmap_hit hit;
         if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK &&
@@ -1046,6 +1779,7 @@ static void key(struct tui *t, int ch)
             worker_cancel(t->worker);
         }
         t->searching = 0;
+        t->diffing = 0;
         t->exporting = 0;
         t->sel = 0;
         say(t, 0, "cancelled");
@@ -1059,6 +1793,91 @@ static void key(struct tui *t, int ch)
 }
 
 /* ---- the loop ----------------------------------------------------------- */
+
+static int sym_cmp(const void *a, const void *b)
+{
+    const struct tui_sym *x = a, *y = b;
+    if (x->sym->addr != y->sym->addr) {
+        return x->sym->addr < y->sym->addr ? -1 : 1;
+    }
+    if (x->img != y->img) {
+        return x->img < y->img ? -1 : 1;
+    }
+    return x->sym < y->sym ? -1 : x->sym > y->sym;
+}
+
+/* What the images give the explorer: where they hold bytes, the names for
+ * completion, the symbol list, room for the frozen notes. */
+static int images_init(struct tui *t, struct rc_msg *msg)
+{
+    const struct tui_opts *o = t->o;
+    size_t nsegs = 0, nsyms = 0;
+    for (size_t i = 0; i < o->nimages; i++) {
+        nsegs += o->images[i]->nsegs;
+        nsyms += o->images[i]->nsyms;
+    }
+    size_t nreg = rmap_count(o->map);
+    size_t nld = o->ld != NULL ? ldscript_symbol_count(o->ld) : 0;
+    t->ranges = calloc(nsegs + 1, sizeof *t->ranges);
+    t->syms = calloc(nsyms + 1, sizeof *t->syms);
+    t->sym_idx = calloc(nsyms + 1, sizeof *t->sym_idx);
+    t->names = calloc(nreg + nld + nsyms + 1, sizeof *t->names);
+    if (nfrozen(t) > 0) {
+        t->notes = calloc(nfrozen(t), sizeof *t->notes);
+        t->notes_done = calloc(nfrozen(t), 1);
+    }
+    if (t->ranges == NULL || t->syms == NULL || t->sym_idx == NULL || t->names == NULL ||
+        (nfrozen(t) > 0 && (t->notes == NULL || t->notes_done == NULL))) {
+        return rc_set(msg, RC_NOMEM, "out of memory for the images' symbols");
+    }
+    size_t nr = 0, ns = 0, nn = 0;
+    for (size_t i = 0; i < o->nimages; i++) {
+        const struct image *img = o->images[i];
+        for (size_t k = 0; k < img->nsegs; k++) {
+            t->ranges[nr].start = img->segs[k].addr;
+            t->ranges[nr].end = (uint64_t)img->segs[k].addr + img->segs[k].len;
+            nr++;
+        }
+        for (size_t k = 0; k < img->nsyms; k++) {
+            t->syms[ns].sym = &img->syms[k];
+            t->syms[ns].img = i;
+            ns++;
+            t->names[nn++] = img->syms[k].name;
+        }
+    }
+    t->nranges = view_ranges_merge(t->ranges, nr);
+    t->nsyms = ns;
+    qsort(t->syms, ns, sizeof *t->syms, sym_cmp);
+    for (size_t i = 0; i < nreg; i++) {
+        t->names[nn++] = rmap_get(o->map, i)->name;
+    }
+    for (size_t i = 0; i < nld; i++) {
+        const struct ldscript_symbol *sy = ldscript_symbol(o->ld, i);
+        if (sy->known) {
+            t->names[nn++] = sy->name;
+        }
+    }
+    t->nnames = view_names_sort(t->names, nn);
+    sym_filter(t);
+    return RC_OK;
+}
+
+static void images_fini(struct tui *t)
+{
+    if (t->notes != NULL) {
+        for (size_t i = 0; i < nfrozen(t); i++) {
+            if (t->notes_done[i]) {
+                frozen_notes_free(&t->notes[i]);
+            }
+        }
+    }
+    free(t->notes);
+    free(t->notes_done);
+    free(t->ranges);
+    free(t->syms);
+    free(t->sym_idx);
+    free(t->names);
+}
 
 int tui_run(const struct tui_opts *o, struct rc_msg *msg)
 {
@@ -1079,9 +1898,21 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     }
     fcntl(t.wake[0], F_SETFL, O_NONBLOCK);
     fcntl(t.wake[1], F_SETFL, O_NONBLOCK);
-    if ((rc = view_space_new(o->map, rmap_count(o->map) == 0 || o->unsafe
-                                         ? VIEW_SPACE_ALL : 0,
-                             16, &t.space, msg)) < 0) {
+    t.image_only = o->rrepl == NULL && o->nimages > 0;
+    if ((rc = images_init(&t, msg)) < 0) {
+        goto out;
+    }
+    if (t.image_only) {
+        /* The map and the load bytes no region covers (.data's initial
+         * values in flash, a .hex with no map at all). */
+        rc = view_space_new_ranges(o->map, t.ranges, t.nranges,
+                                   o->unsafe ? VIEW_SPACE_ALL : 0, 16, &t.space, msg);
+    } else {
+        rc = view_space_new(o->map, rmap_count(o->map) == 0 || o->unsafe
+                                        ? VIEW_SPACE_ALL : 0,
+                            16, &t.space, msg);
+    }
+    if (rc < 0) {
         goto out;
     }
     struct rc_msg tmsg = {{0}};
@@ -1130,7 +1961,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     draw(&t);
     while (!t.quit && !(o->cancel != NULL && *o->cancel)) {
         struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {t.wake[0], POLLIN, 0}};
-        int n = poll(p, 2, t.searching == 1 ? 0 : t.watch ? 50 : 250);
+        int n = poll(p, 2, t.searching == 1 || t.diffing == 1 ? 0 : t.watch ? 50 : 250);
         if (n < 0 && errno != EINTR) {
             break;
         }
@@ -1165,6 +1996,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
             int r = search_step(&t);
             t.searching = r == 0 ? 0 : r;
         }
+        if (t.diffing) {
+            t.diffing = diff_step(&t);
+        }
         if (moved) {
             request_visible(&t);
         }
@@ -1195,6 +2029,7 @@ out:
         *o->cancel = 0;
     }
     view_space_free(t.space);
+    images_fini(&t);
     theme_free(t.theme);
     pcache_free(t.cache);
     if (t.wake[0] >= 0) {
