@@ -7,6 +7,14 @@ reads the screen (with colours).  Checks: the first screen shows address
 colour than flash; a search finds "MicroPython" in the firmware; resizing
 keeps the cursor's address; keys are answered at once while the board is
 frozen; q restores the terminal and the board answers >>>.
+
+Firmware images: `mpeek open` on the ELF fixtures (no board) shows the
+image's bytes (the same as the .bin), "--" where no image holds a byte;
+goto completes symbol names with Tab; the symbol list filters and jumps;
+the frozen panel jumps to a module's bytecode and the info line shows its
+notes.  With QEMU and --image: 'd' finds no difference in flash against
+firmware.hex, and against the flash image QEMU was started with exactly
+the byte the firmware writes at boot (0xFD at 0x3F800).
 """
 import os
 import re
@@ -18,7 +26,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Checks, Qemu, at_prompt, mpeek_bin  # noqa: E402
+from testlib import FIRMWARE_HEX, ROOT, Checks, Qemu, at_prompt, mpeek_bin  # noqa: E402
+
+FIX = os.path.join(ROOT, "build", "fixtures")
 
 SOCK = "mpeek-test-%d" % os.getpid()
 
@@ -47,7 +57,8 @@ def keys(*k):
     """Send keys; plain text goes literally (tmux would read "0x1234" as a
     key code), names such as Enter and Escape as keys."""
     for item in k:
-        if item in ("Enter", "Escape", "Tab", "BTab", "PageDown", "PageUp", "Up", "Down"):
+        if item in ("Enter", "Escape", "Tab", "BTab", "PageDown", "PageUp", "Up", "Down",
+                    "BSpace"):
             tmux("send-keys", "-t", "t", item)
         else:
             tmux("send-keys", "-t", "t", "-l", item)
@@ -87,6 +98,176 @@ def byte_colour(colored_screen, addr_text):
                         return fg
                 col += len(word.group(0))
     return None
+
+def start(cmd, width=120, height=30):
+    tmux("kill-session", "-t", "t")
+    tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
+         "TERM=xterm-256color %s; echo EXITED $?; sleep 30" % cmd, check=True)
+
+
+def quit_clean(c, what):
+    keys("Escape", "q")
+    s = wait_for(lambda s: "EXITED" in s, 15)
+    c.check("EXITED 0" in s, "%s: quits cleanly: %r" % (what, s[-200:]))
+    tmux("kill-session", "-t", "t")
+
+
+def nm_symbols(elf):
+    """name -> address from arm-none-eabi-nm (None when it is missing)."""
+    if shutil.which("arm-none-eabi-nm") is None:
+        return None
+    out = subprocess.run(["arm-none-eabi-nm", elf], capture_output=True, text=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
+
+
+def images_test(c):
+    """The explorer on firmware images alone (mpeek open), no board."""
+    elf = os.path.join(FIX, "img_basic.elf")
+    if not os.path.exists(elf):
+        subprocess.run(["make", "-C", ROOT, "fixtures"], capture_output=True)
+    if not c.check(os.path.exists(elf), "the fixtures are built (make fixtures)"):
+        return
+    binary = open(os.path.join(FIX, "img_basic.bin"), "rb").read()
+    syms = nm_symbols(elf) or {}
+
+    c.test("open an ELF: the image's bytes, no board")
+    start("%s open %s" % (mpeek_bin(), elf))
+    first = hex_row(0, binary[:16])
+    s = wait_for(lambda s: first in s, 10)
+    c.check(first in s, "row 0 is the .bin's first 16 bytes: %r" % s[:200])
+    c.check("image img_basic.elf" in status(s), "the status line names the image: %r" % status(s))
+    c.check("isr_vector+0x0" in status(s), "and the symbol at the cursor: %r" % status(s))
+
+    c.test("goto a symbol with Tab completion")
+    keys(":", "known_t", "Tab")
+    s = wait_for(lambda s: "goto: known_table" in status(s), 5)
+    c.check("goto: known_table" in status(s), "Tab completes the only match: %r" % status(s))
+    keys("Enter")
+    s = wait_for(lambda s: "known_table+0x0" in status(s), 5)
+    c.check("known_table+0x0" in status(s), "status names the symbol: %r" % status(s))
+    at = syms.get("known_table", 0x10c)
+    m = re.search(r"^0x([0-9a-f]{8}) ", status(s))
+    c.check(m is not None and int(m.group(1), 16) == at,
+            "the cursor is at nm's address 0x%x: %r" % (at, status(s)))
+    row = at - at % 16
+    c.check(hex_row(row, binary[row:row + 16]) in s,
+            "the row holds the .bin's bytes there: %r" % hex_row(row, binary[row:row + 16]))
+    c.check(binary[at:at + 16] == bytes(range(0, 256, 17)), "and they are known_table's")
+    keys(":", "nest_", "Tab")
+    s = wait_for(lambda s: "goto: nest_inner" in status(s), 5)
+    c.check("goto: nest_inner" in status(s) and "2 matches" in status(s),
+            "an ambiguous prefix cycles from the first match: %r" % status(s))
+    keys("Tab")
+    s = wait_for(lambda s: "goto: nest_outer" in status(s), 5)
+    c.check("goto: nest_outer" in status(s), "Tab again: the next one: %r" % status(s))
+    keys("Enter", "l", "l")
+    s = wait_for(lambda s: "nest_outer+0x2" in status(s), 5)
+    c.check("nest_outer+0x2" in status(s), "name+offset as the cursor moves: %r" % status(s))
+    keys(":", "nest_outer+8", "Enter")
+    s = wait_for(lambda s: "nest_inner+0x0" in status(s), 5)
+    c.check("nest_inner+0x0" in status(s),
+            "the innermost symbol covering the cursor: %r" % status(s))
+    keys(":", "no_such_sym", "Tab")
+    s = wait_for(lambda s: "no name starts so" in status(s), 5)
+    c.check("no name starts so" in status(s), "no match is said: %r" % status(s))
+    keys("Escape")
+
+    c.test("symbol start underlined")
+    keys(":", "0", "Enter")
+    colored = screen(True)
+    line = [x for x in colored.splitlines() if re.sub(r"\x1b\[[0-9;]*m", "", x).startswith("00000040")]
+    c.check(bool(line) and re.search(r"\x1b\[(?:[0-9;]*;)?4m", line[0]) is not None,
+            "Default_Handler's first byte is underlined: %r" % (line[:1],))
+
+    c.test("symbol list: filter by typing, Enter jumps")
+    keys("S")
+    s = wait_for(lambda s: "symbols: " in s, 5)
+    c.check(re.search(r"symbols: \d+ of \d+", s) is not None, "the list opens: %r" % s[:200])
+    keys("KNOWN_S")
+    s = wait_for(lambda s: "symbols: 1 of" in s, 5)
+    c.check("symbols: 1 of" in s and "known_string" in s,
+            "a case-insensitive filter leaves one: %r" % s[:300])
+    keys("BSpace", "BSpace")
+    s = wait_for(lambda s: "symbols: 2 of" in s, 5)
+    c.check("known_table" in s and "known_string" in s, "Backspace widens it: %r" % s[:300])
+    keys("Down", "Enter")
+    s = wait_for(lambda s: "known_" in status(s) and "symbols:" not in s, 5)
+    keys("l")
+    s = wait_for(lambda s: "+0x1" in status(s), 5)
+    want = "known_table" if syms.get("known_table", 0) > syms.get("known_string", 1) else "known_string"
+    c.check(("%s+0x1" % want) in status(s), "Enter jumped to the second match, %s: %r"
+            % (want, status(s)))
+
+    c.test("bytes no image holds show as --")
+    keys(":", "data_bytes", "Enter")
+    s = wait_for(lambda s: "data_bytes+0x0" in status(s), 5)
+    c.check(re.search(r"^20000000 [ |](-- ){3}--", s, re.M) is not None,
+            ".data's run address holds no image bytes: %r" % s[:400])
+    c.check("no image holds this byte" in status(s), "and the status says so: %r" % status(s))
+    c.check("u8 --" in status(s), "no value: %r" % status(s))
+    quit_clean(c, "open ELF")
+
+    c.test("open a .hex: the same bytes, no symbols")
+    start("%s open %s" % (mpeek_bin(), os.path.join(FIX, "img_basic.hex")))
+    s = wait_for(lambda s: first in s, 10)
+    c.check(first in s and hex_row(0x100, binary[0x100:0x110]) in s,
+            "the .hex shows the .bin's bytes: %r" % s[:300])
+    keys("S")
+    s = wait_for(lambda s: "no symbols" in status(s) or "have no symbols" in status(s), 5)
+    c.check("symbols" in status(s) and "ELF" in status(s),
+            "S says a .hex has no symbols: %r" % status(s))
+    quit_clean(c, "open HEX")
+
+    c.test("frozen modules: the panel, Enter, the notes")
+    felf = os.path.join(FIX, "frozen_v119.elf")
+    fsyms = nm_symbols(felf) or {}
+    start("%s open %s" % (mpeek_bin(), felf))
+    s = wait_for(lambda s: "frozen module" in s, 10)
+    c.check("F lists them" in s, "the info line counts the modules: %r" % s[-300:])
+    keys("F")
+    s = wait_for(lambda s: "frozen modules:" in s, 5)
+    rows = [x for x in s.splitlines() if "bytecode" in x and "0x" in x]
+    c.check(any("hello.py" in x for x in rows), "hello.py is listed as bytecode: %r" % rows)
+    idx = [i for i, x in enumerate([x for x in s.splitlines()[1:] if "0x" in x])
+           if x.split()[0] == "hello.py"]
+    if c.check(len(idx) == 1, "hello.py appears once"):
+        for _ in range(idx[0]):
+            keys("Down")
+        keys("Enter")
+        s = wait_for(lambda s: "frozen hello.py" in status(s), 5)
+        c.check("frozen hello.py" in status(s), "Enter jumps: %r" % status(s))
+        want = fsyms.get("fun_data_hello__lt_module_gt_")
+        m = re.search(r"bytes at 0x([0-9a-f]{8})", status(s))
+        c.check(m is not None and (want is None or int(m.group(1), 16) == want),
+                "to the module's bytecode (nm: %r): %r" % (want, status(s)))
+        info = s.splitlines()[-2] if len(s.splitlines()) > 1 else ""
+        c.check("hello.py +0x0: prelude" in info, "the info line shows the note: %r" % info)
+        keys("l")
+        s = wait_for(lambda s: "frozen hello.py" in status(s) and "fun_data_hello" in status(s), 5)
+        c.check("frozen hello.py" in status(s) and "fun_data_hello__lt_module_gt_+0x1" in status(s),
+                "the status line names module and symbol: %r" % status(s))
+        for _ in range(12):
+            info = screen().splitlines()[-2]
+            if re.search(r"hello.py \+0x[1-9a-f][0-9a-f]*: bytecode \d+ bytes", info):
+                break
+            keys("l")
+            time.sleep(0.1)
+        c.check(re.search(r"bytecode \d+ bytes", info) is not None,
+                "moving on reaches the bytecode's note: %r" % info)
+        colored = [x for x in screen(True).splitlines()
+                   if re.search(r"\x1b\[(?:[0-9;]*;)?7m", x)]
+        c.check(bool(colored), "the note's other bytes are highlighted (reverse)")
+        keys("i")
+        s = wait_for(lambda s: "frozen module hello.py" in s, 5)
+        c.check("frozen module hello.py" in s and "in symbol fun_data_hello" in s,
+                "i explains it: %r" % s[:500])
+        keys("x")
+    quit_clean(c, "open frozen")
 
 
 def fake_board(link, dump):
@@ -158,6 +339,55 @@ def reconnect_test(c):
         tmux("kill-server")
         os.killpg(fb.pid, signal.SIGTERM)
         shutil.rmtree(tmp, ignore_errors=True)
+
+def diff_test(c, q):
+    """With the QEMU board and an image: d, ')' and '('."""
+    c.test("diff with firmware.hex: no difference in flash")
+    start("%s --port %s --image %s view" % (mpeek_bin(), q.port, FIRMWARE_HEX))
+    first = hex_row(0, q.flash[:16])
+    s = wait_for(lambda s: first in s, 20)
+    c.check(first in s, "the board's flash is shown")
+    keys("d")
+    s = wait_for(lambda s: "diff on" in status(s), 5)
+    c.check("diff on" in status(s), "d turns it on: %r" % status(s))
+    keys(":", "0x3f800", "Enter")
+    s = wait_for(lambda s: "0x0003f800" in status(s) and "u8 0x" in status(s), 15)
+    c.check("image: --" in status(s) and "u8 0xfd" in status(s),
+            "0x3F800 (0xFD on the board) is a byte firmware.hex does not hold: %r" % status(s))
+    keys(":", "0", "Enter", ")")
+    s = wait_for(lambda s: "difference at" in status(s) or "no difference" in status(s), 60)
+    m = re.search(r"difference at 0x([0-9a-f]{8})", status(s))
+    c.check(m is None or int(m.group(1), 16) >= 0x40000,
+            "the first difference is not in flash: %r" % status(s))
+    c.check(m is not None or "no difference after" in status(s),
+            "every flash byte of the image was read and compared: %r" % status(s))
+    quit_clean(c, "diff hex")
+
+    c.test("diff with the flash QEMU started from: only 0x3F800 differs")
+    start("%s --port %s --image %s --base 0 view" % (mpeek_bin(), q.port, q.flash_path))
+    s = wait_for(lambda s: first in s, 20)
+    keys("d", ":", "0x3f800", "Enter")
+    s = wait_for(lambda s: "image: 0xff (board 0xfd)" in status(s), 15)
+    c.check("image: 0xff (board 0xfd)" in status(s), "the status reports it: %r" % status(s))
+    keys("l")
+    s = wait_for(lambda s: "= image" in status(s), 5)
+    c.check("= image" in status(s), "the next byte is the same: %r" % status(s))
+    diffline = [x for x in screen(True).splitlines()
+                if re.sub(r"\x1b\[[0-9;]*m", "", x).startswith("0003f800")]
+    c.check(bool(diffline) and "48;5;90m" in diffline[0],
+            "the differing byte stands out (the theme's diff colour): %r" % diffline[:1])
+    keys(":", "0", "Enter", ")")
+    s = wait_for(lambda s: "difference at" in status(s) or "no difference" in status(s), 60)
+    c.check("difference at 0x0003f800  image: 0xff (board 0xfd)" in status(s),
+            "')' from the start of flash lands on 0x3F800: %r" % status(s))
+    keys("l", "(")
+    s = wait_for(lambda s: "difference at" in status(s) or "no difference" in status(s), 30)
+    c.check("difference at 0x0003f800" in status(s), "'(' finds it backwards: %r" % status(s))
+    keys(")")
+    s = wait_for(lambda s: "difference at" in status(s) or "no difference" in status(s), 60)
+    c.check("no difference after 0x0003f800" in status(s), "and nothing after it: %r" % status(s))
+    quit_clean(c, "diff bin")
+    c.check(at_prompt(q.port, timeout=5), "the board answers >>> after the diff runs")
 
 
 def main():
@@ -310,12 +540,19 @@ def main():
         c.check("EXITED 0" in s, "mpeek exited 0: %r" % s[-200:])
         c.check("00000000" not in s, "the alternate screen is gone (terminal restored)")
         c.check(at_prompt(q.port, timeout=5), "board answers >>>")
+        tmux("kill-session", "-t", "t")
+        time.sleep(0.5)
+        diff_test(c, q)
     finally:
         tmux("kill-server")
         q.stop()
         if os.path.exists(log):
             os.unlink(log)
     reconnect_test(c)
+    try:
+        images_test(c)
+    finally:
+        tmux("kill-server")
     return c.done()
 
 
