@@ -1113,11 +1113,8 @@ size_t image_copy(const struct image *img, uint32_t addr, uint32_t len,
 
 uint64_t image_size(const struct image *img)
 {
-    uint64_t n = 0;
-    for (size_t i = 0; i < img->nsegs; i++) {
-        n += img->segs[i].len;
-    }
-    return n;
+    const struct store *st = img->store;
+    return st != NULL ? st->total : 0;
 }
 
 const struct image_sym *image_sym_find(const struct image *img,
