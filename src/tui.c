@@ -241,8 +241,8 @@ static void cursor_symbol(const struct tui *t, uint32_t addr, char *out, size_t 
     if (best == NULL) {
         return;
     }
-    const struct rmap_region *ra = rmap_lookup(t->o->map, addr);
-    const struct rmap_region *rs = rmap_lookup(t->o->map, best->addr);
+    const struct rmap_region *ra = t->o->map ? rmap_lookup(t->o->map, addr) : NULL;
+    const struct rmap_region *rs = t->o->map ? rmap_lookup(t->o->map, best->addr) : NULL;
     if (ra == rs && (ra != NULL || addr - best->addr < 0x10000)) {
         view_sym_text(best->name, best->addr, addr, 0, out, size);
     }
@@ -1173,6 +1173,12 @@ static void key_frozen(struct tui *t, int ch)
             t->fpanel_sel++;
         }
         return;
+    case KEY_PPAGE: case KEY_HOME:
+        t->fpanel_sel = 0;
+        return;
+    case KEY_NPAGE: case KEY_END:
+        t->fpanel_sel = n > 0 ? n - 1 : 0;
+        return;
     case '\n': case '\r': case KEY_ENTER:
         if (t->fpanel_sel < n) {
             const struct frozen_mod *m = &t->o->frozen->mods[t->fpanel_sel];
@@ -1816,7 +1822,7 @@ static int images_init(struct tui *t, struct rc_msg *msg)
         nsegs += o->images[i]->nsegs;
         nsyms += o->images[i]->nsyms;
     }
-    size_t nreg = rmap_count(o->map);
+    size_t nreg = o->map != NULL ? rmap_count(o->map) : 0;
     size_t nld = o->ld != NULL ? ldscript_symbol_count(o->ld) : 0;
     t->ranges = calloc(nsegs + 1, sizeof *t->ranges);
     t->syms = calloc(nsyms + 1, sizeof *t->syms);
