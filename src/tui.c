@@ -696,8 +696,8 @@ static const char *const help_lines[] = {
     "g / G              start / end of the current region",
     "Home / End         first / last address of the map",
     "Tab / Shift-Tab    next / previous region",
-    ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-;"
-    " Tab completes names",
+    ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-",
+    "                   (Tab completes region and symbol names)",
     "/                  search hex bytes (de ad ?? ef) or \"text\"; n / N again",
     "f                  follow the 32-bit value under the cursor as an address",
     "B                  bytes per row: 8, 16, 32;  =  group by 4 or 8",
