@@ -478,7 +478,7 @@ enum view_search_status {
 /*
  * Look for pat among the bytes the provider has as OK: a match lies wholly
  * inside the space's mapped bytes and every byte of it is OK (an UNREAD,
- * BAD, STALE or OUTSIDE byte ends a candidate, wildcards included).
+ * BAD, STALE, OUTSIDE or ABSENT byte ends a candidate, wildcards included).
  * dir > 0: the first match starting at or after start; dir < 0: the last
  * match starting at or before start.  For "next"/"previous" from a cursor
  * pass cursor+1 / cursor-1 (at 0xffffffff / 0 there is nothing further).

@@ -499,10 +499,12 @@ static void draw_row(struct tui *t, int y, uint64_t index)
             (uint64_t)c->addr < (uint64_t)note->addr + note->len) {
             a |= A_REVERSE;
         }
+        int differs = 0;
         if (t->diff && c->state == VIEW_BYTE_OK) {
             uint8_t want;
             if (image_at(t, c->addr, &want, NULL) != NULL && want != c->value) {
                 a = theme_attr(t->theme, THEME_R_DIFF);
+                differs = 1;
             }
         }
         if (t->watch && c->state == VIEW_BYTE_OK) {
@@ -527,7 +529,7 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         attrset(a);
         mvaddnstr(y, (int)c->hex_col, c->hex, 2);
         if (c->ascii_col < (unsigned)t->cols) {
-            attrset(c->addr == t->cursor ? a : (c->state == VIEW_BYTE_OK
+            attrset(c->addr == t->cursor || differs ? a : (c->state == VIEW_BYTE_OK
                         ? theme_byte_attr(t->theme, THEME_R_ASCII, c->value)
                         : cell_attr(t, c)));
             mvaddch(y, (int)c->ascii_col, (chtype)(unsigned char)c->ascii);
@@ -1748,6 +1750,10 @@ static void key(struct tui *t, int ch)
         }
         break;
     case 'w':
+        if (t->worker == NULL) {
+            say(t, 1, "no board: nothing to watch");
+            break;
+        }
         t->watch = !t->watch;
         t->last_refresh = 0;
         say(t, 0, t->watch ? "live watch on: the visible rows are re-read"
