@@ -596,8 +596,10 @@ static void where_text(struct tui *t, char *out, size_t size)
         if (!have_img) {
             snprintf(out + len, size - len, "%simage: --", len ? "  " : "");
         } else if (st != VIEW_BYTE_OK) {
-            snprintf(out + len, size - len, "%simage: 0x%02x (board not read)",
-                     len ? "  " : "", want);
+            snprintf(out + len, size - len, "%simage: 0x%02x (board %s)", len ? "  " : "",
+                     want, st == VIEW_BYTE_UNREAD ? "not read yet"
+                         : st == VIEW_BYTE_BAD ? "failed verification"
+                         : st == VIEW_BYTE_STALE ? "stale" : "not readable");
         } else if (want != have) {
             snprintf(out + len, size - len, "%simage: 0x%02x (board 0x%02x)",
                      len ? "  " : "", want, have);
