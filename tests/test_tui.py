@@ -340,6 +340,32 @@ def reconnect_test(c):
         os.killpg(fb.pid, signal.SIGTERM)
         shutil.rmtree(tmp, ignore_errors=True)
 
+def open_vs_board(c, q):
+    """mpeek open firmware.hex shows what the live board shows."""
+    c.test("open firmware.hex: the same rows as the live board")
+    addrs = (0x0, 0x2340, 0x18000, 0x3b870)
+    rows = {}
+    for what, cmd in (("board", "%s --port %s view" % (mpeek_bin(), q.port)),
+                      ("image", "%s open %s" % (mpeek_bin(), FIRMWARE_HEX))):
+        start(cmd)
+        wait_for(lambda s: "00000000  " in s, 20)
+        for a in addrs:
+            keys(":", "0x%x" % a, "Enter")
+            want = "%08x  " % a
+            s = wait_for(lambda s: any(x.startswith(want) and ".." not in x[:60]
+                                       for x in s.splitlines()), 20)
+            line = [x for x in s.splitlines() if x.startswith(want)]
+            rows[(what, a)] = line[0][:60] if line else None
+        quit_clean(c, "open vs board (%s)" % what)
+    for a in addrs:
+        b, i = rows[("board", a)], rows[("image", a)]
+        c.check(b is not None and b == i, "0x%x: board %r, image %r" % (a, b, i))
+    # And both are firmware.hex's bytes.
+    c.check(rows[("image", 0x2340)] is not None and
+            rows[("image", 0x2340)].startswith(hex_row(0x2340, q.flash[0x2340:0x2350])),
+            "the bytes are the firmware's")
+
+
 def diff_test(c, q):
     """With the QEMU board and an image: d, ')' and '('."""
     c.test("diff with firmware.hex: no difference in flash")
@@ -543,6 +569,7 @@ def main():
         tmux("kill-session", "-t", "t")
         time.sleep(0.5)
         diff_test(c, q)
+        open_vs_board(c, q)
     finally:
         tmux("kill-server")
         q.stop()
