@@ -899,15 +899,20 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
     char where[256] = "";
     uint64_t scanned = 0;
     int rc = RC_OK;
+    uint64_t covered = 0; /* end of the last flash region looked in */
     for (size_t i = 0; i < rmap_count(app->map) && rc == RC_OK; i++) {
         const struct rmap_region *r = rmap_get(app->map, i);
         int word_only = 0;
-        if (r->parent >= 0 || r->kind != RMAP_K_FLASH ||
+        /* Flash the board or a profile vouches for, readable, and not
+         * inside one already looked in (the map is in address order,
+         * parents first). */
+        if (r->kind != RMAP_K_FLASH || r->end <= covered ||
             r->source == RMAP_S_LD || r->source == RMAP_S_IMAGE ||
             rmap_check_read(app->map, r->start, r->end - r->start, &word_only,
                             NULL) != RC_OK) {
             continue;
         }
+        covered = r->end;
         uint64_t n = r->end - r->start;
         if (n > (4u << 20)) {
             fprintf(stderr, "mpeek: %s is %llu KiB; looking at its first 4 MiB "

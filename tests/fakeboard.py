@@ -2837,8 +2837,18 @@ def _rp2_flash(size=0x200000):
     filesystem in the top 1408 KiB (0xA0000, rp2.Flash())."""
     f = bytearray(b'\xff' * size)
     f[0:0x9c000] = _rand(0x2040, 0x9c000)
+    # The frozen-name table (mp_frozen_names) of the modules RPI_PICO
+    # freezes, as help('modules') lists them without '.py'.
+    names = b'\0' + b''.join(n.encode() + b'.py\0' for n in RP2_FROZEN) + b'\0'
+    f[RP2_FROZEN_NAMES - 1:RP2_FROZEN_NAMES - 1 + len(names)] = names
     f[0xa0000:0xa4000] = _lfs_superblock(0x2041)
     return f
+
+
+RP2_FROZEN = ['_boot', '_boot_fat', 'asyncio/__init__', 'asyncio/core',
+              'asyncio/event', 'asyncio/funcs', 'asyncio/lock', 'asyncio/stream',
+              'onewire', 'ds18x20', 'dht', 'neopixel', 'rp2']
+RP2_FROZEN_NAMES = 0x40100   # flash offset of the table's first name
 
 
 RP2_FLASH_STORAGE = (0xa0000, 1408 * 1024)     # RPI_PICO: base offset, bytes

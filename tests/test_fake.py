@@ -495,6 +495,25 @@ def images(c):
         finally:
             fb.stop()
 
+    c.test("frozen modules without an ELF: the names in the board's flash")
+    fb = Fake("--preset", "rp2", dump=False)
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "frozen"], timeout=180)
+        text = out.decode()
+        c.check(rc == 0 and text.startswith("13 frozen modules named in the board's flash "
+                                            "(name table at 0x10040100)"),
+                "the table is found (rc=%r, %r, %r)" % (rc, err, text[:200]))
+        for name in ("_boot.py", "asyncio/__init__.py", "rp2.py", "neopixel.py"):
+            c.check(re.search(r"^  %s$" % re.escape(name), text, re.M) is not None,
+                    "%s listed" % name)
+        c.check("mpeek frozen --image firmware.elf" in text, "says what gives addresses and digests")
+        rc, out, err, _ = mpeek(["--port", fb.pty, "frozen", "--format", "csv"], timeout=180)
+        c.check(rc not in (0, None) and "--image" in err and err.count("\n") == 1,
+                "a manifest needs the ELF: %r" % err)
+        left_clean(c, fb, "frozen scan")
+    finally:
+        fb.stop()
+
     elf = os.path.join(FIX, "frozen_v119.elf")
     binf = os.path.join(FIX, "frozen_v119.bin")
     c.test("frozen modules read from the board at the ELF's addresses")
