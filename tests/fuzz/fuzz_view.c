@@ -3,9 +3,15 @@
  * on arbitrary text, with a small fixed map; a parsed pattern is then
  * searched for in a few bytes both ways and checked against brute force.
  *
+ * The same text is then completed with Tab and Shift-Tab in goto-prompt
+ * buffers of several sizes (never past the buffer, always NUL-terminated,
+ * only ever a prefix of the text plus one of the names) and used as a list
+ * filter (checked against a plain substring search).
+ *
  * Input: the text, NUL-terminated at the first NUL (at most 1023 bytes).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,12 +84,87 @@ static int brute(const struct mem *m, const struct view_pattern *p, int dir, uin
     return VIEW_SEARCH_FOUND;
 }
 
+static const char *const NAMES[] = {
+    "Reset_Handler", "_estack", "flash", "gc-heap", "main", "mp_state_ctx",
+    "mp_state_ctx_x", "mp_state_main", "ram", "sym.x",
+};
+#define NNAMES (sizeof NAMES / sizeof NAMES[0])
+
+static const char *name_of(void *ctx, size_t i)
+{
+    (void)ctx;
+    return NAMES[i];
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int has_ci(const char *hay, const char *needle)
+{
+    size_t h = strlen(hay), k = strlen(needle);
+    for (size_t i = 0; i + k <= h; i++) {
+        size_t j = 0;
+        while (j < k && lower((unsigned char)hay[i + j]) == lower((unsigned char)needle[j])) {
+            j++;
+        }
+        if (j == k) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void complete_and_filter(const char *text, const uint8_t *data)
+{
+    static const size_t sizes[] = {1, 8, 24, 256};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        char buf[256 + 8];
+        memset(buf, 0x7e, sizeof buf);
+        size_t size = sizes[si];
+        snprintf(buf, size, "%s", text);
+        struct view_tab tab;
+        view_tab_reset(&tab);
+        for (int k = 0; k < 6; k++) {
+            int dir = (data[0] >> (k % 8)) & 1 ? -1 : 1;
+            size_t got = view_tab_complete(NAMES, NNAMES, &tab, buf, size, dir);
+            if (got > NNAMES || memchr(buf, 0, size) == NULL) {
+                abort();
+            }
+            for (size_t i = size; i < sizeof buf; i++) {
+                if (buf[i] != 0x7e) {
+                    abort(); /* wrote past the buffer */
+                }
+            }
+        }
+    }
+    size_t out[NNAMES];
+    size_t m = view_filter(name_of, NULL, NNAMES, text, out);
+    size_t want = 0;
+    for (size_t i = 0; i < NNAMES; i++) {
+        if (has_ci(NAMES[i], text)) {
+            if (want >= m || out[want] != i) {
+                abort();
+            }
+            want++;
+        }
+    }
+    if (want != m) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char text[1024];
     size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
     memcpy(text, data, n);
     text[n] = 0;
+
+    if (size > 0) {
+        complete_and_filter(text, data);
+    }
 
     struct rmap *m;
     if (rmap_new(&m) != RC_OK) {
