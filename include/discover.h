@@ -27,8 +27,9 @@ struct profile;
 struct discover_info {
     struct heapmap heap;   /* parsed mem_info(1); heap.nareas 0 if none */
     int have_heap;
-    char modules[1024];    /* help('modules'), space separated */
-    int nmodules;
+    char modules[8192];    /* help('modules'), space separated */
+    int nmodules;          /* names kept in modules */
+    int modules_dropped;   /* names that did not fit */
 };
 
 void discover_info_init(struct discover_info *d);

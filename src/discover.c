@@ -171,6 +171,7 @@ void discover_apply_modules(struct discover_info *d, const char *text)
 {
     d->modules[0] = 0;
     d->nmodules = 0;
+    d->modules_dropped = 0;
     size_t o = 0;
     const char *p = text;
     while (*p) {
@@ -196,8 +197,10 @@ void discover_apply_modules(struct discover_info *d, const char *text)
             memcpy(d->modules + o, w, n);
             o += n;
             d->modules[o] = 0;
+            d->nmodules++;
+        } else {
+            d->modules_dropped++;
         }
-        d->nmodules++;
     }
 }
 

@@ -971,6 +971,11 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
                        "lists (help('modules')) is stored as a frozen module "
                        "name in its flash (%s); they are built into the "
                        "firmware\n", app->disc.nmodules, where);
+                if (app->disc.modules_dropped > 0) {
+                    printf("(%d more names were too many to look for: give "
+                           "the firmware's ELF with --image to be sure)\n",
+                           app->disc.modules_dropped);
+                }
             } else if (fmt == FROZEN_FMT_CSV) {
                 printf("name,address,size,sha256\n");
             } else {

@@ -139,6 +139,29 @@ TEST(modules)
         "Plus any modules on the filesystem\r\n");
     CHECK_EQ_INT(d.nmodules, 8);
     CHECK(strstr(d.modules, "love os time array") != NULL);
+    CHECK_EQ_INT(d.modules_dropped, 0);
+    discover_info_fini(&d);
+}
+
+TEST(modules_too_many_are_counted_as_dropped)
+{
+    static char text[20000];
+    size_t o = 0;
+    for (int i = 0; i < 1000; i++) {
+        o += (size_t)snprintf(text + o, sizeof text - o, "module_%04d%s", i,
+                              i % 4 == 3 ? "\r\n" : "   ");
+    }
+    struct discover_info d;
+    discover_info_init(&d);
+    discover_apply_modules(&d, text);
+    /* 11 characters and a space each: what fits is kept and counted. */
+    CHECK(d.nmodules > 600 && d.nmodules < 1000);
+    CHECK_EQ_INT(d.nmodules + d.modules_dropped, 1000);
+    CHECK(strstr(d.modules, "module_0000 module_0001") != NULL);
+    char last[24];
+    snprintf(last, sizeof last, "module_%04d", d.nmodules - 1);
+    CHECK(strstr(d.modules, last) != NULL);
+    CHECK(strlen(d.modules) < sizeof d.modules);
     discover_info_fini(&d);
 }
 
@@ -175,6 +198,7 @@ int main(void)
     RUN(esp32_partitions);
     RUN(rp2_flash);
     RUN(modules);
+    RUN(modules_too_many_are_counted_as_dropped);
     RUN(meminfo_microbit);
     return harness_done("discover");
 }
