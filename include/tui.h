@@ -46,6 +46,8 @@ struct tui_opts {
     /* Frozen modules of the first ELF image (may be NULL or empty): the
      * frozen panel, and the bytecode notes beside the bytes. */
     const struct frozen_set *frozen;
+    const struct image *frozen_image; /* the image frozen was found in
+                                       * (NULL: the first ELF image) */
     volatile sig_atomic_t *cancel;
 };
 

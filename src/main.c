@@ -275,6 +275,12 @@ static int app_load_images(struct app *app, struct rc_msg *msg)
         if (rc < 0) {
             return rc;
         }
+        if (have_base && app->img[i]->kind != IMAGE_BIN) {
+            fprintf(stderr, "mpeek: warning: %s is %s file with its own "
+                    "addresses; the base address 0x%08x is not used\n", path,
+                    app->img[i]->kind == IMAGE_ELF ? "an ELF" : "an Intel HEX",
+                    (unsigned)base);
+        }
     }
     return RC_OK;
 }
@@ -872,6 +878,7 @@ static int app_view(struct app *app, int have_start, uint32_t start,
         .images = (const struct image *const *)app->img,
         .nimages = app->nimage,
         .frozen = &frozen,
+        .frozen_image = simg,
     };
     int rc = tui_run(&to, msg);
     frozen_set_free(&frozen);
@@ -1468,6 +1475,11 @@ int main(int argc, char **argv)
         app.nimage++;
         app.offline = 1;
         cmd = "view";
+        if (access(rest[0], R_OK) != 0) {
+            rc = rc_set(&msg, errno == ENOENT ? RC_NOTFOUND : RC_IO,
+                        "cannot read %s: %s", rest[0], strerror(errno));
+            goto fail;
+        }
         if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
             rc = rc_set(&msg, RC_ARG, "the explorer needs a terminal; for "
                         "scripts use regions --image FILE or frozen --image FILE");
@@ -1527,6 +1539,11 @@ int main(int argc, char **argv)
         rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try view, info, "
                     "regions, read, where, heap, frozen, verify, open or ports; "
                     "see mpeek --help)", cmd);
+        goto fail;
+    }
+    if (compare != NULL && format != NULL) {
+        rc = rc_set(&msg, RC_ARG, "--compare prints a comparison, not a "
+                    "manifest: leave out --format %s", format);
         goto fail;
     }
     if (compare != NULL && strcmp(cmd, "frozen") != 0) {

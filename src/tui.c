@@ -279,7 +279,7 @@ static const struct frozen_notes *module_notes(struct tui *t, size_t i)
     }
     if (!t->notes_done[i]) {
         t->notes_done[i] = 1;
-        const struct image *elf = NULL;
+        const struct image *elf = t->o->frozen_image;
         for (size_t k = 0; k < t->o->nimages && elf == NULL; k++) {
             if (t->o->images[k]->kind == IMAGE_ELF) {
                 elf = t->o->images[k];
@@ -1878,7 +1878,7 @@ static int images_init(struct tui *t, struct rc_msg *msg)
 
 static void images_fini(struct tui *t)
 {
-    if (t->notes != NULL) {
+    if (t->notes != NULL && t->notes_done != NULL) {
         for (size_t i = 0; i < nfrozen(t); i++) {
             if (t->notes_done[i]) {
                 frozen_notes_free(&t->notes[i]);
