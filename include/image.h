@@ -14,13 +14,17 @@
  *     untyped/absolute symbols; section, file and ARM mapping symbols
  *     ($t, $d, $a) are left out.
  *   - Intel HEX (ihex.h): its merged segments; no sections, no symbols.
+ *   - UF2 (the drag-and-drop format of the micro:bit v2, RP2040, ...):
+ *     the payload of every 512-byte block at its target address; blocks
+ *     flagged "not main flash" are left out; no sections, no symbols.
  *   - raw binary: the file's bytes at the base address the caller gives.
  *
  * Malformed files (truncated headers, sizes or offsets that lie, load
  * segments that overlap, bad HEX checksums, a binary that runs past 4 GiB)
  * are RC_PARSE with "FILE: message"; nothing is ever read out of bounds.
- * The kind is chosen by content: "\x7fELF" is ELF, a first non-blank ':'
- * is Intel HEX, anything else needs a base address (--base) and is raw.
+ * The kind is chosen by content: "\x7fELF" is ELF, the UF2 magic words
+ * are UF2, a first non-blank ':' is Intel HEX, anything else needs a base
+ * address (--base) and is raw.
  *
  * Invariants after a successful load: segs are sorted by address, disjoint,
  * non-empty and end at most at 2^32; syms are sorted by address (then by
@@ -34,7 +38,7 @@
 
 #include "rc.h"
 
-enum image_kind { IMAGE_ELF, IMAGE_HEX, IMAGE_BIN };
+enum image_kind { IMAGE_ELF, IMAGE_HEX, IMAGE_BIN, IMAGE_UF2 };
 
 /* Load bytes: [addr, addr+len) of data. */
 struct image_seg {

@@ -77,6 +77,7 @@ const char *image_kind_name(enum image_kind k)
     case IMAGE_ELF: return "ELF";
     case IMAGE_HEX: return "Intel HEX";
     case IMAGE_BIN: return "raw binary";
+    case IMAGE_UF2: return "UF2";
     }
     return "?";
 }
@@ -897,6 +898,75 @@ static int load_bin(struct image *img, const uint8_t *d, size_t len,
     return take_segs(img, &ls, 1, d, name, msg);
 }
 
+/* UF2: 512-byte blocks, each with its own target address. */
+#define UF2_BLOCK 512u
+#define UF2_MAGIC0 0x0A324655u
+#define UF2_MAGIC1 0x9E5D5157u
+#define UF2_MAGIC_END 0x0AB16F30u
+#define UF2_NOT_MAIN_FLASH 0x00000001u
+#define UF2_PAYLOAD_MAX 476u
+
+static int is_uf2(const uint8_t *d, size_t len)
+{
+    return len >= 8 && rd(d, 4, 0) == UF2_MAGIC0 && rd(d + 4, 4, 0) == UF2_MAGIC1;
+}
+
+static int load_uf2(struct image *img, const uint8_t *d, size_t len,
+                    const char *name, struct rc_msg *msg)
+{
+    if (len % UF2_BLOCK != 0) {
+        return rc_set(msg, RC_PARSE, "%s: truncated: a UF2 file is whole "
+                      "512-byte blocks, this one has %zu bytes", name, len);
+    }
+    size_t n = len / UF2_BLOCK, k = 0;
+    struct lseg *ls = calloc(n, sizeof *ls);
+    if (ls == NULL) {
+        return rc_set(msg, RC_NOMEM, "%s: out of memory", name);
+    }
+    int rc = RC_OK;
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        const uint8_t *p = d + i * UF2_BLOCK;
+        uint32_t flags = (uint32_t)rd(p + 8, 4, 0);
+        uint32_t addr = (uint32_t)rd(p + 12, 4, 0);
+        uint32_t size = (uint32_t)rd(p + 16, 4, 0);
+        if (rd(p, 4, 0) != UF2_MAGIC0 || rd(p + 4, 4, 0) != UF2_MAGIC1 ||
+            rd(p + 508, 4, 0) != UF2_MAGIC_END) {
+            rc = rc_set(msg, RC_PARSE, "%s: UF2 block %zu (offset 0x%zx) has "
+                        "bad magic numbers", name, i, i * UF2_BLOCK);
+        } else if (flags & UF2_NOT_MAIN_FLASH) {
+            continue;
+        } else if (size > UF2_PAYLOAD_MAX) {
+            rc = rc_set(msg, RC_PARSE, "%s: UF2 block %zu says it carries %u "
+                        "bytes; a block holds at most %u", name, i,
+                        (unsigned)size, UF2_PAYLOAD_MAX);
+        } else if ((uint64_t)addr + size > ADDR_LIMIT) {
+            rc = rc_set(msg, RC_PARSE, "%s: UF2 block %zu runs past 4 GiB "
+                        "(0x%08x + %u)", name, i, (unsigned)addr, (unsigned)size);
+        } else if (size > 0) {
+            ls[k++] = (struct lseg){addr, size, i * UF2_BLOCK + 32, i};
+        }
+    }
+    if (rc == RC_OK && k == 0) {
+        rc = rc_set(msg, RC_PARSE, "%s: the UF2 file holds no bytes for the "
+                    "main flash", name);
+    }
+    if (rc == RC_OK) {
+        qsort(ls, k, sizeof *ls, cmp_lseg);
+        for (size_t i = 1; i < k && rc == RC_OK; i++) {
+            if ((uint64_t)ls[i - 1].addr + ls[i - 1].len > ls[i].addr) {
+                rc = rc_set(msg, RC_PARSE, "%s: UF2 blocks %zu and %zu both "
+                            "write 0x%08x", name, ls[i - 1].phdr, ls[i].phdr,
+                            (unsigned)ls[i].addr);
+            }
+        }
+    }
+    if (rc == RC_OK) {
+        rc = take_segs(img, ls, k, d, name, msg);
+    }
+    free(ls);
+    return rc;
+}
+
 static int is_hex(const uint8_t *d, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -930,13 +1000,15 @@ static int load_buf(uint8_t *d, size_t len, const char *name, uint32_t base,
                           "few for an ELF header", name, len);
         }
         kind = IMAGE_ELF;
+    } else if (is_uf2(d, len)) {
+        kind = IMAGE_UF2;
     } else if (is_hex(d, len)) {
         kind = IMAGE_HEX;
     } else if (have_base) {
         kind = IMAGE_BIN;
     } else {
-        return rc_set(msg, RC_ARG, "%s: not an ELF or Intel HEX file; for a "
-                      "raw binary give --base ADDR", name);
+        return rc_set(msg, RC_ARG, "%s: not an ELF, UF2 or Intel HEX file; "
+                      "for a raw binary give --base ADDR", name);
     }
     struct image *img = calloc(1, sizeof *img);
     struct store *st = calloc(1, sizeof *st);
@@ -955,6 +1027,9 @@ static int load_buf(uint8_t *d, size_t len, const char *name, uint32_t base,
         break;
     case IMAGE_HEX:
         rc = load_hex(img, d, len, name, msg);
+        break;
+    case IMAGE_UF2:
+        rc = load_uf2(img, d, len, name, msg);
         break;
     default:
         rc = load_bin(img, d, len, base, name, msg);

@@ -127,8 +127,8 @@ static void usage(FILE *f)
         "      --ld-defsym NAME=VALUE  a symbol as ld --defsym gives it (repeatable)\n"
         "      --board NAME   use this built-in board profile (see 'mpeek regions\n"
         "                     --board list')\n"
-        "      --image FILE   a firmware image: ELF, Intel HEX, or raw binary with\n"
-        "                     --base (or FILE@ADDR); repeatable\n"
+        "      --image FILE   a firmware image: ELF, Intel HEX, UF2, or a raw binary\n"
+        "                     with --base (or FILE@ADDR); repeatable\n"
         "      --base ADDR    where raw binary images start\n"
         "      --offline      no board: the map from --ld, --board and --image only\n"
         "      --unsafe       read outside the regions known to be mapped\n"
@@ -1488,7 +1488,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "verify") == 0) {
         if (nrest != 1) {
             rc = rc_set(&msg, RC_ARG, "verify takes one IMAGE, e.g. 'mpeek verify "
-                        "firmware.hex' (ELF, Intel HEX, or a raw binary with --base)");
+                        "firmware.hex' (ELF, Intel HEX, UF2, or a raw binary with --base)");
             goto fail;
         }
         if (app.nimage == MAX_LIST) {

@@ -995,8 +995,8 @@ TEST(raw_binaries)
     struct rc_msg msg = {{0}};
     CHECK_EQ_INT(image_load_mem(raw, 8, "fw.bin", 0, 0, &img, &msg), RC_ARG);
     CHECK(img == NULL);
-    CHECK_STR(msg.text, "fw.bin: not an ELF or Intel HEX file; for a raw "
-              "binary give --base ADDR");
+    CHECK_STR(msg.text, "fw.bin: not an ELF, UF2 or Intel HEX file; for a "
+              "raw binary give --base ADDR");
     CHECK_EQ_INT(image_load_mem(raw, 8, "fw.bin", 0xfffffffc, 1, &img, &msg),
                  RC_PARSE);
     CHECK(img == NULL);
@@ -1071,6 +1071,110 @@ TEST(file_errors)
     rmdir(dir);
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* UF2 blocks (as the UF2 specification lays them out) carrying bin at
+ * base, 256 bytes a block, plus one "not main flash" block. */
+static uint8_t *make_uf2(const uint8_t *bin, size_t len, uint32_t base,
+                         size_t *out_len)
+{
+    size_t nb = (len + 255) / 256 + 1;
+    uint8_t *u = calloc(nb, 512);
+    for (size_t i = 0; u != NULL && i < nb; i++) {
+        uint8_t *b = u + i * 512;
+        put32(b, 0x0A324655u);
+        put32(b + 4, 0x9E5D5157u);
+        put32(b + 20, (uint32_t)i);
+        put32(b + 24, (uint32_t)nb);
+        put32(b + 28, 0xe48bff56u); /* a family ID */
+        put32(b + 508, 0x0AB16F30u);
+        if (i == nb - 1) {
+            put32(b + 8, 0x00002001u); /* not main flash (+ family flag) */
+            put32(b + 12, base);       /* would overwrite the image */
+            put32(b + 16, 4);
+            memset(b + 32, 0xEE, 4);
+            continue;
+        }
+        size_t k = len - i * 256 < 256 ? len - i * 256 : 256;
+        put32(b + 8, 0x00002000u);
+        put32(b + 12, base + (uint32_t)(i * 256));
+        put32(b + 16, (uint32_t)k);
+        memcpy(b + 32, bin + i * 256, k);
+    }
+    *out_len = nb * 512;
+    return u;
+}
+
+TEST(uf2_files)
+{
+    size_t binlen = 0, ulen = 0;
+    uint8_t *bin = slurp(BIN_PATH, &binlen);
+    CHECK(bin != NULL && binlen > 256);
+    if (bin == NULL) {
+        return;
+    }
+    uint8_t *u = make_uf2(bin, binlen, 0x10000000, &ulen);
+    struct image *img = NULL;
+    struct rc_msg msg = {{0}};
+    CHECK_EQ_INT(image_load_mem(u, ulen, "fw.uf2", 0, 0, &img, &msg), RC_OK);
+    if (img != NULL) {
+        CHECK(img->kind == IMAGE_UF2);
+        CHECK_STR(image_kind_name(img->kind), "UF2");
+        CHECK_EQ_INT(img->nsegs, 1);
+        CHECK_EQ_INT(img->segs[0].addr, 0x10000000);
+        CHECK_EQ_INT(img->segs[0].len, binlen);
+        CHECK(img->nsegs == 1 && memcmp(img->segs[0].data, bin, binlen) == 0);
+        CHECK_EQ_INT(img->nsects, 0);
+        CHECK_EQ_INT(img->nsyms, 0);
+        image_free(img);
+        img = NULL;
+    }
+    /* A base is not used: the blocks carry their addresses. */
+    CHECK_EQ_INT(image_load_mem(u, ulen, "fw.uf2", 0x1234, 1, &img, &msg), RC_OK);
+    CHECK(img != NULL && img->kind == IMAGE_UF2 && img->segs[0].addr == 0x10000000);
+    image_free(img);
+    img = NULL;
+
+    /* Truncated mid-block. */
+    CHECK_EQ_INT(image_load_mem(u, ulen - 100, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
+    CHECK(img == NULL && strstr(msg.text, "fw.uf2: truncated") == msg.text);
+    /* A block with a broken end magic. */
+    uint8_t *bad = malloc(ulen);
+    memcpy(bad, u, ulen);
+    bad[512 + 508] ^= 1;
+    CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "fw.uf2: UF2 block 1 (offset 0x200) has bad magic") == msg.text);
+    /* A payload larger than a block holds. */
+    memcpy(bad, u, ulen);
+    put32(bad + 16, 477);
+    CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "at most 476") != NULL);
+    /* Two blocks writing the same bytes. */
+    memcpy(bad, u, ulen);
+    put32(bad + 512 + 12, 0x10000080);
+    CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "both write 0x10000080") != NULL);
+    /* Past 4 GiB. */
+    memcpy(bad, u, ulen);
+    put32(bad + 12, 0xffffff80u);
+    CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "past 4 GiB") != NULL);
+    /* Only a block for something else than the main flash. */
+    CHECK_EQ_INT(image_load_mem(u + ulen - 512, 512, "fw.uf2", 0, 0, &img, &msg),
+                 RC_PARSE);
+    CHECK(strstr(msg.text, "no bytes for the main flash") != NULL);
+    CHECK(img == NULL);
+    free(bad);
+    free(u);
+    free(bin);
+}
+
 int main(void)
 {
     RUN(three_forms_hold_the_same_bytes);
@@ -1084,6 +1188,7 @@ int main(void)
     RUN(lying_headers);
     RUN(broken_hex);
     RUN(raw_binaries);
+    RUN(uf2_files);
     RUN(file_errors);
     return harness_done("image");
 }
