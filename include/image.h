@@ -86,8 +86,8 @@ struct image {
 
 /*
  * Load path.  base is used only for raw binaries (have_base 1); a file that
- * is neither ELF nor Intel HEX without a base is RC_ARG ("FILE: not an ELF
- * or Intel HEX file; for a raw binary give --base ADDR").  RC_NOTFOUND /
+ * is neither ELF, UF2 nor Intel HEX without a base is RC_ARG ("FILE: not an
+ * ELF, UF2 or Intel HEX file; for a raw binary give --base ADDR").  RC_NOTFOUND /
  * RC_IO / RC_PERM when it cannot be read.  *out is NULL on failure.
  */
 int image_load(const char *path, uint32_t base, int have_base,
