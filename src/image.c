@@ -951,7 +951,9 @@ static int load_uf2(struct image *img, const uint8_t *d, size_t len,
                     "main flash", name);
     }
     if (rc == RC_OK) {
-        qsort(ls, k, sizeof *ls, cmp_lseg);
+        if (k > 1) {
+            qsort(ls, k, sizeof *ls, cmp_lseg);
+        }
         for (size_t i = 1; i < k && rc == RC_OK; i++) {
             if ((uint64_t)ls[i - 1].addr + ls[i - 1].len > ls[i].addr) {
                 rc = rc_set(msg, RC_PARSE, "%s: UF2 blocks %zu and %zu both "

@@ -91,7 +91,9 @@ int verify_plan(const struct image *img, struct verify_report *out)
             goto nomem;
         }
     }
-    qsort(out->p, out->n, sizeof *out->p, cmp_part);
+    if (out->n > 1) {
+        qsort(out->p, out->n, sizeof *out->p, cmp_part);
+    }
     /* Clip parts that overlap an earlier one. */
     size_t k = 0;
     uint64_t reach = 0;
@@ -131,7 +133,9 @@ int verify_plan(const struct image *img, struct verify_report *out)
             goto nomem;
         }
     }
-    qsort(out->p, out->n, sizeof *out->p, cmp_part);
+    if (out->n > 1) {
+        qsort(out->p, out->n, sizeof *out->p, cmp_part);
+    }
     if (img->nsects == 0 && out->n > 1) {
         for (size_t i = 0; i < out->n; i++) {
             snprintf(out->p[i].name, sizeof out->p[i].name, "segment %zu", i + 1);
