@@ -7,8 +7,11 @@ Measures payload bytes per second of verified data (build/bench_read) on:
   - the fake board in its newest-firmware mode, the same ways;
 each with its ratio to the wire limit (baud/10 bytes per second) and to the
 naive method (one print of a list of mem32 values per 256-byte chunk)
-measured on the same link in the same run.  Writes the table into
-BENCHMARKS.md (between the markers) and prints it.
+measured on the same link in the same run.  Then `mpeek verify` through
+slowlink: the time to verify an image that matches the board (device-side
+digests, nothing read) against the time `mpeek read` takes for the same
+bytes.  Writes the tables into BENCHMARKS.md (between the markers) and
+prints them.
 """
 import os
 import re
@@ -26,6 +29,26 @@ from testlib import Qemu, free_port  # noqa: E402
 BAUD = 115200
 WIRE = BAUD / 10.0
 BENCH = os.path.join(ROOT, "build", "bench_read")
+MPEEK = os.path.join(ROOT, "mpeek")
+FIRMWARE_HEX = "/usr/share/firmware-microbit-micropython/firmware.hex"
+
+
+def timed(args):
+    """Seconds an mpeek command takes, and its exit status."""
+    t0 = time.monotonic()
+    r = subprocess.run([MPEEK, "--no-progress"] + args, capture_output=True, timeout=900)
+    return time.monotonic() - t0, r.returncode, r.stdout.decode()
+
+
+def verify_row(name, port, image, extra, nbytes):
+    tv, rcv, out = timed(["--port", port] + extra + ["verify", image])
+    tr, rcr, _ = timed(["--port", port] + extra + ["read", "0", str(nbytes), "-o", os.devnull])
+    if rcv not in (0, 3) or rcr != 0:
+        raise RuntimeError("verify/read failed: %d %d %s" % (rcv, rcr, out))
+    m = re.search(r"\((.*) matched by digest on the board, (.*) read\)", out)
+    return ("| %s | %d | %.1f | %.1f | %.1fx | %s, %s read |"
+            % (name, nbytes, tv, tr, tr / tv if tv else 0, m.group(1) if m else "?",
+               m.group(2) if m else "?"))
 
 
 def find_slowlink():
@@ -70,11 +93,14 @@ def row(name, res, limited):
                naive, bps / naive if naive else 0, res["method"]))
 
 
-def fake_board(workdir, tcp):
+def fake_board(workdir, tcp, dump=None):
     """Start the fake board (newest-firmware mode).  Returns (processes,
-    port): its pty, or with tcp a TCP port served by pty2tcp."""
+    port): its pty, or with tcp a TCP port served by pty2tcp.  dump:
+    write its first 128 KiB of flash to that file."""
     script = os.path.join(ROOT, "tests", "fakeboard.py")
-    p = subprocess.Popen(["python3", script, "--preset", "new"], stdout=subprocess.DEVNULL,
+    extra = ["--dump-mem", "0:0x20000:%s" % dump] if dump else []
+    p = subprocess.Popen(["python3", script, "--preset", "new"] + extra,
+                         stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, start_new_session=True)
     line = b""
     while b"/dev/pts/" not in line:
@@ -104,6 +130,7 @@ def main():
     tool = find_slowlink()
     work = tempfile.mkdtemp(prefix="mpeek-bench-")
     rows = []
+    vrows = []
     # QEMU micro:bit, straight on its pty (no baud limit).
     q = Qemu("pty")
     try:
@@ -118,6 +145,8 @@ def main():
                             bench(s.link, "0", "64K", "8K"), True))
             rows.append(row("micro:bit QEMU, slowlink 115200, erased flash 0x3c000",
                             bench(s.link, "0x3c000", "0x3800", "4K"), True))
+            vrows.append(verify_row("micro:bit QEMU, slowlink 115200, firmware.hex",
+                                    s.link, FIRMWARE_HEX, [], 0x3b88c))
         finally:
             s.stop()
             q.stop()
@@ -129,13 +158,16 @@ def main():
     finally:
         stop(p)
     if tool:
-        p, port = fake_board(work, True)
+        flash = os.path.join(work, "fake-flash.bin")
+        p, port = fake_board(work, True, dump=flash)
         s = SlowLink(tool, port, work)
         try:
             rows.append(row("fake board (v1.29 mode), slowlink 115200, flash 0x0",
                             bench(s.link, "0", "64K", "8K"), True))
             rows.append(row("fake board (v1.29 mode), slowlink 115200, erased flash 0x20000",
                             bench(s.link, "0x20000", "64K", "4K"), True))
+            vrows.append(verify_row("fake board (v1.29 mode), slowlink 115200, 128 KiB image",
+                                    s.link, flash + "@0", ["--unsafe"], 0x20000))
         finally:
             s.stop()
             stop(p)
@@ -144,6 +176,11 @@ def main():
     head = ("| link | payload bytes | mpeek B/s | x wire limit (%d B/s) | naive B/s | x naive | method |\n"
             "| --- | --- | --- | --- | --- | --- | --- |\n" % WIRE)
     table = head + "\n".join(rows) + "\n"
+    if vrows:
+        table += ("\n`mpeek verify` of an image the board holds, against `mpeek read` "
+                  "of the same bytes (seconds, whole commands):\n\n"
+                  "| link | image bytes | verify s | read s | verify speed-up | wire |\n"
+                  "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(vrows) + "\n")
     stamp = "Measured %s on this machine (%d cores) with `make bench`.\n" % (
         time.strftime("%Y-%m-%d"), os.cpu_count() or 0)
     print(table)

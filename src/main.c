@@ -146,6 +146,22 @@ static void usage(FILE *f)
         f);
 }
 
+/* --format for the table-like commands: 0 table (also when not given),
+ * 1 csv, 2 json. */
+static int parse_tcj(const char *format, const char *cmd, int *out,
+                     struct rc_msg *msg)
+{
+    static const char *const names[] = {"table", "csv", "json"};
+    for (int i = 0; i < 3; i++) {
+        if (format == NULL || strcmp(format, names[i]) == 0) {
+            *out = i;
+            return RC_OK;
+        }
+    }
+    return rc_set(msg, RC_ARG, "--format takes table, csv or json for %s, "
+                  "not '%s'", cmd, format);
+}
+
 static int parse_line(const char *v, const char *what, int *out,
                       struct rc_msg *msg)
 {
@@ -1404,17 +1420,11 @@ int main(int argc, char **argv)
                         "such as --ld FILE go before or after it)");
             goto fail;
         }
-        if (format == NULL || strcmp(format, "table") == 0) {
-            mfmt = RMAP_FMT_TABLE;
-        } else if (strcmp(format, "csv") == 0) {
-            mfmt = RMAP_FMT_CSV;
-        } else if (strcmp(format, "json") == 0) {
-            mfmt = RMAP_FMT_JSON;
-        } else {
-            rc = rc_set(&msg, RC_ARG, "--format takes table, csv or json for "
-                        "regions, not '%s'", format);
+        int v;
+        if ((rc = parse_tcj(format, cmd, &v, &msg)) < 0) {
             goto fail;
         }
+        mfmt = v == 0 ? RMAP_FMT_TABLE : v == 1 ? RMAP_FMT_CSV : RMAP_FMT_JSON;
         if (app.board != NULL && strcmp(app.board, "list") == 0) {
             char dir[512];
             profile_default_dir(dir, sizeof dir);
@@ -1504,17 +1514,11 @@ int main(int argc, char **argv)
                         "firmware's ELF with --image FILE)");
             goto fail;
         }
-        if (format == NULL || strcmp(format, "table") == 0) {
-            ffmt = FROZEN_FMT_TABLE;
-        } else if (strcmp(format, "csv") == 0) {
-            ffmt = FROZEN_FMT_CSV;
-        } else if (strcmp(format, "json") == 0) {
-            ffmt = FROZEN_FMT_JSON;
-        } else {
-            rc = rc_set(&msg, RC_ARG, "--format takes table, csv or json for "
-                        "frozen, not '%s'", format);
+        int v;
+        if ((rc = parse_tcj(format, cmd, &v, &msg)) < 0) {
             goto fail;
         }
+        ffmt = v == 0 ? FROZEN_FMT_TABLE : v == 1 ? FROZEN_FMT_CSV : FROZEN_FMT_JSON;
         if (compare != NULL && access(compare, R_OK) != 0) {
             rc = rc_set(&msg, RC_NOTFOUND, "cannot read the manifest %s: %s "
                         "(make one with 'mpeek frozen --format csv > FILE')",

@@ -143,6 +143,14 @@ def images_test(c):
     c.check("image img_basic.elf" in status(s), "the status line names the image: %r" % status(s))
     c.check("isr_vector+0x0" in status(s), "and the symbol at the cursor: %r" % status(s))
 
+    c.test("--offline --image FILE is the same explorer")
+    keys("q")
+    wait_for(lambda s: "EXITED" in s, 10)
+    start("%s --offline --image %s" % (mpeek_bin(), elf))
+    s = wait_for(lambda s: first in s, 10)
+    c.check(first in s and "image img_basic.elf" in status(s),
+            "row 0 and the image in the status line: %r" % status(s))
+
     c.test("goto a symbol with Tab completion")
     keys(":", "known_t", "Tab")
     s = wait_for(lambda s: "goto: known_table" in status(s), 5)
