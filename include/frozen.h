@@ -20,7 +20,15 @@
  *   size   the number of bytes hashed
  *   sha256 over the module's bytes: source text without its NUL; for
  *          bytecode, every object the freezer generated for the module
- *          (the symbols above that belong to it), in address order.
+ *          (the sized symbols above that belong to it), in address order,
+ *          overlaps counted once.  A symbol belongs to the module whose
+ *          pointers reach it: from frozen_module_<mod> (v1.19+) or the
+ *          raw code in mp_frozen_mpy_content (older) through raw-code
+ *          structs, children arrays, the qstr and object tables and the
+ *          constant objects.  The name patterns decide only between two
+ *          modules that reach the same symbol and for symbols nothing
+ *          reaches; no symbol belongs to two modules.  So a change to
+ *          hello.world() changes hello.py, never hello_world.py.
  *          Those objects hold pointers, so a module that only moved also
  *          counts as changed: "same" is never said of different bytes.
  */

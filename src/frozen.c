@@ -7,10 +7,17 @@
  * the tables comes through struct frozen_mem and is never trusted: names
  * must end inside their symbol, sizes must fit the content symbol, counts
  * are capped, pointers are only followed where a symbol says what they
- * point at.  A bytecode module's bytes are the sized symbols whose names
- * match the per-module patterns for its escaped name (the longest module
- * name wins when one escaped name is a prefix of another), hashed in
- * address order; overlapping symbols are merged so no byte counts twice.
+ * point at.  A bytecode module's bytes are the sized symbols the freezer
+ * made for it, hashed in address order (overlapping symbols merged so no
+ * byte counts twice).  Which module a symbol belongs to is decided by the
+ * pointers, not the names: from the module's entry (frozen_module_<mod>,
+ * or its raw code before v1.19) every aligned word of a struct, table or
+ * constant object that lands inside a freezer symbol reaches that symbol
+ * (bytecode and qstr tables hold no pointers and are not scanned).  Names
+ * matter only when two modules reach one symbol (the one whose patterns
+ * fit it keeps it) and for symbols nothing reaches; escaped names can be
+ * prefixes of one another ("hello" + scope "world" vs module
+ * "hello_world"), so a name alone cannot say.  Each symbol has one owner.
  */
 #include "frozen.h"
 
@@ -390,13 +397,16 @@ static int add_source(struct finder *f, const char *name,
     }
     m->addr = content->addr + (uint32_t)off;
     m->size = size;
-    m->ranges = malloc(sizeof *m->ranges);
-    if (m->ranges == NULL) {
-        return rc_set(f->msg, RC_NOMEM, "out of memory");
+    if (size > 0) {
+        /* An empty module (v1.8-v1.17 sizes may say 0) holds no bytes. */
+        m->ranges = malloc(sizeof *m->ranges);
+        if (m->ranges == NULL) {
+            return rc_set(f->msg, RC_NOMEM, "out of memory");
+        }
+        m->ranges[0].addr = m->addr;
+        m->ranges[0].len = size;
+        m->nranges = 1;
     }
-    m->ranges[0].addr = m->addr;
-    m->ranges[0].len = size;
-    m->nranges = 1;
     uint8_t *b = malloc((size_t)size + 1);
     if (b == NULL) {
         return rc_set(f->msg, RC_NOMEM, "out of memory");
@@ -426,8 +436,8 @@ static int cmp_range(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Which bytecode module (index into esc) a symbol belongs to, or -1: the
- * longest escaped name whose patterns match. */
+/* Which bytecode module (index into esc) a symbol belongs to by name, or
+ * -1: the longest escaped name whose patterns match. */
 static long best_module(const char *s, char (*esc)[MAX_NAME + 1], size_t n)
 {
     long best = -1;
@@ -449,6 +459,240 @@ static int known_prefix(const char *s)
            has_prefix(s, "fun_data_") || has_prefix(s, "children_");
 }
 
+/* ---- which module owns a symbol: following the pointers ------------------ */
+
+#define WALK_MAX_DEPTH 64u      /* pointer hops from a module's entry */
+#define WALK_MAX_SYMS 65536u    /* symbols reached per module */
+#define WALK_MAX_BYTES 16384u   /* bytes of one symbol scanned for pointers */
+
+/*
+ * The symbols the freezer could have made: sized, with one of its name
+ * prefixes; by address (then by place in img->syms).  Ownership is decided
+ * over these.
+ */
+struct cand {
+    uint32_t addr;
+    size_t sym;         /* index into img->syms */
+};
+
+struct cands {
+    const struct image *img;
+    struct cand *v;
+    size_t n;
+    uint32_t maxsize;
+    long *owner;        /* module index, -1: none yet */
+    int *walked;        /* owner was set by a pointer, not by a name */
+    size_t *stamp;      /* module index + 1 of the walk that last reached it */
+    uint16_t *depth;
+    size_t *queue;
+    uint8_t *buf;       /* WALK_MAX_BYTES */
+};
+
+static const struct image_sym *cand_sym(const struct cands *c, size_t k)
+{
+    return &c->img->syms[c->v[k].sym];
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->addr != y->addr) {
+        return x->addr < y->addr ? -1 : 1;
+    }
+    return x->sym < y->sym ? -1 : x->sym > y->sym;
+}
+
+static void cands_free(struct cands *c)
+{
+    free(c->v);
+    free(c->owner);
+    free(c->walked);
+    free(c->stamp);
+    free(c->depth);
+    free(c->queue);
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+static int cands_init(struct cands *c, const struct image *img)
+{
+    memset(c, 0, sizeof *c);
+    c->img = img;
+    size_t n = 0;
+    for (size_t j = 0; j < img->nsyms; j++) {
+        const struct image_sym *s = &img->syms[j];
+        n += s->name != NULL && s->size > 0 && known_prefix(s->name);
+    }
+    size_t a = n ? n : 1;
+    c->v = malloc(a * sizeof *c->v);
+    c->owner = malloc(a * sizeof *c->owner);
+    c->walked = calloc(a, sizeof *c->walked);
+    c->stamp = calloc(a, sizeof *c->stamp);
+    c->depth = calloc(a, sizeof *c->depth);
+    c->queue = malloc(a * sizeof *c->queue);
+    c->buf = malloc(WALK_MAX_BYTES);
+    if (c->v == NULL || c->owner == NULL || c->walked == NULL ||
+        c->stamp == NULL || c->depth == NULL || c->queue == NULL || c->buf == NULL) {
+        cands_free(c);
+        return RC_NOMEM;
+    }
+    for (size_t j = 0; j < img->nsyms; j++) {
+        const struct image_sym *s = &img->syms[j];
+        if (s->name != NULL && s->size > 0 && known_prefix(s->name)) {
+            c->owner[c->n] = -1;
+            c->v[c->n].addr = s->addr;
+            c->v[c->n++].sym = j;
+            if (s->size > c->maxsize) {
+                c->maxsize = s->size;
+            }
+        }
+    }
+    /* A loaded image keeps its symbols by address; a hand-built one may not. */
+    qsort(c->v, c->n, sizeof *c->v, cmp_cand);
+    return RC_OK;
+}
+
+/* The candidate holding addr (the smallest when they nest), or -1. */
+static long cand_at(const struct cands *c, uint32_t addr)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->v[mid].addr <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    long best = -1;
+    for (size_t k = lo; k-- > 0;) {
+        const struct image_sym *s = cand_sym(c, k);
+        if ((uint64_t)s->addr + c->maxsize <= addr) {
+            break;
+        }
+        if ((uint64_t)addr < (uint64_t)s->addr + s->size &&
+            (best < 0 || s->size < cand_sym(c, (size_t)best)->size)) {
+            best = (long)k;
+        }
+    }
+    return best;
+}
+
+/* Module mi reached candidate k: it owns it unless another module reached
+ * it first; then the names break the tie (the module whose patterns match,
+ * the longer name when both do), else the first one keeps it. */
+static void claim(struct cands *c, size_t k, size_t mi, char (*esc)[MAX_NAME + 1])
+{
+    long o = c->owner[k];
+    if (o < 0 || !c->walked[k]) {
+        c->owner[k] = (long)mi;
+        c->walked[k] = 1;
+        return;
+    }
+    if ((size_t)o == mi) {
+        return;
+    }
+    const char *name = cand_sym(c, k)->name;
+    int pm = sym_of_module(name, esc[mi]), po = sym_of_module(name, esc[o]);
+    if (pm && (!po || strlen(esc[mi]) > strlen(esc[o]))) {
+        c->owner[k] = (long)mi;
+    }
+}
+
+/* Symbols that hold no pointers: bytecode (or machine code) and qstr
+ * tables.  The first word of a raw-code struct is bit fields. */
+static int scan_from(const char *name, uint32_t addr, uint32_t *first)
+{
+    if (has_prefix(name, "fun_data_") || has_prefix(name, "const_qstr_table_data_")) {
+        return 0;
+    }
+    *first = (4 - (addr & 3)) & 3;
+    if ((has_prefix(name, "proto_fun_") || has_prefix(name, "raw_code_")) &&
+        *first == 0) {
+        *first = 4;
+    }
+    return 1;
+}
+
+/*
+ * Follow pointers from entry (module mi's frozen_module_<mod> struct, or
+ * its raw code before v1.19) through the candidates: every aligned word of
+ * a struct, table or object that lands inside a candidate reaches it.
+ * Capped in depth and count; each candidate is visited once per module, so
+ * cycles end.
+ */
+static int walk_module(struct finder *f, struct cands *c, uint32_t entry,
+                       size_t mi, char (*esc)[MAX_NAME + 1])
+{
+    long k0 = cand_at(c, entry);
+    if (k0 < 0) {
+        return RC_OK;
+    }
+    size_t head = 0, tail = 0;
+    c->stamp[k0] = mi + 1;
+    c->depth[k0] = 0;
+    c->queue[tail++] = (size_t)k0;
+    claim(c, (size_t)k0, mi, esc);
+    while (head < tail) {
+        size_t k = c->queue[head++];
+        const struct image_sym *s = cand_sym(c, k);
+        uint32_t first;
+        if (c->depth[k] >= WALK_MAX_DEPTH || !scan_from(s->name, s->addr, &first) ||
+            s->size < first + 4) {
+            continue;
+        }
+        uint32_t len = s->size < WALK_MAX_BYTES ? s->size : WALK_MAX_BYTES;
+        struct rc_msg m;
+        int rc = mread(f->mem, s->addr, len, c->buf, &m);
+        if (rc != RC_OK) {
+            if (soft_fail(rc)) {
+                continue;
+            }
+            *f->msg = m;
+            return rc_prefix(f->msg, rc, "reading %s", s->name);
+        }
+        for (uint32_t o = first; o + 4 <= len; o += 4) {
+            long t = cand_at(c, le32(c->buf + o));
+            if (t < 0 || c->stamp[t] == mi + 1) {
+                continue;
+            }
+            if (tail >= WALK_MAX_SYMS) {
+                return RC_OK;
+            }
+            c->stamp[t] = mi + 1;
+            c->depth[t] = (uint16_t)(c->depth[k] + 1);
+            c->queue[tail++] = (size_t)t;
+            claim(c, (size_t)t, mi, esc);
+        }
+    }
+    return RC_OK;
+}
+
+/* Candidates no pointer reached: an alias (same address and size) of one
+ * already given goes with it; the rest go by name. */
+static void claim_by_name(struct cands *c, char (*esc)[MAX_NAME + 1], size_t n)
+{
+    for (size_t k = 0; k < c->n; k++) {
+        if (c->walked[k]) {
+            continue;
+        }
+        const struct image_sym *s = cand_sym(c, k);
+        size_t b = k;
+        while (b > 0 && cand_sym(c, b - 1)->addr == s->addr) {
+            b--;
+        }
+        for (size_t j = b; j < c->n && cand_sym(c, j)->addr == s->addr; j++) {
+            if (j != k && c->owner[j] >= 0 && cand_sym(c, j)->size == s->size) {
+                c->owner[k] = c->owner[j];
+                break;
+            }
+        }
+        if (c->owner[k] < 0) {
+            c->owner[k] = best_module(s->name, esc, n);
+        }
+    }
+}
+
 /*
  * The bytecode modules: names[i] with entry pointers ptrs[i] (frozen
  * module structs when fm is set, else raw-code structs).
@@ -463,24 +707,25 @@ static int add_bytecode(struct finder *f, const uint8_t *names_tab,
     const struct image *img = f->img;
     char (*esc)[MAX_NAME + 1] = calloc(n, sizeof *esc);
     size_t *cnt = calloc(n, sizeof *cnt);
-    long *owner = calloc(img->nsyms ? img->nsyms : 1, sizeof *owner);
-    int rc = RC_OK;
-    if (esc == NULL || cnt == NULL || owner == NULL) {
+    struct cands c;
+    int rc = cands_init(&c, img);
+    if (esc == NULL || cnt == NULL || rc != RC_OK) {
         rc = rc_set(f->msg, RC_NOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         escape_name((const char *)names_tab + offs[i], esc[i], sizeof esc[i]);
     }
-    for (size_t j = 0; j < img->nsyms; j++) {
-        const struct image_sym *s = &img->syms[j];
-        owner[j] = -1;
-        if (s->name == NULL || s->size == 0 || !known_prefix(s->name)) {
-            continue;
-        }
-        owner[j] = best_module(s->name, esc, n);
-        if (owner[j] >= 0) {
-            cnt[owner[j]]++;
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        rc = walk_module(f, &c, le32(ptrs + 4 * i), i, esc);
+    }
+    if (rc != RC_OK) {
+        goto out;
+    }
+    claim_by_name(&c, esc, n);
+    for (size_t k = 0; k < c.n; k++) {
+        if (c.owner[k] >= 0) {
+            cnt[c.owner[k]]++;
         }
     }
     size_t first = f->set->n;
@@ -504,11 +749,11 @@ static int add_bytecode(struct finder *f, const uint8_t *names_tab,
             goto out;
         }
     }
-    for (size_t j = 0; j < img->nsyms; j++) {
-        if (owner[j] >= 0) {
-            struct frozen_mod *m = &f->set->mods[first + (size_t)owner[j]];
-            m->ranges[m->nranges].addr = img->syms[j].addr;
-            m->ranges[m->nranges].len = img->syms[j].size;
+    for (size_t k = 0; k < c.n; k++) {
+        if (c.owner[k] >= 0) {
+            struct frozen_mod *m = &f->set->mods[first + (size_t)c.owner[k]];
+            m->ranges[m->nranges].addr = cand_sym(&c, k)->addr;
+            m->ranges[m->nranges].len = cand_sym(&c, k)->size;
             m->nranges++;
         }
     }
@@ -606,7 +851,7 @@ static int add_bytecode(struct finder *f, const uint8_t *names_tab,
 out:
     free(esc);
     free(cnt);
-    free(owner);
+    cands_free(&c);
     return rc;
 }
 
@@ -1676,22 +1921,31 @@ int frozen_manifest_parse(const char *text, size_t len, const char *name,
         return rc_set(msg, RC_PARSE, "%s:%zu: NUL byte in the manifest", p.name, line);
     }
     int rc;
-    p.line = 1;
-    size_t i = 0;
+    /* A UTF-8 byte-order mark (editors on Windows write one), then blank
+     * lines and white space before the first line that counts. */
+    size_t i = 0, line = 1;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        i = 3;
+    }
+    p.pos = i;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
                        text[i] == '\n')) {
+        line += text[i] == '\n';
         i++;
     }
     if (i < len && text[i] == '[') {
+        p.line = 1;
         rc = parse_json(&p);
     } else {
-        p.line = 0;
-        if (len >= 4 && memcmp(text, "name", 4) == 0) {
+        /* next_line counts the first line from here. */
+        p.pos = i;
+        p.line = line - 1;
+        if (len - i >= 4 && memcmp(text + i, "name", 4) == 0) {
             rc = parse_csv(&p);
-        } else if (len >= 4 && memcmp(text, "NAME", 4) == 0) {
+        } else if (len - i >= 4 && memcmp(text + i, "NAME", 4) == 0) {
             rc = parse_table(&p);
         } else {
-            p.line = 1;
+            p.line = line;
             rc = perr(&p, "not a frozen-module manifest (table, CSV or JSON)");
         }
     }

@@ -87,6 +87,44 @@ static int cmp_nm(const void *a, const void *b)
     return (*x)->addr < (*y)->addr ? -1 : (*x)->addr > (*y)->addr;
 }
 
+/*
+ * What the freezer made for each module of the fixture, written out by
+ * hand from its source: hello.world's symbols (fun_data_hello_world,
+ * proto_fun_hello_world, children_hello_world, fun_data_hello_world_x)
+ * belong to hello, although their names also fit module hello_world.
+ */
+static const char *const fix_hello[] = {
+    "frozen_module_hello", "const_qstr_table_data_hello",
+    "const_obj_table_data_hello", "const_obj_hello_0", "const_obj_hello_1",
+    "const_obj_hello_1_0", "proto_fun_hello__lt_module_gt_",
+    "children_hello__lt_module_gt_", "fun_data_hello__lt_module_gt_",
+    "fun_data_hello_greet", "proto_fun_hello_world", "children_hello_world",
+    "fun_data_hello_world", "fun_data_hello_world_x", NULL,
+};
+static const char *const fix_pkg[] = {
+    "frozen_module_pkg___init__", "const_qstr_table_data_pkg___init__",
+    "proto_fun_pkg___init____lt_module_gt_",
+    "children_pkg___init____lt_module_gt_",
+    "fun_data_pkg___init____lt_module_gt_", "proto_fun_pkg___init___make",
+    "children_pkg___init___make", "fun_data_pkg___init___make",
+    "fun_data_pkg___init___make_inner", NULL,
+};
+static const char *const fix_hw[] = {
+    "frozen_module_hello_world", "const_qstr_table_data_hello_world",
+    "const_obj_table_data_hello_world", "const_obj_hello_world_0",
+    "fun_data_hello_world__lt_module_gt_", NULL,
+};
+
+static int listed(const char *const *list, const char *name)
+{
+    for (size_t i = 0; list[i] != NULL; i++) {
+        if (strcmp(list[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The module's symbols, in address order, their bytes from the .bin. */
 static void expect_bytecode(const struct frozen_mod *m, const char *const *names,
                             const char *top)
@@ -187,37 +225,143 @@ TEST(fixture_modules_match_nm)
         CHECK(memcmp(set.mods[0].sha256, h, 32) == 0);
     }
 
-    static const char *const hello[] = {
-        "frozen_module_hello", "const_qstr_table_data_hello",
-        "const_obj_table_data_hello", "const_obj_hello_0", "const_obj_hello_1",
-        "const_obj_hello_1_0", "proto_fun_hello__lt_module_gt_",
-        "children_hello__lt_module_gt_", "fun_data_hello__lt_module_gt_",
-        "fun_data_hello_greet", NULL,
-    };
-    static const char *const pkg[] = {
-        "frozen_module_pkg___init__", "const_qstr_table_data_pkg___init__",
-        "proto_fun_pkg___init____lt_module_gt_",
-        "children_pkg___init____lt_module_gt_",
-        "fun_data_pkg___init____lt_module_gt_", "proto_fun_pkg___init___make",
-        "children_pkg___init___make", "fun_data_pkg___init___make",
-        "fun_data_pkg___init___make_inner", NULL,
-    };
-    static const char *const hw[] = {
-        "frozen_module_hello_world", "const_qstr_table_data_hello_world",
-        "const_obj_table_data_hello_world", "const_obj_hello_world_0",
-        "fun_data_hello_world__lt_module_gt_", NULL,
-    };
-    expect_bytecode(&set.mods[1], hello, "fun_data_hello__lt_module_gt_");
-    expect_bytecode(&set.mods[2], pkg, "fun_data_pkg___init____lt_module_gt_");
-    expect_bytecode(&set.mods[3], hw, "fun_data_hello_world__lt_module_gt_");
+    expect_bytecode(&set.mods[1], fix_hello, "fun_data_hello__lt_module_gt_");
+    expect_bytecode(&set.mods[2], fix_pkg, "fun_data_pkg___init____lt_module_gt_");
+    expect_bytecode(&set.mods[3], fix_hw, "fun_data_hello_world__lt_module_gt_");
 
     const struct nmsym *g = nm_find("fun_data_hello_greet");
     const struct nmsym *w = nm_find("fun_data_hello_world__lt_module_gt_");
+    const struct nmsym *hwx = nm_find("fun_data_hello_world_x");
     const struct nmsym *nms = nm_find("mp_frozen_names");
     CHECK(g && frozen_at(&set, g->addr + 3) == &set.mods[1]);
     CHECK(w && frozen_at(&set, w->addr) == &set.mods[3]);
+    CHECK(hwx && frozen_at(&set, hwx->addr + 1) == &set.mods[1]);
     CHECK(nms && frozen_at(&set, nms->addr) == NULL);
     CHECK(c && frozen_at(&set, c->addr + 5) == &set.mods[0]);
+    frozen_set_free(&set);
+    image_free(img);
+}
+
+/* The lists above cover every symbol the freezer made, each once. */
+TEST(fixture_lists_are_complete)
+{
+    if (!oracle_load()) {
+        CHECK(0);
+        return;
+    }
+    static const char *const prefixes[] = {
+        "frozen_module_", "const_", "proto_fun_", "raw_code_", "fun_data_", "children_",
+    };
+    size_t seen = 0;
+    for (size_t i = 0; i < nm_n; i++) {
+        int frz = 0;
+        for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+            frz |= strncmp(nm_syms[i].name, prefixes[k], strlen(prefixes[k])) == 0;
+        }
+        if (!frz || nm_syms[i].size == 0) {
+            continue;
+        }
+        seen++;
+        int in = listed(fix_hello, nm_syms[i].name) + listed(fix_pkg, nm_syms[i].name) +
+                 listed(fix_hw, nm_syms[i].name);
+        if (in != 1) {
+            printf("  %s is in %d lists\n", nm_syms[i].name, in);
+        }
+        CHECK_EQ_INT(in, 1);
+    }
+    CHECK_EQ_INT(seen, 14 + 9 + 5);
+}
+
+/* The image's bytes with one byte changed: a board whose firmware differs
+ * there. */
+struct flip_mem {
+    struct frozen_mem inner;
+    uint32_t addr;
+};
+
+static int flip_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                     struct rc_msg *msg)
+{
+    struct flip_mem *fm = ctx;
+    int rc = fm->inner.read(fm->inner.ctx, addr, len, out, msg);
+    if (rc == RC_OK && fm->addr >= addr && (uint64_t)fm->addr < (uint64_t)addr + len) {
+        out[fm->addr - addr] ^= 0x5a;
+    }
+    return rc;
+}
+
+/* Change byte off of symbol sym; compare with the unchanged image. */
+static void expect_changed(const struct image *img, const struct frozen_set *was,
+                           const char *sym, uint32_t off, const char *want)
+{
+    const struct nmsym *s = nm_find(sym);
+    CHECK(s != NULL && off < s->size);
+    if (s == NULL) {
+        return;
+    }
+    struct flip_mem fm;
+    struct frozen_mem mem = {flip_read, &fm};
+    struct frozen_set now;
+    struct rc_msg msg = {{0}};
+    frozen_mem_image(&fm.inner, img);
+    fm.addr = s->addr + off;
+    CHECK_EQ_INT(frozen_find(img, &mem, &now, &msg), RC_OK);
+    CHECK_EQ_INT(now.n, was->n);
+    struct buf out, cmp;
+    struct frozen_manifest m;
+    int differs = 0;
+    buf_init(&out);
+    buf_init(&cmp);
+    frozen_format(was, FROZEN_FMT_CSV, &out);
+    CHECK_EQ_INT(frozen_manifest_parse(buf_str(&out), out.len, "was.csv", &m, &msg), RC_OK);
+    CHECK_EQ_INT(frozen_compare(&now, &m, &cmp, &differs), RC_OK);
+    CHECK_EQ_INT(differs, 1);
+    if (strcmp(buf_str(&cmp), want) != 0) {
+        printf("  %s+%u: got\n%s", sym, off, buf_str(&cmp));
+    }
+    CHECK_STR(buf_str(&cmp), want);
+    /* The same symbols either way: only the digest moved. */
+    for (size_t i = 0; i < now.n && i < was->n; i++) {
+        CHECK_EQ_INT(now.mods[i].nranges, was->mods[i].nranges);
+        CHECK_EQ_INT(now.mods[i].size, was->mods[i].size);
+    }
+    frozen_manifest_free(&m);
+    buf_fini(&out);
+    buf_fini(&cmp);
+    frozen_set_free(&now);
+}
+
+TEST(a_changed_function_changes_its_own_module)
+{
+    struct image *img;
+    struct frozen_set set;
+    if (!find_fixture(&img, &set) || set.n != 4) {
+        CHECK(0);
+        return;
+    }
+    char hello[200], hw[200];
+    snprintf(hello, sizeof hello,
+             "changed  hello.py (%u -> %u bytes)\n"
+             "same     hello_world.py\n"
+             "same     pkg/__init__.py\n"
+             "same     src_mod.py\n"
+             "3 same, 1 changed, 0 added, 0 removed\n",
+             set.mods[1].size, set.mods[1].size);
+    snprintf(hw, sizeof hw,
+             "same     hello.py\n"
+             "changed  hello_world.py (%u -> %u bytes)\n"
+             "same     pkg/__init__.py\n"
+             "same     src_mod.py\n"
+             "3 same, 1 changed, 0 added, 0 removed\n",
+             set.mods[3].size, set.mods[3].size);
+    /* hello.world(): an opcode (STORE_FAST), its simple name; world.x's
+     * opcode; world's raw code (is_generator). */
+    expect_changed(img, &set, "fun_data_hello_world", 6, hello);
+    expect_changed(img, &set, "fun_data_hello_world", 2, hello);
+    expect_changed(img, &set, "fun_data_hello_world_x", 4, hello);
+    expect_changed(img, &set, "proto_fun_hello_world", 3, hello);
+    /* hello_world's own <module>. */
+    expect_changed(img, &set, "fun_data_hello_world__lt_module_gt_", 4, hw);
     frozen_set_free(&set);
     image_free(img);
 }
@@ -486,12 +630,97 @@ TEST(malformed_manifests)
     frozen_manifest_free(&m);
 }
 
+/* A byte-order mark (EF BB BF) and blank lines or white space before the
+ * first line: every format still parses, and line numbers count them. */
+TEST(manifest_bom_and_leading_blank_lines)
+{
+    struct image *img;
+    struct frozen_set set;
+    if (!find_fixture(&img, &set)) {
+        CHECK(0);
+        return;
+    }
+    static const char *const heads[] = {
+        "\xef\xbb\xbf", "\n\n", "\r\n  \t\r\n", "\xef\xbb\xbf\n \n", "  ",
+        "\xef\xbb\xbf\t",
+    };
+    for (int f = FROZEN_FMT_TABLE; f <= FROZEN_FMT_JSON; f++) {
+        struct buf out;
+        buf_init(&out);
+        CHECK_EQ_INT(frozen_format(&set, (enum frozen_format)f, &out), RC_OK);
+        for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+            struct buf text, cmp;
+            struct frozen_manifest m;
+            struct rc_msg msg = {{0}};
+            int differs = -1;
+            buf_init(&text);
+            buf_init(&cmp);
+            buf_addstr(&text, heads[i]);
+            buf_add(&text, buf_str(&out), out.len);
+            int rc = frozen_manifest_parse(buf_str(&text), text.len, fmt_name(f), &m, &msg);
+            CHECK_EQ_INT(rc, RC_OK);
+            if (rc != RC_OK) {
+                printf("  format %d, head %zu: %s\n", f, i, msg.text);
+            } else {
+                CHECK_EQ_INT(m.n, set.n);
+                CHECK_EQ_INT(frozen_compare(&set, &m, &cmp, &differs), RC_OK);
+                CHECK_EQ_INT(differs, 0);
+                frozen_manifest_free(&m);
+            }
+            buf_fini(&text);
+            buf_fini(&cmp);
+        }
+        buf_fini(&out);
+    }
+    frozen_set_free(&set);
+    image_free(img);
+
+    /* Errors after them name the right line. */
+    static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const struct {
+        const char *name;
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"m.csv", "\xef\xbb\xbf\n\nname,address,size,sha256\nb.py,10,5,HASH\n", "m.csv:4: address '10'"},
+        {"m.txt", "\xef\xbb\xbf\r\n  NAME ADDRESS SIZE SHA256\nb.py 0x10 5x HASH\n", "m.txt:3: size '5x'"},
+        {"m.json", "\xef\xbb\xbf\n[\n{\"nom\": 1}]", "m.json:3: unknown key 'nom'"},
+        {"m.csv", "\xef\xbb\xbf\n\nhello\n", "m.csv:3: not a frozen-module manifest"},
+        {"m.csv", "\xef\xbb\xbf", "m.csv:1: not a frozen-module manifest"},
+        {"m.csv", "\xef\xbb\xbf\xef\xbb\xbfname,address,size,sha256\n", "m.csv:1: not a frozen-module manifest"},
+        {"m.csv", "\xef\xbbname,address,size,sha256\n", "m.csv:1: not a frozen-module manifest"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[400];
+        const char *t = cases[i].text, *s = strstr(t, "HASH");
+        if (s != NULL) {
+            snprintf(text, sizeof text, "%.*s%s%s", (int)(s - t), t, sha, s + 4);
+        } else {
+            snprintf(text, sizeof text, "%s", t);
+        }
+        struct frozen_manifest m;
+        struct rc_msg msg = {{0}};
+        CHECK_EQ_INT(frozen_manifest_parse(text, strlen(text), cases[i].name, &m, &msg), RC_PARSE);
+        if (strstr(msg.text, cases[i].want) == NULL) {
+            printf("  case %zu: got \"%s\", want \"%s\"\n", i, msg.text, cases[i].want);
+        }
+        CHECK(strstr(msg.text, cases[i].want) != NULL);
+        CHECK(m.e == NULL && m.n == 0);
+    }
+    /* Only a BOM and blank lines before an empty JSON list. */
+    struct frozen_manifest m;
+    struct rc_msg msg = {{0}};
+    CHECK_EQ_INT(frozen_manifest_parse("\xef\xbb\xbf\n[]\n", 6, "e.json", &m, &msg), RC_OK);
+    CHECK_EQ_INT(m.n, 0);
+    frozen_manifest_free(&m);
+}
+
 /* ---- hand-built images ---------------------------------------------------- */
 
 struct hand {
     struct image img;
     struct image_seg seg;
-    struct image_sym syms[16];
+    struct image_sym syms[24];
     uint8_t data[512];
 };
 
@@ -584,6 +813,31 @@ TEST(old_layout_v108)
     frozen_set_free(&set);
 }
 
+/* v1.8-v1.17 count sources by name, so a size may be 0: an empty module,
+ * nothing hashed, no range that frozen_at could find. */
+TEST(empty_source_module)
+{
+    struct hand h;
+    hand_init(&h);
+    hand_sym(&h, "mp_frozen_str_names", 0x00, 12, "e.py\0f.py\0\0");
+    hand_sym(&h, "mp_frozen_str_sizes", 0x10, 8, "\0\0\0\0\x02\0\0\0");
+    hand_sym(&h, "mp_frozen_str_content", 0x20, 4, "\0ab\0");
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    CHECK_EQ_INT(hand_find(&h, &set, &msg), RC_OK);
+    CHECK_EQ_INT(set.n, 2);
+    if (set.n == 2) {
+        uint8_t want[32];
+        sha256((const uint8_t *)"", 0, want);
+        CHECK(set.mods[0].size == 0 && set.mods[0].nranges == 0 &&
+              memcmp(set.mods[0].sha256, want, 32) == 0);
+        CHECK(set.mods[1].size == 2 && set.mods[1].addr == 0x1021 && set.mods[1].nranges == 1);
+        CHECK(frozen_at(&set, 0x1020) == NULL);
+        CHECK(frozen_at(&set, 0x1021) == &set.mods[1]);
+    }
+    frozen_set_free(&set);
+}
+
 TEST(tables_that_lie)
 {
     static const struct {
@@ -615,6 +869,88 @@ TEST(tables_that_lie)
         CHECK(strstr(msg.text, cases[i].want) != NULL);
         CHECK(set.n == 0 && set.mods == NULL);
     }
+}
+
+/*
+ * Two modules, a.py and a_b.py, whose symbol names overlap (escaped "a" and
+ * "a_b"); a's child scope b is fun_data_a_b, children_a_b -> fun_data_a_b_c.
+ * a's children array also points back at a's own raw code (a cycle) and at
+ * const_obj_a_b_0, which a_b reaches too (the names break that tie).
+ * const_obj_a_b_1 and fun_data_a_zzz are reached by nothing: names decide.
+ */
+TEST(attribution_by_pointers)
+{
+    struct hand h;
+    hand_init(&h);
+    uint8_t ptrs[8], fm_a[12] = {0}, fm_ab[12] = {0}, pf_a[12] = {0, 0, 2, 0};
+    uint8_t pf_ab[12] = {0, 0, 2, 0}, ch_a[12], ch_ab[4], ot_ab[4];
+    put32(ptrs, 0x1000 + 0x40);         /* frozen_module_a */
+    put32(ptrs + 4, 0x1000 + 0x100);    /* frozen_module_a_b */
+    put32(fm_a + 8, 0x1000 + 0x50);     /* proto_fun_a__lt_module_gt_ */
+    put32(pf_a + 4, 0x1000 + 0x60);     /* fun_data_a__lt_module_gt_ */
+    put32(pf_a + 8, 0x1000 + 0x70);     /* children_a__lt_module_gt_ */
+    put32(ch_a, 0x1000 + 0x80);         /* proto_fun_a_b */
+    put32(ch_a + 4, 0x1000 + 0x50);     /* back to a's <module> */
+    put32(ch_a + 8, 0x1000 + 0x130 + 2); /* inside const_obj_a_b_0 */
+    put32(pf_ab + 4, 0x1000 + 0x90);    /* fun_data_a_b */
+    put32(pf_ab + 8, 0x1000 + 0xa0);    /* children_a_b */
+    put32(ch_ab, 0x1000 + 0xa8);        /* fun_data_a_b_c (a leaf) */
+    put32(fm_ab + 4, 0x1000 + 0x120);   /* const_obj_table_data_a_b */
+    put32(fm_ab + 8, 0x1000 + 0x110);   /* fun_data_a_b__lt_module_gt_ */
+    put32(ot_ab, 0x1000 + 0x130);       /* const_obj_a_b_0 */
+    hand_sym(&h, "mp_frozen_names", 0x00, 13, "a.py\0a_b.py\0\0");
+    hand_sym(&h, "mp_frozen_mpy_content", 0x10, 8, ptrs);
+    hand_sym(&h, "frozen_module_a", 0x40, 12, fm_a);
+    hand_sym(&h, "proto_fun_a__lt_module_gt_", 0x50, 12, pf_a);
+    hand_sym(&h, "fun_data_a__lt_module_gt_", 0x60, 6, "\x08\x02\x01\x40\x51\x63");
+    hand_sym(&h, "children_a__lt_module_gt_", 0x70, 12, ch_a);
+    hand_sym(&h, "proto_fun_a_b", 0x80, 12, pf_ab);
+    hand_sym(&h, "fun_data_a_b", 0x90, 6, "\x08\x02\x02\x40\x51\x63");
+    hand_sym(&h, "children_a_b", 0xa0, 4, ch_ab);
+    hand_sym(&h, "fun_data_a_b_c", 0xa8, 6, "\x08\x02\x03\x40\x51\x63");
+    hand_sym(&h, "fun_data_a_zzz", 0xb0, 4, "\x01\x02\x03\x04");
+    hand_sym(&h, "frozen_module_a_b", 0x100, 12, fm_ab);
+    hand_sym(&h, "fun_data_a_b__lt_module_gt_", 0x110, 6, "\x08\x02\x01\x40\x51\x63");
+    hand_sym(&h, "const_obj_table_data_a_b", 0x120, 4, ot_ab);
+    hand_sym(&h, "const_obj_a_b_0", 0x130, 8, "\x00\x00\x00\x00\x01\x00\x00\x00");
+    hand_sym(&h, "const_obj_a_b_1", 0x140, 8, "\x00\x00\x00\x00\x02\x00\x00\x00");
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    int rc = hand_find(&h, &set, &msg);
+    CHECK_EQ_INT(rc, RC_OK);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+        return;
+    }
+    CHECK_EQ_INT(set.n, 2);
+    static const uint32_t a[] = {0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xa8, 0xb0};
+    static const uint32_t ab[] = {0x100, 0x110, 0x120, 0x130, 0x140};
+    if (set.n == 2) {
+        CHECK_STR(set.mods[0].name, "a.py");
+        CHECK_EQ_INT(set.mods[0].addr, 0x1060);
+        CHECK_EQ_INT(set.mods[0].nranges, sizeof a / sizeof a[0]);
+        for (size_t i = 0; i < set.mods[0].nranges && i < sizeof a / sizeof a[0]; i++) {
+            CHECK_EQ_INT(set.mods[0].ranges[i].addr, 0x1000 + a[i]);
+        }
+        CHECK_STR(set.mods[1].name, "a_b.py");
+        CHECK_EQ_INT(set.mods[1].addr, 0x1110);
+        CHECK_EQ_INT(set.mods[1].nranges, sizeof ab / sizeof ab[0]);
+        for (size_t i = 0; i < set.mods[1].nranges && i < sizeof ab / sizeof ab[0]; i++) {
+            CHECK_EQ_INT(set.mods[1].ranges[i].addr, 0x1000 + ab[i]);
+        }
+        CHECK_EQ_INT(set.mods[1].size, 12 + 6 + 4 + 8 + 8);
+    }
+    frozen_set_free(&set);
+
+    /* Symbols out of address order (a hand-built image) find the same. */
+    struct image_sym t = h.syms[2];
+    h.syms[2] = h.syms[14];
+    h.syms[14] = t;
+    rc = hand_find(&h, &set, &msg);
+    CHECK_EQ_INT(rc, RC_OK);
+    CHECK(rc != RC_OK || (set.n == 2 && set.mods[0].nranges == sizeof a / sizeof a[0] &&
+                          set.mods[1].nranges == sizeof ab / sizeof ab[0]));
+    frozen_set_free(&set);
 }
 
 /* ---- annotations ---------------------------------------------------------- */
@@ -729,12 +1065,17 @@ TEST(annotations)
 int main(void)
 {
     RUN(fixture_modules_match_nm);
+    RUN(fixture_lists_are_complete);
+    RUN(a_changed_function_changes_its_own_module);
+    RUN(attribution_by_pointers);
     RUN(images_without_symbols_or_tables);
     RUN(manifest_round_trip);
     RUN(compare_changed_added_removed);
     RUN(names_that_need_quoting);
     RUN(malformed_manifests);
+    RUN(manifest_bom_and_leading_blank_lines);
     RUN(old_layout_v108);
+    RUN(empty_source_module);
     RUN(tables_that_lie);
     RUN(annotations);
     free(bin);

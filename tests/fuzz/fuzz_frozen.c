@@ -6,8 +6,9 @@
  *   5 bytes each      name index into names[], address (u16 LE), size (u16 LE)
  *   the rest          the image's bytes, at address 0
  *
- * Whatever the tables say, nothing may be read out of bounds, and what is
- * found must survive the manifest round trip.
+ * Whatever the tables and pointers say (cycles, pointers into the middle
+ * of symbols or into another module's symbols), nothing may be read out of
+ * bounds, and what is found must survive the manifest round trip.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@ static const char *const names[] = {
     "raw_code_hello__lt_module_gt_", "raw_code_hello_greet", "children_hello_greet",
     "const_table_data_hello__lt_module_gt_", "fun_data_hello_greet_prelude",
     "raw_code_pkg___init____lt_module_gt_",
+    /* hello.world and its leaf x: names that also fit module hello_world. */
+    "proto_fun_hello_world", "children_hello_world", "fun_data_hello_world",
+    "fun_data_hello_world_x", "const_obj_hello_world_1", "fun_data_hello_world_greet",
 };
 #define NNAMES (sizeof names / sizeof names[0])
 
