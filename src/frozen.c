@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "image.h"
 #include "recdec.h"
 
@@ -1327,20 +1328,6 @@ static int perr(struct mparse *p, const char *fmt, ...)
     return rc_set(p->msg, RC_PARSE, "%s:%zu: %s", p->name, p->line, text);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Field checks shared by the three formats; s is not NUL-terminated. */
 static int parse_addr(struct mparse *p, const char *s, size_t n)
 {
@@ -1349,7 +1336,7 @@ static int parse_addr(struct mparse *p, const char *s, size_t n)
                     (int)(n > 40 ? 40 : n), s);
     }
     for (size_t i = 2; i < n; i++) {
-        if (hexval(s[i]) < 0) {
+        if (fmt_hex_digit((unsigned char)s[i]) < 0) {
             return perr(p, "address '%.*s' is not 0x followed by up to 8 hex digits",
                         (int)n, s);
         }
@@ -1383,7 +1370,7 @@ static int parse_sha(struct mparse *p, const char *s, size_t n, uint8_t *h)
         return perr(p, "sha256 has %zu characters, not 64 hex digits", n);
     }
     for (size_t i = 0; i < 32; i++) {
-        int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
+        int a = fmt_hex_digit((unsigned char)s[2 * i]), b = fmt_hex_digit((unsigned char)s[2 * i + 1]);
         if (a < 0 || b < 0) {
             return perr(p, "sha256 '%.64s' is not 64 hex digits", s);
         }
@@ -1691,7 +1678,7 @@ static int jhex4(struct mparse *p, uint32_t *v)
     }
     *v = 0;
     for (size_t i = 0; i < 4; i++) {
-        int h = hexval(p->t[p->pos + i]);
+        int h = fmt_hex_digit((unsigned char)p->t[p->pos + i]);
         if (h < 0) {
             return perr(p, "bad \\u escape");
         }
