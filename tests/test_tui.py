@@ -147,7 +147,7 @@ def images_test(c):
     keys("q")
     wait_for(lambda s: "EXITED" in s, 10)
     start("%s --offline --image %s" % (mpeek_bin(), elf))
-    s = wait_for(lambda s: first in s, 10)
+    s = wait_for(lambda s: first in s and "image img_basic.elf" in status(s), 10)
     c.check(first in s and "image img_basic.elf" in status(s),
             "row 0 and the image in the status line: %r" % status(s))
 
