@@ -716,6 +716,41 @@ static void app_free_map(struct app *app)
     discover_info_fini(&app->disc);
 }
 
+/* The frozen module holding addr, and what its bytes there are (from the
+ * image's own bytes). */
+static void where_frozen(struct app *app, uint32_t addr)
+{
+    const struct image *img = app_symbol_image(app);
+    if (img == NULL || img->nsyms == 0) {
+        return;
+    }
+    struct frozen_mem mem;
+    struct frozen_set set;
+    struct rc_msg m;
+    memset(&set, 0, sizeof set);
+    frozen_mem_image(&mem, img);
+    if (frozen_find(img, &mem, &set, &m) == RC_OK) {
+        const struct frozen_mod *mod = frozen_at(&set, addr);
+        if (mod != NULL) {
+            printf("frozen module: %s (%s, %u bytes, top level at 0x%08x)\n",
+                   mod->name, mod->source ? "source" : "bytecode",
+                   (unsigned)mod->size, (unsigned)mod->addr);
+            struct frozen_notes notes;
+            memset(&notes, 0, sizeof notes);
+            if (!mod->source &&
+                frozen_annotate(img, &mem, mod, &notes, &m) == RC_OK) {
+                const struct frozen_note *n = frozen_note_at(&notes, addr);
+                if (n != NULL) {
+                    printf("  0x%08x+%u: %s\n", (unsigned)n->addr,
+                           (unsigned)n->len, n->text);
+                }
+            }
+            frozen_notes_free(&notes);
+        }
+    }
+    frozen_set_free(&set);
+}
+
 /* What is at addr: the chain of regions holding it, and the heap object. */
 static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
 {
@@ -746,6 +781,7 @@ static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
             break;
         }
     }
+    where_frozen(app, addr);
     struct heapmap_hit hit;
     if (app->disc.have_heap && heapmap_lookup(&app->disc.heap, addr, &hit) == RC_OK) {
         unsigned bs = app->disc.heap.block_size;
@@ -1450,6 +1486,10 @@ int main(int argc, char **argv)
             (rc = fmt_check_range(addr, 1, &msg)) < 0) {
             goto fail;
         }
+        /* An image and no port: what the image says about ADDR. */
+        if (!app.port_given && app.nimage > 0) {
+            app.offline = 1;
+        }
     } else if (strcmp(cmd, "view") == 0) {
         if (nrest > 1) {
             rc = rc_set(&msg, RC_ARG, "view takes at most one ADDR");
@@ -1560,9 +1600,9 @@ int main(int argc, char **argv)
         goto fail;
     }
     if (app.offline && strcmp(cmd, "regions") != 0 && strcmp(cmd, "view") != 0 &&
-        strcmp(cmd, "frozen") != 0) {
-        rc = rc_set(&msg, RC_ARG, "--offline goes with regions, frozen and "
-                    "open (view) only: %s needs the board", cmd);
+        strcmp(cmd, "frozen") != 0 && strcmp(cmd, "where") != 0) {
+        rc = rc_set(&msg, RC_ARG, "--offline goes with regions, where, frozen "
+                    "and open (view) only: %s needs the board", cmd);
         goto fail;
     }
     for (size_t i = 0; i < app.nld; i++) {
@@ -1590,6 +1630,8 @@ int main(int argc, char **argv)
             rc = cmd_regions(&app, mfmt, &msg);
         } else if (rc == RC_OK && strcmp(cmd, "frozen") == 0) {
             rc = cmd_frozen(&app, ffmt, compare, 0, &differs, &msg);
+        } else if (rc == RC_OK && strcmp(cmd, "where") == 0) {
+            rc = cmd_where(&app, (uint32_t)addr, &msg);
         } else if (rc == RC_OK) {
             rc = app_view(&app, len == 1, (uint32_t)addr, &msg);
         }

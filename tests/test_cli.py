@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -183,6 +184,24 @@ def images(c):
     rc, out, err, _ = mpeek(["frozen", "--image", elf], timeout=20)
     c.check(rc == 0 and b"no frozen modules" in out, "an image without frozen tables says so: %r"
             % out)
+
+    c.test("where ADDR in an image: region, symbol, frozen module, decoded bytes")
+    syms = {}
+    nm = subprocess.run(["arm-none-eabi-nm", "-S", frz], capture_output=True, text=True).stdout
+    for line in nm.splitlines():
+        p = line.split()
+        if len(p) == 4:
+            syms[p[3]] = (int(p[0], 16), int(p[1], 16))
+    at = syms.get("fun_data_hello__lt_module_gt_", (0, 0))[0]
+    rc, out, err, _ = mpeek(["where", hex(at), "--image", frz], timeout=20)
+    text = out.decode()
+    c.check(rc == 0 and "symbol: fun_data_hello__lt_module_gt_+0x0" in text,
+            "the symbol at 0x%x (%r, %r)" % (at, err, text))
+    c.check("frozen module: hello.py (bytecode" in text, "the frozen module: %r" % text)
+    c.check(re.search(r"prelude n_state=\d+", text) is not None, "the prelude decoded: %r" % text)
+    rc, out, err, _ = mpeek(["where", "0x20000004", "--image", elf], timeout=20)
+    c.check(rc == 0 and out.startswith(b".data +0x4: ram") and b"symbol: data_bytes+0x4" in out,
+            ".data in RAM and its symbol: %r" % out)
 
     c.test("broken and missing images: one-line errors")
     data = open(elf, "rb").read()
