@@ -1137,6 +1137,74 @@ static int read_text_file(const char *path, struct buf *out, struct rc_msg *msg)
     return RC_OK;
 }
 
+/* Read the span of the image's frozen-module objects from the board in one
+ * stream (with a progress bar), so the walk finds them in the cache
+ * instead of asking for them page by page.  Best effort: where this fails,
+ * the walk reads what it needs itself and reports what goes wrong. */
+struct prefetch_ctx {
+    struct read_ctx progress;
+    struct pcache *cache;
+};
+
+static void prefetch_chunk(void *ctx, uint32_t addr, const uint8_t *data,
+                           size_t len)
+{
+    struct prefetch_ctx *p = ctx;
+    pcache_put(p->cache, addr, data, len);
+}
+
+static void prefetch_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct prefetch_ctx *p = ctx;
+    read_progress(&p->progress, done, total);
+}
+
+static void board_mem_prefetch(struct board_mem *bm, const struct image *img)
+{
+    static const char *const prefixes[] = {
+        "mp_frozen_", "frozen_module_", "proto_fun_", "raw_code_", "fun_data_",
+        "children_", "const_qstr_table_data_", "const_obj_", "const_table_data_",
+        "mp_qstr_frozen_const_",
+    };
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < img->nsyms; i++) {
+        const struct image_sym *sy = &img->syms[i];
+        if (sy->size == 0) {
+            continue;
+        }
+        for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+            if (strncmp(sy->name, prefixes[k], strlen(prefixes[k])) == 0) {
+                if (sy->addr < lo) {
+                    lo = sy->addr;
+                }
+                if ((uint64_t)sy->addr + sy->size > hi) {
+                    hi = (uint64_t)sy->addr + sy->size;
+                }
+                break;
+            }
+        }
+    }
+    lo &= ~(uint64_t)(PCACHE_PAGE - 1);
+    hi = (hi + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
+    int word_only = 0;
+    if (lo >= hi || hi - lo > (1u << 20) || hi > 0x100000000ULL ||
+        (!bm->app->unsafe &&
+         rmap_check_read(bm->app->map, (uint32_t)lo, hi - lo, &word_only, NULL) != RC_OK)) {
+        return;
+    }
+    struct prefetch_ctx p;
+    memset(&p, 0, sizeof p);
+    p.cache = bm->cache;
+    p.progress.show = bm->app->progress > 0 || (bm->app->progress < 0 && isatty(2));
+    p.progress.start = p.progress.last = clock_ms();
+    struct mread_cb cb = {prefetch_chunk, prefetch_progress, &p};
+    struct rc_msg m;
+    mread_read(bm->app->reader, (uint32_t)lo, (uint32_t)(hi - lo), &cb, &m);
+    if (p.progress.show && clock_ms() - p.progress.start >= 500) {
+        fputs("\r\033[K", stderr);
+    }
+}
+
 /* The frozen modules: from the ELF image's bytes, or (from_board) the same
  * addresses read from the board. */
 static int cmd_frozen(struct app *app, enum frozen_format fmt,
@@ -1152,6 +1220,9 @@ static int cmd_frozen(struct app *app, enum frozen_format fmt,
         }
         mem.read = board_mem_read;
         mem.ctx = &bm;
+        if (img != NULL) {
+            board_mem_prefetch(&bm, img);
+        }
     } else {
         frozen_mem_image(&mem, img);
     }
