@@ -1688,9 +1688,9 @@ static void key(struct tui *t, int ch)
         break;
     case 'F':
         if (nfrozen(t) == 0) {
-            say(t, 1, t->o->frozen != NULL ? "the image has no frozen modules"
-                                           : "no frozen modules: give the firmware's ELF "
-                                             "with --image");
+            say(t, 1, t->nsyms == 0 ? "no frozen modules known: they are found through "
+                                      "symbols; give the firmware's ELF with --image"
+                                    : "the image has no frozen modules");
             break;
         }
         t->fpanel = 1;
