@@ -105,6 +105,15 @@ $vg ./mpeek -p "execpty:exec python3 tests/fakeboard.py --preset new" --unsafe \
     read 0 64K -o build/vg-read.bin >build/vg-read.out 2>build/vg-read.log
 result valgrind-read $?
 
+$vg ./mpeek frozen --image build/fixtures/frozen_v119.elf --format json \
+    >build/vg-frozen.out 2>build/vg-frozen.log
+result valgrind-frozen $?
+$vg ./mpeek -p "execpty:exec python3 tests/fakeboard.py --preset old" \
+    verify build/fixtures/img_basic.bin@0 >build/vg-verify.out 2>build/vg-verify.log
+# img_basic is not what the fake board holds: 3 (differs) is the answer.
+[ $? = 3 ] && grep -q "DIFFERENT" build/vg-verify.out
+result valgrind-verify $?
+
 step "command line without a board"
 run cli timeout 300 python3 tests/test_cli.py
 
