@@ -72,9 +72,12 @@ struct verify_progress {
 /*
  * Compare every part of the plan with the board.  map (may be NULL:
  * --unsafe) keeps reads inside memory known to be readable; a part outside
- * it is UNREADABLE, not read.  Fails only when the link fails.
+ * it is UNREADABLE, not read.  A part in memory that takes aligned 32-bit
+ * loads only (the Xtensa instruction bus) is read and digested with the
+ * words method (info->method is switched for it and restored after).
+ * Fails only when the link fails.
  */
-int verify_run(struct rrepl *r, struct mread *m, const struct board_info *info,
+int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
                const struct rmap *map, const struct image *img,
                struct verify_report *rep, const struct verify_progress *prog,
                struct rc_msg *msg);

@@ -294,7 +294,8 @@ static int app_load_images(struct app *app, struct rc_msg *msg)
         if (have_base && app->img[i]->kind != IMAGE_BIN) {
             fprintf(stderr, "mpeek: warning: %s is %s file with its own "
                     "addresses; the base address 0x%08x is not used\n", path,
-                    app->img[i]->kind == IMAGE_ELF ? "an ELF" : "an Intel HEX",
+                    app->img[i]->kind == IMAGE_ELF ? "an ELF"
+                    : app->img[i]->kind == IMAGE_UF2 ? "a UF2" : "an Intel HEX",
                     (unsigned)base);
         }
     }
@@ -319,6 +320,31 @@ static const struct image *app_symbol_image(const struct app *app)
         }
     }
     return app->nimage > 0 ? app->img[0] : NULL;
+}
+
+/* Memory that takes aligned 32-bit loads only (the Xtensa instruction bus)
+ * is read with the words method: byte loads fault there.  Returns 1 when
+ * it switched the method (undo with app_words_end), 0 when nothing was
+ * needed, or an rc when the board cannot read words. */
+static int app_words_begin(struct app *app, int word_only,
+                           struct board_method *saved, struct rc_msg *msg)
+{
+    if (!word_only || app->info.method.access == BOARD_ACC_MEM32) {
+        return 0;
+    }
+    *saved = app->info.method;
+    int rc = board_force_method(&app->info, "words", msg);
+    if (rc < 0) {
+        return rc_prefix(msg, rc, "this memory takes aligned 32-bit reads only");
+    }
+    mread_reset(app->reader);
+    return 1;
+}
+
+static void app_words_end(struct app *app, const struct board_method *saved)
+{
+    app->info.method = *saved;
+    mread_reset(app->reader);
 }
 
 /* Board memory for the frozen-module walk: guarded by the map, read in
@@ -365,7 +391,15 @@ static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
         }
         struct mem_collect c = {bm->cache};
         struct mread_cb cb = {mem_chunk, NULL, &c};
+        struct board_method saved;
+        int sw = app_words_begin(app, word_only, &saved, msg);
+        if (sw < 0) {
+            return sw;
+        }
         int rc = mread_read(app->reader, a, (uint32_t)(e - a), &cb, msg);
+        if (sw) {
+            app_words_end(app, &saved);
+        }
         if (rc < 0) {
             return rc;
         }
@@ -729,7 +763,9 @@ static void where_frozen(struct app *app, uint32_t addr)
     struct rc_msg m;
     memset(&set, 0, sizeof set);
     frozen_mem_image(&mem, img);
-    if (frozen_find(img, &mem, &set, &m) == RC_OK) {
+    if (frozen_find(img, &mem, &set, &m) != RC_OK) {
+        printf("frozen modules: not known (%s)\n", m.text);
+    } else {
         const struct frozen_mod *mod = frozen_at(&set, addr);
         if (mod != NULL) {
             printf("frozen module: %s (%s, %u bytes, top level at 0x%08x)\n",
@@ -989,7 +1025,12 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
         ctx.show = app->progress > 0 || (app->progress < 0 && isatty(2));
         ctx.start = ctx.last = clock_ms();
         struct mread_cb cb = {read_chunk, read_progress, &ctx};
-        rc = mread_read(app->reader, r->start, (uint32_t)n, &cb, msg);
+        struct board_method saved;
+        int sw = app_words_begin(app, word_only, &saved, msg);
+        rc = sw < 0 ? sw : mread_read(app->reader, r->start, (uint32_t)n, &cb, msg);
+        if (sw > 0) {
+            app_words_end(app, &saved);
+        }
         if (ctx.show && clock_ms() - ctx.start >= 500) {
             fputs("\r\033[K", stderr);
         }
@@ -1159,7 +1200,7 @@ static void prefetch_progress(void *ctx, uint64_t done, uint64_t total)
     read_progress(&p->progress, done, total);
 }
 
-static void board_mem_prefetch(struct board_mem *bm, const struct image *img)
+static int board_mem_prefetch(struct board_mem *bm, const struct image *img)
 {
     static const char *const prefixes[] = {
         "mp_frozen_", "frozen_module_", "proto_fun_", "raw_code_", "fun_data_",
@@ -1190,7 +1231,7 @@ static void board_mem_prefetch(struct board_mem *bm, const struct image *img)
     if (lo >= hi || hi - lo > (1u << 20) || hi > 0x100000000ULL ||
         (!bm->app->unsafe &&
          rmap_check_read(bm->app->map, (uint32_t)lo, hi - lo, &word_only, NULL) != RC_OK)) {
-        return;
+        return RC_OK;
     }
     struct prefetch_ctx p;
     memset(&p, 0, sizeof p);
@@ -1199,10 +1240,17 @@ static void board_mem_prefetch(struct board_mem *bm, const struct image *img)
     p.progress.start = p.progress.last = clock_ms();
     struct mread_cb cb = {prefetch_chunk, prefetch_progress, &p};
     struct rc_msg m;
-    mread_read(bm->app->reader, (uint32_t)lo, (uint32_t)(hi - lo), &cb, &m);
+    struct board_method saved;
+    int sw = app_words_begin(bm->app, word_only, &saved, &m);
+    int rc = sw < 0 ? sw : mread_read(bm->app->reader, (uint32_t)lo,
+                                      (uint32_t)(hi - lo), &cb, &m);
+    if (sw > 0) {
+        app_words_end(bm->app, &saved);
+    }
     if (p.progress.show && clock_ms() - p.progress.start >= 500) {
         fputs("\r\033[K", stderr);
     }
+    return rc == RC_CANCEL ? RC_CANCEL : RC_OK;
 }
 
 /* The frozen modules: from the ELF image's bytes, or (from_board) the same
@@ -1220,8 +1268,9 @@ static int cmd_frozen(struct app *app, enum frozen_format fmt,
         }
         mem.read = board_mem_read;
         mem.ctx = &bm;
-        if (img != NULL) {
-            board_mem_prefetch(&bm, img);
+        if (img != NULL && board_mem_prefetch(&bm, img) == RC_CANCEL) {
+            pcache_free(bm.cache);
+            return rc_set(msg, RC_CANCEL, "interrupted");
         }
     } else {
         frozen_mem_image(&mem, img);

@@ -333,7 +333,7 @@ done:
     return rc;
 }
 
-int verify_run(struct rrepl *r, struct mread *m, const struct board_info *info,
+int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
                const struct rmap *map, const struct image *img,
                struct verify_report *rep, const struct verify_progress *prog,
                struct rc_msg *msg)
@@ -342,7 +342,6 @@ int verify_run(struct rrepl *r, struct mread *m, const struct board_info *info,
     for (size_t i = 0; i < rep->n; i++) {
         total += rep->p[i].len;
     }
-    uint32_t block = verify_block(info);
     uint8_t *board = malloc(VERIFY_PIECE), *want = malloc(VERIFY_PIECE);
     if (board == NULL || want == NULL) {
         free(board);
@@ -353,6 +352,8 @@ int verify_run(struct rrepl *r, struct mread *m, const struct board_info *info,
     for (size_t i = 0; i < rep->n && rc == RC_OK; i++) {
         struct verify_part *p = &rep->p[i];
         p->status = VERIFY_EQUAL;
+        int switched = 0;
+        struct board_method saved = info->method;
         if (map != NULL) {
             struct rc_msg why;
             int word_only = 0;
@@ -362,7 +363,20 @@ int verify_run(struct rrepl *r, struct mread *m, const struct board_info *info,
                 done += p->len;
                 continue;
             }
+            if (word_only && info->method.access != BOARD_ACC_MEM32) {
+                /* Byte loads fault there: words only. */
+                if (board_force_method(info, "words", &why) < 0) {
+                    p->status = VERIFY_UNREADABLE;
+                    snprintf(p->why, sizeof p->why, "this memory takes aligned "
+                             "32-bit reads only, and %.400s", why.text);
+                    done += p->len;
+                    continue;
+                }
+                mread_reset(m);
+                switched = 1;
+            }
         }
+        uint32_t block = verify_block(info);
         int words = info->method.digest == RECDEC_FLETCHER;
         for (uint32_t off = 0; off < p->len && rc == RC_OK;) {
             uint32_t n = p->len - off < VERIFY_PIECE ? p->len - off : VERIFY_PIECE;
@@ -382,6 +396,10 @@ int verify_run(struct rrepl *r, struct mread *m, const struct board_info *info,
         }
         if (p->ndiff > 0) {
             p->status = VERIFY_DIFFERENT;
+        }
+        if (switched) {
+            info->method = saved;
+            mread_reset(m);
         }
     }
     free(board);
@@ -418,9 +436,10 @@ int verify_format(const struct verify_report *rep, const char *image_path,
             break;
         case VERIFY_DIFFERENT:
             ndiff++;
-            buf_printf(out, "DIFFERENT: %llu byte%s differ, first at 0x%08x "
+            buf_printf(out, "DIFFERENT: %llu %s, first at 0x%08x "
                        "(image 0x%02x, board 0x%02x)\n",
-                       (unsigned long long)p->ndiff, p->ndiff == 1 ? "" : "s",
+                       (unsigned long long)p->ndiff,
+                       p->ndiff == 1 ? "byte differs" : "bytes differ",
                        (unsigned)p->first_diff, p->image_byte, p->board_byte);
             break;
         case VERIFY_UNREADABLE:

@@ -514,6 +514,33 @@ def images(c):
     finally:
         fb.stop()
 
+    c.test("verify on the ESP8266 instruction bus: word reads only")
+    fb = Fake("--preset", "esp8266", dump=False)
+    try:
+        img = os.path.join(TMP, "irom.bin")
+        rc, _, err, _ = mpeek(["--port", fb.pty, "read", "0x40200000", "0x4000", "-o", img],
+                              timeout=120)
+        c.check(rc == 0, "read the mapped flash (%s)" % err)
+        rc, out, err, _ = mpeek(["--port", fb.pty, "verify", img + "@0x40200000"], timeout=120)
+        c.check(rc == 0 and b"16 KiB matched by digest on the board, 0 bytes read" in out,
+                "equal by word digests (rc=%r, %r, %r)" % (rc, err, out))
+        data = bytearray(open(img, "rb").read())
+        data[0x123] ^= 1
+        with open(img, "wb") as f:
+            f.write(data)
+        rc, out, err, _ = mpeek(["--port", fb.pty, "verify", img + "@0x40200000"], timeout=120)
+        c.check(rc == 3 and b"DIFFERENT: 1 byte differs, first at 0x40200123" in out,
+                "the changed byte found (rc=%r, %r)" % (rc, out))
+        rc, out, err, _ = mpeek(["--port", fb.pty, "frozen"], timeout=180)
+        c.check(rc == 0 and out.startswith(b"no frozen modules"), "frozen scan: %r %r"
+                % (out[:100], err))
+        c.check(not any(e.startswith("fault") for e in fb.events()),
+                "no byte load on the instruction bus (no fault): %r"
+                % [e for e in fb.events() if e.startswith("fault")][:3])
+        left_clean(c, fb, "esp8266 verify")
+    finally:
+        fb.stop()
+
     elf = os.path.join(FIX, "frozen_v119.elf")
     binf = os.path.join(FIX, "frozen_v119.bin")
     c.test("frozen modules read from the board at the ELF's addresses")

@@ -210,7 +210,7 @@ def main():
         rc, out, err, secs = mpeek(["--port", q.port, "verify", bad_hex], timeout=180)
         text = out.decode()
         c.check(rc == 3, "verify exits 3 when a byte differs (rc=%r, err=%r)" % (rc, err))
-        c.check("DIFFERENT: 1 byte differ, first at 0x%08x" % changed_at in text,
+        c.check("DIFFERENT: 1 byte differs, first at 0x%08x" % changed_at in text,
                 "names the differing address 0x%x: %r" % (changed_at, text))
         c.check(at_prompt(q.port), "board answers >>> after a failed verify")
 
