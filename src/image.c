@@ -904,6 +904,8 @@ static int load_bin(struct image *img, const uint8_t *d, size_t len,
 #define UF2_MAGIC1 0x9E5D5157u
 #define UF2_MAGIC_END 0x0AB16F30u
 #define UF2_NOT_MAIN_FLASH 0x00000001u
+#define UF2_FILE_CONTAINER 0x00001000u
+#define UF2_FAMILY_PRESENT 0x00002000u
 #define UF2_PAYLOAD_MAX 476u
 
 static int is_uf2(const uint8_t *d, size_t len)
@@ -919,6 +921,9 @@ static int load_uf2(struct image *img, const uint8_t *d, size_t len,
                       "512-byte blocks, this one has %zu bytes", name, len);
     }
     size_t n = len / UF2_BLOCK, k = 0;
+    int have_family = 0;
+    uint32_t family = 0;
+    size_t family_block = 0;
     struct lseg *ls = calloc(n, sizeof *ls);
     if (ls == NULL) {
         return rc_set(msg, RC_NOMEM, "%s: out of memory", name);
@@ -933,8 +938,15 @@ static int load_uf2(struct image *img, const uint8_t *d, size_t len,
             rd(p + 508, 4, 0) != UF2_MAGIC_END) {
             rc = rc_set(msg, RC_PARSE, "%s: UF2 block %zu (offset 0x%zx) has "
                         "bad magic numbers", name, i, i * UF2_BLOCK);
-        } else if (flags & UF2_NOT_MAIN_FLASH) {
-            continue;
+        } else if (flags & (UF2_NOT_MAIN_FLASH | UF2_FILE_CONTAINER)) {
+            continue; /* not for the main flash, or a file's bytes */
+        } else if ((flags & UF2_FAMILY_PRESENT) && have_family &&
+                   (uint32_t)rd(p + 28, 4, 0) != family) {
+            rc = rc_set(msg, RC_PARSE, "%s: the UF2 file holds images for "
+                        "several chip families (0x%08x in block %zu, 0x%08x in "
+                        "block %zu); split it, or give the .hex or .elf of the "
+                        "one this board runs", name, (unsigned)family,
+                        family_block, (unsigned)rd(p + 28, 4, 0), i);
         } else if (size > UF2_PAYLOAD_MAX) {
             rc = rc_set(msg, RC_PARSE, "%s: UF2 block %zu says it carries %u "
                         "bytes; a block holds at most %u", name, i,
@@ -944,6 +956,12 @@ static int load_uf2(struct image *img, const uint8_t *d, size_t len,
                         "(0x%08x + %u)", name, i, (unsigned)addr, (unsigned)size);
         } else if (size > 0) {
             ls[k++] = (struct lseg){addr, size, i * UF2_BLOCK + 32, i};
+        }
+        if (rc == RC_OK && (flags & UF2_FAMILY_PRESENT) && !have_family &&
+            !(flags & (UF2_NOT_MAIN_FLASH | UF2_FILE_CONTAINER))) {
+            have_family = 1;
+            family = (uint32_t)rd(p + 28, 4, 0);
+            family_block = i;
         }
     }
     if (rc == RC_OK && k == 0) {

@@ -1165,6 +1165,20 @@ TEST(uf2_files)
     put32(bad + 12, 0xffffff80u);
     CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
     CHECK(strstr(msg.text, "past 4 GiB") != NULL);
+    /* A file-container block (its address is a file offset) is not flash. */
+    memcpy(bad, u, ulen);
+    put32(bad + 8, 0x00001000u);
+    CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_OK);
+    CHECK(img != NULL && img->segs[0].addr == 0x10000100);
+    image_free(img);
+    img = NULL;
+    /* Images for two chip families in one file. */
+    memcpy(bad, u, ulen);
+    put32(bad + 512 + 28, 0xada52840u);
+    CHECK_EQ_INT(image_load_mem(bad, ulen, "fw.uf2", 0, 0, &img, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "several chip families (0xe48bff56 in block 0, "
+                           "0xada52840 in block 1)") != NULL);
+    CHECK(img == NULL);
     /* Only a block for something else than the main flash. */
     CHECK_EQ_INT(image_load_mem(u + ulen - 512, 512, "fw.uf2", 0, 0, &img, &msg),
                  RC_PARSE);
