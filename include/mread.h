@@ -56,4 +56,13 @@ const struct mread_stats *mread_stats(const struct mread *m);
  * next read. */
 void mread_reset(struct mread *m);
 
+/*
+ * mread_read with aligned 32-bit loads only, for memory where byte loads
+ * fault (the ESP8266/ESP32 instruction bus): the board's method is
+ * switched to words for this read and switched back after (the helper is
+ * sent again each time).  RC_UNSUPP when the board has no machine.mem32.
+ */
+int mread_read_words(struct mread *m, uint32_t addr, uint32_t len,
+                     const struct mread_cb *cb, struct rc_msg *msg);
+
 #endif

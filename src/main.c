@@ -322,31 +322,6 @@ static const struct image *app_symbol_image(const struct app *app)
     return app->nimage > 0 ? app->img[0] : NULL;
 }
 
-/* Memory that takes aligned 32-bit loads only (the Xtensa instruction bus)
- * is read with the words method: byte loads fault there.  Returns 1 when
- * it switched the method (undo with app_words_end), 0 when nothing was
- * needed, or an rc when the board cannot read words. */
-static int app_words_begin(struct app *app, int word_only,
-                           struct board_method *saved, struct rc_msg *msg)
-{
-    if (!word_only || app->info.method.access == BOARD_ACC_MEM32) {
-        return 0;
-    }
-    *saved = app->info.method;
-    int rc = board_force_method(&app->info, "words", msg);
-    if (rc < 0) {
-        return rc_prefix(msg, rc, "this memory takes aligned 32-bit reads only");
-    }
-    mread_reset(app->reader);
-    return 1;
-}
-
-static void app_words_end(struct app *app, const struct board_method *saved)
-{
-    app->info.method = *saved;
-    mread_reset(app->reader);
-}
-
 /* Board memory for the frozen-module walk: guarded by the map, read in
  * whole 256-byte pages where the map allows, kept in a page cache. */
 struct board_mem {
@@ -391,15 +366,8 @@ static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
         }
         struct mem_collect c = {bm->cache};
         struct mread_cb cb = {mem_chunk, NULL, &c};
-        struct board_method saved;
-        int sw = app_words_begin(app, word_only, &saved, msg);
-        if (sw < 0) {
-            return sw;
-        }
-        int rc = mread_read(app->reader, a, (uint32_t)(e - a), &cb, msg);
-        if (sw) {
-            app_words_end(app, &saved);
-        }
+        int rc = word_only ? mread_read_words(app->reader, a, (uint32_t)(e - a), &cb, msg)
+                           : mread_read(app->reader, a, (uint32_t)(e - a), &cb, msg);
         if (rc < 0) {
             return rc;
         }
@@ -1025,12 +993,8 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
         ctx.show = app->progress > 0 || (app->progress < 0 && isatty(2));
         ctx.start = ctx.last = clock_ms();
         struct mread_cb cb = {read_chunk, read_progress, &ctx};
-        struct board_method saved;
-        int sw = app_words_begin(app, word_only, &saved, msg);
-        rc = sw < 0 ? sw : mread_read(app->reader, r->start, (uint32_t)n, &cb, msg);
-        if (sw > 0) {
-            app_words_end(app, &saved);
-        }
+        rc = word_only ? mread_read_words(app->reader, r->start, (uint32_t)n, &cb, msg)
+                       : mread_read(app->reader, r->start, (uint32_t)n, &cb, msg);
         if (ctx.show && clock_ms() - ctx.start >= 500) {
             fputs("\r\033[K", stderr);
         }
@@ -1240,13 +1204,10 @@ static int board_mem_prefetch(struct board_mem *bm, const struct image *img)
     p.progress.start = p.progress.last = clock_ms();
     struct mread_cb cb = {prefetch_chunk, prefetch_progress, &p};
     struct rc_msg m;
-    struct board_method saved;
-    int sw = app_words_begin(bm->app, word_only, &saved, &m);
-    int rc = sw < 0 ? sw : mread_read(bm->app->reader, (uint32_t)lo,
-                                      (uint32_t)(hi - lo), &cb, &m);
-    if (sw > 0) {
-        app_words_end(bm->app, &saved);
-    }
+    int rc = word_only ? mread_read_words(bm->app->reader, (uint32_t)lo,
+                                          (uint32_t)(hi - lo), &cb, &m)
+                       : mread_read(bm->app->reader, (uint32_t)lo,
+                                    (uint32_t)(hi - lo), &cb, &m);
     if (p.progress.show && clock_ms() - p.progress.start >= 500) {
         fputs("\r\033[K", stderr);
     }

@@ -407,3 +407,22 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
     }
     return RC_OK;
 }
+
+int mread_read_words(struct mread *m, uint32_t addr, uint32_t len,
+                     const struct mread_cb *cb, struct rc_msg *msg)
+{
+    if (m->info->method.access == BOARD_ACC_MEM32) {
+        return mread_read(m, addr, len, cb, msg);
+    }
+    struct board_method saved = m->info->method;
+    int rc = board_force_method(m->info, "words", msg);
+    if (rc < 0) {
+        return rc_prefix(msg, rc, "0x%08x takes aligned 32-bit reads only",
+                         (unsigned)addr);
+    }
+    m->installed = 0;
+    rc = mread_read(m, addr, len, cb, msg);
+    m->info->method = saved;
+    m->installed = 0;
+    return rc;
+}

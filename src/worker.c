@@ -68,8 +68,9 @@ static void on_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
 }
 
 /* The next piece to read: the first bytes of the queue head that are
- * readable and not cached yet.  Returns 0 when the queue is done. */
-static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
+ * readable and not cached yet, all of one kind: *word is set when they take
+ * aligned 32-bit loads only.  Returns 0 when the queue is done. */
+static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len, int *word)
 {
     while (w->nq > 0) {
         struct range *h = &w->q[0];
@@ -80,8 +81,8 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
             uint32_t n = end - h->addr < h->len ? end - h->addr : h->len;
             int skip = !h->force && pcache_have(w->cache, h->addr, n);
             if (!skip && !w->unsafe && w->map != NULL) {
-                int word;
-                skip = rmap_check_read(w->map, h->addr, n, &word, NULL) != RC_OK;
+                int wo;
+                skip = rmap_check_read(w->map, h->addr, n, &wo, NULL) != RC_OK;
             }
             if (!skip) {
                 break;
@@ -94,6 +95,14 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
             w->nq--;
             continue;
         }
+        /* Word-only memory (the instruction bus) takes word loads: a piece
+         * is all of one kind. */
+        int w0 = 0;
+        if (w->map != NULL) {
+            uint32_t n0 = PCACHE_PAGE - h->addr % PCACHE_PAGE;
+            rmap_check_read(w->map, h->addr, n0 < h->len ? n0 : h->len, &w0, NULL);
+        }
+        *word = w0;
         /* Extend over following pages that are also needed. */
         uint32_t a = h->addr - h->addr % PCACHE_PAGE;
         uint32_t n = 0;
@@ -102,9 +111,13 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
             if (!h->force && pcache_have(w->cache, pg, PCACHE_PAGE)) {
                 break;
             }
-            if (!w->unsafe && w->map != NULL) {
-                int word;
-                if (rmap_check_read(w->map, pg, PCACHE_PAGE, &word, NULL) != RC_OK) {
+            if (w->map != NULL) {
+                int wd = 0;
+                if (rmap_check_read(w->map, pg, PCACHE_PAGE, &wd, NULL) != RC_OK &&
+                    !w->unsafe) {
+                    break;
+                }
+                if (wd != w0) {
                     break;
                 }
             }
@@ -150,10 +163,10 @@ static void *run(void *arg)
     pthread_mutex_lock(&w->lock);
     for (;;) {
         uint32_t addr = 0, len = 0;
-        int lost = 0;
+        int lost = 0, word = 0;
         while (!w->stop) {
             lost = w->st.link == WORKER_LOST;
-            if (lost || next_piece(w, &addr, &len)) {
+            if (lost || next_piece(w, &addr, &len, &word)) {
                 break;
             }
             if (w->st.link == WORKER_READING) {
@@ -226,7 +239,8 @@ static void *run(void *arg)
         wake(w);
         struct mread_cb cb = {on_chunk, NULL, w};
         struct rc_msg msg = {{0}};
-        int rc = mread_read(w->m, addr, len, &cb, &msg);
+        int rc = word ? mread_read_words(w->m, addr, len, &cb, &msg)
+                      : mread_read(w->m, addr, len, &cb, &msg);
         pthread_mutex_lock(&w->lock);
         if (rc == RC_VERIFY) {
             pthread_mutex_unlock(&w->lock);

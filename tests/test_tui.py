@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import FIRMWARE_HEX, ROOT, Checks, Qemu, at_prompt, mpeek_bin  # noqa: E402
+from testlib import FIRMWARE_HEX, ROOT, Checks, Qemu, at_prompt, mpeek_bin, stop_group  # noqa: E402
 
 FIX = os.path.join(ROOT, "build", "fixtures")
 
@@ -289,6 +289,36 @@ def fake_board(link, dump):
     while not os.path.exists(dump) and time.monotonic() < end:
         time.sleep(0.02)
     return p
+
+
+def esp_words_test(c):
+    """Scrolling into the ESP8266 instruction bus reads it with word loads
+    (byte loads fault there and reboot the chip)."""
+    c.test("ESP8266 flash on the instruction bus: word reads, no fault")
+    tmp = tempfile.mkdtemp(prefix="mpeek-tui-esp-")
+    link, log = os.path.join(tmp, "tty"), os.path.join(tmp, "fake.log")
+    p = subprocess.Popen(["python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "fakeboard.py"),
+                          "--preset", "esp8266", "--link", link, "--log", log],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    p.stderr.readline()
+    try:
+        want = subprocess.run([mpeek_bin(), "--port", link, "read", "0x40200000", "16",
+                               "--format", "bin"], capture_output=True, timeout=60).stdout
+        c.check(len(want) == 16, "read the first 16 bytes with mpeek read")
+        start("%s --port %s view 0x40200000" % (mpeek_bin(), link))
+        row = hex_row(0x40200000, want)
+        # (a '|' marks where the region starts)
+        s = wait_for(lambda s: row in s.replace("|", " "), 30)
+        c.check(row in s.replace("|", " "), "the explorer shows them: %r"
+                % [x for x in s.splitlines() if x.startswith("40200000")])
+        quit_clean(c, "esp8266")
+        faults = [x for x in open(log).read().splitlines() if "fault" in x]
+        c.check(not faults, "no fault on the board: %r" % faults[:3])
+    finally:
+        stop_group(p)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def reconnect_test(c):
@@ -584,6 +614,7 @@ def main():
         if os.path.exists(log):
             os.unlink(log)
     reconnect_test(c)
+    esp_words_test(c)
     try:
         images_test(c)
     finally:
