@@ -80,9 +80,13 @@ struct frozen_set {
  * Find the frozen modules of img (which must have symbols: an ELF that was
  * not stripped), reading bytes through mem.  RC_OK with set->n == 0 and a
  * layout of "none" when the image has no frozen tables; RC_UNSUPP with a
- * message for an image without symbols ("FILE has no symbols: give the
- * firmware's ELF, not its .hex/.bin"); RC_PARSE for tables that make no
- * sense (names past the end of the image, sizes that lie).
+ * message for an image without symbols of any kind ("FILE has no symbols
+ * (a .hex, .uf2 or .bin has none): give the firmware's ELF"); RC_PARSE for
+ * tables that make no sense (names past the end of the image, sizes that
+ * lie) and for tables whose pointers would have the walk scan more than
+ * 16 MiB of objects ("FILE: the frozen tables point at more than 16 MiB of
+ * objects; not a real firmware image?"), so a crafted image costs at most
+ * a fraction of a second.
  */
 int frozen_find(const struct image *img, const struct frozen_mem *mem,
                 struct frozen_set *set, struct rc_msg *msg);

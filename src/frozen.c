@@ -18,6 +18,12 @@
  * fit it keeps it) and for symbols nothing reaches; escaped names can be
  * prefixes of one another ("hello" + scope "world" vs module
  * "hello_world"), so a name alone cannot say.  Each symbol has one owner.
+ *
+ * The work is bounded whatever the tables say: the symbol holding an
+ * address is one binary search (spans built once per image), modules that
+ * share an entry share one walk, aliases and names are matched through
+ * sorted indexes, and all the walks of one frozen_find scan at most
+ * WALK_BUDGET words before giving up with RC_PARSE.
  */
 #include "frozen.h"
 
@@ -99,10 +105,14 @@ void frozen_mem_image(struct frozen_mem *mem, const struct image *img)
     mem->ctx = (void *)(uintptr_t)img;
 }
 
-/* The symbol named name: a global one first. */
+/* The symbol named name: a global one first.  A loaded image has an index;
+ * a hand-built one (tests, fuzzing) is searched. */
 static const struct image_sym *sym_named(const struct image *img,
                                          const char *name)
 {
+    if (img->store != NULL) {
+        return image_sym_find(img, name);
+    }
     const struct image_sym *found = NULL;
     for (size_t i = 0; i < img->nsyms; i++) {
         const struct image_sym *s = &img->syms[i];
@@ -118,10 +128,14 @@ static const struct image_sym *sym_named(const struct image *img,
     return found;
 }
 
-/* The smallest sized symbol covering addr. */
+/* The smallest sized symbol covering addr (through the image's index when
+ * it has one). */
 static const struct image_sym *sym_covering(const struct image *img,
                                             uint32_t addr)
 {
+    if (img->store != NULL) {
+        return image_sym_at(img, addr);
+    }
     const struct image_sym *best = NULL;
     for (size_t i = 0; i < img->nsyms; i++) {
         const struct image_sym *s = &img->syms[i];
@@ -257,8 +271,12 @@ static int sym_of_module(const char *s, const char *m)
     }
     if (strncmp(s, "const_obj_", 10) == 0 && strncmp(s + 10, m, ml) == 0 &&
         s[10 + ml] == '_') {
-        /* const_obj_<mod>_<n>[_<m>...] */
+        /* const_obj_<mod>_<n>[_<m>...]; a suffix longer than any the
+         * freezer makes is not one (and keeps this O(name length)). */
         const char *p = s + 10 + ml;
+        if (strnlen(p, 65) > 64) {
+            return 0;
+        }
         while (*p == '_') {
             p++;
             if (*p < '0' || *p > '9') {
@@ -291,6 +309,7 @@ struct finder {
     struct rc_msg *msg;
     struct frozen_set *set;
     size_t cap;
+    uint64_t work;      /* words scanned for pointers, against WALK_BUDGET */
 };
 
 static int add_mod(struct finder *f, const char *name, int source,
@@ -437,17 +456,81 @@ static int cmp_range(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Which bytecode module (index into esc) a symbol belongs to by name, or
- * -1: the longest escaped name whose patterns match. */
-static long best_module(const char *s, char (*esc)[MAX_NAME + 1], size_t n)
+/*
+ * The escaped module names, sorted (then by module index), so the module a
+ * symbol's name points to is found by looking up the few prefixes of the
+ * name that could be an escaped module name, not by trying every module.
+ */
+struct esc_ix {
+    const char *s;
+    size_t len;
+    size_t mod;
+};
+
+static int cmp_esc_ix(const void *a, const void *b)
 {
+    const struct esc_ix *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c != 0) {
+        return c;
+    }
+    return x->mod < y->mod ? -1 : x->mod > y->mod;
+}
+
+/* The first module (lowest index) whose escaped name is [r, r+l), or -1. */
+static long esc_lookup(const struct esc_ix *ix, size_t n, const char *r, size_t l)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        size_t ml = ix[mid].len;
+        int c = memcmp(ix[mid].s, r, ml < l ? ml : l);
+        if (c == 0) {
+            c = ml < l ? -1 : ml > l;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < n && ix[lo].len == l && memcmp(ix[lo].s, r, l) == 0) {
+        return (long)ix[lo].mod;
+    }
+    return -1;
+}
+
+/* Which bytecode module (index into esc) a symbol belongs to by name, or
+ * -1: the longest escaped name whose patterns match (the first module of
+ * that length).  An escaped name follows one of the prefixes and ends at
+ * a '_' or at the end, so only those splits are looked up. */
+static long best_module(const char *s, char (*esc)[MAX_NAME + 1],
+                        const struct esc_ix *ix, size_t n)
+{
+    static const char *const prefixes[] = {
+        "frozen_module_", "const_qstr_table_data_", "const_obj_table_data_",
+        "const_obj_", "proto_fun_", "raw_code_", "fun_data_", "children_",
+        "const_table_data_",
+    };
     long best = -1;
     size_t bl = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(esc[i]);
-        if ((best < 0 || l > bl) && sym_of_module(s, esc[i])) {
-            best = (long)i;
-            bl = l;
+    for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+        if (!has_prefix(s, prefixes[p])) {
+            continue;
+        }
+        const char *r = s + strlen(prefixes[p]);
+        for (size_t l = 0; l <= MAX_NAME; l++) {
+            if (r[l] == '_' || r[l] == 0) {
+                long m = esc_lookup(ix, n, r, l);
+                if (m >= 0 && (best < 0 || l > bl || (l == bl && m < best)) &&
+                    sym_of_module(s, esc[m])) {
+                    best = m;
+                    bl = l;
+                }
+            }
+            if (r[l] == 0) {
+                break;
+            }
         }
     }
     return best;
@@ -465,6 +548,11 @@ static int known_prefix(const char *s)
 #define WALK_MAX_DEPTH 64u      /* pointer hops from a module's entry */
 #define WALK_MAX_SYMS 65536u    /* symbols reached per module */
 #define WALK_MAX_BYTES 16384u   /* bytes of one symbol scanned for pointers */
+/* Words scanned for pointers (and claims replayed) in one frozen_find.  A
+ * real firmware's frozen objects are a small fraction of this; tables
+ * that point many modules at big overlapping symbols would otherwise take
+ * minutes. */
+#define WALK_BUDGET (4u << 20)
 
 /*
  * The symbols the freezer could have made: sized, with one of its name
@@ -476,16 +564,23 @@ struct cand {
     size_t sym;         /* index into img->syms */
 };
 
+/* [start, next span's start): the innermost candidate there (-1: none). */
+struct cspan {
+    uint64_t start;
+    long cand;
+};
+
 struct cands {
     const struct image *img;
     struct cand *v;
     size_t n;
-    uint32_t maxsize;
+    struct cspan *spans;
+    size_t nspans;
     long *owner;        /* module index, -1: none yet */
     int *walked;        /* owner was set by a pointer, not by a name */
-    size_t *stamp;      /* module index + 1 of the walk that last reached it */
+    size_t *stamp;      /* walk number + 1 of the walk that last reached it */
     uint16_t *depth;
-    size_t *queue;
+    size_t *queue;      /* the last walk: what it reached, in order */
     uint8_t *buf;       /* WALK_MAX_BYTES */
 };
 
@@ -503,9 +598,16 @@ static int cmp_cand(const void *a, const void *b)
     return x->sym < y->sym ? -1 : x->sym > y->sym;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void cands_free(struct cands *c)
 {
     free(c->v);
+    free(c->spans);
     free(c->owner);
     free(c->walked);
     free(c->stamp);
@@ -513,6 +615,92 @@ static void cands_free(struct cands *c)
     free(c->queue);
     free(c->buf);
     memset(c, 0, sizeof *c);
+}
+
+/* 1 when candidate a is the better answer for cand_at than b (both holding
+ * the address): smaller, then later in order. */
+static int cand_better(const struct cands *c, size_t a, size_t b)
+{
+    uint32_t sa = cand_sym(c, a)->size, sb = cand_sym(c, b)->size;
+    return sa != sb ? sa < sb : a > b;
+}
+
+static void cheap_push(const struct cands *c, size_t *h, size_t *n, size_t v)
+{
+    size_t i = (*n)++;
+    h[i] = v;
+    while (i > 0 && cand_better(c, h[i], h[(i - 1) / 2])) {
+        size_t p = (i - 1) / 2, t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+static void cheap_pop(const struct cands *c, size_t *h, size_t *n)
+{
+    h[0] = h[--*n];
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, b = i;
+        if (l < *n && cand_better(c, h[l], h[b])) {
+            b = l;
+        }
+        if (r < *n && cand_better(c, h[r], h[b])) {
+            b = r;
+        }
+        if (b == i) {
+            break;
+        }
+        size_t t = h[i];
+        h[i] = h[b];
+        h[b] = t;
+        i = b;
+    }
+}
+
+/* The spans for cand_at: a sweep over the candidates' start and end points
+ * with a heap of those started (the best on top; ended ones are dropped
+ * when they reach the top), so a lookup is one binary search however the
+ * candidates nest or overlap. */
+static int cands_spans(struct cands *c)
+{
+    uint64_t *pts = malloc((2 * c->n + 1) * sizeof *pts);
+    size_t *heap = malloc((c->n + 1) * sizeof *heap);
+    c->spans = malloc((2 * c->n + 1) * sizeof *c->spans);
+    if (pts == NULL || heap == NULL || c->spans == NULL) {
+        free(pts);
+        free(heap);
+        return RC_NOMEM;
+    }
+    size_t np = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        const struct image_sym *s = cand_sym(c, k);
+        pts[np++] = s->addr;
+        pts[np++] = (uint64_t)s->addr + s->size;
+    }
+    qsort(pts, np, sizeof *pts, cmp_u64);
+    size_t nh = 0, next = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i > 0 && pts[i] == pts[i - 1]) {
+            continue;
+        }
+        while (next < c->n && c->v[next].addr <= pts[i]) {
+            cheap_push(c, heap, &nh, next++);
+        }
+        while (nh > 0 && (uint64_t)cand_sym(c, heap[0])->addr +
+                             cand_sym(c, heap[0])->size <= pts[i]) {
+            cheap_pop(c, heap, &nh);
+        }
+        long top = nh > 0 ? (long)heap[0] : -1;
+        if (c->nspans > 0 && c->spans[c->nspans - 1].cand == top) {
+            continue;
+        }
+        c->spans[c->nspans].start = pts[i];
+        c->spans[c->nspans++].cand = top;
+    }
+    free(pts);
+    free(heap);
+    return RC_OK;
 }
 
 static int cands_init(struct cands *c, const struct image *img)
@@ -543,40 +731,31 @@ static int cands_init(struct cands *c, const struct image *img)
             c->owner[c->n] = -1;
             c->v[c->n].addr = s->addr;
             c->v[c->n++].sym = j;
-            if (s->size > c->maxsize) {
-                c->maxsize = s->size;
-            }
         }
     }
     /* A loaded image keeps its symbols by address; a hand-built one may not. */
     qsort(c->v, c->n, sizeof *c->v, cmp_cand);
+    if (cands_spans(c) != RC_OK) {
+        cands_free(c);
+        return RC_NOMEM;
+    }
     return RC_OK;
 }
 
-/* The candidate holding addr (the smallest when they nest), or -1. */
+/* The candidate holding addr (the smallest when they nest, the last in
+ * order of equal ones), or -1.  O(log n). */
 static long cand_at(const struct cands *c, uint32_t addr)
 {
-    size_t lo = 0, hi = c->n;
+    size_t lo = 0, hi = c->nspans;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (c->v[mid].addr <= addr) {
+        if (c->spans[mid].start <= addr) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    long best = -1;
-    for (size_t k = lo; k-- > 0;) {
-        const struct image_sym *s = cand_sym(c, k);
-        if ((uint64_t)s->addr + c->maxsize <= addr) {
-            break;
-        }
-        if ((uint64_t)addr < (uint64_t)s->addr + s->size &&
-            (best < 0 || s->size < cand_sym(c, (size_t)best)->size)) {
-            best = (long)k;
-        }
-    }
-    return best;
+    return lo == 0 ? -1 : c->spans[lo - 1].cand;
 }
 
 /* Module mi reached candidate k: it owns it unless another module reached
@@ -615,25 +794,34 @@ static int scan_from(const char *name, uint32_t addr, uint32_t *first)
     return 1;
 }
 
+static int over_budget(struct finder *f)
+{
+    return rc_set(f->msg, RC_PARSE,
+                  "%s: the frozen tables point at more than %u MiB of objects; "
+                  "not a real firmware image?",
+                  f->img->path, WALK_BUDGET * 4u >> 20);
+}
+
 /*
- * Follow pointers from entry (module mi's frozen_module_<mod> struct, or
+ * Follow pointers from entry (a module's frozen_module_<mod> struct, or
  * its raw code before v1.19) through the candidates: every aligned word of
  * a struct, table or object that lands inside a candidate reaches it.
- * Capped in depth and count; each candidate is visited once per module, so
- * cycles end.
+ * What was reached is c->queue[0..*reached), in the order reached.  Capped
+ * in depth and count, and every word scanned counts against f->work; each
+ * candidate is visited once per walk, so cycles end.
  */
-static int walk_module(struct finder *f, struct cands *c, uint32_t entry,
-                       size_t mi, char (*esc)[MAX_NAME + 1])
+static int walk_entry(struct finder *f, struct cands *c, uint32_t entry,
+                      size_t walk, size_t *reached)
 {
+    size_t head = 0, tail = 0;
+    *reached = 0;
     long k0 = cand_at(c, entry);
     if (k0 < 0) {
         return RC_OK;
     }
-    size_t head = 0, tail = 0;
-    c->stamp[k0] = mi + 1;
+    c->stamp[k0] = walk + 1;
     c->depth[k0] = 0;
     c->queue[tail++] = (size_t)k0;
-    claim(c, (size_t)k0, mi, esc);
     while (head < tail) {
         size_t k = c->queue[head++];
         const struct image_sym *s = cand_sym(c, k);
@@ -643,6 +831,10 @@ static int walk_module(struct finder *f, struct cands *c, uint32_t entry,
             continue;
         }
         uint32_t len = s->size < WALK_MAX_BYTES ? s->size : WALK_MAX_BYTES;
+        f->work += len / 4;
+        if (f->work > WALK_BUDGET) {
+            return over_budget(f);
+        }
         struct rc_msg m;
         int rc = mread(f->mem, s->addr, len, c->buf, &m);
         if (rc != RC_OK) {
@@ -654,44 +846,181 @@ static int walk_module(struct finder *f, struct cands *c, uint32_t entry,
         }
         for (uint32_t o = first; o + 4 <= len; o += 4) {
             long t = cand_at(c, le32(c->buf + o));
-            if (t < 0 || c->stamp[t] == mi + 1) {
+            if (t < 0 || c->stamp[t] == walk + 1) {
                 continue;
             }
             if (tail >= WALK_MAX_SYMS) {
+                *reached = tail;
                 return RC_OK;
             }
-            c->stamp[t] = mi + 1;
+            c->stamp[t] = walk + 1;
             c->depth[t] = (uint16_t)(c->depth[k] + 1);
             c->queue[tail++] = (size_t)t;
-            claim(c, (size_t)t, mi, esc);
         }
     }
+    *reached = tail;
     return RC_OK;
 }
 
-/* Candidates no pointer reached: an alias (same address and size) of one
- * already given goes with it; the rest go by name. */
-static void claim_by_name(struct cands *c, char (*esc)[MAX_NAME + 1], size_t n)
+/*
+ * Walk every module's entry, in module order, and let it claim what it
+ * reached.  Modules that share an entry (which a real firmware never has)
+ * share one walk: its list is kept until the last of them has claimed.
+ */
+static int walk_modules(struct finder *f, struct cands *c, const uint8_t *ptrs,
+                        size_t n, char (*esc)[MAX_NAME + 1])
 {
-    for (size_t k = 0; k < c->n; k++) {
-        if (c->walked[k]) {
-            continue;
+    uint64_t *key = malloc(n * sizeof *key);  /* entry << 32 | module */
+    size_t *lead = malloc(n * sizeof *lead);  /* the first module with its entry */
+    size_t *last = malloc(n * sizeof *last);  /* the last one (for the leader) */
+    size_t **kept = calloc(n, sizeof *kept);  /* the leader's list, when shared */
+    size_t *nkept = calloc(n, sizeof *nkept);
+    int rc = RC_OK;
+    if (key == NULL || lead == NULL || last == NULL || kept == NULL || nkept == NULL) {
+        rc = rc_set(f->msg, RC_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        key[i] = (uint64_t)le32(ptrs + 4 * i) << 32 | i;
+    }
+    qsort(key, n, sizeof *key, cmp_u64);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && key[j] >> 32 == key[i] >> 32) {
+            j++;
         }
-        const struct image_sym *s = cand_sym(c, k);
-        size_t b = k;
-        while (b > 0 && cand_sym(c, b - 1)->addr == s->addr) {
-            b--;
+        size_t first = (size_t)(key[i] & UINT32_MAX);
+        for (size_t q = i; q < j; q++) {
+            lead[key[q] & UINT32_MAX] = first;
         }
-        for (size_t j = b; j < c->n && cand_sym(c, j)->addr == s->addr; j++) {
-            if (j != k && c->owner[j] >= 0 && cand_sym(c, j)->size == s->size) {
-                c->owner[k] = c->owner[j];
+        last[first] = (size_t)(key[j - 1] & UINT32_MAX);
+        i = j;
+    }
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        size_t ld = lead[i], cnt;
+        const size_t *list;
+        if (ld == i) {
+            rc = walk_entry(f, c, le32(ptrs + 4 * i), i, &cnt);
+            if (rc != RC_OK) {
+                break;
+            }
+            list = c->queue;
+            if (last[i] != i && cnt > 0) {
+                kept[i] = malloc(cnt * sizeof *kept[i]);
+                if (kept[i] == NULL) {
+                    rc = rc_set(f->msg, RC_NOMEM, "out of memory");
+                    break;
+                }
+                memcpy(kept[i], c->queue, cnt * sizeof *kept[i]);
+                nkept[i] = cnt;
+            }
+        } else {
+            list = kept[ld];
+            cnt = nkept[ld];
+            f->work += cnt;
+            if (f->work > WALK_BUDGET) {
+                rc = over_budget(f);
                 break;
             }
         }
-        if (c->owner[k] < 0) {
-            c->owner[k] = best_module(s->name, esc, n);
+        for (size_t q = 0; q < cnt; q++) {
+            claim(c, list[q], i, esc);
+        }
+        if (ld != i && last[ld] == i) {
+            free(kept[ld]);
+            kept[ld] = NULL;
         }
     }
+out:
+    for (size_t i = 0; kept != NULL && i < n; i++) {
+        free(kept[i]);
+    }
+    free(key);
+    free(lead);
+    free(last);
+    free(kept);
+    free(nkept);
+    return rc;
+}
+
+/* Candidate order for claim_by_name: by address, size, then index. */
+struct alias_key {
+    uint32_t addr;
+    uint32_t size;
+    size_t k;
+};
+
+static int cmp_alias_key(const void *a, const void *b)
+{
+    const struct alias_key *x = a, *y = b;
+    if (x->addr != y->addr) {
+        return x->addr < y->addr ? -1 : 1;
+    }
+    if (x->size != y->size) {
+        return x->size < y->size ? -1 : 1;
+    }
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Candidates no pointer reached: an alias (same address and size) of one
+ * already given goes with the first such (in candidate order); the rest go
+ * by name.  Aliases are taken a run at a time, so many of them at one
+ * address cost no more than a sort. */
+static int claim_by_name(struct cands *c, char (*esc)[MAX_NAME + 1], size_t n)
+{
+    struct alias_key *ak = malloc((c->n ? c->n : 1) * sizeof *ak);
+    struct esc_ix *ix = malloc((n ? n : 1) * sizeof *ix);
+    if (ak == NULL || ix == NULL) {
+        free(ak);
+        free(ix);
+        return RC_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ix[i].s = esc[i];
+        ix[i].len = strlen(esc[i]);
+        ix[i].mod = i;
+    }
+    qsort(ix, n, sizeof *ix, cmp_esc_ix);
+    for (size_t k = 0; k < c->n; k++) {
+        ak[k].addr = cand_sym(c, k)->addr;
+        ak[k].size = cand_sym(c, k)->size;
+        ak[k].k = k;
+    }
+    qsort(ak, c->n, sizeof *ak, cmp_alias_key);
+    for (size_t i = 0; i < c->n;) {
+        size_t j = i;
+        while (j < c->n && ak[j].addr == ak[i].addr && ak[j].size == ak[i].size) {
+            j++;
+        }
+        /* The first alias with an owner: a walked one anywhere in the run,
+         * or one given earlier in this loop. */
+        size_t walked = SIZE_MAX, given = SIZE_MAX;
+        for (size_t q = i; q < j; q++) {
+            if (c->walked[ak[q].k]) {
+                walked = ak[q].k;
+                break;
+            }
+        }
+        for (size_t q = i; q < j; q++) {
+            size_t k = ak[q].k;
+            if (c->walked[k]) {
+                continue;
+            }
+            size_t from = walked < given ? walked : given;
+            if (from != SIZE_MAX) {
+                c->owner[k] = c->owner[from];
+            } else {
+                c->owner[k] = best_module(cand_sym(c, k)->name, esc, ix, n);
+            }
+            if (c->owner[k] >= 0 && given == SIZE_MAX) {
+                given = k;
+            }
+        }
+        i = j;
+    }
+    free(ak);
+    free(ix);
+    return RC_OK;
 }
 
 /*
@@ -717,13 +1046,14 @@ static int add_bytecode(struct finder *f, const uint8_t *names_tab,
     for (size_t i = 0; i < n; i++) {
         escape_name((const char *)names_tab + offs[i], esc[i], sizeof esc[i]);
     }
-    for (size_t i = 0; i < n && rc == RC_OK; i++) {
-        rc = walk_module(f, &c, le32(ptrs + 4 * i), i, esc);
-    }
+    rc = walk_modules(f, &c, ptrs, n, esc);
     if (rc != RC_OK) {
         goto out;
     }
-    claim_by_name(&c, esc, n);
+    if (claim_by_name(&c, esc, n) != RC_OK) {
+        rc = rc_set(f->msg, RC_NOMEM, "out of memory");
+        goto out;
+    }
     for (size_t k = 0; k < c.n; k++) {
         if (c.owner[k] >= 0) {
             cnt[c.owner[k]]++;
@@ -1121,10 +1451,11 @@ int frozen_find(const struct image *img, const struct frozen_mem *mem,
     }
     if (img->nsyms == 0) {
         return rc_set(msg, RC_UNSUPP,
-                      "%s has no symbols: give the firmware's ELF, not its .hex/.bin",
+                      "%s has no symbols (a .hex, .uf2 or .bin has none): "
+                      "give the firmware's ELF",
                       img->path);
     }
-    struct finder f = {img, mem, msg, set, 0};
+    struct finder f = {img, mem, msg, set, 0, 0};
     int rc;
     if (sym_named(img, "mp_frozen_names") != NULL &&
         (sym_named(img, "mp_frozen_mpy_content") != NULL ||
@@ -1347,18 +1678,23 @@ static int parse_addr(struct mparse *p, const char *s, size_t n)
 static int parse_size(struct mparse *p, const char *s, size_t n, uint32_t *v)
 {
     uint64_t x = 0;
-    if (n == 0 || n > 10 || (n > 1 && s[0] == '0')) {
-        return perr(p, "size '%.*s' is not a decimal number",
-                    (int)(n > 40 ? 40 : n), s);
+    int cut = n > 40;
+    if (n == 0 || (n > 1 && s[0] == '0')) {
+        return perr(p, "size '%.*s%s' is not a decimal number",
+                    (int)(cut ? 40 : n), s, cut ? "..." : "");
     }
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') {
-            return perr(p, "size '%.*s' is not a decimal number", (int)n, s);
+            return perr(p, "size '%.*s%s' is not a decimal number",
+                        (int)(cut ? 40 : n), s, cut ? "..." : "");
         }
-        x = x * 10 + (uint64_t)(s[i] - '0');
+        if (i < 10) {
+            x = x * 10 + (uint64_t)(s[i] - '0');
+        }
     }
-    if (x > UINT32_MAX) {
-        return perr(p, "size %.*s is more than 4 GiB", (int)n, s);
+    if (n > 10 || x > UINT32_MAX) {
+        return perr(p, "size %.*s%s is more than 4 GiB", (int)(cut ? 40 : n), s,
+                    cut ? "..." : "");
     }
     *v = (uint32_t)x;
     return RC_OK;
@@ -1382,6 +1718,10 @@ static int parse_sha(struct mparse *p, const char *s, size_t n, uint8_t *h)
 static int add_entry(struct mparse *p, const char *name, size_t nl,
                      uint32_t size, const uint8_t *sha)
 {
+    if (memchr(name, 0, nl) != NULL) {
+        return perr(p, "a module name cannot contain NUL ('%.*s\\u0000...')",
+                    (int)strnlen(name, 60), name);
+    }
     if (!name_ok(name, nl)) {
         return perr(p, "'%.*s' is not a module name", (int)(nl > 60 ? 60 : nl), name);
     }
@@ -1822,6 +2162,9 @@ static int parse_json(struct mparse *p)
                     return rc;
                 }
                 key[kl] = 0;
+                if (strlen(key) != kl) {
+                    return perr(p, "a key cannot contain NUL");
+                }
                 unsigned bit;
                 if (strcmp(key, "name") == 0) {
                     bit = 1;

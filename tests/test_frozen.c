@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
@@ -376,11 +377,21 @@ TEST(images_without_symbols_or_tables)
     if (img != NULL) {
         frozen_mem_image(&mem, img);
         CHECK_EQ_INT(frozen_find(img, &mem, &set, &msg), RC_UNSUPP);
-        CHECK(strstr(msg.text, "frozen_v119.hex has no symbols") != NULL);
-        CHECK(strstr(msg.text, "ELF") != NULL);
+        CHECK(strstr(msg.text, "frozen_v119.hex has no symbols (a .hex, .uf2 or .bin has "
+                               "none): give the firmware's ELF") != NULL);
         CHECK(set.n == 0 && set.mods == NULL);
         image_free(img);
     }
+    /* A UF2 (or anything else without symbols) gets the same words. */
+    struct image uf2;
+    memset(&uf2, 0, sizeof uf2);
+    snprintf(uf2.path, sizeof uf2.path, "fw.uf2");
+    uf2.kind = IMAGE_UF2;
+    frozen_mem_image(&mem, &uf2);
+    CHECK_EQ_INT(frozen_find(&uf2, &mem, &set, &msg), RC_UNSUPP);
+    CHECK_STR(msg.text, "fw.uf2 has no symbols (a .hex, .uf2 or .bin has none): "
+                        "give the firmware's ELF");
+    CHECK(set.n == 0 && set.mods == NULL);
     FILE *f = fopen(FIX "img_basic.elf", "rb");
     if (f == NULL) {
         return;
@@ -566,7 +577,15 @@ TEST(malformed_manifests)
         {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,5\n", "m.csv:3: a row needs"},
         {"m.csv", "name,address,size,sha256\nROW", "b.py,10,5,SHA\n", "m.csv:3: address '10'"},
         {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,-5,SHA\n", "m.csv:3: size '-5'"},
-        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,99999999999,SHA\n", "m.csv:3: size"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,99999999999,SHA\n",
+         "m.csv:3: size 99999999999 is more than 4 GiB"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,4294967296,SHA\n",
+         "m.csv:3: size 4294967296 is more than 4 GiB"},
+        {"m.csv", "name,address,size,sha256\nROW",
+         "b.py,0x10,12345678901234567890123456789012345678901234567890,SHA\n",
+         "m.csv:3: size 1234567890123456789012345678901234567890... is more than 4 GiB"},
+        {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,123456789012x,SHA\n",
+         "m.csv:3: size '123456789012x' is not a decimal number"},
         {"m.csv", "name,address,size,sha256\nROW", "b.py,0x10,5,abc\n", "m.csv:3: sha256 has 3"},
         {"m.csv", "name,address,size,sha256\nROW", "a.py,0x10,5,SHA\n", "m.csv:3: module a.py is listed twice"},
         {"m.csv", "name,address,size,sha256\nROW", "\"b.py,0x10,5,SHA\n", "m.csv:3: unterminated quoted name"},
@@ -592,6 +611,11 @@ TEST(malformed_manifests)
         {"m.json", "[\n", "{\"name\": \"b\\ud800.py\"}]", "m.json:2: high surrogate without its pair"},
         {"m.json", "[\n", "{\"name\": \"b\\u0001.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]",
          "m.json:2: 'b\x01.py' is not a module name"},
+        {"m.json", "[\n", "{\"name\": \"a\\u0000.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]",
+         "m.json:2: a module name cannot contain NUL ('a\\u0000...')"},
+        {"m.json", "[\n", "{\"name\\u0000x\": \"b.py\"}]", "m.json:2: a key cannot contain NUL"},
+        {"m.json", "[\n", "{\"name\": \"b.py\", \"address\": \"0x10\", \"size\": 123456789012, \"sha256\": \"SHA\"}]",
+         "m.json:2: size 123456789012 is more than 4 GiB"},
         {"m.json", "[\n", "{\"name\": \"b.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"},\n]",
          "m.json:3: expected '{'"},
     };
@@ -953,6 +977,228 @@ TEST(attribution_by_pointers)
     frozen_set_free(&set);
 }
 
+/* ---- crafted images: the work is bounded ---------------------------------- */
+
+struct big {
+    struct image img;
+    struct image_seg seg;
+    struct image_sym *syms;
+    char (*names)[40];
+    uint8_t *data;
+    size_t cap;
+};
+
+#define BIG_BASE 0x10000u
+
+static int big_init(struct big *b, size_t nsyms, uint32_t len)
+{
+    memset(b, 0, sizeof *b);
+    snprintf(b->img.path, sizeof b->img.path, "big.elf");
+    b->img.kind = IMAGE_ELF;
+    b->syms = calloc(nsyms, sizeof *b->syms);
+    b->names = calloc(nsyms, sizeof *b->names);
+    b->data = calloc(len, 1);
+    b->cap = nsyms;
+    b->seg.addr = BIG_BASE;
+    b->seg.len = len;
+    b->seg.data = b->data;
+    b->img.segs = &b->seg;
+    b->img.nsegs = 1;
+    b->img.syms = b->syms;
+    return b->syms != NULL && b->names != NULL && b->data != NULL;
+}
+
+static void big_sym(struct big *b, const char *name, uint32_t off, uint32_t size)
+{
+    if (b->img.nsyms >= b->cap) {
+        return;
+    }
+    struct image_sym *s = &b->syms[b->img.nsyms];
+    snprintf(b->names[b->img.nsyms], sizeof b->names[0], "%s", name);
+    s->name = b->names[b->img.nsyms++];
+    s->addr = BIG_BASE + off;
+    s->size = size;
+    s->type = IMAGE_SYM_OBJECT;
+    s->global = 1;
+}
+
+static void big_free(struct big *b)
+{
+    free(b->syms);
+    free(b->names);
+    free(b->data);
+}
+
+/*
+ * The review's hang: nmods modules m0.py, m1.py, ... whose entries point
+ * at nentries frozen_module_m<e> structs (module i at struct i % nentries),
+ * each pointing into a region of nobj const_obj_m0_<k> symbols of 16 KiB,
+ * one every 4 bytes (so they all overlap), every word of which points at
+ * one of them.  Module i also has a fun_data_m<i>__lt_module_gt_ that
+ * nothing reaches.
+ */
+#define TANGLE_OBJ 16384u
+
+static int big_tangle(struct big *b, size_t nmods, size_t nentries, size_t nobj)
+{
+    uint32_t o_names = 0, o_mpy = (uint32_t)(nmods * 8 + 8) & ~3u;
+    uint32_t o_fm = o_mpy + (uint32_t)(4 * nmods);
+    uint32_t o_fd = o_fm + (uint32_t)(12 * nentries);
+    uint32_t o_reg = o_fd + (uint32_t)(4 * nmods);
+    uint32_t reg_len = TANGLE_OBJ + (uint32_t)(4 * nobj);
+    if (!big_init(b, 4 + nentries + nmods + nobj, o_reg + reg_len)) {
+        return 0;
+    }
+    char name[40];
+    uint32_t at = 0;
+    for (size_t i = 0; i < nmods; i++) {
+        at += (uint32_t)snprintf((char *)b->data + at, 9, "m%zu.py", i) + 1;
+        put32(b->data + o_mpy + 4 * i, BIG_BASE + o_fm + (uint32_t)(12 * (i % nentries)));
+        snprintf(name, sizeof name, "fun_data_m%zu__lt_module_gt_", i);
+        big_sym(b, name, o_fd + (uint32_t)(4 * i), 4);
+    }
+    big_sym(b, "mp_frozen_names", o_names, at + 1);
+    big_sym(b, "mp_frozen_mpy_content", o_mpy, (uint32_t)(4 * nmods));
+    for (size_t e = 0; e < nentries; e++) {
+        for (size_t w = 0; w < 3; w++) {
+            put32(b->data + o_fm + 12 * e + 4 * w, BIG_BASE + o_reg);
+        }
+        snprintf(name, sizeof name, "frozen_module_m%zu", e);
+        big_sym(b, name, o_fm + (uint32_t)(12 * e), 12);
+    }
+    for (uint32_t w = 0; w < reg_len / 4; w++) {
+        put32(b->data + o_reg + 4 * w, BIG_BASE + o_reg + 4 * (w % (uint32_t)nobj));
+    }
+    for (size_t k = 0; k < nobj; k++) {
+        snprintf(name, sizeof name, "const_obj_m0_%zu", k);
+        big_sym(b, name, o_reg + (uint32_t)(4 * k), TANGLE_OBJ);
+    }
+    return 1;
+}
+
+static double cpu_seconds(clock_t since)
+{
+    return (double)(clock() - since) / CLOCKS_PER_SEC;
+}
+
+/* Limits far above what the fixed code takes (a few hundredths of a second,
+ * a few seconds under valgrind) and far below what the old walk took. */
+#define CRAFTED_MAX_CPU 20.0
+
+TEST(crafted_shared_entry_walks_once)
+{
+    /* 200 modules share one entry: one walk, its result reused. */
+    struct big b;
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    if (!big_tangle(&b, 200, 1, 300)) {
+        CHECK(0);
+        big_free(&b);
+        return;
+    }
+    struct frozen_mem mem;
+    frozen_mem_image(&mem, &b.img);
+    clock_t t0 = clock();
+    int rc = frozen_find(&b.img, &mem, &set, &msg);
+    double t = cpu_seconds(t0);
+    if (t > CRAFTED_MAX_CPU) {
+        printf("  frozen_find took %.1f s of CPU\n", t);
+    }
+    CHECK(t <= CRAFTED_MAX_CPU);
+    CHECK_EQ_INT(rc, RC_OK);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+    }
+    CHECK_EQ_INT(set.n, 200);
+    if (set.n == 200) {
+        /* m0 reached its struct and every object (one merged range);
+         * the others reach nothing m0 does not keep, so their names give
+         * them their own fun_data. */
+        const struct frozen_mod *m0 = &set.mods[0];
+        CHECK_STR(m0->name, "m0.py");
+        CHECK_EQ_INT(m0->nranges, 3);
+        CHECK_EQ_INT(m0->size, 12 + 4 + TANGLE_OBJ + 4 * 299);
+        for (size_t i = 1; i < set.n; i++) {
+            CHECK(set.mods[i].nranges == 1 && set.mods[i].size == 4 &&
+                  set.mods[i].addr == set.mods[i].ranges[0].addr);
+        }
+    }
+    frozen_set_free(&set);
+    big_free(&b);
+}
+
+TEST(crafted_tangle_hits_the_budget)
+{
+    /* Four distinct entries into the same 300 overlapping 16 KiB objects:
+     * each walk scans 300 x 4096 words; the fourth passes the budget. */
+    struct big b;
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    if (!big_tangle(&b, 4, 4, 300)) {
+        CHECK(0);
+        big_free(&b);
+        return;
+    }
+    struct frozen_mem mem;
+    frozen_mem_image(&mem, &b.img);
+    clock_t t0 = clock();
+    int rc = frozen_find(&b.img, &mem, &set, &msg);
+    double t = cpu_seconds(t0);
+    if (t > CRAFTED_MAX_CPU) {
+        printf("  frozen_find took %.1f s of CPU\n", t);
+    }
+    CHECK(t <= CRAFTED_MAX_CPU);
+    CHECK_EQ_INT(rc, RC_PARSE);
+    CHECK_STR(msg.text, "big.elf: the frozen tables point at more than 16 MiB of objects; "
+                        "not a real firmware image?");
+    CHECK(set.n == 0 && set.mods == NULL);
+    frozen_set_free(&set);
+    big_free(&b);
+}
+
+TEST(crafted_many_aliases_at_one_address)
+{
+    /* 400000 symbols that nothing reaches, all at one address with one
+     * size: they go with the first of them, which goes by its name. */
+    enum { NALIAS = 400000 };
+    struct big b;
+    struct frozen_set set;
+    struct rc_msg msg = {{0}};
+    if (!big_init(&b, NALIAS + 8, 0x100)) {
+        CHECK(0);
+        big_free(&b);
+        return;
+    }
+    memcpy(b.data, "m0.py\0\0", 7);
+    put32(b.data + 0x10, BIG_BASE + 0x20);
+    big_sym(&b, "mp_frozen_names", 0x00, 7);
+    big_sym(&b, "mp_frozen_mpy_content", 0x10, 4);
+    big_sym(&b, "frozen_module_m0", 0x20, 12);
+    char name[40];
+    for (size_t i = 0; i < NALIAS; i++) {
+        /* Half of them fit no module's names. */
+        snprintf(name, sizeof name, i % 2 ? "fun_data_m0_a%zu" : "fun_data_zz_a%zu", i);
+        big_sym(&b, name, 0x40, 8);
+    }
+    struct frozen_mem mem;
+    frozen_mem_image(&mem, &b.img);
+    clock_t t0 = clock();
+    int rc = frozen_find(&b.img, &mem, &set, &msg);
+    double t = cpu_seconds(t0);
+    if (t > CRAFTED_MAX_CPU) {
+        printf("  frozen_find took %.1f s of CPU\n", t);
+    }
+    CHECK(t <= CRAFTED_MAX_CPU);
+    CHECK_EQ_INT(rc, RC_OK);
+    CHECK_EQ_INT(set.n, 1);
+    if (set.n == 1) {
+        CHECK_EQ_INT(set.mods[0].nranges, 2);
+        CHECK_EQ_INT(set.mods[0].size, 12 + 8);
+    }
+    frozen_set_free(&set);
+    big_free(&b);
+}
+
 /* ---- annotations ---------------------------------------------------------- */
 
 static const struct frozen_note *note_with(const struct frozen_notes *n, const char *text)
@@ -1068,6 +1314,9 @@ int main(void)
     RUN(fixture_lists_are_complete);
     RUN(a_changed_function_changes_its_own_module);
     RUN(attribution_by_pointers);
+    RUN(crafted_shared_entry_walks_once);
+    RUN(crafted_tangle_hits_the_budget);
+    RUN(crafted_many_aliases_at_one_address);
     RUN(images_without_symbols_or_tables);
     RUN(manifest_round_trip);
     RUN(compare_changed_added_removed);

@@ -2,9 +2,16 @@
  * fuzz_frozen.c: frozen_find and frozen_annotate on a hand-built image
  * whose bytes and symbols come from the input:
  *
- *   byte 0            number of symbols (at most 64)
+ *   byte 0            bits 0-6: number of symbols (at most 64);
+ *                     bit 7: "big": then byte 1 is R
  *   5 bytes each      name index into names[], address (u16 LE), size (u16 LE)
  *   the rest          the image's bytes, at address 0
+ *
+ * A big input repeats its last symbol R * 8 more times, each copy 4 bytes
+ * after the one before (so symbols of up to 64 KiB overlap by the
+ * hundred), and tiles its bytes over 128 KiB so they can all be read:
+ * walks through overlapping big objects must stay within frozen_find's
+ * budget, never run for long.
  *
  * Whatever the tables and pointers say (cycles, pointers into the middle
  * of symbols or into another module's symbols), nothing may be read out of
@@ -61,28 +68,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    size_t nsyms = data[0] % 65;
-    if (size < 1 + 5 * nsyms) {
+    size_t nsyms = (data[0] & 0x7f) % 65;
+    int big = (data[0] & 0x80) != 0;
+    size_t head = 1 + (size_t)big;
+    if (size < head + 5 * nsyms) {
         return 0;
     }
-    struct image_sym syms[64];
+    size_t copies = big && nsyms > 0 ? (size_t)data[1] * 8 : 0;
+    struct image_sym *syms = malloc((nsyms + copies + 1) * sizeof *syms);
+    if (syms == NULL) {
+        return 0;
+    }
     for (size_t i = 0; i < nsyms; i++) {
-        const uint8_t *p = data + 1 + 5 * i;
+        const uint8_t *p = data + head + 5 * i;
         syms[i].name = names[p[0] % NNAMES];
         syms[i].addr = (uint32_t)(p[1] | p[2] << 8);
         syms[i].size = (uint32_t)(p[3] | p[4] << 8);
         syms[i].type = IMAGE_SYM_OBJECT;
         syms[i].global = 1;
     }
+    for (size_t i = 0; i < copies; i++) {
+        syms[nsyms + i] = syms[nsyms - 1];
+        syms[nsyms + i].addr += 4 * (uint32_t)(i + 1);
+    }
+    nsyms += copies;
     qsort(syms, nsyms, sizeof syms[0], cmp_sym);
-    size_t off = 1 + 5 * nsyms;
+    size_t off = head + 5 * (nsyms - copies);
     /* A copy of exactly the image's bytes, so ASan sees any overrun. */
-    size_t len = size - off;
+    size_t in = size - off;
+    size_t len = big && in > 0 ? (size_t)128 << 10 : in;
     uint8_t *bytes = malloc(len ? len : 1);
     if (bytes == NULL) {
+        free(syms);
         return 0;
     }
-    memcpy(bytes, data + off, len);
+    for (size_t at = 0; at < len; at += in) {
+        memcpy(bytes + at, data + off, len - at < in ? len - at : in);
+    }
     struct image_seg seg = {0, (uint32_t)len, bytes};
     struct image img;
     memset(&img, 0, sizeof img);
@@ -141,5 +163,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     free(bytes);
+    free(syms);
     return 0;
 }
