@@ -79,7 +79,7 @@ for src in tests/test_*.c; do
     $MAKE --no-print-directory SANITIZE=address,undefined "build-san/tests/$t" >/dev/null || { echo "$t-san: 0 passed, 1 failed (build)"; total_fail=$((total_fail+1)); continue; }
     run "$t" timeout 120 "build/tests/$t"
     run "$t-asan" timeout 120 "build-san/tests/$t"
-    valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    timeout 900 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
         -q "build/tests/$t" >build/valgrind-$t.log 2>&1
     vrc=$?
     [ "$vrc" = 0 ] || tail -30 build/valgrind-$t.log

@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
@@ -1076,14 +1075,10 @@ static int big_tangle(struct big *b, size_t nmods, size_t nentries, size_t nobj)
     return 1;
 }
 
-static double cpu_seconds(clock_t since)
-{
-    return (double)(clock() - since) / CLOCKS_PER_SEC;
-}
-
-/* Limits far above what the fixed code takes (a few hundredths of a second,
- * a few seconds under valgrind) and far below what the old walk took. */
-#define CRAFTED_MAX_CPU 20.0
+/* The crafted images below once took minutes (a walk per module, linear
+ * lookups); they are checked for their results here, and a walk that runs
+ * away again is caught by the time limit the test suite puts on every
+ * unit-test program (no timing in the tests themselves). */
 
 TEST(crafted_shared_entry_walks_once)
 {
@@ -1098,13 +1093,7 @@ TEST(crafted_shared_entry_walks_once)
     }
     struct frozen_mem mem;
     frozen_mem_image(&mem, &b.img);
-    clock_t t0 = clock();
     int rc = frozen_find(&b.img, &mem, &set, &msg);
-    double t = cpu_seconds(t0);
-    if (t > CRAFTED_MAX_CPU) {
-        printf("  frozen_find took %.1f s of CPU\n", t);
-    }
-    CHECK(t <= CRAFTED_MAX_CPU);
     CHECK_EQ_INT(rc, RC_OK);
     if (rc != RC_OK) {
         printf("  %s\n", msg.text);
@@ -1141,13 +1130,7 @@ TEST(crafted_tangle_hits_the_budget)
     }
     struct frozen_mem mem;
     frozen_mem_image(&mem, &b.img);
-    clock_t t0 = clock();
     int rc = frozen_find(&b.img, &mem, &set, &msg);
-    double t = cpu_seconds(t0);
-    if (t > CRAFTED_MAX_CPU) {
-        printf("  frozen_find took %.1f s of CPU\n", t);
-    }
-    CHECK(t <= CRAFTED_MAX_CPU);
     CHECK_EQ_INT(rc, RC_PARSE);
     CHECK_STR(msg.text, "big.elf: the frozen tables point at more than 16 MiB of objects; "
                         "not a real firmware image?");
@@ -1182,13 +1165,7 @@ TEST(crafted_many_aliases_at_one_address)
     }
     struct frozen_mem mem;
     frozen_mem_image(&mem, &b.img);
-    clock_t t0 = clock();
     int rc = frozen_find(&b.img, &mem, &set, &msg);
-    double t = cpu_seconds(t0);
-    if (t > CRAFTED_MAX_CPU) {
-        printf("  frozen_find took %.1f s of CPU\n", t);
-    }
-    CHECK(t <= CRAFTED_MAX_CPU);
     CHECK_EQ_INT(rc, RC_OK);
     CHECK_EQ_INT(set.n, 1);
     if (set.n == 1) {
