@@ -302,6 +302,19 @@ static int app_load_images(struct app *app, struct rc_msg *msg)
     return RC_OK;
 }
 
+/* FILE of open/verify goes before any --image. */
+static int image_first(struct app *app, const char *path, struct rc_msg *msg)
+{
+    if (app->nimage == MAX_LIST) {
+        return rc_set(msg, RC_ARG, "too many images (at most %d)", MAX_LIST);
+    }
+    memmove(app->image_path + 1, app->image_path,
+            app->nimage * sizeof app->image_path[0]);
+    app->image_path[0] = path;
+    app->nimage++;
+    return RC_OK;
+}
+
 static void app_free_images(struct app *app)
 {
     for (size_t i = 0; i < app->nimage; i++) {
@@ -1597,13 +1610,9 @@ int main(int argc, char **argv)
             goto fail;
         }
         len = nrest == 2;
-        if (app.nimage == MAX_LIST) {
-            rc = rc_set(&msg, RC_ARG, "too many images (at most %d)", MAX_LIST);
+        if ((rc = image_first(&app, rest[0], &msg)) < 0) {
             goto fail;
         }
-        memmove(app.image_path + 1, app.image_path, app.nimage * sizeof app.image_path[0]);
-        app.image_path[0] = rest[0];
-        app.nimage++;
         app.offline = 1;
         cmd = "view";
         if (access(rest[0], R_OK) != 0) {
@@ -1622,13 +1631,9 @@ int main(int argc, char **argv)
                         "firmware.hex' (ELF, Intel HEX, UF2, or a raw binary with --base)");
             goto fail;
         }
-        if (app.nimage == MAX_LIST) {
-            rc = rc_set(&msg, RC_ARG, "too many images (at most %d)", MAX_LIST);
+        if ((rc = image_first(&app, rest[0], &msg)) < 0) {
             goto fail;
         }
-        memmove(app.image_path + 1, app.image_path, app.nimage * sizeof app.image_path[0]);
-        app.image_path[0] = rest[0];
-        app.nimage++;
     } else if (strcmp(cmd, "frozen") == 0) {
         if (nrest != 0) {
             rc = rc_set(&msg, RC_ARG, "frozen takes no arguments (give the "
