@@ -155,8 +155,14 @@ static const struct image_sym *sym_starting(const struct image *img,
                                             uint32_t addr, const char *prefix)
 {
     size_t pl = strlen(prefix);
-    for (size_t i = 0; i < img->nsyms; i++) {
+    /* A loaded image keeps its symbols in address order: start at the
+     * first one at addr.  Hand-built ones (tests) are searched whole. */
+    size_t i = img->store != NULL ? image_sym_lower(img, addr) : 0;
+    for (; i < img->nsyms; i++) {
         const struct image_sym *s = &img->syms[i];
+        if (img->store != NULL && s->addr != addr) {
+            break;
+        }
         if (s->name != NULL && s->size > 0 && s->addr == addr &&
             strncmp(s->name, prefix, pl) == 0) {
             return s;
