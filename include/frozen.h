@@ -155,6 +155,8 @@ struct frozen_note {
 struct frozen_notes {
     struct frozen_note *n;     /* address order */
     size_t count;
+    uint32_t maxlen;           /* the longest note (0: not known, as in a
+                                * hand-made list) */
 };
 
 /*

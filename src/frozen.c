@@ -2393,7 +2393,7 @@ int frozen_compare(const struct frozen_set *set,
 /* ---- annotation ---------------------------------------------------------- */
 
 #define MAX_POOLS 8
-#define MAX_NOTES 100000u
+#define MAX_NOTES 20000u
 #define MAX_VISIT 1024u
 #define MAX_QTAB 65536u
 
@@ -2958,6 +2958,12 @@ done:
     if (out->count > 1) {
         qsort(out->n, out->count, sizeof *out->n, cmp_note);
     }
+    out->maxlen = 0;
+    for (size_t i = 0; i < out->count; i++) {
+        if (out->n[i].len > out->maxlen) {
+            out->maxlen = out->n[i].len;
+        }
+    }
     return RC_OK;
 }
 
@@ -2975,7 +2981,37 @@ const struct frozen_note *frozen_note_at(const struct frozen_notes *notes,
                                          uint32_t addr)
 {
     const struct frozen_note *best = NULL;
-    for (size_t i = 0; notes != NULL && i < notes->count; i++) {
+    if (notes == NULL || notes->count == 0) {
+        return NULL;
+    }
+    size_t from = 0, to = notes->count;
+    if (notes->maxlen > 0) {
+        /* Address order: only notes starting in (addr - maxlen, addr] can
+         * hold addr. */
+        size_t lo = 0, hi = notes->count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (notes->n[mid].addr <= addr) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        to = lo;
+        uint32_t first = addr >= notes->maxlen ? addr - notes->maxlen + 1 : 0;
+        lo = 0;
+        hi = to;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (notes->n[mid].addr < first) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        from = lo;
+    }
+    for (size_t i = from; i < to; i++) {
         const struct frozen_note *n = &notes->n[i];
         if (addr >= n->addr && (uint64_t)addr < (uint64_t)n->addr + n->len &&
             (best == NULL || n->len < best->len)) {

@@ -1285,8 +1285,41 @@ TEST(annotations)
     image_free(img);
 }
 
+/* frozen_note_at through the index (maxlen) agrees with a plain search. */
+TEST(note_at_matches_a_plain_search)
+{
+    struct frozen_note n[64];
+    memset(n, 0, sizeof n);
+    unsigned seed = 12345;
+    uint32_t at = 0x1000;
+    for (size_t i = 0; i < 64; i++) {
+        seed = seed * 1103515245u + 12345u;
+        n[i].addr = at;
+        n[i].len = i % 9 == 0 ? 200 : 1 + (seed >> 16) % 12; /* some big containers */
+        at += (seed >> 8) % 7;
+    }
+    struct frozen_notes notes = {n, 64, 0};
+    for (size_t i = 0; i < 64; i++) {
+        if (n[i].len > notes.maxlen) {
+            notes.maxlen = n[i].len;
+        }
+    }
+    struct frozen_notes plain = {n, 64, 0};
+    for (uint32_t a = 0xff0; a < at + 220; a++) {
+        const struct frozen_note *x = frozen_note_at(&notes, a);
+        const struct frozen_note *y = frozen_note_at(&plain, a);
+        CHECK((x == NULL) == (y == NULL));
+        if (x != NULL && y != NULL) {
+            CHECK_EQ_INT(x->len, y->len);
+            CHECK(a >= x->addr && a < x->addr + x->len);
+        }
+    }
+    CHECK(frozen_note_at(NULL, 0x1000) == NULL);
+}
+
 int main(void)
 {
+    RUN(note_at_matches_a_plain_search);
     RUN(fixture_modules_match_nm);
     RUN(fixture_lists_are_complete);
     RUN(a_changed_function_changes_its_own_module);
