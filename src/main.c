@@ -342,14 +342,10 @@ struct board_mem {
     struct pcache *cache;
 };
 
-struct mem_collect {
-    struct pcache *cache;
-};
-
+/* A verified piece read for the walk: into the cache (ctx). */
 static void mem_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
 {
-    struct mem_collect *c = ctx;
-    pcache_put(c->cache, addr, data, len);
+    pcache_put(ctx, addr, data, len);
 }
 
 static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
@@ -377,8 +373,7 @@ static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
                 return rc_prefix(msg, RC_ARG, "not reading the board");
             }
         }
-        struct mem_collect c = {bm->cache};
-        struct mread_cb cb = {mem_chunk, NULL, &c};
+        struct mread_cb cb = {mem_chunk, NULL, bm->cache};
         int rc = word_only ? mread_read_words(app->reader, a, (uint32_t)(e - a), &cb, msg)
                            : mread_read(app->reader, a, (uint32_t)(e - a), &cb, msg);
         if (rc < 0) {
@@ -1091,11 +1086,6 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
     return rc;
 }
 
-static void verify_progress_fn(void *ctx, uint64_t done, uint64_t total)
-{
-    read_progress(ctx, done, total);
-}
-
 /* Board versus image: exit status 3 (in *differs) when a part differs. */
 static int cmd_verify(struct app *app, const struct image *img, int *differs,
                       struct rc_msg *msg)
@@ -1111,7 +1101,7 @@ static int cmd_verify(struct app *app, const struct image *img, int *differs,
     struct read_ctx ctx = {0};
     ctx.show = app->progress > 0 || (app->progress < 0 && isatty(2));
     ctx.start = ctx.last = clock_ms();
-    struct verify_progress prog = {verify_progress_fn, &ctx};
+    struct verify_progress prog = {read_progress, &ctx};
     int rc = verify_run(app->rrepl, app->reader, &app->info,
                         app->unsafe ? NULL : app->map, img, &rep, &prog, msg);
     if (ctx.show && clock_ms() - ctx.start >= 500) {
@@ -1168,7 +1158,7 @@ static void prefetch_chunk(void *ctx, uint32_t addr, const uint8_t *data,
                            size_t len)
 {
     struct prefetch_ctx *p = ctx;
-    pcache_put(p->cache, addr, data, len);
+    mem_chunk(p->cache, addr, data, len);
 }
 
 static void prefetch_progress(void *ctx, uint64_t done, uint64_t total)
