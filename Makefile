@@ -3,6 +3,8 @@
 #   make            build ./mpeek
 #   make run        install what is missing, build, and open the board
 #                   (the emulated micro:bit when no board is plugged in)
+#   make deps       install what 'make run' needs: the build packages,
+#                   QEMU and the micro:bit firmware
 #   make test       install what is missing, build, run every test
 #   make bench      throughput benchmarks (writes BENCHMARKS.md results)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -139,8 +141,10 @@ fuzz-run: fuzz
 		grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs)" build-fuzz/$$n.log | tail -1; \
 	done
 
+# What 'make run' runs: the build packages, and QEMU with the micro:bit
+# firmware for when no board is plugged in.
 deps:
-	$(Q)./scripts/deps.sh build
+	$(Q)./scripts/deps.sh run
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

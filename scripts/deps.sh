@@ -1,13 +1,16 @@
 #!/bin/sh
 # deps.sh [build|run|test]: install the Debian packages mpeek needs for that
-# job, if any are missing.  Runs 'apt-get update' once, then
+# job, if any are missing.  build: compile mpeek; run: also QEMU and the
+# micro:bit firmware (--port emu, what 'make run' uses without a board);
+# test: also what the tests use (sanitizers, valgrind, tmux, the ARM
+# cross compiler, man).  Runs 'apt-get update' once, then
 # 'apt-get install -y' non-interactively, as root or through sudo.
 set -eu
 
 job=${1:-build}
 build="make gcc pkg-config libncurses-dev libserialport-dev libmbedtls-dev libelf-dev"
 run="$build qemu-system-arm firmware-microbit-micropython"
-test="$run clang libclang-rt-14-dev valgrind python3 tmux xxd binutils-arm-none-eabi gcc-arm-none-eabi"
+test="$run clang libclang-rt-14-dev valgrind python3 tmux xxd binutils-arm-none-eabi gcc-arm-none-eabi man-db groff-base"
 
 case "$job" in
 build) want=$build ;;

@@ -60,14 +60,15 @@ int emu_port_spec(const char *firmware, const char *cache_dir, char *out,
     }
     if (access(firmware, R_OK) != 0) {
         return rc_set(msg, RC_NOTFOUND,
-                      "--port emu needs the micro:bit firmware at %s: run "
-                      "'make deps' (Debian package "
-                      "firmware-microbit-micropython)", firmware);
+                      "--port emu needs the micro:bit firmware at %s: "
+                      "sudo apt-get install firmware-microbit-micropython "
+                      "(or 'make deps' in mpeek's source folder)", firmware);
     }
     if (!on_path("qemu-system-arm")) {
         return rc_set(msg, RC_NOTFOUND,
-                      "--port emu needs qemu-system-arm: run 'make deps' "
-                      "(Debian package qemu-system-arm)");
+                      "--port emu needs qemu-system-arm: sudo apt-get "
+                      "install qemu-system-arm (or 'make deps' in mpeek's "
+                      "source folder)");
     }
     struct ihex hex;
     int rc = ihex_load(firmware, &hex, msg);
