@@ -206,6 +206,11 @@ def test_man_page(c):
     for name in ("NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXPLORER KEYS",
                  "FILES", "ENVIRONMENT", "EXIT STATUS", "EXAMPLES", "SEE ALSO"):
         c.check(name in secs, "section %s: %s" % (name, sorted(secs)))
+    rc, out, err, _ = mpeek(["--version"], timeout=20)
+    th = re.search(r'^\.TH MPEEK 1 "[^"]*" "([^"]*)"', src, re.M)
+    c.check(th is not None and th.group(1) == out.decode().strip(),
+            ".TH names the version mpeek --version prints: %r vs %r"
+            % (th and th.group(1), out.decode().strip()))
     if shutil.which("groff"):
         p = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", MAN], capture_output=True,
                            text=True, timeout=60)
