@@ -469,6 +469,10 @@ def test_completion(c):
     c.test("bash completion: commands, options, values")
     if not c.check(os.path.exists(COMPLETION), "completion/mpeek.bash exists"):
         return
+    if shutil.which("shellcheck"):
+        p = subprocess.run(["shellcheck", "-s", "bash", COMPLETION], capture_output=True,
+                           text=True, timeout=60)
+        c.check(p.returncode == 0, "shellcheck is quiet: %s" % p.stdout[:500])
     mp = mpeek_bin()
     h = help_text()
     rc, got, err = complete([mp, ""])
@@ -479,7 +483,7 @@ def test_completion(c):
             % (sorted(set(got) - help_options(h)), sorted(help_options(h) - set(got)), err))
     rc, got, err = complete([mp, "--no-"])
     c.check(set(got) == {"--no-color", "--no-progress"}, "prefix --no-: %s" % got)
-    rc, got, err = complete([mp, "-p", "emu", "re"])
+    rc, got, err = complete([mp, "-p", "emu", "reg"])
     c.check(got == ["regions"], "a command after options: %s" % got)
 
     cfg = tempfile.mkdtemp(prefix="mpeek-cfg-")
@@ -543,8 +547,13 @@ def test_install(c):
         man = os.path.join(dest, "opt/mp/share/man/man1/mpeek.1")
         comp = os.path.join(dest, "opt/mp/share/bash-completion/completions/mpeek")
         c.check(os.path.isfile(os.path.join(dest, "opt/mp/bin/mpeek")), "bin/mpeek installed")
-        c.check(os.path.isfile(man) and os.path.exists(MAN) and read(man) == read(MAN),
+        want = read(MAN).replace("/usr/local/share/mpeek", "/opt/mp/share/mpeek") \
+            if os.path.exists(MAN) else None
+        c.check(os.path.isfile(man) and read(man) == want,
                 "share/man/man1/mpeek.1 installed")
+        c.check(os.path.isfile(man) and "/opt/mp/share/mpeek/profiles" in read(man)
+                and "/usr/local/share/mpeek" not in read(man),
+                "the installed page names the data folder under PREFIX")
         c.check(os.path.isfile(comp) and os.path.exists(COMPLETION)
                 and read(comp) == read(COMPLETION),
                 "share/bash-completion/completions/mpeek installed")
