@@ -7,7 +7,8 @@
 #                   QEMU and the micro:bit firmware
 #   make test       install what is missing, build, run every test
 #   make bench      throughput benchmarks (writes BENCHMARKS.md results)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (also the manual page and
+#                   the bash completion; make uninstall removes them)
 #   make clean
 #   make SANITIZE=address,undefined   (builds into build-san/)
 #   V=1             show the commands
@@ -160,6 +161,10 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all build/bench_read
 	$(Q)python3 bench/bench.py
 
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# The manual page names the data folder: $(PREFIX)/share/mpeek.
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mpeek
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mpeek
@@ -167,10 +172,18 @@ install: $(BIN)
 	install -m 644 profiles/*.board $(DESTDIR)$(PREFIX)/share/mpeek/profiles/
 	install -d $(DESTDIR)$(PREFIX)/share/mpeek/themes
 	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/mpeek/themes/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	sed 's|/usr/local/share/mpeek|$(PREFIX)/share/mpeek|g' doc/mpeek.1 \
+		>$(DESTDIR)$(MANDIR)/man1/mpeek.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/mpeek.1
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completion/mpeek.bash $(DESTDIR)$(BASHCOMPDIR)/mpeek
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mpeek
 	rm -rf $(DESTDIR)$(PREFIX)/share/mpeek
+	rm -f $(DESTDIR)$(MANDIR)/man1/mpeek.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/mpeek
 
 clean:
 	rm -rf build build-san build-fuzz mpeek
