@@ -5,7 +5,8 @@
 #   2. unit tests, plain, under ASan+UBSan, and under valgrind
 #   3. the fake board's own self-test
 #   4. end to end against the fake board (newest and old firmware, faults),
-#      with the ASan+UBSan mpeek
+#      with the ASan+UBSan mpeek; the command line, the first run
+#      (make deps/run), the manual page, completion and make install
 #   5. end to end against real MicroPython firmware in QEMU (micro:bit)
 #   6. every fuzz target for FUZZ_SECONDS (default 20)
 #
@@ -116,6 +117,9 @@ result valgrind-verify $?
 
 step "command line without a board"
 run cli timeout 300 python3 tests/test_cli.py
+
+step "first run, manual page, completion, install"
+run docs timeout 600 python3 tests/test_docs.py
 
 step "mpeek against MicroPython 1.9.2 in QEMU"
 run qemu timeout 900 python3 tests/test_qemu.py
