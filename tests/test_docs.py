@@ -399,7 +399,7 @@ def explorer_help_keys():
         end = time.monotonic() + 10
         while time.monotonic() < end:
             s = tmux("capture-pane", "-p", "-t", "d").stdout
-            if "quit" in s and "help" in s:
+            if re.search(r"^. \?\s+\S", s, re.M) and "explorer keys" in s:
                 break
             time.sleep(0.1)
         tmux("send-keys", "-t", "d", "-l", "q")
