@@ -1550,6 +1550,7 @@ int main(int argc, char **argv)
             profile_default_dir(dir, sizeof dir);
             if ((rc = profile_load_dir(dir, &app.profiles, &msg)) < 0 &&
                 app.profiles.n == 0) {
+                profile_set_fini(&app.profiles);
                 goto fail;
             }
             print_profile_names(&app.profiles, stdout);

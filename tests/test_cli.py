@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, Checks, mpeek  # noqa: E402
+from testlib import ROOT, Checks, mpeek, mpeek_bin, run  # noqa: E402
 
 LD = os.path.join(ROOT, "tests", "data", "ld")
 
@@ -100,6 +100,7 @@ def main():
     c.check(rc not in (0, None) and "MPEEK_PROFILES" in err, "missing profiles folder: %r" % err)
 
     images(c)
+    empty_profile(c)
 
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
@@ -227,6 +228,23 @@ def images(c):
         rc, out, err, _ = mpeek(args, timeout=20)
         c.check(rc not in (0, None) and all(w in err for w in words) and err.count("\n") == 1,
                 "%s: %r" % (args, err))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def empty_profile(c):
+    """An empty profile file: a one-line error, nothing leaked (valgrind)."""
+    c.test("regions --board list with an empty profile file")
+    if shutil.which("valgrind") is None:
+        c.check(False, "valgrind is installed")
+        return
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+    open(os.path.join(tmp, "empty.board"), "w").close()
+    env = dict(os.environ, MPEEK_PROFILES=tmp)
+    rc, out, err, _ = run(["valgrind", "-q", "--leak-check=full", "--error-exitcode=9",
+                           mpeek_bin(), "regions", "--board", "list"], timeout=120, env=env)
+    c.check(rc == 1, "exits 1, not valgrind's 9 (rc=%r)" % rc)
+    c.check("empty.board" in err and "board NAME" in err, "names the file: %r" % err)
+    c.check("definitely lost" not in err, "no leak: %r" % err)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
