@@ -31,6 +31,7 @@
 #include "emu.h"
 #include "fmt.h"
 #include "mread.h"
+#include "ofile.h"
 #include "rrepl.h"
 #include "serial.h"
 #include "verify.h"
@@ -515,19 +516,18 @@ static int cmd_read(struct app *app, uint32_t addr, uint32_t len,
         return rc;
     }
     FILE *f = stdout;
+    struct ofile of = {0};
     if (out_path != NULL && strcmp(out_path, "-") != 0) {
-        f = fopen(out_path, hex ? "w" : "wb");
-        if (f == NULL) {
-            rc = rc_set(msg, RC_IO, "cannot write %s: %s", out_path,
-                        strerror(errno));
+        if ((rc = ofile_open(&of, out_path, msg)) < 0) {
             free(ctx.data);
             return rc;
         }
+        f = of.f;
     }
     int bad = 0;
     if (hex) {
         char line[100];
-        for (uint64_t off = 0; off < len && !bad; off += 16) {
+        for (uint64_t off = 0; off < len && !bad && !g_cancel; off += 16) {
             size_t n = len - off < 16 ? (size_t)(len - off) : 16;
             size_t l = fmt_xxd_line((uint32_t)(addr + off), ctx.data + off, n,
                                     line);
@@ -536,15 +536,19 @@ static int cmd_read(struct app *app, uint32_t addr, uint32_t len,
     } else {
         bad = write_all(f, ctx.data, len);
     }
-    if (f != stdout) {
-        bad |= fclose(f) != 0;
-    } else {
-        bad |= fflush(f) != 0;
-    }
     free(ctx.data);
+    if (f != stdout) {
+        /* FILE is replaced whole, or left as it was. */
+        if (g_cancel) {
+            ofile_abort(&of);
+            return rc_set(msg, RC_CANCEL, "interrupted: %s is left as it was",
+                          out_path);
+        }
+        return ofile_commit(&of, msg);
+    }
+    bad |= fflush(f) != 0;
     if (bad) {
-        return rc_set(msg, RC_IO, "writing %s: %s",
-                      out_path ? out_path : "stdout", strerror(errno));
+        return rc_set(msg, RC_IO, "writing stdout: %s", strerror(errno));
     }
     return RC_OK;
 }
@@ -1736,6 +1740,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit makes a write fail (EFBIG) instead of killing. */
+    signal(SIGXFSZ, SIG_IGN);
 
     rc = app_connect(&app, &msg);
     if (rc == RC_OK && strcmp(cmd, "info") == 0) {

@@ -32,6 +32,7 @@
 #include "heapmap.h"
 #include "image.h"
 #include "ldscript.h"
+#include "ofile.h"
 #include "pcache.h"
 #include "rmap.h"
 #include "theme.h"
@@ -1218,12 +1219,14 @@ static int ends_with(const char *s, const char *suffix)
 static void save_now(struct tui *t)
 {
     uint64_t n = (uint64_t)t->sel_b - t->sel_a + 1;
-    FILE *f = fopen(t->save_path, "wb");
-    if (f == NULL) {
-        say(t, 1, "cannot write %s: %s", t->save_path, strerror(errno));
+    struct ofile of;
+    struct rc_msg om;
+    if (ofile_open(&of, t->save_path, &om) < 0) {
+        say(t, 1, "%s", om.text);
         t->exporting = 0;
         return;
     }
+    FILE *f = of.f; /* the file is replaced whole, or left as it was */
     int xxd = ends_with(t->save_path, ".hex") || ends_with(t->save_path, ".txt");
     int bad = 0;
     uint8_t row[16];
@@ -1241,11 +1244,11 @@ static void save_now(struct tui *t)
             bad = fwrite(row, 1, k, f) != k;
         }
     }
-    bad |= fclose(f) != 0;
+    bad = ofile_commit(&of, &om) < 0;
     t->exporting = 0;
     t->sel = 0;
     if (bad) {
-        say(t, 1, "writing %s failed: %s", t->save_path, strerror(errno));
+        say(t, 1, "%s", om.text);
     } else {
         say(t, 0, "saved %llu bytes 0x%08x-0x%08x to %s%s", (unsigned long long)n,
             (unsigned)t->sel_a, (unsigned)t->sel_b, t->save_path,
