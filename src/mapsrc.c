@@ -166,7 +166,7 @@ void mapsrc_add_image(struct rmap *map, const struct image *img)
             if (img->nsegs == 1) {
                 snprintf(name, sizeof name, "%.47s", base);
             } else {
-                snprintf(name, sizeof name, "%.36s #%u", base, (unsigned)(i + 1) % 1000u);
+                snprintf(name, sizeof name, "%.34s #%u", base, (unsigned)(i + 1));
             }
             char note[200];
             snprintf(note, sizeof note, "%.160s: %s image bytes", img->path,

@@ -17,6 +17,13 @@ struct rmap {
     size_t n, cap;
     char *notes[MAX_NOTES];
     size_t nnotes;
+    /* After rmap_finish: the address space cut at every region boundary,
+     * with the innermost region of each piece (-1 for none), so a lookup is
+     * a binary search.  indexed is 0 until then (and after rmap_add). */
+    uint64_t *cut;
+    int *cut_best;
+    size_t ncut;
+    int indexed;
 };
 
 static const char *const kind_names[RMAP_K_COUNT] = {
@@ -114,6 +121,8 @@ void rmap_free(struct rmap *m)
         free(m->notes[i]);
     }
     free(m->r);
+    free(m->cut);
+    free(m->cut_best);
     free(m);
 }
 
@@ -135,6 +144,7 @@ int rmap_add(struct rmap *m, const struct rmap_region *r)
     m->r[m->n].parent = -1;
     m->r[m->n].depth = 0;
     m->n++;
+    m->indexed = 0;
     return RC_OK;
 }
 
@@ -211,6 +221,224 @@ static int is_memory_kind(enum rmap_kind k)
     return k == RMAP_K_FLASH || k == RMAP_K_RAM || k == RMAP_K_ROM;
 }
 
+/* Two overlapping regions a before b (sorted): note a conflict when both
+ * are memories from different sources and neither holds the other. */
+static void note_conflict(struct rmap_region *a, struct rmap_region *b)
+{
+    if (a->source == b->source || !is_memory_kind(a->kind) ||
+        !is_memory_kind(b->kind)) {
+        return;
+    }
+    int same_start = a->start == b->start;
+    if (same_start && a->end != b->end) {
+        char sa[24], sb[24], t[200];
+        fmt_size(a->end - a->start, sa, sizeof sa);
+        fmt_size(b->end - b->start, sb, sizeof sb);
+        snprintf(t, sizeof t, "conflict: %s says %s, %s says %s",
+                 rmap_source_name(a->source), sa,
+                 rmap_source_name(b->source), sb);
+        append_note(a, t);
+        append_note(b, t);
+    } else if (b->end > a->end) {
+        char t[200];
+        snprintf(t, sizeof t, "conflict: overlaps %s (%s) partly",
+                 b->name, rmap_source_name(b->source));
+        append_note(a, t);
+        snprintf(t, sizeof t, "conflict: overlaps %s (%s) partly",
+                 a->name, rmap_source_name(a->source));
+        append_note(b, t);
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Index of v in the sorted unique array u[n] (v is there). */
+static size_t rank_of(const uint64_t *u, size_t n, uint64_t v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u[mid] < v) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Is container j a better parent than k (-1: none)?  The smaller one; of
+ * two the same size, the later in the sorted order (the nearer). */
+static int better_parent(const struct rmap *m, int j, int k)
+{
+    if (k < 0) {
+        return 1;
+    }
+    uint64_t sj = m->r[j].end - m->r[j].start, sk = m->r[k].end - m->r[k].start;
+    return sj < sk || (sj == sk && j > k);
+}
+
+/*
+ * Each region's parent: the smallest earlier region (in the sorted order,
+ * so starting at or before it) that ends at or after it.  A Fenwick tree
+ * over the end addresses, largest first, answers "the best region so far
+ * ending at or after E" in log n.  On failure to allocate, the plain
+ * quadratic walk.
+ */
+static void set_parents(struct rmap *m)
+{
+    size_t n = m->n;
+    uint64_t *ends = malloc((n ? n : 1) * sizeof *ends);
+    int *tree = malloc((n + 1) * sizeof *tree);
+    size_t nu = 0;
+    if (ends != NULL && tree != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            ends[i] = m->r[i].end;
+        }
+        qsort(ends, n, sizeof *ends, cmp_u64);
+        for (size_t i = 0; i < n; i++) {
+            if (nu == 0 || ends[nu - 1] != ends[i]) {
+                ends[nu++] = ends[i];
+            }
+        }
+        for (size_t i = 0; i <= nu; i++) {
+            tree[i] = -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct rmap_region *r = &m->r[i];
+        r->parent = -1;
+        r->depth = 0;
+        if (ends == NULL || tree == NULL) {
+            for (size_t j = i; j-- > 0;) {
+                const struct rmap_region *p = &m->r[j];
+                if (p->start <= r->start && r->end <= p->end &&
+                    better_parent(m, (int)j, r->parent)) {
+                    r->parent = (int)j;
+                }
+            }
+        } else {
+            /* Position 1 is the largest end: ends >= E are 1..pos(E). */
+            size_t pos = nu - rank_of(ends, nu, r->end);
+            for (size_t x = pos; x > 0; x -= x & (~x + 1)) {
+                if (tree[x] >= 0 && better_parent(m, tree[x], r->parent)) {
+                    r->parent = tree[x];
+                }
+            }
+            for (size_t x = pos; x <= nu; x += x & (~x + 1)) {
+                if (better_parent(m, (int)i, tree[x])) {
+                    tree[x] = (int)i;
+                }
+            }
+        }
+        if (r->parent >= 0) {
+            r->depth = m->r[r->parent].depth + 1;
+        }
+    }
+    free(ends);
+    free(tree);
+}
+
+/* Does region a answer a lookup before b (both holding the address)? */
+static int lookup_before(const struct rmap *m, int a, int b)
+{
+    const struct rmap_region *x = &m->r[a], *y = &m->r[b];
+    uint64_t sx = x->end - x->start, sy = y->end - y->start;
+    if (sx != sy) {
+        return sx < sy;
+    }
+    if (x->depth != y->depth) {
+        return x->depth > y->depth;
+    }
+    return a < b;
+}
+
+static void heap_push(const struct rmap *m, int *h, size_t *n, int v)
+{
+    size_t i = (*n)++;
+    h[i] = v;
+    while (i > 0 && lookup_before(m, h[i], h[(i - 1) / 2])) {
+        int t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_pop(const struct rmap *m, int *h, size_t *n)
+{
+    h[0] = h[--*n];
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, b = i;
+        if (l < *n && lookup_before(m, h[l], h[b])) {
+            b = l;
+        }
+        if (r < *n && lookup_before(m, h[r], h[b])) {
+            b = r;
+        }
+        if (b == i) {
+            break;
+        }
+        int t = h[i];
+        h[i] = h[b];
+        h[b] = t;
+        i = b;
+    }
+}
+
+/* Cut the address space at every start and end and note the innermost
+ * region of each piece: one sweep with a heap of the open regions. */
+static void build_index(struct rmap *m)
+{
+    free(m->cut);
+    free(m->cut_best);
+    m->cut = NULL;
+    m->cut_best = NULL;
+    m->ncut = 0;
+    m->indexed = 0;
+    size_t n = m->n;
+    uint64_t *cut = malloc((2 * n + 1) * sizeof *cut);
+    int *best = malloc((2 * n + 1) * sizeof *best);
+    int *heap = malloc((n + 1) * sizeof *heap);
+    if (cut == NULL || best == NULL || heap == NULL) {
+        free(cut);
+        free(best);
+        free(heap);
+        return; /* lookups walk the list */
+    }
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        cut[nc++] = m->r[i].start;
+        cut[nc++] = m->r[i].end;
+    }
+    qsort(cut, nc, sizeof *cut, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (u == 0 || cut[u - 1] != cut[i]) {
+            cut[u++] = cut[i];
+        }
+    }
+    size_t nh = 0, next = 0;
+    for (size_t k = 0; k < u; k++) {
+        while (next < n && m->r[next].start <= cut[k]) {
+            heap_push(m, heap, &nh, (int)next++);
+        }
+        while (nh > 0 && m->r[heap[0]].end <= cut[k]) {
+            heap_pop(m, heap, &nh);
+        }
+        best[k] = nh > 0 ? heap[0] : -1;
+    }
+    free(heap);
+    m->cut = cut;
+    m->cut_best = best;
+    m->ncut = u;
+    m->indexed = 1;
+}
+
 void rmap_finish(struct rmap *m)
 {
     if (m->n > 1) {
@@ -238,58 +466,64 @@ void rmap_finish(struct rmap *m)
         m->r[w++] = m->r[i];
     }
     m->n = w;
-    for (size_t i = 0; i < m->n; i++) {
-        struct rmap_region *r = &m->r[i];
-        r->parent = -1;
-        r->depth = 0;
-        for (size_t j = i; j-- > 0;) {
-            const struct rmap_region *p = &m->r[j];
-            if (p->start <= r->start && r->end <= p->end) {
-                /* The smallest container: walk up from the nearest. */
-                if (r->parent < 0 ||
-                    p->end - p->start < m->r[r->parent].end - m->r[r->parent].start) {
-                    r->parent = (int)j;
-                }
-            }
-        }
-        if (r->parent >= 0) {
-            r->depth = m->r[r->parent].depth + 1;
-        }
-    }
+    set_parents(m);
     /* Conflicts: two memories from different sources that overlap without
-     * one being the same as, or inside, the other. */
-    for (size_t i = 0; i < m->n; i++) {
-        for (size_t j = i + 1; j < m->n && m->r[j].start < m->r[i].end; j++) {
-            struct rmap_region *a = &m->r[i], *b = &m->r[j];
-            if (a->source == b->source || !is_memory_kind(a->kind) ||
-                !is_memory_kind(b->kind)) {
-                continue;
-            }
-            int same_start = a->start == b->start;
-            if (same_start && a->end != b->end) {
-                char sa[24], sb[24], t[200];
-                fmt_size(a->end - a->start, sa, sizeof sa);
-                fmt_size(b->end - b->start, sb, sizeof sb);
-                snprintf(t, sizeof t, "conflict: %s says %s, %s says %s",
-                         rmap_source_name(a->source), sa,
-                         rmap_source_name(b->source), sb);
-                append_note(a, t);
-                append_note(b, t);
-            } else if (b->end > a->end) {
-                char t[200];
-                snprintf(t, sizeof t, "conflict: overlaps %s (%s) partly",
-                         b->name, rmap_source_name(b->source));
-                append_note(a, t);
-                snprintf(t, sizeof t, "conflict: overlaps %s (%s) partly",
-                         a->name, rmap_source_name(a->source));
-                append_note(b, t);
-            }
+     * one being the same as, or inside, the other.  An image's regions
+     * never conflict with each other (one source), so for a region of an
+     * image only the regions of other sources are looked at: a map of many
+     * image segments stays n log n. */
+    size_t *others = malloc((m->n ? m->n : 1) * sizeof *others);
+    size_t nothers = 0;
+    for (size_t i = 0; others != NULL && i < m->n; i++) {
+        if (m->r[i].source != RMAP_S_IMAGE && is_memory_kind(m->r[i].kind)) {
+            others[nothers++] = i;
         }
     }
+    for (size_t i = 0; i < m->n; i++) {
+        struct rmap_region *a = &m->r[i];
+        if (!is_memory_kind(a->kind)) {
+            continue;
+        }
+        if (a->source != RMAP_S_IMAGE || others == NULL) {
+            for (size_t j = i + 1; j < m->n && m->r[j].start < a->end; j++) {
+                note_conflict(a, &m->r[j]);
+            }
+            continue;
+        }
+        /* The first region of another source after i. */
+        size_t lo = 0, hi = nothers;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (others[mid] <= i) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (size_t k = lo; k < nothers && m->r[others[k]].start < a->end; k++) {
+            note_conflict(a, &m->r[others[k]]);
+        }
+    }
+    free(others);
+    build_index(m);
 }
 
 const struct rmap_region *rmap_lookup(const struct rmap *m, uint32_t addr)
 {
+    if (m->indexed) {
+        /* The last cut at or below addr. */
+        size_t lo = 0, hi = m->ncut;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->cut[mid] <= addr) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo > 0 && m->cut_best[lo - 1] >= 0 ? &m->r[m->cut_best[lo - 1]]
+                                                   : NULL;
+    }
     const struct rmap_region *best = NULL;
     for (size_t i = 0; i < m->n; i++) {
         const struct rmap_region *r = &m->r[i];

@@ -101,6 +101,7 @@ def main():
 
     images(c)
     empty_profile(c)
+    many_segments(c)
 
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
@@ -245,6 +246,68 @@ def empty_profile(c):
     c.check(rc == 1, "exits 1, not valgrind's 9 (rc=%r)" % rc)
     c.check("empty.board" in err and "board NAME" in err, "names the file: %r" % err)
     c.check("definitely lost" not in err, "no leak: %r" % err)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def segments_hex(path, n, base=0x20000000):
+    """An Intel HEX file of n one-byte segments, a gap after each."""
+    def rec(addr, data, typ=0):
+        b = [len(data), (addr >> 8) & 255, addr & 255, typ] + list(data)
+        return ":" + "".join("%02X" % x for x in b + [(-sum(b)) & 255])
+    lines, hi = [], -1
+    for i in range(n):
+        a = base + 2 * i
+        if a >> 16 != hi:
+            hi = a >> 16
+            lines.append(rec(0, [hi >> 8, hi & 255], 4))
+        lines.append(rec(a & 0xffff, [i & 255]))
+    lines.append(":00000001FF")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def many_segments(c):
+    """A HEX image of many segments: every one a region, named apart; the
+    work grows as n log n (instructions counted by callgrind, no clock)."""
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+    c.test("regions of a HEX image of 20000 segments")
+    path = os.path.join(tmp, "seg.hex")
+    segments_hex(path, 20000)
+    rc, out, err, _ = mpeek(["regions", "--offline", "--image", path, "--format", "csv"],
+                            timeout=120)
+    rows = list(csv.reader(io.StringIO(out.decode())))[1:]
+    c.check(rc == 0 and len(rows) == 20000, "20000 rows (rc=%r, %d, %r)" % (rc, len(rows), err))
+    c.check([int(r[1], 16) for r in rows] == [0x20000000 + 2 * i for i in range(20000)],
+            "every segment at its address, in order")
+    c.check(len({r[0] for r in rows}) == 20000 and rows[-1][0] == "seg.hex #20000",
+            "each named apart: %r" % (rows[-1:],))
+    rc, out, err, _ = mpeek(["where", "0x20009c3e", "--image", path], timeout=60)
+    c.check(rc == 0 and out.startswith(b"seg.hex #20000 +0x0"), "where finds the last: %r" % out)
+    rc, out, err, _ = mpeek(["where", "0x20009c3d", "--image", path], timeout=60)
+    c.check(rc == 0 and b"#" not in out, "nothing in a gap: %r" % out)
+
+    c.test("the region map is not quadratic (callgrind instruction counts)")
+    if shutil.which("valgrind") is None:
+        c.check(False, "valgrind is installed")
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    counts = []
+    for n in (2048, 4096, 8192):
+        path = os.path.join(tmp, "s%d.hex" % n)
+        segments_hex(path, n)
+        cg = os.path.join(tmp, "cg.%d" % n)
+        rc, out, err, _ = run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg,
+                               mpeek_bin(), "regions", "--offline", "--image", path],
+                              timeout=300)
+        m = re.search(r"Collected : (\d+)", err)
+        c.check(rc == 0 and m is not None, "callgrind ran (rc=%r, %r)" % (rc, err[-300:]))
+        counts.append(int(m.group(1)) if m else 0)
+    # Fixed costs cancel in the differences: n log n doubles them (a bit
+    # over 2), n^2 quadruples them.
+    d1, d2 = counts[1] - counts[0], counts[2] - counts[1]
+    ratio = d2 / d1 if d1 > 0 else 99
+    print("  ratio %.2f" % ratio)
+    c.check(ratio < 2.8, "4096->8192 costs %.2f times 2048->4096 (%r)" % (ratio, counts))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -4,6 +4,7 @@
  */
 #include "rmap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,100 @@ static struct rmap *microbit(void)
     add(m, "ROM", 0, 0x100000, RMAP_K_FLASH, RMAP_S_LD, RMAP_ACC_UNKNOWN);
     rmap_finish(m);
     return m;
+}
+
+/* The naive answers, straight from the definitions. */
+static int naive_parent(const struct rmap *m, size_t i)
+{
+    const struct rmap_region *r = rmap_get(m, i);
+    int best = -1;
+    for (size_t j = i; j-- > 0;) {
+        const struct rmap_region *p = rmap_get(m, j);
+        if (p->start <= r->start && r->end <= p->end &&
+            (best < 0 || p->end - p->start <
+                             rmap_get(m, (size_t)best)->end - rmap_get(m, (size_t)best)->start)) {
+            best = (int)j;
+        }
+    }
+    return best;
+}
+
+static const struct rmap_region *naive_lookup(const struct rmap *m, uint32_t a)
+{
+    const struct rmap_region *best = NULL;
+    for (size_t i = 0; i < rmap_count(m); i++) {
+        const struct rmap_region *r = rmap_get(m, i);
+        if (r->start <= a && a < r->end &&
+            (best == NULL || r->end - r->start < best->end - best->start ||
+             (r->end - r->start == best->end - best->start && r->depth > best->depth))) {
+            best = r;
+        }
+    }
+    return best;
+}
+
+TEST(random_maps_agree_with_the_definitions)
+{
+    unsigned seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        struct rmap *m;
+        rmap_new(&m);
+        int n = 1 + round % 40;
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t start = (seed >> 8) % 64;
+            seed = seed * 1103515245u + 12345u;
+            uint32_t len = 1 + (seed >> 8) % 32;
+            char name[16];
+            snprintf(name, sizeof name, "r%d", k);
+            add(m, name, start, (uint64_t)start + len,
+                k % 3 ? RMAP_K_FLASH : RMAP_K_HEAP,
+                (enum rmap_source)(k % 4), RMAP_ACC_READ);
+        }
+        rmap_finish(m);
+        for (size_t i = 0; i < rmap_count(m); i++) {
+            const struct rmap_region *r = rmap_get(m, i);
+            int want = naive_parent(m, i);
+            CHECK_EQ_INT(r->parent, want);
+            CHECK_EQ_INT(r->depth, want < 0 ? 0 : rmap_get(m, (size_t)want)->depth + 1);
+        }
+        for (uint32_t a = 0; a < 100; a++) {
+            CHECK(rmap_lookup(m, a) == naive_lookup(m, a));
+        }
+        rmap_free(m);
+    }
+}
+
+TEST(many_segments_inside_flash)
+{
+    /* 65536 one-byte image segments with gaps, inside a profile's flash:
+     * each is a child of the flash, found by lookup, no conflicts. */
+    struct rmap *m;
+    rmap_new(&m);
+    enum { N = 65536 };
+    for (uint32_t i = 0; i < N; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "seg%u", (unsigned)i);
+        add(m, name, 0x1000 + 2 * i, 0x1000 + 2 * i + 1, RMAP_K_FLASH,
+            RMAP_S_IMAGE, RMAP_ACC_UNKNOWN);
+    }
+    add(m, "flash", 0, 0x40000, RMAP_K_FLASH, RMAP_S_PROFILE, RMAP_ACC_READ);
+    rmap_finish(m);
+    CHECK_EQ_INT(rmap_count(m), N + 1);
+    CHECK_STR(rmap_get(m, 0)->name, "flash");
+    int bad = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        const struct rmap_region *r = rmap_get(m, 1 + i);
+        const struct rmap_region *at = rmap_lookup(m, 0x1000 + 2 * i);
+        const struct rmap_region *gap = rmap_lookup(m, 0x1000 + 2 * i + 1);
+        bad += r->start != 0x1000 + 2 * i || r->parent != 0 || r->depth != 1 ||
+               r->notes[0] != 0 || at != r || gap != rmap_get(m, 0);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(rmap_lookup(m, 0x40000) == NULL);
+    int word;
+    CHECK_EQ_INT(rmap_check_read(m, 0x1000, 64, &word, NULL), RC_OK);
+    rmap_free(m);
 }
 
 TEST(nesting_and_dedupe)
@@ -182,6 +277,8 @@ TEST(bad_regions_rejected)
 
 int main(void)
 {
+    RUN(random_maps_agree_with_the_definitions);
+    RUN(many_segments_inside_flash);
     RUN(nesting_and_dedupe);
     RUN(conflict_is_shown);
     RUN(read_guard);
