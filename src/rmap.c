@@ -652,35 +652,24 @@ int rmap_check_read(const struct rmap *m, uint32_t addr, uint64_t len,
 
 static void csv_field(struct buf *out, const char *s)
 {
-    if (strpbrk(s, ",\"\n") == NULL) {
-        buf_addstr(out, s);
-        return;
-    }
-    buf_addstr(out, "\"");
-    for (; *s; s++) {
-        if (*s == '"') {
-            buf_addstr(out, "\"\"");
-        } else {
-            buf_add(out, s, 1);
-        }
-    }
-    buf_addstr(out, "\"");
+    fmt_csv_field(out, s);
 }
 
 static void json_str(struct buf *out, const char *s)
 {
-    buf_addstr(out, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf_printf(out, "\\%c", c);
-        } else if (c < 0x20) {
-            buf_printf(out, "\\u%04x", c);
-        } else {
-            buf_add(out, s, 1);
-        }
-    }
-    buf_addstr(out, "\"");
+    fmt_json_str(out, s);
+}
+
+/* A region's name and notes as the table shows them (escaped). */
+struct shown_region {
+    char name[4 * 48];
+    char notes[4 * 200];
+};
+
+static void show_region(const struct rmap_region *r, struct shown_region *o)
+{
+    fmt_esc(r->name, o->name, sizeof o->name);
+    fmt_esc(r->notes, o->notes, sizeof o->notes);
 }
 
 int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
@@ -737,8 +726,10 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
     }
     /* Aligned table. */
     int namew = 4;
+    struct shown_region sh;
     for (size_t i = 0; i < m->n; i++) {
-        int w = (int)strlen(m->r[i].name) + 2 * m->r[i].depth;
+        show_region(&m->r[i], &sh);
+        int w = (int)strlen(sh.name) + 2 * m->r[i].depth;
         if (w > namew) {
             namew = w;
         }
@@ -750,11 +741,12 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
         const struct rmap_region *r = &m->r[i];
         rmap_attrs_text(r->attrs, attrs);
         fmt_size(r->end - r->start, size, sizeof size);
+        show_region(r, &sh);
         buf_printf(out, "%*s%-*s  0x%08x  0x%08llx  %9s  %-5s  %-10s  %-13s  %s\n",
-                   2 * r->depth, "", namew - 2 * r->depth, r->name,
+                   2 * r->depth, "", namew - 2 * r->depth, sh.name,
                    (unsigned)r->start, (unsigned long long)r->end, size, attrs,
                    rmap_kind_name(r->kind), rmap_source_name(r->source),
-                   r->notes);
+                   sh.notes);
     }
     /* One line per kind: total bytes (outermost regions of that kind). */
     buf_addstr(out, "\n");
@@ -783,7 +775,9 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
         }
     }
     for (size_t i = 0; i < m->nnotes; i++) {
-        buf_printf(out, "note: %s\n", m->notes[i]);
+        buf_addstr(out, "note: ");
+        fmt_escape_buf(out, m->notes[i], strlen(m->notes[i]), NULL);
+        buf_addstr(out, "\n");
     }
     return RC_OK;
 }

@@ -102,6 +102,7 @@ def main():
     images(c)
     empty_profile(c)
     many_segments(c)
+    hostile_text(c)
 
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
@@ -308,6 +309,84 @@ def many_segments(c):
     ratio = d2 / d1 if d1 > 0 else 99
     print("  ratio %.2f" % ratio)
     c.check(ratio < 2.8, "4096->8192 costs %.2f times 2048->4096 (%r)" % (ratio, counts))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def terminal_safe(data):
+    """No control bytes but newlines (and no DEL, no C1) in what mpeek printed."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    text = data.decode("utf-8", "replace")
+    return not any((ord(ch) < 0x20 and ch != "\n") or 0x7f <= ord(ch) <= 0x9f for ch in text)
+
+
+def jman_write(tmp):
+    path = os.path.join(tmp, "m.json")
+    with open(path, "wb") as f:
+        f.write(b'[{"name": "\\u001b[2Jx.py", "address": "0x00001000", "size": 12, '
+                b'"sha256": "%s"}]\n' % (b"ab" * 32))
+    return path
+
+
+def hostile_text(c):
+    """Names from files that hold terminal control sequences are shown
+    escaped (\\x1b) on stdout and stderr, in every format."""
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+    c.test("control sequences in linker scripts, HEX records, manifests, profiles")
+    ld = os.path.join(tmp, "evil.ld")
+    with open(ld, "wb") as f:
+        f.write(b"MEMORY { FLASH (rx) : ORIGIN = 0, LENGTH = 256K }\n"
+                b"INCLUDE \"\x1b[2J\x1b]0;pwned\x07.ld\"\n")
+    rc, out, err, _ = mpeek(["regions", "--ld", ld], timeout=20)
+    c.check(rc == 0 and "cannot find INCLUDE file" in err, "the missing INCLUDE is named: %r" % err)
+    c.check(terminal_safe(err) and terminal_safe(out), "no raw control bytes: %r" % err)
+    c.check("\\x1b[2J" in err or "?[2J" in err, "shown escaped: %r" % err)
+
+    hexf = os.path.join(tmp, "evil.hex")
+    with open(hexf, "wb") as f:
+        f.write(b":0400000001\x1b[2J04F2\n:00000001FF\n")
+    rc, out, err, _ = mpeek(["regions", "--image", hexf], timeout=20)
+    c.check(rc == 1 and terminal_safe(err) and "'\\x1b' is not a hex digit" in err,
+            "a HEX record's ESC: %r" % err)
+    with open(hexf, "wb") as f:
+        f.write(b":04000000010203\x004F2\n:00000001FF\n")
+    rc, out, err, _ = mpeek(["regions", "--image", hexf], timeout=20)
+    c.check(rc == 1 and "'\\x00' is not a hex digit" in err and err.count("\n") == 1,
+            "a HEX record's NUL does not cut the message: %r" % err)
+
+    frz = os.path.join(FIX, "frozen_v119.elf")
+    man = os.path.join(tmp, "m.csv")
+    with open(man, "wb") as f:
+        f.write(b"name,address,size,sha256\n\x1b[2J\x1b]0;x\x07.py,0x00001000,12,%s\n"
+                % (b"ab" * 32))
+    for m in (man, jman_write(tmp)):
+        rc, out, err, _ = mpeek(["frozen", "--image", frz, "--compare", m], timeout=20)
+        c.check(rc == 1 and "\\x1b[2J" in err and "is not a module name" in err and
+                terminal_safe(err) and err.count("\n") == 1,
+                "%s: a bad module name, named escaped: %r" % (os.path.basename(m), err))
+
+    prof = os.path.join(tmp, "profiles")
+    os.mkdir(prof)
+    with open(os.path.join(prof, "evil.board"), "wb") as f:
+        f.write(b'board evil\ndescription "\x1b[2Jwiped"\n'
+                b'region fl\x1bash 0 256K r-x flash read "\x1b]0;t\x07"\n')
+    env = dict(os.environ, MPEEK_PROFILES=prof)
+    rc, out, err, _ = mpeek(["regions", "--board", "list"], timeout=20, env=env)
+    c.check(rc == 0 and b"\\x1b[2Jwiped" in out and terminal_safe(out),
+            "a profile's description: %r" % out)
+    for fmt in ("table", "csv", "json"):
+        rc, out, err, _ = mpeek(["regions", "--board", "evil", "--format", fmt], timeout=20,
+                                env=env)
+        c.check(rc == 0 and terminal_safe(out) and terminal_safe(err),
+                "%s: no raw control bytes: %r" % (fmt, out))
+        if fmt == "json":
+            try:
+                names = [r["name"] for r in json.loads(out.decode())["regions"]]
+            except ValueError:
+                names = []
+            c.check(names == ["fl\x1bash"], "JSON keeps the name, escaped as \\u001b: %r" % out)
+        else:
+            c.check(b"fl\\x1bash" in out, "%s shows it escaped: %r" % (fmt, out))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -642,6 +642,39 @@ def out_file(c):
         fb.stop()
 
 
+def terminal_safe(data):
+    """No control bytes but newlines (and no DEL, no C1) in what mpeek printed."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "replace")
+    return not any((ord(ch) < 0x20 and ch != "\n") or 0x7f <= ord(ch) <= 0x9f for ch in data)
+
+
+def hostile_board(c):
+    """A board whose machine and firmware strings hold terminal control
+    sequences: every command shows them escaped."""
+    c.test("a board's hostile machine and firmware strings are shown escaped")
+    machine = "\x1b[2J\x1b[Hevil\x1b]0;pwned\x07 with RP2040"
+    firmware = "\x1b[31mv9\u009b2J"
+    fb = Fake("--preset", "new", "--machine", machine, "--firmware", firmware)
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "info"], timeout=60)
+        text = out.decode("utf-8", "replace")
+        c.check(rc == 0, "info exits 0 (rc=%r, %r)" % (rc, err))
+        c.check(terminal_safe(out) and terminal_safe(err), "info: no raw control bytes: %r" % text)
+        c.check("machine: \\x1b[2J\\x1b[Hevil\\x1b]0;pwned\\x07 with RP2040" in text,
+                "the machine string, escaped: %r" % text)
+        c.check("firmware: \\x1b[31mv9\\xc2\\x9b2J" in text, "the firmware string, escaped: %r"
+                % text)
+        for args in (["regions"], ["regions", "--format", "csv"], ["regions", "--format", "json"],
+                     ["heap"], ["where", "0x20001000"]):
+            rc, out, err, _ = mpeek(["--port", fb.pty] + args, timeout=60)
+            c.check(rc == 0 and terminal_safe(out) and terminal_safe(err),
+                    "%s: no raw control bytes (rc=%r): %r %r" % (args, rc, out[-300:], err))
+        left_clean(c, fb, "hostile strings")
+    finally:
+        fb.stop()
+
+
 def main():
     c = Checks("fake")
     try:
@@ -652,6 +685,7 @@ def main():
         ports(c)
         images(c)
         out_file(c)
+        hostile_board(c)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     return c.done()

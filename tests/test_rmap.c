@@ -133,6 +133,55 @@ TEST(many_segments_inside_flash)
     rmap_free(m);
 }
 
+/* No byte below 0x20 but the newlines of the format, no DEL, no C1. */
+static int terminal_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f || *p == 0x9b ||
+            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+TEST(names_from_outside_are_escaped_in_every_format)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, "fw\x1b[2J\x1b]0;pwn\x07");
+    strcpy(r.notes, "from \x9b" "31m a,\"file\"\n");
+    r.start = 0x1000;
+    r.end = 0x2000;
+    r.attrs = RMAP_A_R;
+    r.kind = RMAP_K_FLASH;
+    r.source = RMAP_S_IMAGE;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    rmap_note(m, "note \x1b[5m");
+    rmap_finish(m);
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(rmap_format(m, RMAP_FMT_TABLE, &b), RC_OK);
+    CHECK(terminal_safe(buf_str(&b)));
+    CHECK(strstr(buf_str(&b), "fw\\x1b[2J\\x1b]0;pwn\\x07") != NULL);
+    CHECK(strstr(buf_str(&b), "from \\x9b31m a,\"file\"\\x0a") != NULL);
+    CHECK(strstr(buf_str(&b), "note: note \\x1b[5m") != NULL);
+    buf_clear(&b);
+    CHECK_EQ_INT(rmap_format(m, RMAP_FMT_CSV, &b), RC_OK);
+    CHECK(terminal_safe(buf_str(&b)));
+    CHECK(strstr(buf_str(&b), "\nfw\\x1b[2J\\x1b]0;pwn\\x07,0x00001000,") != NULL);
+    CHECK(strstr(buf_str(&b), ",\"from \\x9b31m a,\"\"file\"\"\\x0a\"\n") != NULL);
+    buf_clear(&b);
+    CHECK_EQ_INT(rmap_format(m, RMAP_FMT_JSON, &b), RC_OK);
+    CHECK(terminal_safe(buf_str(&b)));
+    CHECK(strstr(buf_str(&b), "\"name\": \"fw\\u001b[2J\\u001b]0;pwn\\u0007\"") != NULL);
+    CHECK(strstr(buf_str(&b), "\"notes\": \"from \\u009b31m a,\\\"file\\\"\\u000a\"") != NULL);
+    buf_fini(&b);
+    rmap_free(m);
+}
+
 TEST(nesting_and_dedupe)
 {
     struct rmap *m = microbit();
@@ -279,6 +328,7 @@ int main(void)
 {
     RUN(random_maps_agree_with_the_definitions);
     RUN(many_segments_inside_flash);
+    RUN(names_from_outside_are_escaped_in_every_format);
     RUN(nesting_and_dedupe);
     RUN(conflict_is_shown);
     RUN(read_guard);
