@@ -100,6 +100,7 @@ static const char *esc(const char *s, char out[ESC_MAX])
 
 struct app {
     const char *port;
+    char hint[600]; /* what an image says of its board, for the explorer */
     struct serial_opts sopts;
     int timeout_ms;
     const char *log_path;
@@ -723,6 +724,28 @@ static int app_build_map(struct app *app, int connected, struct rc_msg *msg)
     }
     for (size_t i = 0; i < app->nimage; i++) {
         mapsrc_add_image(app->map, app->img[i]);
+        /* No board's map: does the image say which board it is for? */
+        char names[200];
+        size_t nb = prof == NULL && !connected && app->nld == 0
+                        ? mapsrc_image_boards(&app->profiles, app->img[i], names,
+                                              sizeof names)
+                        : 0;
+        if (nb > 0 && app->hint[0] == 0) {
+            const char *base = strrchr(app->img[i]->path, '/');
+            base = base ? base + 1 : app->img[i]->path;
+            char first[64];
+            snprintf(first, sizeof first, "%.*s", (int)strcspn(names, ","), names);
+            if (nb == 1) {
+                snprintf(app->hint, sizeof app->hint, "%.80s looks like an image for "
+                         "the board %s: --board %s adds its memory map", base, names,
+                         first);
+            } else {
+                snprintf(app->hint, sizeof app->hint, "%.80s looks like an image for "
+                         "the boards %s: --board %s (or another of them) adds the "
+                         "board's memory map", base, names, first);
+            }
+            rmap_note(app->map, "%s", app->hint);
+        }
     }
     if (connected) {
         discover_info_init(&app->disc);
@@ -823,7 +846,7 @@ static void where_frozen(struct app *app, uint32_t addr)
 /* What is at addr: the chain of regions holding it, and the heap object. */
 static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
 {
-    const struct rmap_region *r = rmap_lookup(app->map, addr);
+    const struct rmap_region *r = rmap_lookup_inner(app->map, addr);
     if (r == NULL) {
         outf(stdout, "0x%08x: in no known region (unmapped as far as mpeek knows)\n",
                (unsigned)addr);
@@ -1000,6 +1023,7 @@ static int app_view(struct app *app, int have_start, uint32_t start,
         .nimages = app->nimage,
         .frozen = &frozen,
         .frozen_image = simg,
+        .hint = app->hint,
     };
     int rc = tui_run(&to, msg);
     frozen_set_free(&frozen);

@@ -23,6 +23,10 @@ struct rmap {
     uint64_t *cut;
     int *cut_best;
     size_t ncut;
+    /* The same for image regions alone. */
+    uint64_t *icut;
+    int *icut_best;
+    size_t nicut;
     int indexed;
 };
 
@@ -123,6 +127,8 @@ void rmap_free(struct rmap *m)
     free(m->r);
     free(m->cut);
     free(m->cut_best);
+    free(m->icut);
+    free(m->icut_best);
     free(m);
 }
 
@@ -230,6 +236,9 @@ static void note_conflict(struct rmap_region *a, struct rmap_region *b)
         return;
     }
     int same_start = a->start == b->start;
+    if (same_start && a->end > b->end && b->source == RMAP_S_IMAGE) {
+        return; /* an image smaller than the memory it is in: it fits */
+    }
     if (same_start && a->end != b->end) {
         char sa[24], sb[24], t[200];
         fmt_size(a->end - a->start, sa, sizeof sa);
@@ -348,6 +357,10 @@ static int lookup_before(const struct rmap *m, int a, int b)
 {
     const struct rmap_region *x = &m->r[a], *y = &m->r[b];
     uint64_t sx = x->end - x->start, sy = y->end - y->start;
+    int ix = x->source == RMAP_S_IMAGE, iy = y->source == RMAP_S_IMAGE;
+    if (ix != iy) {
+        return iy; /* the memory names the address, not an image's bytes */
+    }
     if (sx != sy) {
         return sx < sy;
     }
@@ -390,30 +403,31 @@ static void heap_pop(const struct rmap *m, int *h, size_t *n)
     }
 }
 
-/* Cut the address space at every start and end and note the innermost
- * region of each piece: one sweep with a heap of the open regions. */
-static void build_index(struct rmap *m)
+/* Cut the address space at every start and end of the regions chosen
+ * (images_only) and note the region naming each piece: one sweep with a
+ * heap of the open regions.  0 when out of memory. */
+static int build_cuts(const struct rmap *m, int images_only, uint64_t **cut_out,
+                      int **best_out, size_t *n_out)
 {
-    free(m->cut);
-    free(m->cut_best);
-    m->cut = NULL;
-    m->cut_best = NULL;
-    m->ncut = 0;
-    m->indexed = 0;
     size_t n = m->n;
     uint64_t *cut = malloc((2 * n + 1) * sizeof *cut);
     int *best = malloc((2 * n + 1) * sizeof *best);
     int *heap = malloc((n + 1) * sizeof *heap);
+    *cut_out = NULL;
+    *best_out = NULL;
+    *n_out = 0;
     if (cut == NULL || best == NULL || heap == NULL) {
         free(cut);
         free(best);
         free(heap);
-        return; /* lookups walk the list */
+        return 0;
     }
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        cut[nc++] = m->r[i].start;
-        cut[nc++] = m->r[i].end;
+        if (!images_only || m->r[i].source == RMAP_S_IMAGE) {
+            cut[nc++] = m->r[i].start;
+            cut[nc++] = m->r[i].end;
+        }
     }
     qsort(cut, nc, sizeof *cut, cmp_u64);
     size_t u = 0;
@@ -425,7 +439,10 @@ static void build_index(struct rmap *m)
     size_t nh = 0, next = 0;
     for (size_t k = 0; k < u; k++) {
         while (next < n && m->r[next].start <= cut[k]) {
-            heap_push(m, heap, &nh, (int)next++);
+            if (!images_only || m->r[next].source == RMAP_S_IMAGE) {
+                heap_push(m, heap, &nh, (int)next);
+            }
+            next++;
         }
         while (nh > 0 && m->r[heap[0]].end <= cut[k]) {
             heap_pop(m, heap, &nh);
@@ -433,10 +450,38 @@ static void build_index(struct rmap *m)
         best[k] = nh > 0 ? heap[0] : -1;
     }
     free(heap);
-    m->cut = cut;
-    m->cut_best = best;
-    m->ncut = u;
-    m->indexed = 1;
+    *cut_out = cut;
+    *best_out = best;
+    *n_out = u;
+    return 1;
+}
+
+static void build_index(struct rmap *m)
+{
+    free(m->cut);
+    free(m->cut_best);
+    free(m->icut);
+    free(m->icut_best);
+    m->indexed = build_cuts(m, 0, &m->cut, &m->cut_best, &m->ncut) &&
+                 build_cuts(m, 1, &m->icut, &m->icut_best, &m->nicut);
+}
+
+/* An image region's guessed kind: that of the innermost region of another
+ * source holding it (the micro:bit's UICR bytes are not flash). */
+static void settle_guessed_kinds(struct rmap *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        struct rmap_region *r = &m->r[i];
+        if (!r->kind_guess) {
+            continue;
+        }
+        for (int p = r->parent; p >= 0; p = m->r[p].parent) {
+            if (m->r[p].source != RMAP_S_IMAGE) {
+                r->kind = m->r[p].kind;
+                break;
+            }
+        }
+    }
 }
 
 void rmap_finish(struct rmap *m)
@@ -467,6 +512,7 @@ void rmap_finish(struct rmap *m)
     }
     m->n = w;
     set_parents(m);
+    settle_guessed_kinds(m);
     /* Conflicts: two memories from different sources that overlap without
      * one being the same as, or inside, the other.  An image's regions
      * never conflict with each other (one source), so for a region of an
@@ -508,32 +554,83 @@ void rmap_finish(struct rmap *m)
     build_index(m);
 }
 
+/* The region of the last cut at or below addr, or NULL. */
+static const struct rmap_region *cut_lookup(const struct rmap *m, const uint64_t *cut,
+                                            const int *best, size_t n, uint32_t addr)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cut[mid] <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo > 0 && best[lo - 1] >= 0 ? &m->r[best[lo - 1]] : NULL;
+}
+
+/* The plain walk (before rmap_finish): the best region by lookup_before
+ * among those holding addr; images only, or any (prefer_memory: as
+ * rmap_lookup; else by size alone, as rmap_lookup_inner). */
+static const struct rmap_region *walk_lookup(const struct rmap *m, uint32_t addr,
+                                             int images_only, int prefer_memory)
+{
+    int best = -1;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct rmap_region *r = &m->r[i];
+        if (r->start > addr || addr >= r->end ||
+            (images_only && r->source != RMAP_S_IMAGE)) {
+            continue;
+        }
+        if (best < 0) {
+            best = (int)i;
+            continue;
+        }
+        const struct rmap_region *b = &m->r[best];
+        uint64_t sr = r->end - r->start, sb = b->end - b->start;
+        if (prefer_memory ? lookup_before(m, (int)i, best)
+                          : (sr < sb || (sr == sb && r->depth > b->depth))) {
+            best = (int)i;
+        }
+    }
+    return best >= 0 ? &m->r[best] : NULL;
+}
+
 const struct rmap_region *rmap_lookup(const struct rmap *m, uint32_t addr)
 {
     if (m->indexed) {
-        /* The last cut at or below addr. */
-        size_t lo = 0, hi = m->ncut;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (m->cut[mid] <= addr) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo > 0 && m->cut_best[lo - 1] >= 0 ? &m->r[m->cut_best[lo - 1]]
-                                                   : NULL;
+        return cut_lookup(m, m->cut, m->cut_best, m->ncut, addr);
     }
-    const struct rmap_region *best = NULL;
-    for (size_t i = 0; i < m->n; i++) {
-        const struct rmap_region *r = &m->r[i];
-        if (r->start <= addr && addr < r->end &&
-            (best == NULL || r->end - r->start < best->end - best->start ||
-             (r->end - r->start == best->end - best->start && r->depth > best->depth))) {
-            best = r;
+    return walk_lookup(m, addr, 0, 1);
+}
+
+const struct rmap_region *rmap_lookup_image(const struct rmap *m, uint32_t addr)
+{
+    if (m->indexed) {
+        return cut_lookup(m, m->icut, m->icut_best, m->nicut, addr);
+    }
+    return walk_lookup(m, addr, 1, 1);
+}
+
+const struct rmap_region *rmap_lookup_inner(const struct rmap *m, uint32_t addr)
+{
+    const struct rmap_region *r = rmap_lookup(m, addr);
+    const struct rmap_region *img = rmap_lookup_image(m, addr);
+    if (img == NULL) {
+        return r;
+    }
+    if (r == NULL) {
+        return img;
+    }
+    /* The image region when it lies inside r (r is among its parents). */
+    for (int p = img->parent; p >= 0; p = m->r[p].parent) {
+        if (&m->r[p] == r) {
+            return img;
         }
     }
-    return best;
+    uint64_t si = img->end - img->start, sr = r->end - r->start;
+    return si < sr ? img : r;
 }
 
 /* Does the map say anything about mapping (board or profile access)? */

@@ -586,9 +586,20 @@ static void where_text(struct tui *t, char *out, size_t size)
 {
     size_t len = 0;
     out[0] = 0;
-    if (t->o->nimages > 0) {
-        cursor_symbol(t, t->cursor, out, size, NULL);
+    /* The image's segment or section, after the board's region it is in. */
+    const struct rmap_region *seg =
+        t->o->map ? rmap_lookup_image(t->o->map, t->cursor) : NULL;
+    if (seg != NULL && seg != rmap_lookup(t->o->map, t->cursor)) {
+        snprintf(out, size, "%s+0x%x", seg->name, (unsigned)(t->cursor - seg->start));
         len = strlen(out);
+    }
+    if (t->o->nimages > 0 && len + 2 < size) {
+        char sym[300];
+        cursor_symbol(t, t->cursor, sym, sizeof sym, NULL);
+        if (sym[0]) {
+            snprintf(out + len, size - len, "%s%s", len ? "  " : "", sym);
+            len = strlen(out);
+        }
     }
     if (t->diff && !t->image_only) {
         uint8_t want = 0, have = 0;
@@ -1975,6 +1986,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     relayout(&t);
     move_to(&t, t.cursor);
     request_visible(&t);
+    if (o->hint != NULL && o->hint[0] != 0) {
+        say(&t, 0, "%s", o->hint);
+    }
     draw(&t);
     while (!t.quit && !(o->cancel != NULL && *o->cancel)) {
         struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {t.wake[0], POLLIN, 0}};

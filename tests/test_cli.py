@@ -103,6 +103,7 @@ def main():
     empty_profile(c)
     many_segments(c)
     hostile_text(c)
+    microbit_image(c)
 
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
@@ -388,6 +389,40 @@ def hostile_text(c):
         else:
             c.check(b"fl\\x1bash" in out, "%s shows it escaped: %r" % (fmt, out))
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def microbit_image(c):
+    """The micro:bit's firmware.hex with and without the board's map."""
+    from testlib import FIRMWARE_HEX
+    c.test("firmware.hex on the micro:bit map: it fits, its UICR bytes are rom")
+    if not os.path.exists(FIRMWARE_HEX):
+        c.check(False, "%s is installed" % FIRMWARE_HEX)
+        return
+    rc, out, err, _ = mpeek(["regions", "--board", "microbit", "--image", FIRMWARE_HEX,
+                             "--format", "csv"], timeout=20)
+    rows = {r[0]: r for r in csv.reader(io.StringIO(out.decode())) if r}
+    c.check(rc == 0 and "firmware.hex #1" in rows and "firmware.hex #2" in rows,
+            "both segments (rc=%r, %r)" % (rc, err))
+    c.check(all("conflict" not in r[7] for r in rows.values()),
+            "a 238 KiB image in a 256 KiB flash is no conflict: %r" % rows)
+    c.check(rows.get("firmware.hex #2", [""] * 8)[5] == "rom",
+            "the UICR segment is rom, as the UICR: %r" % rows.get("firmware.hex #2"))
+    c.check(rows.get("firmware.hex #1", [""] * 8)[5] == "flash", "the code is flash")
+    rc, out, err, _ = mpeek(["where", "0x100010c4", "--board", "microbit", "--image",
+                             FIRMWARE_HEX], timeout=20)
+    lines = out.decode().splitlines()
+    c.check(rc == 0 and len(lines) >= 2 and lines[0].startswith("firmware.hex #2 +0x4: rom") and
+            lines[1].startswith("  in uicr +0xc4: rom"), "where: the segment in the UICR: %r"
+            % lines)
+
+    c.test("firmware.hex alone says which --board adds the map")
+    rc, out, err, _ = mpeek(["regions", "--image", FIRMWARE_HEX], timeout=20)
+    c.check(rc == 0 and b"note: firmware.hex looks like an image for the boards microbit, "
+            b"nrf51-microbit: --board microbit" in out, "the note: %r" % out[-300:])
+    for img in ("img_basic.hex", "img_basic.elf"):
+        rc, out, err, _ = mpeek(["regions", "--image", os.path.join(FIX, img)], timeout=20)
+        c.check(rc == 0 and b"looks like an image for" not in out,
+                "%s (no UICR bytes) is not taken for a micro:bit: %r" % (img, out[-200:]))
 
 
 if __name__ == "__main__":

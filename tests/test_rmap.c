@@ -60,9 +60,15 @@ static const struct rmap_region *naive_lookup(const struct rmap *m, uint32_t a)
     const struct rmap_region *best = NULL;
     for (size_t i = 0; i < rmap_count(m); i++) {
         const struct rmap_region *r = rmap_get(m, i);
-        if (r->start <= a && a < r->end &&
-            (best == NULL || r->end - r->start < best->end - best->start ||
-             (r->end - r->start == best->end - best->start && r->depth > best->depth))) {
+        if (r->start > a || a >= r->end) {
+            continue;
+        }
+        /* the memory first: an image region only where no other holds a */
+        int ri = r->source == RMAP_S_IMAGE, bi = best && best->source == RMAP_S_IMAGE;
+        if (best == NULL || (bi && !ri) ||
+            (ri == bi && (r->end - r->start < best->end - best->start ||
+                          (r->end - r->start == best->end - best->start &&
+                           r->depth > best->depth)))) {
             best = r;
         }
     }
@@ -121,10 +127,13 @@ TEST(many_segments_inside_flash)
     int bad = 0;
     for (uint32_t i = 0; i < N; i++) {
         const struct rmap_region *r = rmap_get(m, 1 + i);
-        const struct rmap_region *at = rmap_lookup(m, 0x1000 + 2 * i);
-        const struct rmap_region *gap = rmap_lookup(m, 0x1000 + 2 * i + 1);
+        const struct rmap_region *at = rmap_lookup_image(m, 0x1000 + 2 * i);
+        const struct rmap_region *gap = rmap_lookup_image(m, 0x1000 + 2 * i + 1);
         bad += r->start != 0x1000 + 2 * i || r->parent != 0 || r->depth != 1 ||
-               r->notes[0] != 0 || at != r || gap != rmap_get(m, 0);
+               r->notes[0] != 0 || at != r || gap != NULL ||
+               rmap_lookup(m, 0x1000 + 2 * i) != rmap_get(m, 0) ||
+               rmap_lookup_inner(m, 0x1000 + 2 * i) != r ||
+               rmap_lookup_inner(m, 0x1000 + 2 * i + 1) != rmap_get(m, 0);
     }
     CHECK_EQ_INT(bad, 0);
     CHECK(rmap_lookup(m, 0x40000) == NULL);
@@ -179,6 +188,53 @@ TEST(names_from_outside_are_escaped_in_every_format)
     CHECK(strstr(buf_str(&b), "\"name\": \"fw\\u001b[2J\\u001b]0;pwn\\u0007\"") != NULL);
     CHECK(strstr(buf_str(&b), "\"notes\": \"from \\u009b31m a,\\\"file\\\"\\u000a\"") != NULL);
     buf_fini(&b);
+    rmap_free(m);
+}
+
+TEST(an_image_inside_the_board_map)
+{
+    /* firmware.hex on the micro:bit: a 238 KiB segment at 0 in a 256 KiB
+     * flash fits (no conflict); its UICR bytes are rom, as the UICR; the
+     * flash names the address, the image segment is inside it. */
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, "flash", 0, 0x40000, RMAP_K_FLASH, RMAP_S_PROFILE, RMAP_ACC_READ);
+    add(m, "uicr", 0x10001000, 0x10001100, RMAP_K_ROM, RMAP_S_PROFILE, RMAP_ACC_READ);
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, "fw.hex #1");
+    r.start = 0;
+    r.end = 0x3b88c;
+    r.kind = RMAP_K_FLASH;
+    r.kind_guess = 1;
+    r.source = RMAP_S_IMAGE;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    strcpy(r.name, "fw.hex #2");
+    r.start = 0x100010c0;
+    r.end = 0x100010dc;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    strcpy(r.name, "too big");   /* an image larger than the flash */
+    r.start = 0;
+    r.end = 0x50000;
+    r.kind_guess = 0;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    rmap_finish(m);
+    const struct rmap_region *flash = rmap_lookup(m, 0);
+    CHECK(flash != NULL && strcmp(flash->name, "flash") == 0);
+    const struct rmap_region *seg = rmap_lookup_image(m, 0);
+    CHECK(seg != NULL && strcmp(seg->name, "fw.hex #1") == 0);
+    CHECK(seg != NULL && rmap_lookup_inner(m, 0) == seg);
+    CHECK(seg != NULL && strstr(seg->notes, "conflict") == NULL);
+    CHECK(flash != NULL && strstr(flash->notes, "fw.hex") == NULL &&
+          strstr(flash->notes, "image says 320 KiB") != NULL);
+    const struct rmap_region *u = rmap_lookup_image(m, 0x100010c4);
+    CHECK(u != NULL && u->kind == RMAP_K_ROM);
+    CHECK(u != NULL && rmap_lookup_inner(m, 0x100010c4) == u);
+    const struct rmap_region *uicr = rmap_lookup(m, 0x100010c4);
+    CHECK(uicr != NULL && strcmp(uicr->name, "uicr") == 0);
+    /* outside the board's map an image region names the address */
+    const struct rmap_region *big = rmap_lookup(m, 0x48000);
+    CHECK(big != NULL && strcmp(big->name, "too big") == 0 && big->kind == RMAP_K_FLASH);
     rmap_free(m);
 }
 
@@ -329,6 +385,7 @@ int main(void)
     RUN(random_maps_agree_with_the_definitions);
     RUN(many_segments_inside_flash);
     RUN(names_from_outside_are_escaped_in_every_format);
+    RUN(an_image_inside_the_board_map);
     RUN(nesting_and_dedupe);
     RUN(conflict_is_shown);
     RUN(read_guard);
