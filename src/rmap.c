@@ -656,6 +656,9 @@ static enum rmap_access access_at(const struct rmap *m, uint64_t addr,
     uint64_t end = 0x100000000ULL;
     for (size_t i = 0; i < m->n; i++) {
         const struct rmap_region *r = &m->r[i];
+        if (authority && r->source == RMAP_S_IMAGE) {
+            continue; /* says nothing about access; many segments cost steps */
+        }
         if (r->start > addr) {
             if (r->start < end) {
                 end = r->start;
