@@ -10,7 +10,8 @@ naive method (one print of a list of mem32 values per 256-byte chunk)
 measured on the same link in the same run.  Then `mpeek verify` through
 slowlink: the time to verify an image that matches the board (device-side
 digests, nothing read) against the time `mpeek read` takes for the same
-bytes.  Writes the tables into BENCHMARKS.md (between the markers) and
+bytes.  Then the region map of HEX images of many segments (`--map` runs
+only that part, with no board).  Writes the tables into BENCHMARKS.md (between the markers) and
 prints them.
 """
 import os
@@ -126,7 +127,66 @@ def stop(procs):
             p.kill()
 
 
+def segments_hex(path, n):
+    """An Intel HEX file of n one-byte segments (a gap after each)."""
+    def rec(addr, data, typ=0):
+        b = [len(data), (addr >> 8) & 255, addr & 255, typ] + list(data)
+        return ":" + "".join("%02X" % x for x in b + [(-sum(b)) & 255])
+    lines, hi = [], -1
+    for i in range(n):
+        a = 0x20000000 + 2 * i
+        if a >> 16 != hi:
+            hi = a >> 16
+            lines.append(rec(0, [hi >> 8, hi & 255], 4))
+        lines.append(rec(a & 0xffff, [i & 255]))
+    lines.append(":00000001FF")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def map_rows(work):
+    """Seconds for `regions --offline --image` of HEX files of many
+    segments (the region map: sort, nesting, conflicts, lookup index)."""
+    rows = []
+    for n in (16384, 32768, 65536, 131072):
+        path = os.path.join(work, "seg%d.hex" % n)
+        segments_hex(path, n)
+        best = None
+        for _ in range(3):
+            t, rc, _ = timed(["regions", "--offline", "--image", path])
+            if rc != 0:
+                raise RuntimeError("regions failed on %s" % path)
+            best = t if best is None or t < best else best
+        rows.append("| %d | %.2f |" % (n, best))
+    return ("| one-byte segments | seconds (best of 3) |\n| --- | --- |\n" +
+            "\n".join(rows) + "\n")
+
+
+def write_block(name, table):
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    text = open(path).read() if os.path.exists(path) else ""
+    begin, end = "<!-- %s:begin -->" % name, "<!-- %s:end -->" % name
+    stamp = "Measured %s on this machine (%d cores) with `make bench`.\n" % (
+        time.strftime("%Y-%m-%d"), os.cpu_count() or 0)
+    block = begin + "\n" + stamp + "\n" + table + end
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text += "\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main():
+    if sys.argv[1:] == ["--map"]:
+        work = tempfile.mkdtemp(prefix="mpeek-bench-")
+        try:
+            table = map_rows(work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(table)
+        write_block("bench-map", table)
+        return 0
     tool = find_slowlink()
     work = tempfile.mkdtemp(prefix="mpeek-bench-")
     rows = []
@@ -171,6 +231,7 @@ def main():
         finally:
             s.stop()
             stop(p)
+    maps = map_rows(work)
     shutil.rmtree(work, ignore_errors=True)
 
     head = ("| link | payload bytes | mpeek B/s | x wire limit (%d B/s) | naive B/s | x naive | method |\n"
@@ -194,6 +255,8 @@ def main():
         text += "\n" + block + "\n"
     with open(path, "w") as f:
         f.write(text)
+    print(maps)
+    write_block("bench-map", maps)
     return 0
 
 

@@ -4,7 +4,9 @@
  * QEMU's "microbit" machine running Debian's MicroPython firmware.  QEMU
  * leaves flash that the image does not cover as 0x00, where a real nRF51
  * reads erased flash as 0xFF; so the firmware.hex is rendered over 0xFF
- * into a 256 KiB flash image (cached) and that is what QEMU loads.
+ * into a 256 KiB flash image (cached) and that is what QEMU loads.  The
+ * cached image is checked (its size and SHA-256) each time, and written
+ * again when it is damaged.
  */
 #ifndef MPEEK_EMU_H
 #define MPEEK_EMU_H

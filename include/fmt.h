@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "rc.h"
 
 /*
@@ -46,5 +47,32 @@ int fmt_hex_digit(int c);
 
 /* "256 KiB", "1.5 MiB", "17 bytes" */
 void fmt_size(uint64_t n, char *out, size_t size);
+
+/*
+ * Text from outside (a board's strings, names in files, bytes of a record)
+ * made safe to show on a terminal.  Control characters (C0, DEL, and C1
+ * written as UTF-8) and bytes that are not UTF-8 become visible escapes,
+ * "\x1b"; the rest of the text, UTF-8 included, is kept.  Characters in
+ * keep (e.g. "\n" for text of several lines) are left as they are.
+ *
+ * fmt_escape: n bytes of s (a NUL among them is escaped too) into out,
+ * truncated to size-1 bytes without splitting an escape; returns out.
+ * fmt_esc: the same for a C string.  fmt_escape_buf: appended to b.
+ */
+char *fmt_escape(const char *s, size_t n, const char *keep, char *out,
+                 size_t size);
+const char *fmt_esc(const char *s, char *out, size_t size);
+int fmt_escape_buf(struct buf *b, const char *s, size_t n, const char *keep);
+
+/* Does s hold anything fmt_escape would change (keep as there)? */
+int fmt_needs_escape(const char *s, size_t n, const char *keep);
+
+/* s as a JSON string, with its quotes: control characters as \u00XX, a
+ * byte that is not UTF-8 as the character of that value (\u00XX). */
+int fmt_json_str(struct buf *b, const char *s);
+
+/* s as a CSV field: escaped as fmt_escape does, then quoted when it holds
+ * a comma or a quote (quotes doubled). */
+int fmt_csv_field(struct buf *b, const char *s);
 
 #endif

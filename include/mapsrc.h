@@ -31,4 +31,19 @@ void mapsrc_add_ld(struct rmap *map, const struct ldscript *ld);
  */
 void mapsrc_add_image(struct rmap *map, const struct image *img);
 
+struct profile_set;
+
+/*
+ * The built-in profiles a firmware image fits, by its content: every
+ * segment inside the profile's flash and rom regions, some of them in a rom
+ * region (the chip's configuration, as the nRF51's UICR), and at the start of
+ * its flash a Cortex-M vector table (initial stack pointer at the top of
+ * one of its RAM regions, a Thumb reset vector into the image's bytes).
+ * The micro:bit's firmware.hex (code at 0, bytes in the UICR, the stack
+ * at 0x20004000) fits microbit and nrf51-microbit.  Writes the names,
+ * comma-separated, into out; returns how many.
+ */
+size_t mapsrc_image_boards(const struct profile_set *set, const struct image *img,
+                           char *out, size_t size);
+
 #endif

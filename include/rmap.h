@@ -60,6 +60,10 @@ struct rmap_region {
     char notes[200];
     int parent;            /* index after rmap_finish, -1 for top level */
     int depth;
+    /* The kind is a guess (an image's bytes, which say nothing about the
+     * memory holding them): rmap_finish gives the region the kind of the
+     * innermost region of another source holding it, if any. */
+    int kind_guess;
 };
 
 struct rmap;
@@ -83,8 +87,19 @@ const struct rmap_region *rmap_get(const struct rmap *m, size_t i);
 size_t rmap_note_count(const struct rmap *m);
 const char *rmap_note_text(const struct rmap *m, size_t i);
 
-/* The innermost region holding addr, or NULL. */
+/* The region naming addr, or NULL: the innermost region holding it from
+ * the board, a profile or a linker script (the memory), and only where none
+ * holds it the innermost image region (the bytes an image puts there).  An
+ * image's segment inside the board's flash is inside it, not in its place:
+ * rmap_lookup_image finds it. */
 const struct rmap_region *rmap_lookup(const struct rmap *m, uint32_t addr);
+
+/* The innermost image region holding addr, or NULL. */
+const struct rmap_region *rmap_lookup_image(const struct rmap *m, uint32_t addr);
+
+/* The innermost region of any source holding addr (the start of the chain
+ * of parents that `where` prints), or NULL. */
+const struct rmap_region *rmap_lookup_inner(const struct rmap *m, uint32_t addr);
 
 /*
  * May [addr, addr+len) be read?  RC_OK if every byte lies in regions known

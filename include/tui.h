@@ -49,6 +49,8 @@ struct tui_opts {
     const struct image *frozen_image; /* the image frozen was found in
                                        * (NULL: the first ELF image) */
     volatile sig_atomic_t *cancel;
+    const char *hint;             /* shown on the status line at the start
+                                   * (until a key), may be NULL */
 };
 
 /* Run until the user quits or *cancel is set.  The terminal is restored

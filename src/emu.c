@@ -49,6 +49,32 @@ static int on_path(const char *prog)
     return 0;
 }
 
+/* Is the cached flash image at path whole: EMU_FLASH_SIZE bytes with the
+ * SHA-256 want?  A truncated or damaged one makes QEMU abort. */
+static int cache_good(const char *path, const uint8_t want[32])
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size != (off_t)EMU_FLASH_SIZE) {
+        return 0;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0;
+    }
+    uint8_t *data = malloc(EMU_FLASH_SIZE);
+    int ok = data != NULL && fread(data, 1, EMU_FLASH_SIZE, f) == EMU_FLASH_SIZE &&
+             fgetc(f) == EOF;
+    fclose(f);
+    if (ok) {
+        uint8_t h[32];
+        recdec_sha256(data, EMU_FLASH_SIZE, h);
+        ok = memcmp(h, want, sizeof h) == 0;
+    }
+    free(data);
+    return ok;
+}
+
 int emu_port_spec(const char *firmware, const char *cache_dir, char *out,
                   size_t size, struct rc_msg *msg)
 {
@@ -100,7 +126,7 @@ int emu_port_spec(const char *firmware, const char *cache_dir, char *out,
     char path[512];
     snprintf(path, sizeof path, "%s/microbit-flash-%02x%02x%02x%02x%02x%02x.bin",
              dir, h[0], h[1], h[2], h[3], h[4], h[5]);
-    if (access(path, R_OK) != 0) {
+    if (!cache_good(path, h)) {
         char tmp[540];
         snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
         FILE *f = NULL;

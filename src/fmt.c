@@ -187,3 +187,172 @@ void fmt_progress(uint64_t done, uint64_t total, double secs, char *out,
     unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
     snprintf(out, size, "[%s] %3u%%  %.1f KiB/s", bar, pct, rate);
 }
+
+/*
+ * The length of the UTF-8 sequence at s (n bytes left) when it is valid
+ * and not a control character; 0 otherwise.  ASCII: 1 for printable.
+ */
+static size_t utf8_ok(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        return c >= 0x20 && c != 0x7f ? 1 : 0;
+    }
+    size_t len;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f)) {
+        return 0; /* overlong, out of range, surrogate, C1 control */
+    }
+    return len;
+}
+
+static int kept(int c, const char *keep)
+{
+    return c != 0 && keep != NULL && strchr(keep, c) != NULL;
+}
+
+/* One step: how many bytes of s pass as they are (0: escape s[0]). */
+static size_t plain_len(const char *s, size_t n, const char *keep)
+{
+    if (kept((unsigned char)s[0], keep)) {
+        return 1;
+    }
+    return utf8_ok((const unsigned char *)s, n);
+}
+
+char *fmt_escape(const char *s, size_t n, const char *keep, char *out,
+                 size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (size == 0) {
+        return out;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t k = plain_len(s + i, n - i, keep);
+        if (k > 0) {
+            if (o + k >= size) {
+                break;
+            }
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        if (o + 4 >= size) {
+            break;
+        }
+        unsigned char c = (unsigned char)s[i++];
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hex[c >> 4];
+        out[o++] = hex[c & 15];
+    }
+    out[o] = 0;
+    return out;
+}
+
+const char *fmt_esc(const char *s, char *out, size_t size)
+{
+    return fmt_escape(s, strlen(s), NULL, out, size);
+}
+
+int fmt_needs_escape(const char *s, size_t n, const char *keep)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = plain_len(s + i, n - i, keep);
+        if (k == 0) {
+            return 1;
+        }
+        i += k;
+    }
+    return 0;
+}
+
+int fmt_escape_buf(struct buf *b, const char *s, size_t n, const char *keep)
+{
+    int rc = RC_OK;
+    for (size_t i = 0; i < n && rc == RC_OK;) {
+        size_t k = plain_len(s + i, n - i, keep);
+        if (k > 0) {
+            size_t run = k;
+            while (i + run < n && (k = plain_len(s + i + run, n - i - run, keep)) > 0) {
+                run += k;
+            }
+            rc = buf_add(b, s + i, run);
+            i += run;
+        } else {
+            rc = buf_printf(b, "\\x%02x", (unsigned char)s[i]);
+            i++;
+        }
+    }
+    return rc;
+}
+
+int fmt_json_str(struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    int rc = buf_addstr(b, "\"");
+    for (size_t i = 0; i < n && rc == RC_OK;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = utf8_ok((const unsigned char *)s + i, n - i);
+        if (c == '"' || c == '\\') {
+            rc = buf_printf(b, "\\%c", c);
+            i++;
+        } else if (k > 0) {
+            rc = buf_add(b, s + i, k);
+            i += k;
+        } else if (c == 0xc2 && i + 1 < n &&
+                   (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+            rc = buf_printf(b, "\\u%04x", (unsigned char)s[i + 1]); /* C1 */
+            i += 2;
+        } else {
+            rc = buf_printf(b, "\\u%04x", c);
+            i++;
+        }
+    }
+    return rc == RC_OK ? buf_addstr(b, "\"") : rc;
+}
+
+int fmt_csv_field(struct buf *b, const char *s)
+{
+    struct buf e;
+    buf_init(&e);
+    int rc = fmt_escape_buf(&e, s, strlen(s), NULL);
+    const char *t = buf_str(&e);
+    if (rc == RC_OK && strpbrk(t, ",\"") == NULL) {
+        rc = buf_addstr(b, t);
+    } else if (rc == RC_OK) {
+        rc = buf_addstr(b, "\"");
+        for (; *t && rc == RC_OK; t++) {
+            rc = *t == '"' ? buf_addstr(b, "\"\"") : buf_add(b, t, 1);
+        }
+        if (rc == RC_OK) {
+            rc = buf_addstr(b, "\"");
+        }
+    }
+    buf_fini(&e);
+    return rc;
+}

@@ -1536,43 +1536,13 @@ static void hex32(const uint8_t *h, char *out)
     out[64] = 0;
 }
 
-static int csv_needs_quotes(const char *s)
-{
-    return strpbrk(s, ",\"") != NULL;
-}
+/* A module name as shown: control characters and bytes that are not
+ * UTF-8 escaped ("\x1b"), so a name from a file cannot drive the terminal. */
+#define SHOWN_NAME (4 * 128)
 
-static int json_str(struct buf *out, const char *s)
+static const char *shown_name(const char *name, char out[SHOWN_NAME])
 {
-    int rc = buf_addstr(out, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; rc == RC_OK && *p; p++) {
-        switch (*p) {
-        case '"':
-            rc = buf_addstr(out, "\\\"");
-            break;
-        case '\\':
-            rc = buf_addstr(out, "\\\\");
-            break;
-        case '\n':
-            rc = buf_addstr(out, "\\n");
-            break;
-        case '\r':
-            rc = buf_addstr(out, "\\r");
-            break;
-        case '\t':
-            rc = buf_addstr(out, "\\t");
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                rc = buf_printf(out, "\\u%04x", *p);
-            } else {
-                rc = buf_add(out, p, 1);
-            }
-        }
-    }
-    if (rc == RC_OK) {
-        rc = buf_addstr(out, "\"");
-    }
-    return rc;
+    return fmt_esc(name, out, SHOWN_NAME);
 }
 
 int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
@@ -1581,8 +1551,9 @@ int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
     char h[65];
     int rc = RC_OK;
     size_t w = 4;
+    char nm[SHOWN_NAME];
     for (size_t i = 0; i < set->n; i++) {
-        size_t l = strlen(set->mods[i].name);
+        size_t l = strlen(shown_name(set->mods[i].name, nm));
         w = l > w ? l : w;
     }
     switch (fmt) {
@@ -1592,8 +1563,8 @@ int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
         for (size_t i = 0; rc == RC_OK && i < set->n; i++) {
             const struct frozen_mod *m = &set->mods[i];
             hex32(m->sha256, h);
-            rc = buf_printf(out, "%-*s  0x%08x  %10u  %s\n", (int)w, m->name,
-                            m->addr, m->size, h);
+            rc = buf_printf(out, "%-*s  0x%08x  %10u  %s\n", (int)w,
+                            shown_name(m->name, nm), m->addr, m->size, h);
         }
         return rc;
     case FROZEN_FMT_CSV:
@@ -1601,20 +1572,7 @@ int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
         for (size_t i = 0; rc == RC_OK && i < set->n; i++) {
             const struct frozen_mod *m = &set->mods[i];
             hex32(m->sha256, h);
-            if (csv_needs_quotes(m->name)) {
-                rc = buf_addstr(out, "\"");
-                for (const char *p = m->name; rc == RC_OK && *p; p++) {
-                    rc = buf_add(out, p, 1);
-                    if (rc == RC_OK && *p == '"') {
-                        rc = buf_add(out, p, 1);
-                    }
-                }
-                if (rc == RC_OK) {
-                    rc = buf_addstr(out, "\"");
-                }
-            } else {
-                rc = buf_addstr(out, m->name);
-            }
+            rc = fmt_csv_field(out, m->name);
             if (rc == RC_OK) {
                 rc = buf_printf(out, ",0x%08x,%u,%s\n", m->addr, m->size, h);
             }
@@ -1627,7 +1585,7 @@ int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
             hex32(m->sha256, h);
             rc = buf_addstr(out, "  {\"name\": ");
             if (rc == RC_OK) {
-                rc = json_str(out, m->name);
+                rc = fmt_json_str(out, m->name);
             }
             if (rc == RC_OK) {
                 rc = buf_printf(out,
@@ -2316,16 +2274,24 @@ const char *frozen_cmp_name(enum frozen_cmp c)
     return "?";
 }
 
+/* Names are compared as shown: a CSV manifest holds them escaped, a JSON
+ * one (or the image) as they are. */
+static int cmp_shown(const char *x, const char *y)
+{
+    char a[SHOWN_NAME], b[SHOWN_NAME];
+    return strcmp(shown_name(x, a), shown_name(y, b));
+}
+
 static int cmp_modp(const void *a, const void *b)
 {
     const struct frozen_mod *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
+    return cmp_shown((*x)->name, (*y)->name);
 }
 
 static int cmp_entp(const void *a, const void *b)
 {
     const struct frozen_entry *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
+    return cmp_shown((*x)->name, (*y)->name);
 }
 
 int frozen_compare(const struct frozen_set *set,
@@ -2353,25 +2319,26 @@ int frozen_compare(const struct frozen_set *set,
     int rc = RC_OK;
     *differs = 0;
     while (rc == RC_OK && (i < na || j < nb)) {
-        int c = i >= na ? 1 : j >= nb ? -1 : strcmp(a[i]->name, b[j]->name);
+        int c = i >= na ? 1 : j >= nb ? -1 : cmp_shown(a[i]->name, b[j]->name);
         enum frozen_cmp k;
+        char nm[SHOWN_NAME];
         if (c < 0) {
             k = FROZEN_ADDED;
-            rc = buf_printf(out, "%-9s%s\n", "added", a[i]->name);
+            rc = buf_printf(out, "%-9s%s\n", "added", shown_name(a[i]->name, nm));
             i++;
         } else if (c > 0) {
             k = FROZEN_REMOVED;
-            rc = buf_printf(out, "%-9s%s\n", "removed", b[j]->name);
+            rc = buf_printf(out, "%-9s%s\n", "removed", shown_name(b[j]->name, nm));
             j++;
         } else {
             if (a[i]->size == b[j]->size &&
                 memcmp(a[i]->sha256, b[j]->sha256, 32) == 0) {
                 k = FROZEN_SAME;
-                rc = buf_printf(out, "%-9s%s\n", "same", a[i]->name);
+                rc = buf_printf(out, "%-9s%s\n", "same", shown_name(a[i]->name, nm));
             } else {
                 k = FROZEN_CHANGED;
                 rc = buf_printf(out, "%-9s%s (%u -> %u bytes)\n", "changed",
-                                a[i]->name, b[j]->size, a[i]->size);
+                                shown_name(a[i]->name, nm), b[j]->size, a[i]->size);
             }
             i++;
             j++;

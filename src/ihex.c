@@ -93,8 +93,12 @@ int ihex_parse(const char *text, size_t len, const char *name,
             int hi = fmt_hex_digit((unsigned char)p[1 + 2 * k]);
             int lo = fmt_hex_digit((unsigned char)p[2 + 2 * k]);
             if (hi < 0 || lo < 0) {
-                rc = rc_set(msg, RC_PARSE, "%s:%u: '%c' is not a hex digit",
-                            name, line, hi < 0 ? p[1 + 2 * k] : p[2 + 2 * k]);
+                /* Shown escaped: a NUL or a control byte is data here. */
+                size_t col = hi < 0 ? 1 + 2 * k : 2 + 2 * k;
+                char shown[8];
+                fmt_escape(p + col, 1, NULL, shown, sizeof shown);
+                rc = rc_set(msg, RC_PARSE, "%s:%u:%zu: '%s' is not a hex digit",
+                            name, line, col + 1, shown);
                 goto fail;
             }
             raw[k] = (uint8_t)(hi << 4 | lo);

@@ -213,6 +213,11 @@ struct parser {
     struct lexer *lx;
     const char *cur_path;
     int include_depth;
+    /* The files being read, outermost first: their real paths (to find an
+     * INCLUDE cycle) and their names as given (to show it). */
+    char *open_real[MAX_INCLUDE_DEPTH + 1];
+    uint32_t open_fid[MAX_INCLUDE_DEPTH + 1];
+    int nopen;
     int expr_depth;
     size_t constructs;
     int depth_reported, count_reported;
@@ -1714,6 +1719,51 @@ static int find_file(struct ldscript *ld, const char *name, const char *from,
     return RC_NOTFOUND;
 }
 
+/* Note a file as open (its real path when it has one); 0 when there is no
+ * room or memory, and then the caller does not read it. */
+static int open_push(struct parser *p, const char *path, uint32_t fid)
+{
+    if (p->nopen > MAX_INCLUDE_DEPTH) {
+        return 0;
+    }
+    char *real = realpath(path, NULL);
+    if (real == NULL) {
+        real = strdup(path);
+    }
+    if (real == NULL) {
+        p->ld->nomem = 1;
+        return 0;
+    }
+    p->open_real[p->nopen] = real;
+    p->open_fid[p->nopen] = fid;
+    p->nopen++;
+    return 1;
+}
+
+static void open_pop(struct parser *p)
+{
+    if (p->nopen > 0) {
+        p->nopen--;
+        free(p->open_real[p->nopen]);
+        p->open_real[p->nopen] = NULL;
+    }
+}
+
+/* If path is one of the files being read, the index of it, else -1. */
+static int open_find(const struct parser *p, const char *path)
+{
+    char *real = realpath(path, NULL);
+    const char *key = real ? real : path;
+    int at = -1;
+    for (int i = 0; i < p->nopen && at < 0; i++) {
+        if (strcmp(p->open_real[i], key) == 0) {
+            at = i;
+        }
+    }
+    free(real);
+    return at;
+}
+
 /* INCLUDE file, read in the context it appears in. */
 static void do_include(struct parser *p, int ctx, int depth)
 {
@@ -1776,8 +1826,30 @@ static void do_include(struct parser *p, int ctx, int depth)
         free(text);
         return;
     }
+    int at = open_find(p, path);
+    if (at >= 0) {
+        /* A cycle: say it once, naming every file in it, and read no
+         * further (ld itself would recurse until it gives up). */
+        char chain[300];
+        size_t o = 0;
+        for (int i = at; i < p->nopen && o < sizeof chain; i++) {
+            char nb[64];
+            o += (size_t)snprintf(chain + o, sizeof chain - o, "%s -> ",
+                                  shown_str(ld, p->open_fid[i], nb, sizeof nb));
+        }
+        if (o < sizeof chain) {
+            char nb[64];
+            snprintf(chain + o, sizeof chain - o, "%s",
+                     shown(path, strlen(path), nb, sizeof nb));
+        }
+        pdiag(p, f.loc, "INCLUDE cycle: %s; '%s' is not read again", chain,
+              shown_name);
+        free(path);
+        free(text);
+        return;
+    }
     int32_t fid = intern(ld, path, strlen(path));
-    if (fid == NONE) {
+    if (fid == NONE || !open_push(p, path, (uint32_t)fid)) {
         free(path);
         free(text);
         return;
@@ -1799,6 +1871,7 @@ static void do_include(struct parser *p, int ctx, int depth)
         scan_sections(p, depth, 1, kw.loc);
     }
     p->include_depth--;
+    open_pop(p);
     p->expr_depth = saved_expr;
     p->lx = saved;
     p->cur_path = saved_path;
@@ -3197,7 +3270,11 @@ static int parse_and_evaluate(struct ldscript *ld, const char *name,
     lexer_init(&lx, text, len, (uint32_t)fid, 1);
     ld->includes_this_load = 0;
     ld->bytes_this_load = len;
+    if (!open_push(&p, name, (uint32_t)fid)) {
+        return rc_set(msg, RC_NOMEM, "%s: out of memory", name);
+    }
     parse_top(&p, 0);
+    open_pop(&p);
     evaluate(ld);
     if (ld->nomem) {
         return rc_set(msg, RC_NOMEM, "%s: out of memory", name);

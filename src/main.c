@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "emu.h"
 #include "fmt.h"
 #include "mread.h"
+#include "ofile.h"
 #include "rrepl.h"
 #include "serial.h"
 #include "verify.h"
@@ -46,8 +48,59 @@ static void on_signal(int sig)
     g_cancel = 1;
 }
 
+/*
+ * Output of text that may hold text from outside (a board's strings, names
+ * in files and images): control characters and bytes that are not UTF-8
+ * are shown escaped ("\x1b"), never sent to the terminal as they are.
+ * Newlines are kept: they come from the formats.  Fields that must stay on
+ * one line are escaped whole with esc() first.
+ */
+static int put_text(FILE *f, const char *s, size_t n)
+{
+    struct buf b;
+    buf_init(&b);
+    int rc = fmt_escape_buf(&b, s, n, "\n");
+    int bad = rc != RC_OK || fwrite(b.data, 1, b.len, f) != b.len;
+    buf_fini(&b);
+    return bad ? -1 : 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void outf(FILE *f, const char *fmt, ...)
+{
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        put_text(f, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (big == NULL) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    put_text(f, big, (size_t)n);
+    free(big);
+}
+
+/* One field of outside text, escaped whole (newlines too). */
+#define ESC_MAX 2048
+static const char *esc(const char *s, char out[ESC_MAX])
+{
+    return fmt_esc(s, out, ESC_MAX);
+}
+
 struct app {
     const char *port;
+    char hint[600]; /* what an image says of its board, for the explorer */
     struct serial_opts sopts;
     int timeout_ms;
     const char *log_path;
@@ -292,7 +345,7 @@ static int app_load_images(struct app *app, struct rc_msg *msg)
             return rc;
         }
         if (have_base && app->img[i]->kind != IMAGE_BIN) {
-            fprintf(stderr, "mpeek: warning: %s is %s file with its own "
+            outf(stderr, "mpeek: warning: %s is %s file with its own "
                     "addresses; the base address 0x%08x is not used\n", path,
                     app->img[i]->kind == IMAGE_ELF ? "an ELF"
                     : app->img[i]->kind == IMAGE_UF2 ? "a UF2" : "an Intel HEX",
@@ -401,15 +454,15 @@ static int cmd_info(struct app *app, struct rc_msg *msg)
         return rc;
     }
     char buf[256];
-    printf("port: %s\n", serial_name(app->serial));
-    printf("implementation: %s\n", in->impl);
-    printf("version: %s\n", in->version);
+    outf(stdout, "port: %s\n", serial_name(app->serial));
+    outf(stdout, "implementation: %s\n", in->impl);
+    outf(stdout, "version: %s\n", in->version);
     if (in->firmware[0]) {
-        printf("firmware: %s\n", in->firmware);
+        outf(stdout, "firmware: %s\n", in->firmware);
     }
-    printf("machine: %s\n", in->machine[0] ? in->machine : "unknown");
-    printf("platform: %s\n", in->platform);
-    printf("raw-paste: %s\n", yesno(rrepl_has_raw_paste(app->rrepl)));
+    outf(stdout, "machine: %s\n", in->machine[0] ? in->machine : "unknown");
+    outf(stdout, "platform: %s\n", in->platform);
+    outf(stdout, "raw-paste: %s\n", yesno(rrepl_has_raw_paste(app->rrepl)));
     buf[0] = 0;
     if (in->uctypes) {
         strcat(buf, "uctypes.bytes_at, ");
@@ -428,7 +481,7 @@ static int cmd_info(struct app *app, struct rc_msg *msg)
     } else {
         strcpy(buf, "none");
     }
-    printf("memory access: %s\n", buf);
+    outf(stdout, "memory access: %s\n", buf);
     buf[0] = 0;
     if (in->binary_clean == 1) {
         strcat(buf, in->stdout_buffer ? "binary (sys.stdout.buffer, 8-bit clean), "
@@ -443,14 +496,14 @@ static int cmd_info(struct app *app, struct rc_msg *msg)
         strcat(buf, "binascii hex, ");
     }
     strcat(buf, "plain print");
-    printf("encodings: %s\n", buf);
-    printf("hashlib.sha256: %s\n", yesno(in->sha256));
-    printf("free heap: %ld bytes\n", in->free_heap);
+    outf(stdout, "encodings: %s\n", buf);
+    outf(stdout, "hashlib.sha256: %s\n", yesno(in->sha256));
+    outf(stdout, "free heap: %ld bytes\n", in->free_heap);
     if (in->helper_heap >= 0) {
-        printf("helper heap: %ld bytes\n", in->helper_heap);
+        outf(stdout, "helper heap: %ld bytes\n", in->helper_heap);
     }
-    printf("read method: %s\n", board_method_name(&in->method, buf, sizeof buf));
-    printf("chunk size: %u bytes\n", in->method.chunk);
+    outf(stdout, "read method: %s\n", board_method_name(&in->method, buf, sizeof buf));
+    outf(stdout, "chunk size: %u bytes\n", in->method.chunk);
     return fflush(stdout) == 0 ? RC_OK
                                : rc_set(msg, RC_IO, "writing to stdout: %s",
                                         strerror(errno));
@@ -515,19 +568,18 @@ static int cmd_read(struct app *app, uint32_t addr, uint32_t len,
         return rc;
     }
     FILE *f = stdout;
+    struct ofile of = {0};
     if (out_path != NULL && strcmp(out_path, "-") != 0) {
-        f = fopen(out_path, hex ? "w" : "wb");
-        if (f == NULL) {
-            rc = rc_set(msg, RC_IO, "cannot write %s: %s", out_path,
-                        strerror(errno));
+        if ((rc = ofile_open(&of, out_path, msg)) < 0) {
             free(ctx.data);
             return rc;
         }
+        f = of.f;
     }
     int bad = 0;
     if (hex) {
         char line[100];
-        for (uint64_t off = 0; off < len && !bad; off += 16) {
+        for (uint64_t off = 0; off < len && !bad && !g_cancel; off += 16) {
             size_t n = len - off < 16 ? (size_t)(len - off) : 16;
             size_t l = fmt_xxd_line((uint32_t)(addr + off), ctx.data + off, n,
                                     line);
@@ -536,15 +588,19 @@ static int cmd_read(struct app *app, uint32_t addr, uint32_t len,
     } else {
         bad = write_all(f, ctx.data, len);
     }
-    if (f != stdout) {
-        bad |= fclose(f) != 0;
-    } else {
-        bad |= fflush(f) != 0;
-    }
     free(ctx.data);
+    if (f != stdout) {
+        /* FILE is replaced whole, or left as it was. */
+        if (g_cancel) {
+            ofile_abort(&of);
+            return rc_set(msg, RC_CANCEL, "interrupted: %s is left as it was",
+                          out_path);
+        }
+        return ofile_commit(&of, msg);
+    }
+    bad |= fflush(f) != 0;
     if (bad) {
-        return rc_set(msg, RC_IO, "writing %s: %s",
-                      out_path ? out_path : "stdout", strerror(errno));
+        return rc_set(msg, RC_IO, "writing stdout: %s", strerror(errno));
     }
     return RC_OK;
 }
@@ -558,19 +614,19 @@ static int cmd_ports(struct rc_msg *msg)
         return rc;
     }
     if (n == 0) {
-        printf("no serial ports found (use --port emu for the emulated "
+        outf(stdout, "no serial ports found (use --port emu for the emulated "
                "micro:bit)\n");
     }
     for (size_t i = 0; i < n; i++) {
         const struct serial_port_info *p = &ports[i];
         if (p->usb) {
-            printf("%-28s %04x:%04x  serial=%s  %s%s%s%s\n", p->path, p->vid,
+            outf(stdout, "%-28s %04x:%04x  serial=%s  %s%s%s%s\n", p->path, p->vid,
                    p->pid, p->serial[0] ? p->serial : "-", p->manufacturer,
                    p->manufacturer[0] ? " " : "",
                    p->product[0] ? p->product : p->description,
                    p->micropython ? "  [micropython]" : "");
         } else {
-            printf("%-28s %s\n", p->path, p->description);
+            outf(stdout, "%-28s %s\n", p->path, p->description);
         }
     }
     free(ports);
@@ -591,7 +647,7 @@ static int list_add(const char **list, size_t *n, const char *v,
 static void print_profile_names(const struct profile_set *set, FILE *f)
 {
     for (size_t i = 0; i < set->n; i++) {
-        fprintf(f, "%-18s %s\n", set->p[i].name, set->p[i].description);
+        outf(f, "%-18s %s\n", set->p[i].name, set->p[i].description);
     }
 }
 
@@ -608,7 +664,8 @@ static int app_build_map(struct app *app, int connected, struct rc_msg *msg)
     profile_default_dir(dir, sizeof dir);
     int prc = profile_load_dir(dir, &app->profiles, &pm);
     if (prc == RC_PARSE || prc == RC_IO) {
-        fprintf(stderr, "mpeek: warning: %s (that profile is skipped)\n", pm.text);
+        char e[ESC_MAX];
+        outf(stderr, "mpeek: warning: %s (that profile is skipped)\n", esc(pm.text, e));
     }
     const struct profile *prof = NULL;
     if (app->board != NULL) {
@@ -660,12 +717,35 @@ static int app_build_map(struct app *app, int connected, struct rc_msg *msg)
             }
         }
         for (size_t i = 0; i < ldscript_diag_count(app->ldscript); i++) {
-            fprintf(stderr, "mpeek: %s\n", ldscript_diag(app->ldscript, i));
+            char e[ESC_MAX];
+            outf(stderr, "mpeek: %s\n", esc(ldscript_diag(app->ldscript, i), e));
         }
         mapsrc_add_ld(app->map, app->ldscript);
     }
     for (size_t i = 0; i < app->nimage; i++) {
         mapsrc_add_image(app->map, app->img[i]);
+        /* No board's map: does the image say which board it is for? */
+        char names[200];
+        size_t nb = prof == NULL && !connected && app->nld == 0
+                        ? mapsrc_image_boards(&app->profiles, app->img[i], names,
+                                              sizeof names)
+                        : 0;
+        if (nb > 0 && app->hint[0] == 0) {
+            const char *base = strrchr(app->img[i]->path, '/');
+            base = base ? base + 1 : app->img[i]->path;
+            char first[64];
+            snprintf(first, sizeof first, "%.*s", (int)strcspn(names, ","), names);
+            if (nb == 1) {
+                snprintf(app->hint, sizeof app->hint, "%.80s looks like an image for "
+                         "the board %s: --board %s adds its memory map", base, names,
+                         first);
+            } else {
+                snprintf(app->hint, sizeof app->hint, "%.80s looks like an image for "
+                         "the boards %s: --board %s (or another of them) adds the "
+                         "board's memory map", base, names, first);
+            }
+            rmap_note(app->map, "%s", app->hint);
+        }
     }
     if (connected) {
         discover_info_init(&app->disc);
@@ -740,11 +820,11 @@ static void where_frozen(struct app *app, uint32_t addr)
     memset(&set, 0, sizeof set);
     frozen_mem_image(&mem, img);
     if (frozen_find(img, &mem, &set, &m) != RC_OK) {
-        printf("frozen modules: not known (%s)\n", m.text);
+        outf(stdout, "frozen modules: not known (%s)\n", m.text);
     } else {
         const struct frozen_mod *mod = frozen_at(&set, addr);
         if (mod != NULL) {
-            printf("frozen module: %s (%s, %u bytes, top level at 0x%08x)\n",
+            outf(stdout, "frozen module: %s (%s, %u bytes, top level at 0x%08x)\n",
                    mod->name, mod->source ? "source" : "bytecode",
                    (unsigned)mod->size, (unsigned)mod->addr);
             struct frozen_notes notes;
@@ -753,7 +833,7 @@ static void where_frozen(struct app *app, uint32_t addr)
                 frozen_annotate(img, &mem, mod, &notes, &m) == RC_OK) {
                 const struct frozen_note *n = frozen_note_at(&notes, addr);
                 if (n != NULL) {
-                    printf("  0x%08x+%u: %s\n", (unsigned)n->addr,
+                    outf(stdout, "  0x%08x+%u: %s\n", (unsigned)n->addr,
                            (unsigned)n->len, n->text);
                 }
             }
@@ -766,16 +846,16 @@ static void where_frozen(struct app *app, uint32_t addr)
 /* What is at addr: the chain of regions holding it, and the heap object. */
 static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
 {
-    const struct rmap_region *r = rmap_lookup(app->map, addr);
+    const struct rmap_region *r = rmap_lookup_inner(app->map, addr);
     if (r == NULL) {
-        printf("0x%08x: in no known region (unmapped as far as mpeek knows)\n",
+        outf(stdout, "0x%08x: in no known region (unmapped as far as mpeek knows)\n",
                (unsigned)addr);
     }
     int first = 1;
     while (r != NULL) {
         char size[24];
         fmt_size(r->end - r->start, size, sizeof size);
-        printf("%s%s +0x%x: %s, %s, from the %s (0x%08x-0x%08llx, %s)%s%s\n",
+        outf(stdout, "%s%s +0x%x: %s, %s, from the %s (0x%08x-0x%08llx, %s)%s%s\n",
                first ? "" : "  in ", r->name, (unsigned)(addr - r->start),
                rmap_kind_name(r->kind), rmap_access_name(r->access),
                rmap_source_name(r->source), (unsigned)r->start,
@@ -787,7 +867,7 @@ static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
     for (size_t i = 0; i < app->nimage; i++) {
         const struct image_sym *sy = image_sym_at(app->img[i], addr);
         if (sy != NULL) {
-            printf("symbol: %s+0x%x (%u bytes at 0x%08x) in %s\n", sy->name,
+            outf(stdout, "symbol: %s+0x%x (%u bytes at 0x%08x) in %s\n", sy->name,
                    (unsigned)(addr - sy->addr), (unsigned)sy->size,
                    (unsigned)sy->addr, app->img[i]->path);
             break;
@@ -798,14 +878,14 @@ static int cmd_where(struct app *app, uint32_t addr, struct rc_msg *msg)
     if (app->disc.have_heap && heapmap_lookup(&app->disc.heap, addr, &hit) == RC_OK) {
         unsigned bs = app->disc.heap.block_size;
         if (hit.state == HEAPMAP_FREE) {
-            printf("heap: block %u is free (a free run of %u blocks from 0x%08x)\n",
+            outf(stdout, "heap: block %u is free (a free run of %u blocks from 0x%08x)\n",
                    (unsigned)hit.block, (unsigned)hit.obj_blocks,
                    (unsigned)hit.head_addr);
         } else if (hit.orphan) {
-            printf("heap: block %u is a tail with no head before it\n",
+            outf(stdout, "heap: block %u is a tail with no head before it\n",
                    (unsigned)hit.block);
         } else {
-            printf("heap: block %u: %s of a %u-block %s (%u bytes) at 0x%08x, "
+            outf(stdout, "heap: block %u: %s of a %u-block %s (%u bytes) at 0x%08x, "
                    "offset %u\n", (unsigned)hit.block,
                    hit.block_addr == hit.head_addr ? "head" : "tail",
                    (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
@@ -830,33 +910,33 @@ static int cmd_heap(struct app *app, struct rc_msg *msg)
     heapmap_stats(h, &st);
     char line[300];
     heapmap_summary(h, line, sizeof line);
-    printf("%s\n", line);
+    outf(stdout, "%s\n", line);
     for (size_t i = 0; i < h->nareas; i++) {
-        printf("area %zu: 0x%08x-0x%08llx, %u blocks of %u bytes\n", i + 1,
+        outf(stdout, "area %zu: 0x%08x-0x%08llx, %u blocks of %u bytes\n", i + 1,
                (unsigned)h->areas[i].pool_start,
                (unsigned long long)h->areas[i].pool_start +
                    (unsigned long long)h->areas[i].nblocks * h->block_size,
                (unsigned)h->areas[i].nblocks, (unsigned)h->block_size);
     }
-    printf("%-10s %8s %8s %10s\n", "kind", "objects", "blocks", "bytes");
+    outf(stdout, "%-10s %8s %8s %10s\n", "kind", "objects", "blocks", "bytes");
     for (int k = 0; k < HEAPMAP_K_COUNT; k++) {
         if (st.kind_blocks[k] == 0 && st.kind_objects[k] == 0) {
             continue;
         }
-        printf("%-10s %8llu %8llu %10llu\n", heapmap_kind_name((enum heapmap_kind)k),
+        outf(stdout, "%-10s %8llu %8llu %10llu\n", heapmap_kind_name((enum heapmap_kind)k),
                (unsigned long long)st.kind_objects[k],
                (unsigned long long)st.kind_blocks[k],
                (unsigned long long)(st.kind_blocks[k] * h->block_size));
     }
     if (h->stack_used >= 0) {
-        printf("stack: %ld bytes in use", h->stack_used);
+        outf(stdout, "stack: %ld bytes in use", h->stack_used);
         if (h->stack_limit > 0) {
-            printf(" of %ld", h->stack_limit);
+            outf(stdout, " of %ld", h->stack_limit);
         }
-        printf("\n");
+        outf(stdout, "\n");
     }
     if (h->nwarnings > 0) {
-        printf("note: %s\n", h->warning);
+        outf(stdout, "note: %s\n", h->warning);
     }
     return fflush(stdout) == 0 ? RC_OK
                                : rc_set(msg, RC_IO, "writing to stdout: %s",
@@ -898,7 +978,7 @@ static int cmd_regions(struct app *app, enum rmap_format fmt,
             }
         }
     }
-    int bad = fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0;
+    int bad = put_text(stdout, buf_str(&out), out.len) != 0 || fflush(stdout) != 0;
     buf_fini(&out);
     return bad ? rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno))
                : RC_OK;
@@ -943,6 +1023,7 @@ static int app_view(struct app *app, int have_start, uint32_t start,
         .nimages = app->nimage,
         .frozen = &frozen,
         .frozen_image = simg,
+        .hint = app->hint,
     };
     int rc = tui_run(&to, msg);
     frozen_set_free(&frozen);
@@ -986,7 +1067,7 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
         covered = r->end;
         uint64_t n = r->end - r->start;
         if (n > (4u << 20)) {
-            fprintf(stderr, "mpeek: %s is %llu KiB; looking at its first 4 MiB "
+            outf(stderr, "mpeek: %s is %llu KiB; looking at its first 4 MiB "
                     "only (give the ELF with --image for the whole story)\n",
                     r->name, (unsigned long long)(n >> 10));
             n = 4u << 20;
@@ -1039,37 +1120,37 @@ static int cmd_frozen_scan(struct app *app, enum frozen_format fmt,
     if (rc == RC_OK) {
         if (all.n == 0) {
             if (fmt == FROZEN_FMT_TABLE) {
-                printf("no frozen modules: none of the %d modules the board "
+                outf(stdout, "no frozen modules: none of the %d modules the board "
                        "lists (help('modules')) is stored as a frozen module "
                        "name in its flash (%s); they are built into the "
                        "firmware\n", app->disc.nmodules, where);
                 if (app->disc.modules_dropped > 0) {
-                    printf("(%d more names were too many to look for: give "
+                    outf(stdout, "(%d more names were too many to look for: give "
                            "the firmware's ELF with --image to be sure)\n",
                            app->disc.modules_dropped);
                 }
             } else if (fmt == FROZEN_FMT_CSV) {
-                printf("name,address,size,sha256\n");
+                outf(stdout, "name,address,size,sha256\n");
             } else {
-                printf("[]\n");
+                outf(stdout, "[]\n");
             }
         } else {
             /* Names only: addresses, sizes and digests need symbols. */
             if (fmt == FROZEN_FMT_TABLE) {
-                printf("%zu frozen module%s named in the board's flash (name "
+                outf(stdout, "%zu frozen module%s named in the board's flash (name "
                        "table%s at", all.n, all.n == 1 ? "" : "s",
                        all.ntables == 1 ? "" : "s");
                 for (size_t k = 0; k < all.n; k++) {
                     if (k == 0 || all.names[k].addr != all.names[k - 1].addr +
                                       strlen(all.names[k - 1].name) + 1) {
-                        printf(" 0x%08x", (unsigned)all.names[k].addr);
+                        outf(stdout, " 0x%08x", (unsigned)all.names[k].addr);
                     }
                 }
-                printf("):\n");
+                outf(stdout, "):\n");
                 for (size_t k = 0; k < all.n; k++) {
-                    printf("  %s\n", all.names[k].name);
+                    outf(stdout, "  %s\n", all.names[k].name);
                 }
-                printf("their addresses, sizes and SHA-256 digests need the "
+                outf(stdout, "their addresses, sizes and SHA-256 digests need the "
                        "firmware's symbols: mpeek frozen --image firmware.elf\n");
             } else {
                 rc = rc_set(msg, RC_UNSUPP, "the board names %zu frozen "
@@ -1113,7 +1194,7 @@ static int cmd_verify(struct app *app, const struct image *img, int *differs,
         int all_equal = 0;
         verify_format(&rep, img->path, &out, &all_equal);
         *differs = !all_equal;
-        if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+        if (put_text(stdout, buf_str(&out), out.len) != 0 || fflush(stdout) != 0) {
             rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
         }
         buf_fini(&out);
@@ -1272,7 +1353,7 @@ static int cmd_frozen(struct app *app, enum frozen_format fmt,
         }
     }
     if (rc == RC_OK &&
-        (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
+        (put_text(stdout, buf_str(&out), out.len) != 0 || fflush(stdout) != 0)) {
         rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
     }
     buf_fini(&out);
@@ -1476,7 +1557,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("mpeek %s\n", MPEEK_VERSION);
+            outf(stdout, "mpeek %s\n", MPEEK_VERSION);
             return 0;
         case ':':
             rc = rc_set(&msg, RC_ARG, "%s needs a value (see mpeek --help)",
@@ -1550,6 +1631,7 @@ int main(int argc, char **argv)
             profile_default_dir(dir, sizeof dir);
             if ((rc = profile_load_dir(dir, &app.profiles, &msg)) < 0 &&
                 app.profiles.n == 0) {
+                profile_set_fini(&app.profiles);
                 goto fail;
             }
             print_profile_names(&app.profiles, stdout);
@@ -1735,6 +1817,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit makes a write fail (EFBIG) instead of killing. */
+    signal(SIGXFSZ, SIG_IGN);
 
     rc = app_connect(&app, &msg);
     if (rc == RC_OK && strcmp(cmd, "info") == 0) {
@@ -1809,6 +1893,7 @@ int main(int argc, char **argv)
     }
     return differs ? 3 : 0;
 fail:
-    fprintf(stderr, "mpeek: %s\n", msg.text[0] ? msg.text : rc_name(rc));
+    char e[ESC_MAX];
+    outf(stderr, "mpeek: %s\n", msg.text[0] ? esc(msg.text, e) : rc_name(rc));
     return rc == RC_CANCEL ? 130 : 1;
 }

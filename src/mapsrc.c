@@ -9,6 +9,7 @@
 
 #include "image.h"
 #include "ldscript.h"
+#include "profile.h"
 
 static int has(const char *name, const char *word)
 {
@@ -138,7 +139,7 @@ void mapsrc_add_ld(struct rmap *map, const struct ldscript *ld)
 
 static void add_image_region(struct rmap *map, const char *name, uint32_t start,
                              uint32_t size, unsigned attrs, enum rmap_kind kind,
-                             const char *note)
+                             const char *note, int kind_guess)
 {
     if (size == 0 || (uint64_t)start + size > 0x100000000ULL) {
         return;
@@ -153,6 +154,7 @@ static void add_image_region(struct rmap *map, const char *name, uint32_t start,
     r.source = RMAP_S_IMAGE;
     r.access = RMAP_ACC_UNKNOWN;
     snprintf(r.notes, sizeof r.notes, "%s", note);
+    r.kind_guess = kind_guess;
     rmap_add(map, &r);
 }
 
@@ -166,13 +168,13 @@ void mapsrc_add_image(struct rmap *map, const struct image *img)
             if (img->nsegs == 1) {
                 snprintf(name, sizeof name, "%.47s", base);
             } else {
-                snprintf(name, sizeof name, "%.36s #%u", base, (unsigned)(i + 1) % 1000u);
+                snprintf(name, sizeof name, "%.34s #%u", base, (unsigned)(i + 1));
             }
             char note[200];
             snprintf(note, sizeof note, "%.160s: %s image bytes", img->path,
                      image_kind_name(img->kind));
             add_image_region(map, name, img->segs[i].addr, img->segs[i].len,
-                             RMAP_A_R, RMAP_K_FLASH, note);
+                             RMAP_A_R, RMAP_K_FLASH, note, 1);
         }
         return;
     }
@@ -190,7 +192,7 @@ void mapsrc_add_image(struct rmap *map, const struct image *img)
         char note[200];
         snprintf(note, sizeof note, "%.160s: ELF section%s", img->path,
                  (s->flags & IMAGE_SF_NOBITS) ? ", no bytes in the file" : "");
-        add_image_region(map, s->name, s->addr, s->size, attrs, kind, note);
+        add_image_region(map, s->name, s->addr, s->size, attrs, kind, note, 0);
         if (s->load != s->addr && !(s->flags & IMAGE_SF_NOBITS)) {
             char name[48];
             snprintf(name, sizeof name, "%.40s (load)", s->name);
@@ -198,7 +200,97 @@ void mapsrc_add_image(struct rmap *map, const struct image *img)
                      "copied to 0x%08x at start-up", img->path, s->name,
                      (unsigned)s->addr);
             add_image_region(map, name, s->load, s->size, RMAP_A_R,
-                             RMAP_K_FLASH, note);
+                             RMAP_K_FLASH, note, 0);
         }
     }
+}
+
+/* Is [a, a+n) inside one region of p of a kind that holds stored bytes? */
+static const struct profile_region *stored_region(const struct profile *p,
+                                                  uint32_t a, uint64_t n)
+{
+    for (size_t i = 0; i < p->nregions; i++) {
+        const struct profile_region *r = &p->regions[i];
+        if ((r->kind == RMAP_K_FLASH || r->kind == RMAP_K_ROM ||
+             r->kind == RMAP_K_FILESYSTEM) &&
+            r->start <= a && (uint64_t)a + n <= (uint64_t)r->start + r->size) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static int image_fits(const struct profile *p, const struct image *img)
+{
+    if (img->nsegs == 0) {
+        return 0;
+    }
+    const struct image_seg *first = NULL;
+    int chip_config = 0;
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const struct image_seg *g = &img->segs[i];
+        if (g->len == 0) {
+            continue;
+        }
+        const struct profile_region *r = stored_region(p, g->addr, g->len);
+        if (r == NULL) {
+            return 0;
+        }
+        chip_config |= r->kind == RMAP_K_ROM;
+        if (first == NULL || g->addr < first->addr) {
+            first = g;
+        }
+    }
+    if (!chip_config || first == NULL || first->len < 8 || first->data == NULL) {
+        return 0;
+    }
+    const struct profile_region *fl = stored_region(p, first->addr, first->len);
+    if (fl == NULL || fl->kind != RMAP_K_FLASH || fl->start != first->addr) {
+        return 0;
+    }
+    const uint8_t *d = first->data;
+    uint32_t sp = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+                  (uint32_t)d[3] << 24;
+    uint32_t reset = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 |
+                     (uint32_t)d[7] << 24;
+    int sp_ok = 0;
+    for (size_t i = 0; i < p->nregions && !sp_ok; i++) {
+        const struct profile_region *r = &p->regions[i];
+        uint64_t end = (uint64_t)r->start + r->size;
+        /* the top of RAM, or just below it (a reserve of up to 4 KiB) */
+        sp_ok = r->kind == RMAP_K_RAM && (sp & 3) == 0 && sp > r->start &&
+                sp <= end && end - sp <= 4096;
+    }
+    if (!sp_ok || (reset & 1) == 0) {
+        return 0;
+    }
+    uint32_t entry = reset & ~1u;
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const struct image_seg *g = &img->segs[i];
+        if (entry >= g->addr && (uint64_t)entry < (uint64_t)g->addr + g->len) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t mapsrc_image_boards(const struct profile_set *set, const struct image *img,
+                           char *out, size_t size)
+{
+    size_t n = 0, o = 0;
+    if (size > 0) {
+        out[0] = 0;
+    }
+    for (size_t i = 0; set != NULL && i < set->n; i++) {
+        if (!image_fits(&set->p[i], img)) {
+            continue;
+        }
+        if (o < size) {
+            int w = snprintf(out + o, size - o, "%s%s", n ? ", " : "",
+                             set->p[i].name);
+            o += w > 0 ? (size_t)w : 0;
+        }
+        n++;
+    }
+    return n;
 }

@@ -32,6 +32,7 @@
 #include "heapmap.h"
 #include "image.h"
 #include "ldscript.h"
+#include "ofile.h"
 #include "pcache.h"
 #include "rmap.h"
 #include "theme.h"
@@ -585,9 +586,20 @@ static void where_text(struct tui *t, char *out, size_t size)
 {
     size_t len = 0;
     out[0] = 0;
-    if (t->o->nimages > 0) {
-        cursor_symbol(t, t->cursor, out, size, NULL);
+    /* The image's segment or section, after the board's region it is in. */
+    const struct rmap_region *seg =
+        t->o->map ? rmap_lookup_image(t->o->map, t->cursor) : NULL;
+    if (seg != NULL && seg != rmap_lookup(t->o->map, t->cursor)) {
+        snprintf(out, size, "%s+0x%x", seg->name, (unsigned)(t->cursor - seg->start));
         len = strlen(out);
+    }
+    if (t->o->nimages > 0 && len + 2 < size) {
+        char sym[300];
+        cursor_symbol(t, t->cursor, sym, sizeof sym, NULL);
+        if (sym[0]) {
+            snprintf(out + len, size - len, "%s%s", len ? "  " : "", sym);
+            len = strlen(out);
+        }
     }
     if (t->diff && !t->image_only) {
         uint8_t want = 0, have = 0;
@@ -1218,12 +1230,14 @@ static int ends_with(const char *s, const char *suffix)
 static void save_now(struct tui *t)
 {
     uint64_t n = (uint64_t)t->sel_b - t->sel_a + 1;
-    FILE *f = fopen(t->save_path, "wb");
-    if (f == NULL) {
-        say(t, 1, "cannot write %s: %s", t->save_path, strerror(errno));
+    struct ofile of;
+    struct rc_msg om;
+    if (ofile_open(&of, t->save_path, &om) < 0) {
+        say(t, 1, "%s", om.text);
         t->exporting = 0;
         return;
     }
+    FILE *f = of.f; /* the file is replaced whole, or left as it was */
     int xxd = ends_with(t->save_path, ".hex") || ends_with(t->save_path, ".txt");
     int bad = 0;
     uint8_t row[16];
@@ -1241,11 +1255,11 @@ static void save_now(struct tui *t)
             bad = fwrite(row, 1, k, f) != k;
         }
     }
-    bad |= fclose(f) != 0;
+    bad = ofile_commit(&of, &om) < 0;
     t->exporting = 0;
     t->sel = 0;
     if (bad) {
-        say(t, 1, "writing %s failed: %s", t->save_path, strerror(errno));
+        say(t, 1, "%s", om.text);
     } else {
         say(t, 0, "saved %llu bytes 0x%08x-0x%08x to %s%s", (unsigned long long)n,
             (unsigned)t->sel_a, (unsigned)t->sel_b, t->save_path,
@@ -1972,6 +1986,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     relayout(&t);
     move_to(&t, t.cursor);
     request_visible(&t);
+    if (o->hint != NULL && o->hint[0] != 0) {
+        say(&t, 0, "%s", o->hint);
+    }
     draw(&t);
     while (!t.quit && !(o->cancel != NULL && *o->cancel)) {
         struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {t.wake[0], POLLIN, 0}};

@@ -2747,6 +2747,9 @@ def parse_args(argv):
     ap.add_argument('--baud', type=int, default=0, help='limit output to BAUD/10 bytes/s')
     ap.add_argument('--fault', action='append', default=[], help='KIND:N[:REPEAT]')
     ap.add_argument('--log', help='event log file (appended)')
+    ap.add_argument('--machine', help="the machine string (sys.implementation._machine, "
+                    "os.uname().machine), e.g. a hostile one with terminal control sequences")
+    ap.add_argument('--firmware', help='the firmware string (os.uname().version)')
     # "--features -x" would look like an option to argparse: glue it on.
     argv = list(argv)
     for i in range(len(argv) - 1):
@@ -2966,6 +2969,14 @@ def build_memory(args, p):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     p = PRESETS[args.preset]
+    if args.machine is not None or args.firmware is not None:
+        p = dict(p)
+        u = list(p['uname'])
+        if args.machine is not None:
+            p['machine'] = u[4] = args.machine
+        if args.firmware is not None:
+            u[3] = args.firmware
+        p['uname'] = tuple(u)
     features = build_features(args.preset, args.features)
     log = Log(args.log)
     faults = Faults(args.fault)

@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, Checks, mpeek  # noqa: E402
+from testlib import ROOT, Checks, mpeek, mpeek_bin, run  # noqa: E402
 
 LD = os.path.join(ROOT, "tests", "data", "ld")
 
@@ -100,6 +100,10 @@ def main():
     c.check(rc not in (0, None) and "MPEEK_PROFILES" in err, "missing profiles folder: %r" % err)
 
     images(c)
+    empty_profile(c)
+    many_segments(c)
+    hostile_text(c)
+    microbit_image(c)
 
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
@@ -228,6 +232,203 @@ def images(c):
         c.check(rc not in (0, None) and all(w in err for w in words) and err.count("\n") == 1,
                 "%s: %r" % (args, err))
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def plain_bin():
+    """mpeek without sanitizers, for valgrind (which cannot run ASan's)."""
+    b = mpeek_bin()
+    return os.path.join(ROOT, "mpeek") if "build-san" in b else b
+
+
+def empty_profile(c):
+    """An empty profile file: a one-line error, nothing leaked (valgrind)."""
+    c.test("regions --board list with an empty profile file")
+    if shutil.which("valgrind") is None:
+        c.check(False, "valgrind is installed")
+        return
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+    open(os.path.join(tmp, "empty.board"), "w").close()
+    env = dict(os.environ, MPEEK_PROFILES=tmp)
+    rc, out, err, _ = run(["valgrind", "-q", "--leak-check=full", "--error-exitcode=9",
+                           plain_bin(), "regions", "--board", "list"], timeout=120, env=env)
+    c.check(rc == 1, "exits 1, not valgrind's 9 (rc=%r)" % rc)
+    c.check("empty.board" in err and "board NAME" in err, "names the file: %r" % err)
+    c.check("definitely lost" not in err, "no leak: %r" % err)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def segments_hex(path, n, base=0x20000000):
+    """An Intel HEX file of n one-byte segments, a gap after each."""
+    def rec(addr, data, typ=0):
+        b = [len(data), (addr >> 8) & 255, addr & 255, typ] + list(data)
+        return ":" + "".join("%02X" % x for x in b + [(-sum(b)) & 255])
+    lines, hi = [], -1
+    for i in range(n):
+        a = base + 2 * i
+        if a >> 16 != hi:
+            hi = a >> 16
+            lines.append(rec(0, [hi >> 8, hi & 255], 4))
+        lines.append(rec(a & 0xffff, [i & 255]))
+    lines.append(":00000001FF")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def many_segments(c):
+    """A HEX image of many segments: every one a region, named apart; the
+    work grows as n log n (instructions counted by callgrind, no clock)."""
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+    c.test("regions of a HEX image of 20000 segments")
+    path = os.path.join(tmp, "seg.hex")
+    segments_hex(path, 20000)
+    rc, out, err, _ = mpeek(["regions", "--offline", "--image", path, "--format", "csv"],
+                            timeout=120)
+    rows = list(csv.reader(io.StringIO(out.decode())))[1:]
+    c.check(rc == 0 and len(rows) == 20000, "20000 rows (rc=%r, %d, %r)" % (rc, len(rows), err))
+    c.check([int(r[1], 16) for r in rows] == [0x20000000 + 2 * i for i in range(20000)],
+            "every segment at its address, in order")
+    c.check(len({r[0] for r in rows}) == 20000 and rows[-1][0] == "seg.hex #20000",
+            "each named apart: %r" % (rows[-1:],))
+    rc, out, err, _ = mpeek(["where", "0x20009c3e", "--image", path], timeout=60)
+    c.check(rc == 0 and out.startswith(b"seg.hex #20000 +0x0"), "where finds the last: %r" % out)
+    rc, out, err, _ = mpeek(["where", "0x20009c3d", "--image", path], timeout=60)
+    c.check(rc == 0 and b"#" not in out, "nothing in a gap: %r" % out)
+
+    c.test("the region map is not quadratic (callgrind instruction counts)")
+    if shutil.which("valgrind") is None:
+        c.check(False, "valgrind is installed")
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    counts = []
+    for n in (2048, 4096, 8192):
+        path = os.path.join(tmp, "s%d.hex" % n)
+        segments_hex(path, n)
+        cg = os.path.join(tmp, "cg.%d" % n)
+        rc, out, err, _ = run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg,
+                               plain_bin(), "regions", "--offline", "--image", path],
+                              timeout=300)
+        m = re.search(r"Collected : (\d+)", err)
+        c.check(rc == 0 and m is not None, "callgrind ran (rc=%r, %r)" % (rc, err[-300:]))
+        counts.append(int(m.group(1)) if m else 0)
+    # Fixed costs cancel in the differences: n log n doubles them (a bit
+    # over 2), n^2 quadruples them.
+    d1, d2 = counts[1] - counts[0], counts[2] - counts[1]
+    ratio = d2 / d1 if d1 > 0 else 99
+    print("  ratio %.2f" % ratio)
+    c.check(ratio < 2.8, "4096->8192 costs %.2f times 2048->4096 (%r)" % (ratio, counts))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def terminal_safe(data):
+    """No control bytes but newlines (and no DEL, no C1) in what mpeek printed."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    text = data.decode("utf-8", "replace")
+    return not any((ord(ch) < 0x20 and ch != "\n") or 0x7f <= ord(ch) <= 0x9f for ch in text)
+
+
+def jman_write(tmp):
+    path = os.path.join(tmp, "m.json")
+    with open(path, "wb") as f:
+        f.write(b'[{"name": "\\u001b[2Jx.py", "address": "0x00001000", "size": 12, '
+                b'"sha256": "%s"}]\n' % (b"ab" * 32))
+    return path
+
+
+def hostile_text(c):
+    """Names from files that hold terminal control sequences are shown
+    escaped (\\x1b) on stdout and stderr, in every format."""
+    tmp = tempfile.mkdtemp(prefix="mpeek-cli-")
+    c.test("control sequences in linker scripts, HEX records, manifests, profiles")
+    ld = os.path.join(tmp, "evil.ld")
+    with open(ld, "wb") as f:
+        f.write(b"MEMORY { FLASH (rx) : ORIGIN = 0, LENGTH = 256K }\n"
+                b"INCLUDE \"\x1b[2J\x1b]0;pwned\x07.ld\"\n")
+    rc, out, err, _ = mpeek(["regions", "--ld", ld], timeout=20)
+    c.check(rc == 0 and "cannot find INCLUDE file" in err, "the missing INCLUDE is named: %r" % err)
+    c.check(terminal_safe(err) and terminal_safe(out), "no raw control bytes: %r" % err)
+    c.check("\\x1b[2J" in err or "?[2J" in err, "shown escaped: %r" % err)
+
+    hexf = os.path.join(tmp, "evil.hex")
+    with open(hexf, "wb") as f:
+        f.write(b":0400000001\x1b[2J04F2\n:00000001FF\n")
+    rc, out, err, _ = mpeek(["regions", "--image", hexf], timeout=20)
+    c.check(rc == 1 and terminal_safe(err) and "'\\x1b' is not a hex digit" in err,
+            "a HEX record's ESC: %r" % err)
+    with open(hexf, "wb") as f:
+        f.write(b":04000000010203\x004F2\n:00000001FF\n")
+    rc, out, err, _ = mpeek(["regions", "--image", hexf], timeout=20)
+    c.check(rc == 1 and "'\\x00' is not a hex digit" in err and err.count("\n") == 1,
+            "a HEX record's NUL does not cut the message: %r" % err)
+
+    frz = os.path.join(FIX, "frozen_v119.elf")
+    man = os.path.join(tmp, "m.csv")
+    with open(man, "wb") as f:
+        f.write(b"name,address,size,sha256\n\x1b[2J\x1b]0;x\x07.py,0x00001000,12,%s\n"
+                % (b"ab" * 32))
+    for m in (man, jman_write(tmp)):
+        rc, out, err, _ = mpeek(["frozen", "--image", frz, "--compare", m], timeout=20)
+        c.check(rc == 1 and "\\x1b[2J" in err and "is not a module name" in err and
+                terminal_safe(err) and err.count("\n") == 1,
+                "%s: a bad module name, named escaped: %r" % (os.path.basename(m), err))
+
+    prof = os.path.join(tmp, "profiles")
+    os.mkdir(prof)
+    with open(os.path.join(prof, "evil.board"), "wb") as f:
+        f.write(b'board evil\ndescription "\x1b[2Jwiped"\n'
+                b'region fl\x1bash 0 256K r-x flash read "\x1b]0;t\x07"\n')
+    env = dict(os.environ, MPEEK_PROFILES=prof)
+    rc, out, err, _ = mpeek(["regions", "--board", "list"], timeout=20, env=env)
+    c.check(rc == 0 and b"\\x1b[2Jwiped" in out and terminal_safe(out),
+            "a profile's description: %r" % out)
+    for fmt in ("table", "csv", "json"):
+        rc, out, err, _ = mpeek(["regions", "--board", "evil", "--format", fmt], timeout=20,
+                                env=env)
+        c.check(rc == 0 and terminal_safe(out) and terminal_safe(err),
+                "%s: no raw control bytes: %r" % (fmt, out))
+        if fmt == "json":
+            try:
+                names = [r["name"] for r in json.loads(out.decode())["regions"]]
+            except ValueError:
+                names = []
+            c.check(names == ["fl\x1bash"], "JSON keeps the name, escaped as \\u001b: %r" % out)
+        else:
+            c.check(b"fl\\x1bash" in out, "%s shows it escaped: %r" % (fmt, out))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def microbit_image(c):
+    """The micro:bit's firmware.hex with and without the board's map."""
+    from testlib import FIRMWARE_HEX
+    c.test("firmware.hex on the micro:bit map: it fits, its UICR bytes are rom")
+    if not os.path.exists(FIRMWARE_HEX):
+        c.check(False, "%s is installed" % FIRMWARE_HEX)
+        return
+    rc, out, err, _ = mpeek(["regions", "--board", "microbit", "--image", FIRMWARE_HEX,
+                             "--format", "csv"], timeout=20)
+    rows = {r[0]: r for r in csv.reader(io.StringIO(out.decode())) if r}
+    c.check(rc == 0 and "firmware.hex #1" in rows and "firmware.hex #2" in rows,
+            "both segments (rc=%r, %r)" % (rc, err))
+    c.check(all("conflict" not in r[7] for r in rows.values()),
+            "a 238 KiB image in a 256 KiB flash is no conflict: %r" % rows)
+    c.check(rows.get("firmware.hex #2", [""] * 8)[5] == "rom",
+            "the UICR segment is rom, as the UICR: %r" % rows.get("firmware.hex #2"))
+    c.check(rows.get("firmware.hex #1", [""] * 8)[5] == "flash", "the code is flash")
+    rc, out, err, _ = mpeek(["where", "0x100010c4", "--board", "microbit", "--image",
+                             FIRMWARE_HEX], timeout=20)
+    lines = out.decode().splitlines()
+    c.check(rc == 0 and len(lines) >= 2 and lines[0].startswith("firmware.hex #2 +0x4: rom") and
+            lines[1].startswith("  in uicr +0xc4: rom"), "where: the segment in the UICR: %r"
+            % lines)
+
+    c.test("firmware.hex alone says which --board adds the map")
+    rc, out, err, _ = mpeek(["regions", "--image", FIRMWARE_HEX], timeout=20)
+    c.check(rc == 0 and b"note: firmware.hex looks like an image for the boards microbit, "
+            b"nrf51-microbit: --board microbit" in out, "the note: %r" % out[-300:])
+    for img in ("img_basic.hex", "img_basic.elf"):
+        rc, out, err, _ = mpeek(["regions", "--image", os.path.join(FIX, img)], timeout=20)
+        c.check(rc == 0 and b"looks like an image for" not in out,
+                "%s (no UICR bytes) is not taken for a micro:bit: %r" % (img, out[-200:]))
 
 
 if __name__ == "__main__":

@@ -584,6 +584,97 @@ def images(c):
         fb.stop()
 
 
+def out_file(c):
+    """-o FILE is the whole result or left as it was."""
+    import resource
+    c.test("-o FILE: a failed write leaves the old file")
+    old = b"the old contents\n"
+    out = os.path.join(TMP, "kept.bin")
+
+    def small_limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))
+
+    fb = Fake("--preset", "new")
+    try:
+        open(out, "wb").write(old)
+        p = subprocess.run([mpeek_bin(), "--port", fb.pty, "--unsafe", "read", "0", "0x40000",
+                            "-o", out], capture_output=True, timeout=120, preexec_fn=small_limit)
+        err = p.stderr.decode("utf-8", "replace")
+        c.check(p.returncode == 1, "exits 1, not killed by SIGXFSZ (rc=%r)" % p.returncode)
+        c.check(out in err and "too large" in err and err.count("\n") == 1,
+                "one line naming the file and the reason: %r" % err)
+        c.check(open(out, "rb").read() == old, "the old file is untouched")
+        c.check(sorted(os.listdir(TMP)).count("kept.bin") == 1 and
+                not [n for n in os.listdir(TMP) if n.startswith(".kept.bin.")],
+                "no temporary file left: %r" % os.listdir(TMP))
+        left_clean(c, fb, "size limit")
+        p = subprocess.run([mpeek_bin(), "--port", fb.pty, "--unsafe", "read", "0", "0x1000",
+                            "-o", "/dev/full"], capture_output=True, timeout=60)
+        err = p.stderr.decode("utf-8", "replace")
+        c.check(p.returncode == 1 and "/dev/full" in err, "/dev/full: an error: %r" % err)
+        p = subprocess.run([mpeek_bin(), "--port", fb.pty, "--unsafe", "read", "0", "0x1000",
+                            "-o", out], capture_output=True, timeout=60)
+        c.check(p.returncode == 0 and open(out, "rb").read() == fb.memory(0, 0x1000),
+                "a good read replaces it whole (rc=%r)" % p.returncode)
+        c.check(not [n for n in os.listdir(TMP) if n.startswith(".kept.bin.")],
+                "no temporary file left after success")
+    finally:
+        fb.stop()
+
+    c.test("-o FILE: Ctrl-C leaves the old file")
+    fb = Fake("--preset", "new", "--baud", "230400")
+    try:
+        open(out, "wb").write(old)
+        p = subprocess.Popen([mpeek_bin(), "--port", fb.pty, "--unsafe", "read", "0", "0x40000",
+                              "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(2.0)
+        p.send_signal(signal.SIGINT)
+        try:
+            p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+        c.check(p.returncode != 0, "non-zero exit (rc=%r)" % p.returncode)
+        c.check(open(out, "rb").read() == old, "the old file is untouched")
+        c.check(not [n for n in os.listdir(TMP) if n.startswith(".kept.bin.")],
+                "no temporary file left")
+    finally:
+        fb.stop()
+
+
+def terminal_safe(data):
+    """No control bytes but newlines (and no DEL, no C1) in what mpeek printed."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "replace")
+    return not any((ord(ch) < 0x20 and ch != "\n") or 0x7f <= ord(ch) <= 0x9f for ch in data)
+
+
+def hostile_board(c):
+    """A board whose machine and firmware strings hold terminal control
+    sequences: every command shows them escaped."""
+    c.test("a board's hostile machine and firmware strings are shown escaped")
+    machine = "\x1b[2J\x1b[Hevil\x1b]0;pwned\x07 with RP2040"
+    firmware = "\x1b[31mv9\u009b2J"
+    fb = Fake("--preset", "new", "--machine", machine, "--firmware", firmware)
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "info"], timeout=60)
+        text = out.decode("utf-8", "replace")
+        c.check(rc == 0, "info exits 0 (rc=%r, %r)" % (rc, err))
+        c.check(terminal_safe(out) and terminal_safe(err), "info: no raw control bytes: %r" % text)
+        c.check("machine: \\x1b[2J\\x1b[Hevil\\x1b]0;pwned\\x07 with RP2040" in text,
+                "the machine string, escaped: %r" % text)
+        c.check("firmware: \\x1b[31mv9\\xc2\\x9b2J" in text, "the firmware string, escaped: %r"
+                % text)
+        for args in (["regions"], ["regions", "--format", "csv"], ["regions", "--format", "json"],
+                     ["heap"], ["where", "0x20001000"]):
+            rc, out, err, _ = mpeek(["--port", fb.pty] + args, timeout=60)
+            c.check(rc == 0 and terminal_safe(out) and terminal_safe(err),
+                    "%s: no raw control bytes (rc=%r): %r %r" % (args, rc, out[-300:], err))
+        left_clean(c, fb, "hostile strings")
+    finally:
+        fb.stop()
+
+
 def main():
     c = Checks("fake")
     try:
@@ -593,6 +684,8 @@ def main():
         port_maps(c)
         ports(c)
         images(c)
+        out_file(c)
+        hostile_board(c)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     return c.done()

@@ -94,6 +94,39 @@ TEST(progress)
     CHECK(strstr(s, "100%") != NULL);
 }
 
+TEST(escape_for_the_terminal)
+{
+    char out[128];
+    CHECK_STR(fmt_esc("plain text", out, sizeof out), "plain text");
+    CHECK_STR(fmt_esc("\x1b[2Jgone", out, sizeof out), "\\x1b[2Jgone");
+    CHECK_STR(fmt_esc("\x1b]0;title\x07", out, sizeof out), "\\x1b]0;title\\x07");
+    CHECK_STR(fmt_esc("a\nb\tc\x7f", out, sizeof out), "a\\x0ab\\x09c\\x7f");
+    /* UTF-8 stays; C1 controls (raw or as UTF-8) and broken UTF-8 do not */
+    CHECK_STR(fmt_esc("caf\xc3\xa9 \xe2\x86\x92", out, sizeof out), "caf\xc3\xa9 \xe2\x86\x92");
+    CHECK_STR(fmt_esc("\x9b" "2J", out, sizeof out), "\\x9b2J");
+    CHECK_STR(fmt_esc("\xc2\x9b" "2J", out, sizeof out), "\\xc2\\x9b2J");
+    CHECK_STR(fmt_esc("\xc3", out, sizeof out), "\\xc3");
+    CHECK_STR(fmt_esc("\xe0\x80\x80", out, sizeof out), "\\xe0\\x80\\x80");
+    /* keep, NUL inside, and truncation never splits an escape */
+    CHECK_STR(fmt_escape("a\nb\x1b", 4, "\n", out, sizeof out), "a\nb\\x1b");
+    CHECK_STR(fmt_escape("a\0b", 3, NULL, out, sizeof out), "a\\x00b");
+    CHECK_STR(fmt_escape("ab\x1b", 3, NULL, out, 6), "ab");
+    CHECK_STR(fmt_escape("ab\x1b", 3, NULL, out, 7), "ab\\x1b");
+    CHECK(fmt_needs_escape("\x1b", 1, NULL));
+    CHECK(!fmt_needs_escape("a\nb", 3, "\n"));
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(fmt_escape_buf(&b, "x\x1b[31my", 7, NULL), RC_OK);
+    CHECK_STR(buf_str(&b), "x\\x1b[31my");
+    buf_clear(&b);
+    CHECK_EQ_INT(fmt_json_str(&b, "q\"\\\x1b\n\x7f\xff\xc2\x9b\xc3\xa9"), RC_OK);
+    CHECK_STR(buf_str(&b), "\"q\\\"\\\\\\u001b\\u000a\\u007f\\u00ff\\u009b\xc3\xa9\"");
+    buf_clear(&b);
+    CHECK_EQ_INT(fmt_csv_field(&b, "a,\x1b\"b\n"), RC_OK);
+    CHECK_STR(buf_str(&b), "\"a,\\x1b\"\"b\\x0a\"");
+    buf_fini(&b);
+}
+
 int main(void)
 {
     RUN(numbers);
@@ -102,5 +135,6 @@ int main(void)
     RUN(xxd_lines);
     RUN(sizes);
     RUN(progress);
+    RUN(escape_for_the_terminal);
     return harness_done("fmt");
 }

@@ -57,7 +57,7 @@ TEST(errors_name_file_and_line)
         {"0400000001020304F2\n", "t.hex:1: a record must start with ':'"},
         {":0400000001020304F2\n:040000\n", "t.hex:2: truncated record"},
         {":0500000001020304F2\n:00000001FF\n", "t.hex:1: record says 5 data bytes but has 4"},
-        {":04000000010203G4F2\n", "t.hex:1: 'G' is not a hex digit"},
+        {":04000000010203G4F2\n", "t.hex:1:16: 'G' is not a hex digit"},
         {":0400000001020304F2\n", "no end-of-file record"},
         {":00000001FF\n:0400000001020304F2\n", "t.hex:2: data after the end-of-file record"},
         {":0400000001020304F2\n:0400020001020304F0\n:00000001FF\n", "t.hex:2: record at 0x00000002 overlaps"},
@@ -73,6 +73,32 @@ TEST(errors_name_file_and_line)
         }
         CHECK(strstr(msg.text, cases[i].want) != NULL);
         CHECK(h.segs == NULL && h.nsegs == 0);
+        ihex_free(&h);
+    }
+}
+
+TEST(control_bytes_in_records_are_shown_escaped)
+{
+    /* A NUL used to end the message at the quote; ESC went out raw. */
+    static const struct {
+        const char text[24];
+        size_t len;
+        const char *want;
+    } cases[] = {
+#define T(s) s, sizeof s - 1
+        {T(":04000000010203\0004F2\n"), "t.hex:1:16: '\\x00' is not a hex digit"},
+        {T(":0400000001\x1b[2J04F2\n"), "t.hex:1:12: '\\x1b' is not a hex digit"},
+        {T(":04000000010203\x9b" "4F2\n"), "t.hex:1:16: '\\x9b' is not a hex digit"},
+#undef T
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ihex h;
+        struct rc_msg msg = {{0}};
+        CHECK(ihex_parse(cases[i].text, cases[i].len, "t.hex", &h, &msg) != RC_OK);
+        CHECK_STR(msg.text, cases[i].want);
+        for (const char *c = msg.text; *c; c++) {
+            CHECK((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+        }
         ihex_free(&h);
     }
 }
@@ -112,6 +138,7 @@ int main(void)
 {
     RUN(basic_records_merge);
     RUN(errors_name_file_and_line);
+    RUN(control_bytes_in_records_are_shown_escaped);
     RUN(microbit_firmware);
     RUN(missing_file);
     return harness_done("ihex");

@@ -4,6 +4,7 @@
  */
 #include "rmap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,205 @@ static struct rmap *microbit(void)
     add(m, "ROM", 0, 0x100000, RMAP_K_FLASH, RMAP_S_LD, RMAP_ACC_UNKNOWN);
     rmap_finish(m);
     return m;
+}
+
+/* The naive answers, straight from the definitions. */
+static int naive_parent(const struct rmap *m, size_t i)
+{
+    const struct rmap_region *r = rmap_get(m, i);
+    int best = -1;
+    for (size_t j = i; j-- > 0;) {
+        const struct rmap_region *p = rmap_get(m, j);
+        if (p->start <= r->start && r->end <= p->end &&
+            (best < 0 || p->end - p->start <
+                             rmap_get(m, (size_t)best)->end - rmap_get(m, (size_t)best)->start)) {
+            best = (int)j;
+        }
+    }
+    return best;
+}
+
+static const struct rmap_region *naive_lookup(const struct rmap *m, uint32_t a)
+{
+    const struct rmap_region *best = NULL;
+    for (size_t i = 0; i < rmap_count(m); i++) {
+        const struct rmap_region *r = rmap_get(m, i);
+        if (r->start > a || a >= r->end) {
+            continue;
+        }
+        /* the memory first: an image region only where no other holds a */
+        int ri = r->source == RMAP_S_IMAGE, bi = best && best->source == RMAP_S_IMAGE;
+        if (best == NULL || (bi && !ri) ||
+            (ri == bi && (r->end - r->start < best->end - best->start ||
+                          (r->end - r->start == best->end - best->start &&
+                           r->depth > best->depth)))) {
+            best = r;
+        }
+    }
+    return best;
+}
+
+TEST(random_maps_agree_with_the_definitions)
+{
+    unsigned seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        struct rmap *m;
+        rmap_new(&m);
+        int n = 1 + round % 40;
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t start = (seed >> 8) % 64;
+            seed = seed * 1103515245u + 12345u;
+            uint32_t len = 1 + (seed >> 8) % 32;
+            char name[16];
+            snprintf(name, sizeof name, "r%d", k);
+            add(m, name, start, (uint64_t)start + len,
+                k % 3 ? RMAP_K_FLASH : RMAP_K_HEAP,
+                (enum rmap_source)(k % 4), RMAP_ACC_READ);
+        }
+        rmap_finish(m);
+        for (size_t i = 0; i < rmap_count(m); i++) {
+            const struct rmap_region *r = rmap_get(m, i);
+            int want = naive_parent(m, i);
+            CHECK_EQ_INT(r->parent, want);
+            CHECK_EQ_INT(r->depth, want < 0 ? 0 : rmap_get(m, (size_t)want)->depth + 1);
+        }
+        for (uint32_t a = 0; a < 100; a++) {
+            CHECK(rmap_lookup(m, a) == naive_lookup(m, a));
+        }
+        rmap_free(m);
+    }
+}
+
+TEST(many_segments_inside_flash)
+{
+    /* 65536 one-byte image segments with gaps, inside a profile's flash:
+     * each is a child of the flash, found by lookup, no conflicts. */
+    struct rmap *m;
+    rmap_new(&m);
+    enum { N = 65536 };
+    for (uint32_t i = 0; i < N; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "seg%u", (unsigned)i);
+        add(m, name, 0x1000 + 2 * i, 0x1000 + 2 * i + 1, RMAP_K_FLASH,
+            RMAP_S_IMAGE, RMAP_ACC_UNKNOWN);
+    }
+    add(m, "flash", 0, 0x40000, RMAP_K_FLASH, RMAP_S_PROFILE, RMAP_ACC_READ);
+    rmap_finish(m);
+    CHECK_EQ_INT(rmap_count(m), N + 1);
+    CHECK_STR(rmap_get(m, 0)->name, "flash");
+    int bad = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        const struct rmap_region *r = rmap_get(m, 1 + i);
+        const struct rmap_region *at = rmap_lookup_image(m, 0x1000 + 2 * i);
+        const struct rmap_region *gap = rmap_lookup_image(m, 0x1000 + 2 * i + 1);
+        bad += r->start != 0x1000 + 2 * i || r->parent != 0 || r->depth != 1 ||
+               r->notes[0] != 0 || at != r || gap != NULL ||
+               rmap_lookup(m, 0x1000 + 2 * i) != rmap_get(m, 0) ||
+               rmap_lookup_inner(m, 0x1000 + 2 * i) != r ||
+               rmap_lookup_inner(m, 0x1000 + 2 * i + 1) != rmap_get(m, 0);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(rmap_lookup(m, 0x40000) == NULL);
+    int word;
+    CHECK_EQ_INT(rmap_check_read(m, 0x1000, 64, &word, NULL), RC_OK);
+    rmap_free(m);
+}
+
+/* No byte below 0x20 but the newlines of the format, no DEL, no C1. */
+static int terminal_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f || *p == 0x9b ||
+            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+TEST(names_from_outside_are_escaped_in_every_format)
+{
+    struct rmap *m;
+    rmap_new(&m);
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, "fw\x1b[2J\x1b]0;pwn\x07");
+    strcpy(r.notes, "from \x9b" "31m a,\"file\"\n");
+    r.start = 0x1000;
+    r.end = 0x2000;
+    r.attrs = RMAP_A_R;
+    r.kind = RMAP_K_FLASH;
+    r.source = RMAP_S_IMAGE;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    rmap_note(m, "note \x1b[5m");
+    rmap_finish(m);
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(rmap_format(m, RMAP_FMT_TABLE, &b), RC_OK);
+    CHECK(terminal_safe(buf_str(&b)));
+    CHECK(strstr(buf_str(&b), "fw\\x1b[2J\\x1b]0;pwn\\x07") != NULL);
+    CHECK(strstr(buf_str(&b), "from \\x9b31m a,\"file\"\\x0a") != NULL);
+    CHECK(strstr(buf_str(&b), "note: note \\x1b[5m") != NULL);
+    buf_clear(&b);
+    CHECK_EQ_INT(rmap_format(m, RMAP_FMT_CSV, &b), RC_OK);
+    CHECK(terminal_safe(buf_str(&b)));
+    CHECK(strstr(buf_str(&b), "\nfw\\x1b[2J\\x1b]0;pwn\\x07,0x00001000,") != NULL);
+    CHECK(strstr(buf_str(&b), ",\"from \\x9b31m a,\"\"file\"\"\\x0a\"\n") != NULL);
+    buf_clear(&b);
+    CHECK_EQ_INT(rmap_format(m, RMAP_FMT_JSON, &b), RC_OK);
+    CHECK(terminal_safe(buf_str(&b)));
+    CHECK(strstr(buf_str(&b), "\"name\": \"fw\\u001b[2J\\u001b]0;pwn\\u0007\"") != NULL);
+    CHECK(strstr(buf_str(&b), "\"notes\": \"from \\u009b31m a,\\\"file\\\"\\u000a\"") != NULL);
+    buf_fini(&b);
+    rmap_free(m);
+}
+
+TEST(an_image_inside_the_board_map)
+{
+    /* firmware.hex on the micro:bit: a 238 KiB segment at 0 in a 256 KiB
+     * flash fits (no conflict); its UICR bytes are rom, as the UICR; the
+     * flash names the address, the image segment is inside it. */
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, "flash", 0, 0x40000, RMAP_K_FLASH, RMAP_S_PROFILE, RMAP_ACC_READ);
+    add(m, "uicr", 0x10001000, 0x10001100, RMAP_K_ROM, RMAP_S_PROFILE, RMAP_ACC_READ);
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, "fw.hex #1");
+    r.start = 0;
+    r.end = 0x3b88c;
+    r.kind = RMAP_K_FLASH;
+    r.kind_guess = 1;
+    r.source = RMAP_S_IMAGE;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    strcpy(r.name, "fw.hex #2");
+    r.start = 0x100010c0;
+    r.end = 0x100010dc;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    strcpy(r.name, "too big");   /* an image larger than the flash */
+    r.start = 0;
+    r.end = 0x50000;
+    r.kind_guess = 0;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    rmap_finish(m);
+    const struct rmap_region *flash = rmap_lookup(m, 0);
+    CHECK(flash != NULL && strcmp(flash->name, "flash") == 0);
+    const struct rmap_region *seg = rmap_lookup_image(m, 0);
+    CHECK(seg != NULL && strcmp(seg->name, "fw.hex #1") == 0);
+    CHECK(seg != NULL && rmap_lookup_inner(m, 0) == seg);
+    CHECK(seg != NULL && strstr(seg->notes, "conflict") == NULL);
+    CHECK(flash != NULL && strstr(flash->notes, "fw.hex") == NULL &&
+          strstr(flash->notes, "image says 320 KiB") != NULL);
+    const struct rmap_region *u = rmap_lookup_image(m, 0x100010c4);
+    CHECK(u != NULL && u->kind == RMAP_K_ROM);
+    CHECK(u != NULL && rmap_lookup_inner(m, 0x100010c4) == u);
+    const struct rmap_region *uicr = rmap_lookup(m, 0x100010c4);
+    CHECK(uicr != NULL && strcmp(uicr->name, "uicr") == 0);
+    /* outside the board's map an image region names the address */
+    const struct rmap_region *big = rmap_lookup(m, 0x48000);
+    CHECK(big != NULL && strcmp(big->name, "too big") == 0 && big->kind == RMAP_K_FLASH);
+    rmap_free(m);
 }
 
 TEST(nesting_and_dedupe)
@@ -182,6 +382,10 @@ TEST(bad_regions_rejected)
 
 int main(void)
 {
+    RUN(random_maps_agree_with_the_definitions);
+    RUN(many_segments_inside_flash);
+    RUN(names_from_outside_are_escaped_in_every_format);
+    RUN(an_image_inside_the_board_map);
     RUN(nesting_and_dedupe);
     RUN(conflict_is_shown);
     RUN(read_guard);

@@ -454,6 +454,36 @@ def diff_test(c, q):
     c.check(at_prompt(q.port, timeout=5), "the board answers >>> after the diff runs")
 
 
+def microbit_image_test(c):
+    """firmware.hex with the micro:bit's map: the board's region names the
+    address, the image's segment comes second; alone, the image says which
+    --board adds the map."""
+    if not os.path.exists(FIRMWARE_HEX):
+        c.check(False, "%s is installed" % FIRMWARE_HEX)
+        return
+    c.test("--board microbit --image firmware.hex: the board's region first")
+    start("%s --board microbit --offline --image %s view" % (mpeek_bin(), FIRMWARE_HEX),
+          width=160)
+    s = wait_for(lambda s: "0x00000000  " in status(s), 10)
+    c.check(re.search(r"^0x00000000  flash\+0x0 r-x flash  firmware\.hex #1\+0x0 ", status(s))
+            is not None, "flash, then the image's segment: %r" % status(s))
+    keys(":", "0x100010c4", "Enter")
+    s = wait_for(lambda s: "0x100010c4" in status(s), 10)
+    c.check(re.search(r"uicr\+0xc4 r-- rom  firmware\.hex #2\+0x4 ", status(s)) is not None,
+            "the UICR bytes are in the UICR: %r" % status(s))
+    quit_clean(c, "microbit map with image")
+
+    c.test("open firmware.hex: which --board adds the map")
+    start("%s open %s" % (mpeek_bin(), FIRMWARE_HEX), width=160)
+    s = wait_for(lambda s: "--board" in status(s), 10)
+    c.check("firmware.hex looks like an image for the boards microbit, nrf51-microbit" in
+            status(s) and "--board microbit" in status(s), "the hint: %r" % status(s))
+    keys("l")
+    s = wait_for(lambda s: "0x00000001" in status(s), 5)
+    c.check("firmware.hex #1+0x1" in status(s), "a key brings the usual line: %r" % status(s))
+    quit_clean(c, "open firmware.hex hint")
+
+
 def main():
     c = Checks("tui")
     if shutil.which("tmux") is None:
@@ -617,6 +647,7 @@ def main():
     esp_words_test(c)
     try:
         images_test(c)
+        microbit_image_test(c)
     finally:
         tmux("kill-server")
     return c.done()
