@@ -685,7 +685,8 @@ static void draw_status(struct tui *t)
     view_values(&prov, t->o->map, t->cursor, &v);
     char where[400];
     where_text(t, where, sizeof where);
-    view_status_compose(t->o->map, t->o->heap, &v, where, link, line, sizeof line);
+    view_status_fit(t->o->map, t->o->heap, &v, where, link, (unsigned)t->cols, line,
+                    sizeof line);
     if (err) {
         attrset(theme_attr(t->theme, THEME_R_STATUS_ERROR));
     }
