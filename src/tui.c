@@ -507,6 +507,11 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         if ((c->flags & VIEW_CF_BOUNDARY) && c->hex_col > 0) {
             attrset(theme_attr(t->theme, THEME_R_BOUNDARY));
             mvaddch(y, (int)c->hex_col - 1, '|');
+        } else if ((c->flags & VIEW_CF_OBJSTART) && c->hex_col > 0 &&
+                   c->state != VIEW_BYTE_OUTSIDE) {
+            /* A heap object starts here: seen without colour too. */
+            attrset(theme_attr(t->theme, THEME_R_HEAP_HEAD) & ~A_UNDERLINE);
+            mvaddch(y, (int)c->hex_col - 1, '>');
         }
         attr_t a = cell_attr(t, c);
         if (starts & (1u << i)) {
