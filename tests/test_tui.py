@@ -714,7 +714,7 @@ def main():
         s = wait_for(lambda s: "in gc-heap +0x18" in s, 5)
         c.check("in gc-heap +0x18" in s and "in ram +0x" in s and "heap: " in s,
                 "i explains the chain: %r" % s[:400])
-        keys("x")
+        keys("Escape")
         keys("o")
         s = wait_for(lambda s: "head of a" in status(s) or "no heap object" in status(s), 5)
         c.check("head of a" in status(s) or "no heap object" in status(s),
@@ -731,10 +731,10 @@ def main():
         keys("L")
         s = wait_for(lambda s: "heap-list" in s, 5)
         c.check("heap-list" in s and "peripheral" in s, "legend shows the roles")
-        keys("x", "?")
+        keys("Escape", "?")
         s = wait_for(lambda s: "explorer keys" in s, 5)
         c.check("live watch" in s and "follow" in s, "help lists the keys")
-        keys("x")
+        keys("Escape")
 
         c.test("live watch: bytes that change light up")
         keys(":", "gc-heap", "Enter", "w")
