@@ -35,6 +35,9 @@ struct tui_opts {
     int unsafe;                   /* read outside the known map */
     int have_start;
     uint32_t start;               /* first cursor address */
+    const char *start_expr;       /* or this, read as the goto prompt reads it
+                                   * (a region, a symbol, REGION+OFF); NULL:
+                                   * none.  Wins over have_start. */
     int refresh_ms;               /* live watch period (0: 500) */
     struct worker_reconnect reconnect; /* fn NULL: no reconnecting */
     /* Firmware images (--image, mpeek open), in the order given; an

@@ -278,11 +278,15 @@ struct view_values {
     uint8_t u8;
     uint16_t u16;                      /* little endian */
     uint32_t u32;                      /* little endian */
-    const struct rmap_region *target;  /* innermost region u32 points into, or NULL; into map */
+    const struct rmap_region *target;  /* innermost region u32 points into, or NULL
+                                        * (also for 0: NULL is not a pointer); into map */
     uint32_t target_off;               /* u32 - target->start */
+    int stale;                         /* 1 when some of the bytes used are STALE */
 };
 
-/* The values at addr for the status line (map may be NULL: no target). */
+/* The values at addr for the status line (map may be NULL: no target).
+ * STALE bytes count (with stale set: the board is away, the values are
+ * what was read last); any other state ends the values there. */
 void view_values(const struct view_provider *provider, const struct rmap *map,
                  uint32_t addr, struct view_values *out);
 
@@ -304,6 +308,21 @@ void view_values(const struct view_provider *provider, const struct rmap *map,
 size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
                         const struct view_values *v, const char *link,
                         char *out, size_t size);
+
+/*
+ * The status line for a terminal width columns wide (0: no limit): when
+ * the whole text is wider, fields are left out, the least useful first:
+ * u16, the region's attrs and kind, u32, u8, where, the heap object, the
+ * link; the address and the region+offset always stay.  Same return as
+ * view_status_text (the length of the text written in full).
+ */
+size_t view_status_fit(const struct rmap *map, const struct heapmap *heap,
+                       const struct view_values *v, const char *where,
+                       const char *link, unsigned width, char *out, size_t size);
+
+/* What a byte state means, for messages: "not read yet", "stale", "in no
+ * image", ...; static text, "unknown" for a value outside the enum. */
+const char *view_byte_text(int state);
 
 /* The same with where (may be NULL or "") put right after the region part,
  * two spaces before it: "0x00000104  .text+0x104 r-x flash  main+0x4  u8 ..".
@@ -525,8 +544,8 @@ uint64_t view_scroll_top(const struct view_space *s, uint64_t top,
                          uint64_t cursor, unsigned height);
 
 /* The u32 (little endian) at addr as an address (Enter / "follow").
- * RC_NOTFOUND with a message unless all four bytes are OK; RC_ARG past
- * 0xfffffffc. */
+ * RC_NOTFOUND with a message unless all four bytes are OK, or when the
+ * word is 0 (NULL is not a pointer); RC_ARG past 0xfffffffc. */
 int view_follow(const struct view_provider *provider, uint32_t addr,
                 uint32_t *target_out, struct rc_msg *msg);
 

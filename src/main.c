@@ -984,9 +984,26 @@ static int cmd_regions(struct app *app, enum rmap_format fmt,
                : RC_OK;
 }
 
+/* view's and open's ADDR: a number, or else (a letter, '_', '.' or an
+ * operator in it) a goto expression the explorer reads once the map and
+ * the symbols are known: "ram", "gc-heap+0x40", "main". */
+static int view_start_arg(const char *text, uint64_t *addr, const char **expr,
+                          struct rc_msg *msg)
+{
+    *expr = NULL;
+    if (fmt_parse_u64(text, "ADDR", addr, msg) == RC_OK) {
+        return fmt_check_range(*addr, 1, msg);
+    }
+    if (strpbrk(text, "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ_.$+-") != NULL) {
+        *expr = text;
+        return RC_OK;
+    }
+    return RC_ARG; /* msg says why the number is wrong */
+}
+
 /* The explorer, on the board (app->rrepl set) or on the images alone. */
 static int app_view(struct app *app, int have_start, uint32_t start,
-                    struct rc_msg *msg)
+                    const char *start_expr, struct rc_msg *msg)
 {
     struct frozen_set frozen;
     memset(&frozen, 0, sizeof frozen);
@@ -1016,6 +1033,7 @@ static int app_view(struct app *app, int have_start, uint32_t start,
         .unsafe = app->unsafe,
         .have_start = have_start,
         .start = start,
+        .start_expr = start_expr,
         .refresh_ms = app->refresh_ms,
         .reconnect = {app->rrepl != NULL ? app_reconnect : NULL, app},
         .cancel = &g_cancel,
@@ -1582,6 +1600,7 @@ int main(int argc, char **argv)
 
     /* Validate everything before touching the board. */
     uint64_t addr = 0, len = 0;
+    const char *start_expr = NULL; /* view's or open's ADDR when not a number */
     int hex = 0;
     enum rmap_format mfmt = RMAP_FMT_TABLE;
     enum frozen_format ffmt = FROZEN_FMT_TABLE;
@@ -1661,11 +1680,10 @@ int main(int argc, char **argv)
             rc = rc_set(&msg, RC_ARG, "view takes at most one ADDR");
             goto fail;
         }
-        if (nrest == 1 && ((rc = fmt_parse_u64(rest[0], "ADDR", &addr, &msg)) < 0 ||
-                           (rc = fmt_check_range(addr, 1, &msg)) < 0)) {
+        if (nrest == 1 && (rc = view_start_arg(rest[0], &addr, &start_expr, &msg)) < 0) {
             goto fail;
         }
-        len = nrest; /* 1: a start address was given */
+        len = nrest == 1 && start_expr == NULL; /* 1: a start address was given */
         if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
             rc = rc_set(&msg, RC_ARG, "the explorer needs a terminal; for "
                         "scripts use info, regions or read");
@@ -1677,11 +1695,10 @@ int main(int argc, char **argv)
                         "e.g. 'mpeek open firmware.elf'");
             goto fail;
         }
-        if (nrest == 2 && ((rc = fmt_parse_u64(rest[1], "ADDR", &addr, &msg)) < 0 ||
-                           (rc = fmt_check_range(addr, 1, &msg)) < 0)) {
+        if (nrest == 2 && (rc = view_start_arg(rest[1], &addr, &start_expr, &msg)) < 0) {
             goto fail;
         }
-        len = nrest == 2;
+        len = nrest == 2 && start_expr == NULL;
         if ((rc = image_first(&app, rest[0], &msg)) < 0) {
             goto fail;
         }
@@ -1791,7 +1808,7 @@ int main(int argc, char **argv)
         } else if (rc == RC_OK && strcmp(cmd, "where") == 0) {
             rc = cmd_where(&app, (uint32_t)addr, &msg);
         } else if (rc == RC_OK) {
-            rc = app_view(&app, len == 1, (uint32_t)addr, &msg);
+            rc = app_view(&app, len == 1, (uint32_t)addr, start_expr, &msg);
         }
         app_free_map(&app);
         app_free_images(&app);
@@ -1837,7 +1854,7 @@ int main(int argc, char **argv)
         rc = app_build_map(&app, 1, &msg);
         snprintf(app.port_label, sizeof app.port_label, "%s", serial_name(app.serial));
         if (rc == RC_OK) {
-            rc = app_view(&app, len == 1, (uint32_t)addr, &msg);
+            rc = app_view(&app, len == 1, (uint32_t)addr, start_expr, &msg);
         }
     } else if (rc == RC_OK && strcmp(cmd, "verify") == 0) {
         rc = app_build_map(&app, 1, &msg);

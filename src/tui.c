@@ -45,6 +45,8 @@
 enum prompt_kind { PROMPT_NONE, PROMPT_GOTO, PROMPT_SEARCH, PROMPT_SAVE,
                    PROMPT_CONFIRM };
 
+enum { OVER_NONE, OVER_HELP, OVER_LEGEND, OVER_EXPLAIN };
+
 /* A symbol of one of the images, for the symbol list. */
 struct tui_sym {
     const struct image_sym *sym;
@@ -63,7 +65,7 @@ struct tui {
     int rows, cols;
     uint32_t cursor;
     uint64_t top;
-    int help, panel;
+    int panel;
     size_t panel_sel;
     enum prompt_kind prompt;
     char input[128];
@@ -75,7 +77,12 @@ struct tui {
     int searching;        /* a search in progress */
     int search_dir;
     uint32_t search_pos;
+    uint32_t search_from; /* where it began (wrapping stops there) */
+    int search_wrapped;
     int64_t search_t0;
+    int have_hit;         /* the last match, highlighted whole */
+    uint32_t hit_addr;
+    size_t hit_len;
     int quit;
     /* live watch */
     int watch;
@@ -87,10 +94,14 @@ struct tui {
     /* jump history */
     uint32_t back[64], fwd[64];
     int nback, nfwd;
-    /* an overlay of text lines (explain, legend) */
-    char over[24][160];
+    /* an overlay of text lines in a box (help, legend, explain): scrolls,
+     * takes every key until q or Esc closes it */
+    int over_kind;        /* OVER_* */
+    char over_title[64];
+    char over[64][160];
+    int over_role[64];    /* >= 0: a legend line, a sample in that role */
     int nover;
-    int legend;
+    int over_top;
     /* selection and export */
     int sel;              /* 1: selecting from sel_a, 2: range chosen */
     uint32_t sel_a, sel_b;
@@ -382,11 +393,9 @@ static void push_history(struct tui *t)
     t->nfwd = 0;
 }
 
-static void jump_to(struct tui *t, uint32_t addr)
+/* The cursor to addr, its row near the top unless already on screen. */
+static void place(struct tui *t, uint32_t addr)
 {
-    if (addr != t->cursor) {
-        push_history(t);
-    }
     uint64_t row = view_row_of(t->space, addr);
     uint64_t h = (uint64_t)view_height(t);
     t->cursor = addr;
@@ -394,6 +403,14 @@ static void jump_to(struct tui *t, uint32_t addr)
         uint64_t want = row > 3 ? row - 3 : 0;
         t->top = view_scroll_top(t->space, want, row, (unsigned)h);
     }
+}
+
+static void jump_to(struct tui *t, uint32_t addr)
+{
+    if (addr != t->cursor) {
+        push_history(t);
+    }
+    place(t, addr);
 }
 
 /* Ask the worker for the visible rows, then the next screenful. */
@@ -491,6 +508,11 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         if ((c->flags & VIEW_CF_BOUNDARY) && c->hex_col > 0) {
             attrset(theme_attr(t->theme, THEME_R_BOUNDARY));
             mvaddch(y, (int)c->hex_col - 1, '|');
+        } else if ((c->flags & VIEW_CF_OBJSTART) && c->hex_col > 0 &&
+                   c->state != VIEW_BYTE_OUTSIDE) {
+            /* A heap object starts here: seen without colour too. */
+            attrset(theme_attr(t->theme, THEME_R_HEAP_HEAD) & ~A_UNDERLINE);
+            mvaddch(y, (int)c->hex_col - 1, '>');
         }
         attr_t a = cell_attr(t, c);
         if (starts & (1u << i)) {
@@ -524,13 +546,18 @@ static void draw_row(struct tui *t, int y, uint64_t index)
                 a = theme_attr(t->theme, THEME_R_MARK);
             }
         }
+        int hit = t->have_hit && c->addr >= t->hit_addr &&
+                  (uint64_t)c->addr < (uint64_t)t->hit_addr + t->hit_len;
+        if (hit) {
+            a = theme_attr(t->theme, THEME_R_SEARCH_HIT);
+        }
         if (c->addr == t->cursor) {
             a = theme_attr(t->theme, THEME_R_CURSOR);
         }
         attrset(a);
         mvaddnstr(y, (int)c->hex_col, c->hex, 2);
         if (c->ascii_col < (unsigned)t->cols) {
-            attrset(c->addr == t->cursor || differs ? a : (c->state == VIEW_BYTE_OK
+            attrset(c->addr == t->cursor || differs || hit ? a : (c->state == VIEW_BYTE_OK
                         ? theme_byte_attr(t->theme, THEME_R_ASCII, c->value)
                         : cell_attr(t, c)));
             mvaddch(y, (int)c->ascii_col, (chtype)(unsigned char)c->ascii);
@@ -620,6 +647,15 @@ static void where_text(struct tui *t, char *out, size_t size)
         }
         len = strlen(out);
     }
+    uint8_t b = 0;
+    const struct rmap_region *r = t->o->map != NULL ? rmap_lookup(t->o->map, t->cursor) : NULL;
+    if (r != NULL && t->o->rrepl != NULL && provide(t, t->cursor, &b) == VIEW_BYTE_OUTSIDE &&
+        len < size) {
+        snprintf(out + len, size - len, "%snot read: %s (--unsafe reads it)", len ? "  " : "",
+                 r->kind == RMAP_K_PERIPHERAL ? "registers, reads have side effects"
+                                              : "not safe to read");
+        len = strlen(out);
+    }
     const struct frozen_mod *m = module_at(t, t->cursor, NULL);
     if (m != NULL && len < size) {
         snprintf(out + len, size - len, "%sfrozen %s", len ? "  " : "", m->name);
@@ -697,16 +733,20 @@ static void draw_status(struct tui *t)
     view_values(&prov, t->o->map, t->cursor, &v);
     char where[400];
     where_text(t, where, sizeof where);
-    view_status_compose(t->o->map, t->o->heap, &v, where, link, line, sizeof line);
-    if (err) {
-        attrset(theme_attr(t->theme, THEME_R_STATUS_ERROR));
+    int x = 0;
+    if (t->watch && t->cols > 20) {
+        /* Live watch on: say so where the eye starts. */
+        attrset(theme_attr(t->theme, THEME_R_CHANGED));
+        mvaddstr(y, 0, "WATCH");
+        x = 6;
     }
-    mvaddnstr(y, 0, line, t->cols);
+    view_status_fit(t->o->map, t->o->heap, &v, where, link, (unsigned)(t->cols - x), line,
+                    sizeof line);
+    attrset(theme_attr(t->theme, err ? THEME_R_STATUS_ERROR : THEME_R_STATUS));
+    mvaddnstr(y, x, line, t->cols - x);
 }
 
 static const char *const help_lines[] = {
-    "mpeek explorer keys",
-    "",
     "arrows, h j k l    move the cursor",
     "PgUp PgDn, b Space page up / down",
     "g / G              start / end of the current region",
@@ -714,13 +754,15 @@ static const char *const help_lines[] = {
     "Tab / Shift-Tab    next / previous region",
     ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-",
     "                   (Tab completes region and symbol names)",
-    "/                  search hex bytes (de ad ?? ef) or \"text\"; n / N again",
+    "/                  search: hex bytes (de ad ?? ef), \"text\", or plain",
+    "                   text; the whole match lights up",
+    "n / N              next / previous match (wraps round, saying so)",
     "f                  follow the 32-bit value under the cursor as an address",
     "B                  bytes per row: 8, 16, 32;  =  group by 4 or 8",
-    "p                  region panel (Enter jumps)",
+    "p                  region panel (Enter jumps, v saves the region)",
     "o                  jump to the head of the heap object under the cursor",
     "i                  explain the byte: region chain, heap object, value",
-    "w                  live watch: re-read the visible rows, changes light up",
+    "w                  live watch (WATCH on the status line): changes light up",
     "m a-z / ' a-z      set a mark / jump to it;  [ / ]  back / forward",
     "v ... v            select a range and save it (raw, or xxd for .hex/.txt)",
     "L                  legend of colours;  mouse: wheel scrolls, click moves",
@@ -728,26 +770,13 @@ static const char *const help_lines[] = {
     "F                  frozen modules (Enter jumps to the bytecode)",
     "d                  diff: board bytes that differ from the image stand out",
     ") / (              next / previous byte that differs from the image",
-    "Esc                cancel reads, search, prompt or panel",
+    "Esc                cancel reads, search, prompt; close a panel or box",
     "?                  this help",
-    "q                  quit (the board is left at its >>> prompt)",
+    "q                  quit (the board is left at its >>> prompt);",
+    "                   in a box or panel, q closes it",
+    "",
+    "In a box like this one: j k arrows PgUp PgDn Space b g G scroll.",
 };
-
-static void draw_help(struct tui *t)
-{
-    size_t n = sizeof help_lines / sizeof help_lines[0];
-    int w = 78 < t->cols - 2 ? 78 : t->cols - 2;
-    int y0 = 1;
-    attrset(theme_attr(t->theme, THEME_R_HELP));
-    for (size_t i = 0; i < n && y0 + (int)i < t->rows - 1; i++) {
-        move(y0 + (int)i, 1);
-        for (int x = 0; x < w; x++) {
-            addch(' ');
-        }
-        mvaddnstr(y0 + (int)i, 2, help_lines[i], w - 2);
-    }
-    attrset(A_NORMAL);
-}
 
 static void draw_panel(struct tui *t)
 {
@@ -860,40 +889,100 @@ static void draw_frozen(struct tui *t)
     attrset(A_NORMAL);
 }
 
-static void draw_overlay(struct tui *t)
+/* The rows of text an overlay box shows at once. */
+static int over_height(const struct tui *t)
 {
-    int w = t->cols - 2 < 100 ? t->cols - 2 : 100;
-    for (int i = 0; i < t->nover && 1 + i < t->rows - 1; i++) {
-        attrset(theme_attr(t->theme, THEME_R_HELP));
-        move(1 + i, 0);
-        for (int x = 0; x < w + 1; x++) {
-            addch(' ');
-        }
-        mvaddnstr(1 + i, 2, t->over[i], w - 2);
+    int h = view_height(t) - 2; /* above the info and status lines, less the borders */
+    if (h > t->nover) {
+        h = t->nover;
     }
-    attrset(A_NORMAL);
+    return h > 1 ? h : 1;
 }
 
-static void draw_legend(struct tui *t)
+static void over_scroll(struct tui *t, int delta)
 {
-    static const enum theme_role roles[] = {
-        THEME_R_FLASH, THEME_R_RAM, THEME_R_ROM, THEME_R_PERIPHERAL,
-        THEME_R_HEAP, THEME_R_STACK, THEME_R_FILESYSTEM, THEME_R_PARTITION,
-        THEME_R_FROZEN, THEME_R_OTHER, THEME_R_HEAP_FREE, THEME_R_HEAP_TUPLE,
-        THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
-        THEME_R_HEAP_ARRAY, THEME_R_HEAP_FLOAT, THEME_R_HEAP_BYTECODE,
-        THEME_R_HEAP_MODULE, THEME_R_HEAP_OTHER, THEME_R_UNREAD, THEME_R_BAD,
-        THEME_R_STALE, THEME_R_CHANGED, THEME_R_BOUNDARY,
-    };
-    int n = (int)(sizeof roles / sizeof roles[0]);
-    for (int i = 0; i < n && 1 + i < t->rows - 1; i++) {
-        attrset(theme_attr(t->theme, THEME_R_LEGEND));
-        mvaddstr(1 + i, 0, "                               ");
-        attrset(theme_class_attr(t->theme, roles[i], THEME_C_BYTE));
-        mvaddstr(1 + i, 2, "4d 00 ff 41");
-        attrset(theme_attr(t->theme, THEME_R_LEGEND));
-        mvaddstr(1 + i, 15, theme_role_name(roles[i]));
+    int max = t->nover - over_height(t);
+    t->over_top += delta;
+    if (t->over_top > max) {
+        t->over_top = max;
     }
+    if (t->over_top < 0) {
+        t->over_top = 0;
+    }
+}
+
+/* The overlay: a box with its title in the top border, the lines from
+ * over_top, and where they are in the bottom border. */
+static void draw_overlay(struct tui *t)
+{
+    int w = 4;
+    for (int i = 0; i < t->nover; i++) {
+        int l = (int)strlen(t->over[i]) + (t->over_role[i] >= 0 ? 13 : 0) + 4;
+        if (l > w) {
+            w = l;
+        }
+    }
+    if ((int)strlen(t->over_title) + 8 > w) {
+        w = (int)strlen(t->over_title) + 8;
+    }
+    if (w < 44) {
+        w = 44;
+    }
+    if (w > t->cols) {
+        w = t->cols;
+    }
+    int h = over_height(t);
+    over_scroll(t, 0);
+    int x0 = (t->cols - w) / 2, y0 = 0;
+    if (w < 4 || t->rows < 4) {
+        return;
+    }
+    attr_t box = theme_attr(t->theme, THEME_R_HELP);
+    attrset(box);
+    mvaddch(y0, x0, ACS_ULCORNER);
+    mvhline(y0, x0 + 1, ACS_HLINE, w - 2);
+    mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+    char title[80];
+    snprintf(title, sizeof title, " %s ", t->over_title);
+    attrset(box | A_BOLD);
+    mvaddnstr(y0, x0 + 2, title, w - 4);
+    for (int i = 0; i < h; i++) {
+        int y = y0 + 1 + i, k = t->over_top + i;
+        attrset(box);
+        mvaddch(y, x0, ACS_VLINE);
+        for (int x = 1; x < w - 1; x++) {
+            mvaddch(y, x0 + x, ' ');
+        }
+        mvaddch(y, x0 + w - 1, ACS_VLINE);
+        if (k >= t->nover) {
+            continue;
+        }
+        int x = x0 + 2;
+        if (t->over_role[k] >= 0) {
+            enum theme_role role = (enum theme_role)t->over_role[k];
+            attrset(theme_class_attr(t->theme, role, THEME_C_BYTE));
+            mvaddnstr(y, x, "4d 41 00 ff", w - 4);
+            x += 13;
+            attrset(box);
+        }
+        if (x < x0 + w - 2) {
+            mvaddnstr(y, x, t->over[k], x0 + w - 2 - x);
+        }
+    }
+    attrset(box);
+    int yb = y0 + 1 + h;
+    mvaddch(yb, x0, ACS_LLCORNER);
+    mvhline(yb, x0 + 1, ACS_HLINE, w - 2);
+    mvaddch(yb, x0 + w - 1, ACS_LRCORNER);
+    char foot[96];
+    if (t->nover > h) {
+        snprintf(foot, sizeof foot, " %d-%d of %d  j/k/PgDn scroll  q closes ",
+                 t->over_top + 1, t->over_top + h, t->nover);
+    } else {
+        snprintf(foot, sizeof foot, " q/Esc closes ");
+    }
+    int fl = (int)strlen(foot);
+    mvaddnstr(yb, fl + 2 < w ? x0 + w - 1 - fl : x0 + 1, foot, w - 2);
     attrset(A_NORMAL);
 }
 
@@ -914,14 +1003,8 @@ static void draw(struct tui *t)
     if (t->fpanel) {
         draw_frozen(t);
     }
-    if (t->nover > 0) {
+    if (t->over_kind != OVER_NONE) {
         draw_overlay(t);
-    }
-    if (t->legend) {
-        draw_legend(t);
-    }
-    if (t->help) {
-        draw_help(t);
     }
     draw_info(t);
     draw_status(t);
@@ -954,35 +1037,74 @@ static int search_step(struct tui *t)
     uint32_t found = 0;
     int rc = view_search(&prov, t->space, &t->pat, t->search_pos, t->search_dir,
                          stretch, &found);
-    if (rc == VIEW_SEARCH_FOUND) {
+    if (rc == VIEW_SEARCH_FOUND &&
+        (!t->search_wrapped || (t->search_dir > 0 ? found <= t->search_from
+                                                  : found >= t->search_from))) {
         jump_to(t, found);
-        say(t, 0, "found at 0x%08x", (unsigned)found);
+        t->have_hit = 1;
+        t->hit_addr = found;
+        t->hit_len = t->pat.len;
+        if (t->search_wrapped) {
+            say(t, 0, "found at 0x%08x (search hit the %s, went on from the %s)",
+                (unsigned)found, t->search_dir > 0 ? "end" : "start",
+                t->search_dir > 0 ? "start" : "end");
+        } else {
+            say(t, 0, "found at 0x%08x", (unsigned)found);
+        }
         t->searching = 0;
         return 0;
     }
-    if (rc == VIEW_SEARCH_NOT_FOUND_YET) {
+    if (rc == VIEW_SEARCH_EXHAUSTED && !t->search_wrapped) {
+        /* Wrap around, as less and vim do: the far end, up to the start. */
+        struct view_row r;
+        uint64_t nrows = view_row_count(t->space);
+        t->search_wrapped = 1;
+        if (t->search_dir > 0) {
+            t->search_pos = view_row_at(t->space, 0, &r) == RC_OK ? r.addr : 0;
+        } else {
+            t->search_pos = nrows > 0 && view_row_at(t->space, nrows - 1, &r) == RC_OK
+                                ? (uint32_t)(r.end - 1) : 0xffffffffu;
+        }
+        say(t, 0, "searching... from the %s (Esc stops)", t->search_dir > 0 ? "start" : "end");
+        return 1;
+    }
+    if (rc == VIEW_SEARCH_NOT_FOUND_YET &&
+        !(t->search_wrapped && (t->search_dir > 0 ? found > t->search_from
+                                                  : found < t->search_from))) {
         t->search_pos = found;
         say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)found);
         return 1;
     }
     t->searching = 0;
-    say(t, 1, rc == VIEW_SEARCH_EXHAUSTED ? "not found" : "search failed");
+    if (rc > 0) {
+        say(t, 1, "not found");
+    } else {
+        say(t, 1, "search failed");
+    }
     return 0;
 }
 
-static void start_search(struct tui *t, int dir)
+/* Search from the cursor (at: 1 for n and N, 0 for a new pattern, which
+ * may match at the cursor itself), wrapping round once. */
+static void start_search(struct tui *t, int dir, int step)
 {
     if (!t->have_pat) {
         say(t, 1, "no search yet: press / to search");
         return;
     }
-    if ((dir > 0 && t->cursor == 0xffffffffu) || (dir < 0 && t->cursor == 0)) {
-        say(t, 1, "not found");
-        return;
-    }
     t->searching = 1;
     t->search_dir = dir;
-    t->search_pos = dir > 0 ? t->cursor + 1 : t->cursor - 1;
+    t->search_wrapped = 0;
+    t->search_from = t->cursor;
+    if (step && dir > 0 && t->cursor == 0xffffffffu) {
+        t->search_pos = 0;
+        t->search_wrapped = 1;
+    } else if (step && dir < 0 && t->cursor == 0) {
+        t->search_pos = 0xffffffffu;
+        t->search_wrapped = 1;
+    } else {
+        t->search_pos = step ? (dir > 0 ? t->cursor + 1 : t->cursor - 1) : t->cursor;
+    }
     t->search_t0 = clock_ms();
 }
 
@@ -1204,11 +1326,8 @@ static void key_frozen(struct tui *t, int ch)
         }
         t->fpanel = 0;
         return;
-    case KEY_ESC: case 'F':
+    case KEY_ESC: case 'F': case 'q':
         t->fpanel = 0;
-        return;
-    case 'q':
-        t->quit = 1;
         return;
     case KEY_RESIZE:
         relayout(t);
@@ -1261,8 +1380,8 @@ static void save_now(struct tui *t)
     if (bad) {
         say(t, 1, "%s", om.text);
     } else {
-        say(t, 0, "saved %llu bytes 0x%08x-0x%08x to %s%s", (unsigned long long)n,
-            (unsigned)t->sel_a, (unsigned)t->sel_b, t->save_path,
+        say(t, 0, "saved %llu bytes 0x%08x-0x%08llx to %s%s", (unsigned long long)n,
+            (unsigned)t->sel_a, (unsigned long long)t->sel_b + 1, t->save_path,
             xxd ? " (xxd dump)" : "");
     }
 }
@@ -1323,12 +1442,29 @@ static void prompt_done(struct tui *t)
             t->exporting = 1;
         } else {
             say(t, 0, "not saved: %s exists", t->save_path);
+            t->sel = 0;
         }
     } else if (t->prompt == PROMPT_SEARCH) {
-        if (view_parse_search(t->input, &t->pat, &msg) == RC_OK) {
+        int ok = view_parse_search(t->input, &t->pat, &msg) == RC_OK;
+        if (!ok && strchr(t->input, '"') == NULL && t->input[0] != 0) {
+            /* Not bytes and no quotes: the text as typed ("hello"). */
+            char q[2 * sizeof t->input + 3];
+            size_t n = 0;
+            q[n++] = '"';
+            for (const char *c = t->input; *c != 0; c++) {
+                if (*c == '\\') {
+                    q[n++] = '\\';
+                }
+                q[n++] = *c;
+            }
+            q[n++] = '"';
+            q[n] = 0;
+            ok = view_parse_search(q, &t->pat, &msg) == RC_OK;
+        }
+        if (ok) {
             t->have_pat = 1;
-            t->cursor = t->cursor > 0 ? t->cursor - 1 : 0;
-            start_search(t, 1);
+            t->have_hit = 0;
+            start_search(t, 1, 0);
         } else {
             say(t, 1, "%s", msg.text);
         }
@@ -1354,6 +1490,13 @@ static void key_prompt(struct tui *t, int ch)
     }
     view_tab_reset(&t->tab);
     t->tab_hint[0] = 0;
+    if (t->prompt == PROMPT_CONFIRM && ch != KEY_ESC && ch != CTRL('c') && ch != KEY_RESIZE) {
+        /* One key answers: y writes, anything else keeps the file. */
+        t->input[0] = (char)(ch == 'y' || ch == 'Y' ? 'y' : 'n');
+        t->input[1] = 0;
+        prompt_done(t);
+        return;
+    }
     if (ch == KEY_ESC || ch == CTRL('c')) {
         if (t->prompt == PROMPT_SAVE || t->prompt == PROMPT_CONFIRM) {
             t->sel = 0;
@@ -1376,21 +1519,115 @@ static void over_add(struct tui *t, const char *fmt, ...)
 
 static void over_add(struct tui *t, const char *fmt, ...)
 {
-    if (t->nover == 24) {
+    if (t->nover == (int)(sizeof t->over / sizeof t->over[0])) {
         return;
     }
     va_list ap;
     va_start(ap, fmt);
+    t->over_role[t->nover] = -1;
     vsnprintf(t->over[t->nover++], sizeof t->over[0], fmt, ap);
     va_end(ap);
+}
+
+/* Open an empty overlay of kind with title. */
+static void over_open(struct tui *t, int kind, const char *title)
+{
+    t->over_kind = kind;
+    t->nover = 0;
+    t->over_top = 0;
+    snprintf(t->over_title, sizeof t->over_title, "%s", title);
+}
+
+static void over_close(struct tui *t)
+{
+    t->over_kind = OVER_NONE;
+    t->nover = 0;
+}
+
+static void open_help(struct tui *t)
+{
+    over_open(t, OVER_HELP, "mpeek explorer keys");
+    for (size_t i = 0; i < sizeof help_lines / sizeof help_lines[0]; i++) {
+        over_add(t, "%s", help_lines[i]);
+    }
+}
+
+static void open_legend(struct tui *t)
+{
+    static const enum theme_role roles[] = {
+        THEME_R_FLASH, THEME_R_RAM, THEME_R_ROM, THEME_R_PERIPHERAL,
+        THEME_R_HEAP, THEME_R_STACK, THEME_R_FILESYSTEM, THEME_R_PARTITION,
+        THEME_R_FROZEN, THEME_R_OTHER, THEME_R_HEAP_FREE, THEME_R_HEAP_HEAD,
+        THEME_R_HEAP_TUPLE, THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
+        THEME_R_HEAP_ARRAY, THEME_R_HEAP_FLOAT, THEME_R_HEAP_BYTECODE,
+        THEME_R_HEAP_MODULE, THEME_R_HEAP_OTHER, THEME_R_UNREAD, THEME_R_BAD,
+        THEME_R_STALE, THEME_R_CHANGED, THEME_R_SEARCH_HIT, THEME_R_DIFF,
+        THEME_R_BOUNDARY,
+    };
+    over_open(t, OVER_LEGEND, "legend of colours");
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        over_add(t, "%s", theme_role_name(roles[i]));
+        t->over_role[t->nover - 1] = (int)roles[i];
+    }
+}
+
+/* Keys in an overlay: they scroll it or close it, and never act on the
+ * view below. */
+static void key_overlay(struct tui *t, int ch)
+{
+    int h = over_height(t);
+    switch (ch) {
+    case KEY_UP: case 'k':
+        over_scroll(t, -1);
+        break;
+    case KEY_DOWN: case 'j': case '\n': case '\r': case KEY_ENTER:
+        over_scroll(t, 1);
+        break;
+    case KEY_NPAGE: case ' ': case CTRL('f'): case CTRL('d'):
+        over_scroll(t, h > 1 ? h - 1 : 1);
+        break;
+    case KEY_PPAGE: case 'b': case CTRL('b'): case CTRL('u'):
+        over_scroll(t, -(h > 1 ? h - 1 : 1));
+        break;
+    case KEY_HOME: case 'g':
+        t->over_top = 0;
+        break;
+    case KEY_END: case 'G':
+        over_scroll(t, t->nover);
+        break;
+    case KEY_RESIZE:
+        relayout(t);
+        break;
+    case 'q': case KEY_ESC: case CTRL('c'):
+        over_close(t);
+        break;
+    case '?':
+        if (t->over_kind == OVER_HELP) {
+            over_close(t);
+        }
+        break;
+    case 'L':
+        if (t->over_kind == OVER_LEGEND) {
+            over_close(t);
+        }
+        break;
+    case 'i':
+        if (t->over_kind == OVER_EXPLAIN) {
+            over_close(t);
+        }
+        break;
+    default:
+        break;
+    }
 }
 
 /* 'i': the byte under the cursor as a chain: region -> ... -> heap object
  * -> what it holds. */
 static void explain(struct tui *t)
 {
-    t->nover = 0;
-    over_add(t, "0x%08x", (unsigned)t->cursor);
+    char title[40];
+    snprintf(title, sizeof title, "the byte at 0x%08x", (unsigned)t->cursor);
+    over_open(t, OVER_EXPLAIN, title);
     const struct rmap_region *r = rmap_lookup(t->o->map, t->cursor);
     if (r == NULL) {
         over_add(t, "  in no known region");
@@ -1467,16 +1704,43 @@ static void explain(struct tui *t)
     struct view_values v;
     struct view_provider prov = {provide, t};
     view_values(&prov, t->o->map, t->cursor, &v);
+    const char *stale = v.stale ? " (stale: read before the board went away)" : "";
     if (v.have_u32) {
-        over_add(t, "  value: u8 0x%02x, u16 0x%04x, u32 0x%08x%s%s", v.u8, v.u16,
-                 (unsigned)v.u32, v.target ? " -> " : "",
-                 v.target ? v.target->name : "");
+        over_add(t, "  value: u8 0x%02x, u16 0x%04x, u32 0x%08x%s%s%s", v.u8, v.u16,
+                 (unsigned)v.u32, v.target ? " -> " : v.u32 == 0 ? " (NULL)" : "",
+                 v.target ? v.target->name : "", stale);
     } else if (v.have_u8) {
-        over_add(t, "  value: u8 0x%02x", v.u8);
+        over_add(t, "  value: u8 0x%02x%s", v.u8, stale);
     } else {
-        over_add(t, "  value: not read yet");
+        uint8_t b = 0;
+        int st = provide(t, t->cursor, &b);
+        struct rc_msg why = {{0}};
+        int word;
+        if (st == VIEW_BYTE_OUTSIDE && t->o->rrepl != NULL &&
+            rmap_check_read(t->o->map, t->cursor, 1, &word, &why) != RC_OK) {
+            over_add(t, "  value: not read, and never will be:");
+            /* The reason, wrapped at about 70 columns. */
+            const char *w = why.text;
+            while (*w != 0) {
+                size_t n = strlen(w);
+                if (n > 70) {
+                    n = 70;
+                    while (n > 30 && w[n] != ' ') {
+                        n--;
+                    }
+                }
+                over_add(t, "     %.*s", (int)n, w);
+                w += n;
+                while (*w == ' ') {
+                    w++;
+                }
+            }
+        } else if (st == VIEW_BYTE_OUTSIDE && t->o->rrepl == NULL && !t->image_only) {
+            over_add(t, "  value: not read: no board");
+        } else {
+            over_add(t, "  value: %s", view_byte_text(st));
+        }
     }
-    over_add(t, "(any key closes)");
 }
 
 static void key(struct tui *t, int ch)
@@ -1516,12 +1780,9 @@ static void key(struct tui *t, int ch)
         }
         return;
     }
-    if (t->nover > 0 || t->legend) {
-        t->nover = 0;
-        t->legend = 0;
-        if (ch != 'q') {
-            return;
-        }
+    if (t->over_kind != OVER_NONE) {
+        key_overlay(t, ch);
+        return;
     }
     if (t->panel) {
         size_t n = rmap_count(t->o->map);
@@ -1554,19 +1815,10 @@ static void key(struct tui *t, int ch)
                 t->input[0] = 0;
             }
             return;
-        case KEY_ESC: case 'p':
+        case KEY_ESC: case 'p': case 'q':
             t->panel = 0;
             return;
-        case 'q':
-            t->quit = 1;
-            return;
         default:
-            return;
-        }
-    }
-    if (t->help && ch != 'q') {
-        t->help = 0;
-        if (ch == '?' || ch == KEY_ESC) {
             return;
         }
     }
@@ -1637,10 +1889,10 @@ static void key(struct tui *t, int ch)
         t->input[0] = 0;
         break;
     case 'n':
-        start_search(t, 1);
+        start_search(t, 1, 1);
         break;
     case 'N':
-        start_search(t, -1);
+        start_search(t, -1, 1);
         break;
     case 'f': {
         struct view_provider prov = {provide, t};
@@ -1666,7 +1918,7 @@ static void key(struct tui *t, int ch)
         view_panel_find(t->o->map, t->cursor, &t->panel_sel);
         break;
     case '?':
-        t->help = 1;
+        open_help(t);
         break;
     case 'i':
         explain(t);
@@ -1688,7 +1940,7 @@ static void key(struct tui *t, int ch)
         }
         break;
     case 'L':
-        t->legend = 1;
+        open_legend(t);
         break;
     case 'S':
         if (t->nsyms == 0) {
@@ -1810,6 +2062,7 @@ static void key(struct tui *t, int ch)
         t->diffing = 0;
         t->exporting = 0;
         t->sel = 0;
+        t->have_hit = 0;
         say(t, 0, "cancelled");
         break;
     case KEY_RESIZE:
@@ -1953,7 +2206,14 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
         }
         say(&t, 1, "%s (using the default theme)", tmsg.text);
     }
-    if (o->have_start) {
+    if (o->start_expr != NULL) {
+        struct view_symbols syms = {symbol, &t};
+        struct rc_msg gm = {{0}};
+        if (view_parse_goto(o->start_expr, o->map, &syms, 0, &t.cursor, &gm) != RC_OK) {
+            rc = rc_set(msg, RC_ARG, "ADDR '%s': %s", o->start_expr, gm.text);
+            goto out;
+        }
+    } else if (o->have_start) {
         t.cursor = o->start;
     } else {
         struct view_row r;
@@ -1984,7 +2244,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     curs_set(0);
     theme_apply(t.theme, has_colors() ? COLORS : 0, has_colors() && !o->no_color);
     relayout(&t);
-    move_to(&t, t.cursor);
+    /* A start address is placed as a goto places it. */
+    t.top = 0;
+    place(&t, t.cursor);
     request_visible(&t);
     if (o->hint != NULL && o->hint[0] != 0) {
         say(&t, 0, "%s", o->hint);

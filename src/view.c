@@ -606,9 +606,13 @@ void view_values(const struct view_provider *provider, const struct rmap *map,
     memset(out, 0, sizeof *out);
     out->addr = addr;
     uint8_t b[4];
-    unsigned ok = 0;
-    while (ok < 4 && (uint64_t)addr + ok < VIEW_ADDR_END &&
-           get_byte(provider, addr + ok, &b[ok]) == VIEW_BYTE_OK) {
+    unsigned ok = 0, stale = 0;
+    while (ok < 4 && (uint64_t)addr + ok < VIEW_ADDR_END) {
+        int st = get_byte(provider, addr + ok, &b[ok]);
+        if (st != VIEW_BYTE_OK && st != VIEW_BYTE_STALE) {
+            break;
+        }
+        stale |= st == VIEW_BYTE_STALE;
         ok++;
     }
     if (ok >= 1) {
@@ -623,10 +627,32 @@ void view_values(const struct view_provider *provider, const struct rmap *map,
         out->have_u32 = 1;
         out->u32 = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
                    (uint32_t)b[3] << 24;
-        out->target = lookup(map, out->u32);
+        /* Zero is NULL, not a pointer to the start of flash. */
+        out->target = out->u32 != 0 ? lookup(map, out->u32) : NULL;
         if (out->target != NULL) {
             out->target_off = out->u32 - out->target->start;
         }
+    }
+    out->stale = stale != 0;
+}
+
+const char *view_byte_text(int state)
+{
+    switch (state) {
+    case VIEW_BYTE_UNREAD:
+        return "not read yet";
+    case VIEW_BYTE_OK:
+        return "read";
+    case VIEW_BYTE_BAD:
+        return "failed verification";
+    case VIEW_BYTE_STALE:
+        return "stale";
+    case VIEW_BYTE_OUTSIDE:
+        return "outside the map";
+    case VIEW_BYTE_ABSENT:
+        return "in no image";
+    default:
+        return "unknown";
     }
 }
 
@@ -656,68 +682,136 @@ size_t view_status_text(const struct rmap *map, const struct heapmap *heap,
                         const struct view_values *v, const char *link,
                         char *out, size_t size)
 {
-    return view_status_compose(map, heap, v, NULL, link, out, size);
+    return view_status_fit(map, heap, v, NULL, link, 0, out, size);
 }
 
 size_t view_status_compose(const struct rmap *map, const struct heapmap *heap,
                            const struct view_values *v, const char *where,
                            const char *link, char *out, size_t size)
 {
-    struct sbuf b = {out, size, 0};
-    if (size > 0) {
-        out[0] = 0;
-    }
-    sb_add(&b, "0x%08x  ", (unsigned)v->addr);
+    return view_status_fit(map, heap, v, where, link, 0, out, size);
+}
+
+/* The fields of the status line in the order shown. */
+enum { SF_ADDR, SF_REGION, SF_KIND, SF_WHERE, SF_U8, SF_U16, SF_U32, SF_HEAP, SF_LINK,
+       SF_COUNT };
+
+/* What a narrow terminal gives up, in this order, until the line fits:
+ * a field's short form first where it has one, then the field. */
+static const struct {
+    unsigned char field, drop;
+} sf_steps[] = {
+    {SF_U16, 1}, {SF_KIND, 1}, {SF_U32, 0}, {SF_HEAP, 0}, {SF_U32, 1}, {SF_WHERE, 1},
+    {SF_U8, 1}, {SF_LINK, 0}, {SF_HEAP, 1}, {SF_LINK, 1},
+};
+
+size_t view_status_fit(const struct rmap *map, const struct heapmap *heap,
+                       const struct view_values *v, const char *where,
+                       const char *link, unsigned width, char *out, size_t size)
+{
+    /* Each field's long and short form ("" when it has none). */
+    char f[SF_COUNT][2][160];
+    memset(f, 0, sizeof f);
+    snprintf(f[SF_ADDR][0], sizeof f[0][0], "0x%08x", (unsigned)v->addr);
     const struct rmap_region *r = lookup(map, v->addr);
     if (r != NULL) {
         char attrs[4];
         rmap_attrs_text(r->attrs, attrs);
-        sb_add(&b, "%s+0x%x %s %s", r->name, (unsigned)(v->addr - r->start),
-               attrs[0] ? attrs : "---", rmap_kind_name(r->kind));
+        snprintf(f[SF_REGION][0], sizeof f[0][0], "  %s+0x%x", r->name,
+                 (unsigned)(v->addr - r->start));
+        snprintf(f[SF_KIND][0], sizeof f[0][0], " %s %s", attrs[0] ? attrs : "---",
+                 rmap_kind_name(r->kind));
     } else {
-        sb_add(&b, "unmapped");
+        snprintf(f[SF_REGION][0], sizeof f[0][0], "  unmapped");
     }
     if (where != NULL && where[0] != 0) {
-        sb_add(&b, "  %s", where);
+        snprintf(f[SF_WHERE][0], sizeof f[0][0], "  %.150s", where);
     }
+    const char *st = v->stale ? "stale " : "";
     if (v->have_u8) {
-        sb_add(&b, "  u8 0x%02x %u", (unsigned)v->u8, (unsigned)v->u8);
         if (v->u8 >= 0x20 && v->u8 < 0x7f) {
-            sb_add(&b, " '%c'", (char)v->u8);
+            snprintf(f[SF_U8][0], sizeof f[0][0], "  %su8 0x%02x %u '%c'", st,
+                     (unsigned)v->u8, (unsigned)v->u8, (char)v->u8);
+        } else {
+            snprintf(f[SF_U8][0], sizeof f[0][0], "  %su8 0x%02x %u", st, (unsigned)v->u8,
+                     (unsigned)v->u8);
         }
     } else {
-        sb_add(&b, "  u8 --");
+        snprintf(f[SF_U8][0], sizeof f[0][0], "  u8 --");
     }
     if (v->have_u16) {
-        sb_add(&b, "  u16 0x%04x", (unsigned)v->u16);
+        snprintf(f[SF_U16][0], sizeof f[0][0], "  u16 0x%04x", (unsigned)v->u16);
     } else {
-        sb_add(&b, "  u16 --");
+        snprintf(f[SF_U16][0], sizeof f[0][0], "  u16 --");
     }
     if (v->have_u32) {
-        sb_add(&b, "  u32 0x%08x", (unsigned)v->u32);
+        snprintf(f[SF_U32][1], sizeof f[0][0], "  u32 0x%08x", (unsigned)v->u32);
         if (v->target != NULL) {
-            sb_add(&b, " -> %s+0x%x", v->target->name, (unsigned)v->target_off);
+            snprintf(f[SF_U32][0], sizeof f[0][0], "  u32 0x%08x -> %s+0x%x",
+                     (unsigned)v->u32, v->target->name, (unsigned)v->target_off);
+        } else {
+            memcpy(f[SF_U32][0], f[SF_U32][1], sizeof f[0][0]);
         }
     } else {
-        sb_add(&b, "  u32 --");
+        snprintf(f[SF_U32][0], sizeof f[0][0], "  u32 --");
     }
     struct heapmap_hit hit;
     if (heap != NULL && heapmap_lookup(heap, v->addr, &hit) == RC_OK) {
         if (hit.state == HEAPMAP_FREE) {
-            sb_add(&b, "  heap: free, %u blocks from 0x%08x", (unsigned)hit.obj_blocks,
-                   (unsigned)hit.head_addr);
+            snprintf(f[SF_HEAP][0], sizeof f[0][0], "  heap: free, %u blocks from 0x%08x",
+                     (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
+            snprintf(f[SF_HEAP][1], sizeof f[0][0], "  heap: free");
         } else if (hit.orphan) {
-            sb_add(&b, "  heap: orphan tail, %u blocks from 0x%08x",
-                   (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
+            snprintf(f[SF_HEAP][0], sizeof f[0][0],
+                     "  heap: orphan tail, %u blocks from 0x%08x",
+                     (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
+            snprintf(f[SF_HEAP][1], sizeof f[0][0], "  heap: orphan tail");
         } else {
-            sb_add(&b, "  heap: %s%s head 0x%08x, %u block%s", heapmap_kind_name(hit.kind),
-                   hit.state == HEAPMAP_MARKED ? " (marked)" : "",
-                   (unsigned)hit.head_addr, (unsigned)hit.obj_blocks,
-                   hit.obj_blocks == 1 ? "" : "s");
+            snprintf(f[SF_HEAP][0], sizeof f[0][0], "  heap: %s%s head 0x%08x, %u block%s",
+                     heapmap_kind_name(hit.kind),
+                     hit.state == HEAPMAP_MARKED ? " (marked)" : "",
+                     (unsigned)hit.head_addr, (unsigned)hit.obj_blocks,
+                     hit.obj_blocks == 1 ? "" : "s");
+            snprintf(f[SF_HEAP][1], sizeof f[0][0], "  heap: %s 0x%08x",
+                     heapmap_kind_name(hit.kind), (unsigned)hit.head_addr);
         }
     }
     if (link != NULL && link[0] != 0) {
-        sb_add(&b, "  | %s", link);
+        snprintf(f[SF_LINK][0], sizeof f[0][0], "  | %.150s", link);
+        /* The state alone: up to a ':', else the first word. */
+        size_t cut = strcspn(link, ":");
+        if (link[cut] == 0) {
+            cut = strcspn(link, " ");
+        }
+        snprintf(f[SF_LINK][1], sizeof f[0][0], "  | %.*s", (int)(cut < 150 ? cut : 150),
+                 link);
+    }
+    size_t total = 0;
+    int form[SF_COUNT]; /* 0 long, 1 short, 2 left out */
+    for (int i = 0; i < SF_COUNT; i++) {
+        form[i] = 0;
+        total += strlen(f[i][0]);
+    }
+    for (size_t k = 0; width > 0 && total > width && k < sizeof sf_steps / sizeof sf_steps[0];
+         k++) {
+        int i = sf_steps[k].field;
+        if (form[i] == 2 || (!sf_steps[k].drop && f[i][1][0] == 0)) {
+            continue;
+        }
+        total -= strlen(f[i][form[i]]);
+        form[i] = sf_steps[k].drop ? 2 : 1;
+        if (form[i] == 1) {
+            total += strlen(f[i][1]);
+        }
+    }
+    struct sbuf b = {out, size, 0};
+    if (size > 0) {
+        out[0] = 0;
+    }
+    for (int i = 0; i < SF_COUNT; i++) {
+        if (form[i] < 2) {
+            sb_add(&b, "%s", f[i][form[i]]);
+        }
     }
     return b.len;
 }
@@ -1081,6 +1175,25 @@ static int tab_put(char *text, size_t size, size_t at, const char *word)
     return 1;
 }
 
+/* Where the word to complete starts: the longest tail of text that begins
+ * the text or follows a space or an operator and that some name starts
+ * with (names may hold spaces and '-': "firmware.hex #1", "gc-heap");
+ * view_goto_word's answer when there is none. */
+static size_t tab_word(const char *const *names, size_t n, const char *text)
+{
+    size_t len = strlen(text);
+    for (size_t at = 0; at < len; at++) {
+        if (text[at] == ' ' || (at > 0 && text[at - 1] != ' ' && text[at - 1] != '+' &&
+                                text[at - 1] != '-')) {
+            continue;
+        }
+        if (len - at < 128 && view_names_prefix(names, n, text + at, NULL) > 0) {
+            return at;
+        }
+    }
+    return view_goto_word(text);
+}
+
 size_t view_tab_complete(const char *const *names, size_t n, struct view_tab *tab,
                          char *text, size_t size, int dir)
 {
@@ -1088,7 +1201,7 @@ size_t view_tab_complete(const char *const *names, size_t n, struct view_tab *ta
         return 0;
     }
     if (!tab->cycling) {
-        size_t at = view_goto_word(text);
+        size_t at = tab_word(names, n, text);
         const char *word = text + at;
         if (word[0] == 0 || strlen(word) >= sizeof tab->stem) {
             return 0;
@@ -1689,12 +1802,14 @@ int view_follow(const struct view_provider *provider, uint32_t addr, uint32_t *t
         uint8_t b = 0;
         int st = get_byte(provider, addr + i, &b);
         if (st != VIEW_BYTE_OK) {
-            static const char *const why[] = {"not read yet", "", "failed verification",
-                                              "stale", "outside the map"};
             return rc_set(msg, RC_NOTFOUND, "cannot follow the word at 0x%08x: byte 0x%08x "
-                          "is %s", (unsigned)addr, (unsigned)(addr + i), why[st]);
+                          "is %s", (unsigned)addr, (unsigned)(addr + i), view_byte_text(st));
         }
         v |= (uint32_t)b << (8 * i);
+    }
+    if (v == 0) {
+        return rc_set(msg, RC_NOTFOUND, "the word at 0x%08x is 0 (NULL): not a pointer",
+                      (unsigned)addr);
     }
     *target_out = v;
     return RC_OK;

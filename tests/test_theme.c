@@ -690,8 +690,8 @@ TEST(curses_apply)
     CHECK(theme_byte_attr(d, THEME_R_RAM, 0) & A_DIM);
     CHECK(theme_byte_attr(d, THEME_R_RAM, 'x') & A_BOLD);
     /* equal colours share one pair */
-    CHECK_EQ_INT(PAIR_NUMBER(theme_attr(d, THEME_R_HEAP)),
-                 PAIR_NUMBER(theme_attr(d, THEME_R_HEAP_OTHER)));
+    CHECK_EQ_INT(PAIR_NUMBER(theme_attr(d, THEME_R_ASCII)),
+                 PAIR_NUMBER(theme_attr(d, THEME_R_OTHER)));
     CHECK(PAIR_NUMBER(theme_attr(d, THEME_R_HEAP)) !=
           PAIR_NUMBER(theme_attr(d, THEME_R_RAM)));
 
@@ -812,6 +812,75 @@ TEST(curses_8_colour_terminal)
     close_screen(s, out, in);
 }
 
+/* The default theme tells free heap space, object heads and object kinds
+ * apart at 256, 16 and 8 colours and without colour. */
+TEST(heap_at_a_glance)
+{
+    FILE *out, *in;
+    SCREEN *s = open_screen("xterm-256color", &out, &in);
+    if (s == NULL) {
+        printf("  (skipped: no xterm-256color terminfo)\n");
+        close_screen(s, out, in);
+        return;
+    }
+    static const enum theme_role kinds[] = {
+        THEME_R_HEAP_TUPLE, THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
+        THEME_R_HEAP_ARRAY, THEME_R_HEAP_FLOAT, THEME_R_HEAP_BYTECODE,
+        THEME_R_HEAP_MODULE, THEME_R_HEAP_OTHER,
+    };
+    const int nk = (int)(sizeof kinds / sizeof kinds[0]);
+    struct theme *d = theme_default();
+    int depths[] = {256, 16, 8};
+    for (int di = 0; di < 3; di++) {
+        CHECK_EQ_INT(theme_apply(d, depths[di], 1), RC_OK);
+        int ffg, fbg, kfg[16], kbg;
+        pair_of(theme_byte_attr(d, THEME_R_HEAP_FREE, 0), &ffg, &fbg);
+        for (int i = 0; i < nk; i++) {
+            pair_of(theme_byte_attr(d, kinds[i], 0x41), &kfg[i], &kbg);
+            /* free space looks like no object, zero or not */
+            int zfg, zbg;
+            pair_of(theme_byte_attr(d, kinds[i], 0), &zfg, &zbg);
+            CHECK(ffg != kfg[i] || fbg != kbg);
+            CHECK(ffg != zfg || fbg != zbg);
+        }
+        /* each kind its own colour: all nine at 256 and 16 colours; at
+         * 8 at least six of them */
+        int distinct = 0;
+        for (int i = 0; i < nk; i++) {
+            int seen = 0;
+            for (int j = 0; j < i; j++) {
+                seen |= kfg[j] == kfg[i];
+            }
+            distinct += !seen;
+        }
+        if (depths[di] >= 16) {
+            CHECK_EQ_INT(distinct, nk);
+        } else {
+            CHECK(distinct >= 6);
+        }
+        /* free space has its own band at 256 colours */
+        if (depths[di] == 256) {
+            CHECK(fbg >= 0);
+        }
+        /* an object's first byte stands out by more than bold */
+        attr_t head = theme_attr(d, THEME_R_HEAP_HEAD) & ~A_COLOR;
+        CHECK((head & A_BOLD) && (head & (A_UNDERLINE | A_REVERSE)));
+    }
+    /* no colour: free space dim and italic, heads bold and underlined,
+     * none of it like the cursor */
+    CHECK_EQ_INT(theme_apply(d, 0, 0), RC_OK);
+    attr_t free0 = theme_byte_attr(d, THEME_R_HEAP_FREE, 0);
+    for (int i = 0; i < nk; i++) {
+        CHECK(free0 != theme_byte_attr(d, kinds[i], 0));
+        CHECK(free0 != theme_byte_attr(d, kinds[i], 0x41));
+    }
+    attr_t head = theme_attr(d, THEME_R_HEAP_HEAD);
+    CHECK((head & A_BOLD) && (head & A_UNDERLINE));
+    CHECK(head != theme_attr(d, THEME_R_CURSOR));
+    theme_free(d);
+    close_screen(s, out, in);
+}
+
 int main(void)
 {
     find_root();
@@ -826,5 +895,6 @@ int main(void)
     RUN(search_and_list);
     RUN(curses_apply);
     RUN(curses_8_colour_terminal);
+    RUN(heap_at_a_glance);
     return harness_done("theme");
 }

@@ -340,6 +340,8 @@ def reconnect_test(c):
         s = wait_for(lambda s: "disconnected" in status(s), 15)
         c.check("disconnected" in status(s), "the status line says so: %r" % status(s))
         c.check(first in s, "the view keeps what it read")
+        c.check("stale u8 0x%02x" % open(dump, "rb").read()[0] in status(s),
+                "and shows its values as stale, not u8 --: %r" % status(s))
         os.unlink(dump)
         fb = fake_board(link, dump)
         s = wait_for(lambda s: "the board is back" in status(s) or "connected" in status(s), 20)
@@ -484,6 +486,181 @@ def microbit_image_test(c):
     quit_clean(c, "open firmware.hex hint")
 
 
+def cursor_line(s):
+    """The index of the screen line holding the status line's address."""
+    m = re.match(r"(?:WATCH )?0x([0-9a-f]{8})", status(s))
+    if not m:
+        return None
+    want = "%08x  " % (int(m.group(1), 16) & ~0xf)
+    for i, line in enumerate(s.splitlines()):
+        if line.startswith(want):
+            return i
+    return None
+
+
+def search_follow_test(c):
+    """Search and follow on an image alone (no board needed)."""
+    elf = os.path.join(FIX, "frozen_v119.elf")
+    if not c.check(os.path.exists(elf), "the fixtures are built (make fixtures)"):
+        return
+    c.test("a search that finds nothing leaves the cursor and the history alone")
+    start("%s open %s" % (mpeek_bin(), elf), 120, 30)
+    wait_for(lambda s: "00000000  " in s, 10)
+    keys(":", "0x20000000", "Enter")
+    wait_for(lambda s: status(s).startswith("0x20000000"), 5)
+    keys("/", '"zzzq"', "Enter")
+    s = wait_for(lambda s: "not found" in status(s), 10)
+    c.check("not found" in status(s), "not found: %r" % status(s))
+    keys("x")  # an unbound key: the message goes, the status line shows the cursor
+    s = wait_for(lambda s: "not found" not in status(s), 5)
+    c.check(status(s).startswith("0x20000000"), "the cursor stays: %r" % status(s))
+    keys("[")
+    s = wait_for(lambda s: status(s).startswith("0x00000000"), 5)
+    c.check(status(s).startswith("0x00000000"), "[ goes back to before the goto: %r" % status(s))
+    keys("]")
+    s = wait_for(lambda s: status(s).startswith("0x20000000"), 5)
+    c.check(status(s).startswith("0x20000000"), "] comes back to it: %r" % status(s))
+
+    c.test("search wraps round (saying so) and lights up the whole match")
+    keys("/", '"hello world"', "Enter")
+    s = wait_for(lambda s: "found" in status(s), 10)
+    c.check("found at 0x00000020 (search hit the end, went on from the start)" in status(s),
+            "found past the end: %r" % status(s))
+    row = [x for x in screen(True).splitlines()
+           if re.sub(r"\x1b\[[0-9;]*m", "", x).startswith("00000020")]
+    hits = row[0].count("48;5;219m") if row else 0
+    c.check(hits >= 2, "the match's bytes are in the search-hit colour, not only the cursor's: %r"
+            % row[:1])
+    keys("N")
+    s = wait_for(lambda s: "search hit the start" in status(s) or "not found" in status(s), 10)
+    c.check("found at 0x00000020 (search hit the start, went on from the end)" in status(s),
+            "N wraps the other way to the only match: %r" % status(s))
+    keys(":", "0x100", "Enter", "/", "hello.py", "Enter")
+    s = wait_for(lambda s: "found" in status(s) or "search" in status(s), 10)
+    c.check(re.search(r"found at 0x000001(4f|50)", status(s)) is not None,
+            "unquoted text is searched as text: %r" % status(s))
+
+    c.test("f on a byte no image holds, and on 0 (NULL)")
+    keys(":", "0x20000000", "Enter", "f")
+    s = wait_for(lambda s: "cannot follow" in status(s), 5)
+    c.check("byte 0x20000000 is in no image" in status(s), "names the state: %r" % status(s))
+    keys(":", "0x8", "Enter")
+    s = wait_for(lambda s: status(s).startswith("0x00000008"), 5)
+    c.check("u32 0x00000000" in status(s) and "->" not in status(s),
+            "zero points nowhere: %r" % status(s))
+    keys("f")
+    s = wait_for(lambda s: "NULL" in status(s), 5)
+    c.check("is 0 (NULL): not a pointer" in status(s), "f refuses it: %r" % status(s))
+    quit_clean(c, "search and follow")
+
+
+def overlay_test(c):
+    """At 80x24 the help and the legend scroll, and keys stay in them."""
+    elf = os.path.join(FIX, "frozen_v119.elf")
+    if not os.path.exists(elf):
+        return
+    c.test("help and legend at 80x24: boxes that scroll, keys stay in them")
+    start("%s open %s" % (mpeek_bin(), elf), 80, 24)
+    wait_for(lambda s: "00000000  " in s, 10)
+    keys("?")
+    s = wait_for(lambda s: "mpeek explorer keys" in s, 5)
+    c.check("mpeek explorer keys" in s.splitlines()[0], "the title is in the top border: %r"
+            % s.splitlines()[:1])
+    c.check(re.search(r"\d+-\d+ of \d+", s) is not None, "it says where the lines are")
+    keys("G")
+    s = wait_for(lambda s: "this help" in s, 5)
+    for want in (") / (", "Esc ", "?    ", "q    "):
+        c.check(any(want in x for x in s.splitlines()), "the last keys show: %r" % want)
+    keys("j", "k")
+    s = wait_for(lambda s: True, 0.3)
+    c.check(status(s).startswith("0x00000000"), "j and k scroll the help, not the cursor: %r"
+            % status(s))
+    keys("q")
+    s = wait_for(lambda s: "mpeek explorer keys" not in s, 5)
+    c.check("mpeek explorer keys" not in s and "EXITED" not in s, "q closes the help only")
+    c.check(status(s).startswith("0x00000000"), "the cursor did not move: %r" % status(s))
+    keys("L", "G")
+    s = wait_for(lambda s: "boundary" in s, 5)
+    c.check("legend" in s.splitlines()[0] and "boundary" in s,
+            "the legend scrolls to its last role: %r" % s[-400:])
+    keys("Escape")
+    s = wait_for(lambda s: "boundary" not in s, 5)
+    c.check("boundary" not in s and "EXITED" not in s, "Esc closes it")
+    keys("i")
+    s = wait_for(lambda s: "the byte at 0x00000000" in s, 5)
+    keys("l")
+    s = wait_for(lambda s: True, 0.3)
+    c.check("the byte at 0x00000000" in s, "a key inside explain does not close it or move")
+    keys("q")
+    s = wait_for(lambda s: "the byte at" not in s, 5)
+    c.check(status(s).startswith("0x00000000"), "q closed it; the cursor stayed: %r" % status(s))
+
+    c.test("a start address is placed as goto places it")
+    tmux("kill-session", "-t", "t")
+    start("%s open %s 0x240" % (mpeek_bin(), elf), 80, 24)
+    s = wait_for(lambda s: status(s).startswith("0x00000240"), 10)
+    at_start = cursor_line(s)
+    keys(":", "0", "Enter", ":", "0x240", "Enter")
+    s = wait_for(lambda s: status(s).startswith("0x00000240"), 5)
+    c.check(at_start is not None and at_start == cursor_line(s) and at_start < 10,
+            "the same screen line for both: %r and %r" % (at_start, cursor_line(s)))
+    quit_clean(c, "overlays")
+
+    c.test("open FILE REGION / SYMBOL like goto")
+    start("%s open %s .rodata+0x10" % (mpeek_bin(), elf), 80, 24)
+    s = wait_for(lambda s: status(s).startswith("0x"), 10)
+    c.check(status(s).startswith("0x00000030  .rodata+0x10"), "a region: %r" % status(s))
+    quit_clean(c, "open REGION")
+    start("%s open %s frozen_sink" % (mpeek_bin(), elf), 80, 24)
+    s = wait_for(lambda s: status(s).startswith("0x"), 10)
+    c.check(status(s).startswith("0x20000000"), "a symbol: %r" % status(s))
+    quit_clean(c, "open SYMBOL")
+    start("%s open %s no_such_name" % (mpeek_bin(), elf), 80, 24)
+    s = wait_for(lambda s: "EXITED" in s, 10)
+    c.check("EXITED 1" in s and "no region or symbol named 'no_such_name'" in s,
+            "an unknown name is a one-line error: %r" % s.strip()[:200])
+    tmux("kill-session", "-t", "t")
+
+
+def narrow_status_test(c, q):
+    """The micro:bit's heap at 80 columns: the heap object and the link
+    state stay on the status line."""
+    c.test("status line at 80 columns keeps the heap object and the link")
+    start("%s --port %s view" % (mpeek_bin(), q.port), 80, 24)
+    wait_for(lambda s: "00000000  " in s, 20)
+    keys(":", "gc-heap+0x20", "Enter")
+    s = wait_for(lambda s: "gc-heap+0x20" in status(s) and "u8 0x" in status(s), 20)
+    c.check("heap: " in status(s) and ("| connected" in status(s) or "| reading" in status(s)),
+            "the heap object and the link state are shown: %r" % status(s))
+    keys("w")
+    s = wait_for(lambda s: status(s).startswith("WATCH"), 5)
+    keys("x")
+    s = wait_for(lambda s: status(s).startswith("WATCH 0x"), 5)
+    c.check(status(s).startswith("WATCH 0x"), "live watch is shown: %r" % status(s))
+    keys("w")
+
+    c.test("peripheral bytes: why they are not read")
+    keys(":", "0x40000000", "Enter")
+    s = wait_for(lambda s: status(s).startswith("0x40000000"), 5)
+    keys("i")
+    s = wait_for(lambda s: "the byte at" in s, 5)
+    c.check("--unsafe" in s and "never will be" in s, "i says why and what reads them: %r"
+            % [x for x in s.splitlines() if "value" in x or "unsafe" in x])
+    keys("q")
+    tmux("resize-window", "-t", "t", "-x", "140", "-y", "24")
+    s = wait_for(lambda s: "--unsafe" in status(s), 5)
+    c.check("not read: registers, reads have side effects (--unsafe reads it)" in status(s),
+            "the status line says so too: %r" % status(s))
+    quit_clean(c, "narrow status")
+
+    c.test("view REGION and view SYMBOL+OFF start there")
+    for arg, want in (("gc-heap", "gc-heap+0x0 "), ("ram+0x40", "ram+0x40 ")):
+        start("%s --port %s view %s" % (mpeek_bin(), q.port, arg), 100, 24)
+        s = wait_for(lambda s: want in status(s) or "EXITED" in s, 20)
+        c.check(want in status(s), "view %s: %r" % (arg, status(s)))
+        quit_clean(c, "view %s" % arg)
+
+
 def main():
     c = Checks("tui")
     if shutil.which("tmux") is None:
@@ -567,7 +744,7 @@ def main():
         s = wait_for(lambda s: "in gc-heap +0x18" in s, 5)
         c.check("in gc-heap +0x18" in s and "in ram +0x" in s and "heap: " in s,
                 "i explains the chain: %r" % s[:400])
-        keys("x")
+        keys("Escape")
         keys("o")
         s = wait_for(lambda s: "head of a" in status(s) or "no heap object" in status(s), 5)
         c.check("head of a" in status(s) or "no heap object" in status(s),
@@ -584,10 +761,10 @@ def main():
         keys("L")
         s = wait_for(lambda s: "heap-list" in s, 5)
         c.check("heap-list" in s and "peripheral" in s, "legend shows the roles")
-        keys("x", "?")
+        keys("Escape", "?")
         s = wait_for(lambda s: "explorer keys" in s, 5)
         c.check("live watch" in s and "follow" in s, "help lists the keys")
-        keys("x")
+        keys("Escape")
 
         c.test("live watch: bytes that change light up")
         keys(":", "gc-heap", "Enter", "w")
@@ -607,14 +784,16 @@ def main():
         s = wait_for(lambda s: "save to" in status(s), 5)
         keys(out_bin, "Enter")
         s = wait_for(lambda s: "saved 256 bytes" in status(s), 20)
-        c.check("saved 256 bytes" in status(s), "saved: %r" % status(s))
+        c.check("saved 256 bytes 0x00000100-0x00000200" in status(s),
+                "saved, the end exclusive: %r" % status(s))
         data = open(out_bin, "rb").read() if os.path.exists(out_bin) else b""
         c.check(data == q.flash[0x100:0x200], "the file holds exactly those flash bytes")
         keys(":", "0x100", "Enter", "v", ":", "0x10f", "Enter", "v", out_bin, "Enter")
         s = wait_for(lambda s: "overwrite" in status(s), 5)
         c.check("overwrite" in status(s), "asks before overwriting: %r" % status(s))
-        keys("n", "Enter")
+        keys("n")
         s = wait_for(lambda s: "not saved" in status(s), 5)
+        c.check("not saved" in status(s), "n answers at once, no Enter: %r" % status(s))
         c.check(os.path.getsize(out_bin) == 256, "the file was left alone")
         keys(":", "0x100", "Enter", "v", ":", "0x10f", "Enter", "v", out_hex, "Enter")
         s = wait_for(lambda s: "saved 16 bytes" in status(s), 20)
@@ -638,6 +817,7 @@ def main():
         time.sleep(0.5)
         diff_test(c, q)
         open_vs_board(c, q)
+        narrow_status_test(c, q)
     finally:
         tmux("kill-server")
         q.stop()
@@ -648,6 +828,8 @@ def main():
     try:
         images_test(c)
         microbit_image_test(c)
+        search_follow_test(c)
+        overlay_test(c)
     finally:
         tmux("kill-server")
     return c.done()

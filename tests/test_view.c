@@ -604,7 +604,7 @@ TEST(status_values)
     c->st[1] = VIEW_BYTE_BAD;
     view_values(&p, m, 0x20000100, &v);
     CHECK(v.have_u8 && !v.have_u16 && !v.have_u32);
-    c->st[0] = VIEW_BYTE_STALE;
+    c->st[0] = VIEW_BYTE_UNREAD;
     view_values(&p, m, 0x20000100, &v);
     CHECK(!v.have_u8);
     view_status_text(m, NULL, &v, "", text, sizeof text);
@@ -1475,6 +1475,163 @@ TEST(diff_next)
     CHECK_EQ_INT(view_diff_next(&tp, &tp, tr, 1, 0xffffffffu, -1, 0, 0, &at, NULL), VIEW_DIFF_NONE);
 }
 
+/* Bytes read before the board went away: their values, marked stale. */
+TEST(status_stale_values)
+{
+    struct rmap *m = microbit();
+    struct mem mem = {0};
+    static const uint8_t ptr[] = {0x41, 0x30, 0x00, 0x20};
+    struct chunk *c = mem_add(&mem, 0x20000100, ptr, sizeof ptr);
+    memset(c->st, VIEW_BYTE_STALE, sizeof ptr);
+    struct view_provider p = {mem_get, &mem};
+    struct view_values v;
+    char text[256];
+    view_values(&p, m, 0x20000100, &v);
+    CHECK(v.have_u8 && v.have_u16 && v.have_u32 && v.stale);
+    view_status_text(m, NULL, &v, "disconnected", text, sizeof text);
+    CHECK_STR(text, "0x20000100  ram+0x100 rwx ram  stale u8 0x41 65 'A'  u16 0x3041  "
+                    "u32 0x20003041 -> ram+0x3041  | disconnected");
+    /* one fresh byte and three stale ones: still stale */
+    c->st[0] = VIEW_BYTE_OK;
+    view_values(&p, m, 0x20000100, &v);
+    CHECK(v.have_u32 && v.stale);
+    /* all fresh: not */
+    memset(c->st, VIEW_BYTE_OK, sizeof ptr);
+    view_values(&p, m, 0x20000100, &v);
+    CHECK(v.have_u32 && !v.stale);
+    rmap_free(m);
+}
+
+/* Zero is NULL: no "-> flash+0x0", and f does not follow it. */
+TEST(null_is_not_a_pointer)
+{
+    struct rmap *m = microbit();
+    struct mem mem = {0};
+    mem_add(&mem, 0x20000100, "\0\0\0\0", 4);
+    struct view_provider p = {mem_get, &mem};
+    struct view_values v;
+    char text[256];
+    view_values(&p, m, 0x20000100, &v);
+    CHECK(v.have_u32 && v.u32 == 0 && v.target == NULL);
+    view_status_text(m, NULL, &v, NULL, text, sizeof text);
+    CHECK_STR(text, "0x20000100  ram+0x100 rwx ram  u8 0x00 0  u16 0x0000  u32 0x00000000");
+    uint32_t a = 0x1234;
+    struct rc_msg msg;
+    CHECK_EQ_INT(view_follow(&p, 0x20000100, &a, &msg), RC_NOTFOUND);
+    CHECK_HAS(msg.text, "0x20000100 is 0 (NULL)");
+    CHECK_EQ_INT(a, 0x1234);
+    rmap_free(m);
+}
+
+/* Following a word with a byte no image holds names that state. */
+TEST(follow_every_state)
+{
+    struct mem mem = {0};
+    struct chunk *c = mem_add(&mem, 0x100, "\x10\x30\x00\x20", 4);
+    struct view_provider p = {mem_get, &mem};
+    uint32_t a;
+    struct rc_msg msg;
+    c->st[2] = VIEW_BYTE_ABSENT;
+    CHECK_EQ_INT(view_follow(&p, 0x100, &a, &msg), RC_NOTFOUND);
+    CHECK_HAS(msg.text, "byte 0x00000102 is in no image");
+    c->st[2] = VIEW_BYTE_OUTSIDE;
+    CHECK_EQ_INT(view_follow(&p, 0x100, &a, &msg), RC_NOTFOUND);
+    CHECK_HAS(msg.text, "byte 0x00000102 is outside the map");
+    c->st[2] = VIEW_BYTE_STALE;
+    CHECK_EQ_INT(view_follow(&p, 0x100, &a, &msg), RC_NOTFOUND);
+    CHECK_HAS(msg.text, "byte 0x00000102 is stale");
+    CHECK_STR(view_byte_text(VIEW_BYTE_ABSENT), "in no image");
+    CHECK_STR(view_byte_text(99), "unknown");
+    CHECK_STR(view_byte_text(-1), "unknown");
+}
+
+/* A narrow terminal keeps the most useful fields of the status line. */
+TEST(status_fit)
+{
+    struct rmap *m = microbit();
+    struct heapmap h;
+    struct rc_msg msg;
+    CHECK_EQ_INT(heapmap_parse(heap_text, strlen(heap_text), 16, &h, &msg), RC_OK);
+    struct mem mem = {0};
+    mem_add(&mem, 0x200004d4, "\x41\x30\x00\x20", 4);
+    struct view_provider p = {mem_get, &mem};
+    struct view_values v;
+    view_values(&p, m, 0x200004d4, &v);
+    char full[512], text[512];
+    size_t n = view_status_fit(m, &h, &v, "mp_state+0x4", "connected /dev/ttyACM0", 0,
+                               full, sizeof full);
+    CHECK_STR(full, "0x200004d4  gc-heap+0x34 rw- heap  mp_state+0x4  u8 0x41 65 'A'  "
+                    "u16 0x3041  u32 0x20003041 -> ram+0x3041  "
+                    "heap: list head 0x200004c0, 3 blocks  | connected /dev/ttyACM0");
+    CHECK_EQ_INT(n, strlen(full));
+    /* wide enough: the same */
+    view_status_fit(m, &h, &v, "mp_state+0x4", "connected /dev/ttyACM0", (unsigned)n, text,
+                    sizeof text);
+    CHECK_STR(text, full);
+    /* 120 columns: u16, the attrs and kind and u32's target go first */
+    view_status_fit(m, &h, &v, "mp_state+0x4", "connected /dev/ttyACM0", 120, text,
+                    sizeof text);
+    CHECK_STR(text, "0x200004d4  gc-heap+0x34  mp_state+0x4  u8 0x41 65 'A'  "
+                    "u32 0x20003041  heap: list 0x200004c0  | connected /dev/ttyACM0");
+    view_status_fit(m, &h, &v, "mp_state+0x4", "connected /dev/ttyACM0", 100, text,
+                    sizeof text);
+    CHECK_STR(text, "0x200004d4  gc-heap+0x34  u8 0x41 65 'A'  "
+                    "heap: list 0x200004c0  | connected /dev/ttyACM0");
+    /* 80 columns: the heap object and the link stay */
+    view_status_fit(m, &h, &v, "mp_state+0x4", "connected /dev/ttyACM0", 80, text,
+                    sizeof text);
+    CHECK_STR(text, "0x200004d4  gc-heap+0x34  heap: list 0x200004c0  "
+                    "| connected /dev/ttyACM0");
+    /* 50 columns: the link's state without its detail */
+    view_status_fit(m, &h, &v, "mp_state+0x4", "timed out: the board stopped answering", 60,
+                    text, sizeof text);
+    CHECK_STR(text, "0x200004d4  gc-heap+0x34  heap: list 0x200004c0  | timed out");
+    /* 40 columns: the address, the region and the link */
+    view_status_fit(m, &h, &v, "mp_state+0x4", "connected", 40, text, sizeof text);
+    CHECK_STR(text, "0x200004d4  gc-heap+0x34  | connected");
+    /* too narrow for even that: the address and region stay (the painter cuts) */
+    view_status_fit(m, &h, &v, "x", "y", 10, text, sizeof text);
+    CHECK_STR(text, "0x200004d4  gc-heap+0x34");
+    heapmap_fini(&h);
+    rmap_free(m);
+}
+
+/* Names with spaces (an image's segments: "firmware.hex #1") complete. */
+TEST(tab_names_with_spaces)
+{
+    const char *names[] = {"firmware.hex #1", "firmware.hex #2", "gc-heap", "ram"};
+    size_t n = view_names_sort(names, 4);
+    const char *const *nm = names;
+    struct view_tab tab;
+    char text[64];
+    view_tab_reset(&tab);
+    strcpy(text, "firmware.hex #");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 2);
+    CHECK_STR(text, "firmware.hex #1");
+    view_tab_reset(&tab);
+    strcpy(text, "firmware.hex #2");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 1);
+    CHECK_STR(text, "firmware.hex #2");
+    view_tab_reset(&tab);
+    strcpy(text, "firmware.hex #1+0x10 - firmware.hex #");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 2);
+    CHECK_STR(text, "firmware.hex #1+0x10 - firmware.hex #1");
+    view_tab_reset(&tab);
+    strcpy(text, "ram+gc-h");
+    CHECK_EQ_INT(view_tab_complete(nm, n, &tab, text, sizeof text, 1), 1);
+    CHECK_STR(text, "ram+gc-heap");
+    /* and such a name is a goto term */
+    struct rmap *m;
+    rmap_new(&m);
+    add(m, "firmware.hex #1", 0x1000, 0x2000, RMAP_K_FLASH, RX, RMAP_ACC_READ);
+    rmap_finish(m);
+    uint32_t a = 0;
+    struct rc_msg msg;
+    CHECK_EQ_INT(view_parse_goto("firmware.hex #1+0x10", m, NULL, 0, &a, &msg), RC_OK);
+    CHECK_EQ_INT(a, 0x1010);
+    rmap_free(m);
+}
+
 int main(void)
 {
     RUN(widths_and_fit);
@@ -1501,5 +1658,10 @@ int main(void)
     RUN(tab_completion);
     RUN(filtering);
     RUN(diff_next);
+    RUN(status_stale_values);
+    RUN(null_is_not_a_pointer);
+    RUN(follow_every_state);
+    RUN(status_fit);
+    RUN(tab_names_with_spaces);
     return harness_done("view");
 }

@@ -237,6 +237,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     abort();
                 }
             }
+            /* The status line at any width, with the text as where and
+             * link: bounded, NUL-terminated, the length it reports. */
+            struct view_values v;
+            view_values(&p, NULL, 0x1000u + data[0], &v);
+            char line[64];
+            unsigned width = data[0] % 120;
+            size_t need = view_status_fit(NULL, NULL, &v, text, text, width, line,
+                                          sizeof line);
+            if (memchr(line, 0, sizeof line) == NULL || need < strlen(line) ||
+                (need < sizeof line && need != strlen(line))) {
+                abort();
+            }
             view_space_free(s);
         }
     } else if (rc != RC_ARG || msg.text[0] == 0 || pat.len != 0) {
