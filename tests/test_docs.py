@@ -399,26 +399,39 @@ def explorer_help_keys():
         end = time.monotonic() + 10
         while time.monotonic() < end:
             s = tmux("capture-pane", "-p", "-t", "d").stdout
-            if re.search(r"^. \?\s+\S", s, re.M) and "explorer keys" in s:
+            if re.search(r"[x\u2502] \?\s+\S", s) and "explorer keys" in s:
                 break
             time.sleep(0.1)
         tmux("send-keys", "-t", "d", "-l", "q")
         tmux("send-keys", "-t", "d", "-l", "q")
     finally:
         tmux("kill-server")
-    # The box is drawn over the hex rows from column 1, its text from
-    # column 2; the descriptions start where the one of the '?' key does.
+    # The help is a box drawn over the hex rows: its title sits in the top
+    # border, its text starts one column inside the left border, and the
+    # descriptions start where the one of the '?' key does.
     lines = s.splitlines()
-    top = next((i for i, x in enumerate(lines) if "explorer keys" in x), None)
-    q = next((re.match(r"^. \?\s+", x) for x in lines if re.match(r"^. \?\s+\S", x)), None)
-    if top is None or q is None:
+    top = left = None
+    for i, x in enumerate(lines):
+        m = re.search(r"[l\u250c][q\u2500] mpeek explorer keys", x)
+        if m:
+            top, left = i, m.start()
+            break
+    if top is None:
+        return []
+    inner = []
+    for line in lines[top + 1:]:
+        if len(line) <= left or line[left] in "m\u2514":
+            break
+        inner.append(line[left + 1:])
+    q = next((re.match(r"^ \?\s+", x) for x in inner if re.match(r"^ \?\s+\S", x)), None)
+    if q is None:
         return []
     col = q.end()
     cols = []
-    for line in lines[top + 1:]:
-        if re.match(r"^[0-9a-f]{8}  ", line):
-            break
-        key = line[2:col].strip()
+    for line in inner:
+        if not line.strip(" x\u2502"):
+            break  # the keys end at the first blank line; a note follows
+        key = line[1:col].strip()
         if key and not key.startswith("("):
             cols.append(key)
     return cols
