@@ -88,10 +88,14 @@ $(BUILD)/obj/%.o: src/%.c
 $(BUILD)/libmpeek.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJS)
 
-$(BUILD)/tests/%: tests/%.c tests/harness.h $(BUILD)/libmpeek.a
+# Unit tests that make realloc() fail on purpose (tests/failalloc.h).
+FAILALLOC_TESTS := test_buf test_fmt test_rmap test_verify
+$(FAILALLOC_TESTS:%=$(BUILD)/tests/%): TEST_LDFLAGS := -Wl,--wrap=realloc
+
+$(BUILD)/tests/%: tests/%.c tests/harness.h tests/failalloc.h $(BUILD)/libmpeek.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
 
 $(BUILD)/bench_read: bench/bench_read.c $(BUILD)/libmpeek.a
 	@echo "  CC      $<"
