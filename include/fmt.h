@@ -58,6 +58,9 @@ void fmt_size(uint64_t n, char *out, size_t size);
  * fmt_escape: n bytes of s (a NUL among them is escaped too) into out,
  * truncated to size-1 bytes without splitting an escape; returns out.
  * fmt_esc: the same for a C string.  fmt_escape_buf: appended to b.
+ *
+ * The functions that append to a struct buf return RC_OK, or RC_NOMEM when
+ * b is failed (out of memory now or earlier; see buf.h).
  */
 char *fmt_escape(const char *s, size_t n, const char *keep, char *out,
                  size_t size);

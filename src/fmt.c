@@ -293,66 +293,70 @@ int fmt_needs_escape(const char *s, size_t n, const char *keep)
 
 int fmt_escape_buf(struct buf *b, const char *s, size_t n, const char *keep)
 {
-    int rc = RC_OK;
-    for (size_t i = 0; i < n && rc == RC_OK;) {
+    for (size_t i = 0; i < n && !buf_failed(b);) {
         size_t k = plain_len(s + i, n - i, keep);
         if (k > 0) {
             size_t run = k;
             while (i + run < n && (k = plain_len(s + i + run, n - i - run, keep)) > 0) {
                 run += k;
             }
-            rc = buf_add(b, s + i, run);
+            buf_add(b, s + i, run);
             i += run;
         } else {
-            rc = buf_printf(b, "\\x%02x", (unsigned char)s[i]);
+            buf_printf(b, "\\x%02x", (unsigned char)s[i]);
             i++;
         }
     }
-    return rc;
+    return buf_failed(b) ? RC_NOMEM : RC_OK;
 }
 
 int fmt_json_str(struct buf *b, const char *s)
 {
     size_t n = strlen(s);
-    int rc = buf_addstr(b, "\"");
-    for (size_t i = 0; i < n && rc == RC_OK;) {
+    buf_addstr(b, "\"");
+    for (size_t i = 0; i < n && !buf_failed(b);) {
         unsigned char c = (unsigned char)s[i];
         size_t k = utf8_ok((const unsigned char *)s + i, n - i);
         if (c == '"' || c == '\\') {
-            rc = buf_printf(b, "\\%c", c);
+            buf_printf(b, "\\%c", c);
             i++;
         } else if (k > 0) {
-            rc = buf_add(b, s + i, k);
+            buf_add(b, s + i, k);
             i += k;
         } else if (c == 0xc2 && i + 1 < n &&
                    (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
-            rc = buf_printf(b, "\\u%04x", (unsigned char)s[i + 1]); /* C1 */
+            buf_printf(b, "\\u%04x", (unsigned char)s[i + 1]); /* C1 */
             i += 2;
         } else {
-            rc = buf_printf(b, "\\u%04x", c);
+            buf_printf(b, "\\u%04x", c);
             i++;
         }
     }
-    return rc == RC_OK ? buf_addstr(b, "\"") : rc;
+    buf_addstr(b, "\"");
+    return buf_failed(b) ? RC_NOMEM : RC_OK;
 }
 
 int fmt_csv_field(struct buf *b, const char *s)
 {
     struct buf e;
     buf_init(&e);
-    int rc = fmt_escape_buf(&e, s, strlen(s), NULL);
+    fmt_escape_buf(&e, s, strlen(s), NULL);
     const char *t = buf_str(&e);
-    if (rc == RC_OK && strpbrk(t, ",\"") == NULL) {
-        rc = buf_addstr(b, t);
-    } else if (rc == RC_OK) {
-        rc = buf_addstr(b, "\"");
-        for (; *t && rc == RC_OK; t++) {
-            rc = *t == '"' ? buf_addstr(b, "\"\"") : buf_add(b, t, 1);
+    if (buf_failed(&e)) {
+        buf_set_failed(b); /* b would miss the field */
+    } else if (strpbrk(t, ",\"") == NULL) {
+        buf_addstr(b, t);
+    } else {
+        buf_addstr(b, "\"");
+        for (; *t && !buf_failed(b); t++) {
+            if (*t == '"') {
+                buf_addstr(b, "\"\"");
+            } else {
+                buf_add(b, t, 1);
+            }
         }
-        if (rc == RC_OK) {
-            rc = buf_addstr(b, "\"");
-        }
+        buf_addstr(b, "\"");
     }
     buf_fini(&e);
-    return rc;
+    return buf_failed(b) ? RC_NOMEM : RC_OK;
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "failalloc.h"
 #include "harness.h"
 
 static uint64_t num(const char *s, int *rc)
@@ -127,9 +128,49 @@ TEST(escape_for_the_terminal)
     buf_fini(&b);
 }
 
+/* Each allocation failing in turn while text is appended to a buffer that
+ * already holds some: RC_NOMEM, and the buffer is failed (no text with a
+ * hole in it), the scratch buffer of fmt_csv_field included. */
+TEST(out_of_memory_while_escaping)
+{
+    char long_text[300];
+    for (size_t i = 0; i < sizeof long_text - 1; i++) {
+        long_text[i] = i % 7 == 0 ? '\x1b' : i % 11 == 0 ? '"' : i % 13 == 0 ? ',' : 'a';
+    }
+    long_text[sizeof long_text - 1] = 0;
+    for (int fn = 0; fn < 3; fn++) {
+        long n = 0;
+        for (long k = -1; k < n; k++) {
+            struct buf b;
+            buf_init(&b);
+            buf_addstr(&b, "before,");
+            long before = failalloc_calls;
+            failalloc_arm(k);
+            int rc = fn == 0 ? fmt_escape_buf(&b, long_text, strlen(long_text), NULL)
+                   : fn == 1 ? fmt_json_str(&b, long_text)
+                             : fmt_csv_field(&b, long_text);
+            if (k < 0) {
+                n = failalloc_calls - before;
+                CHECK(n >= 1);
+                CHECK_EQ_INT(rc, RC_OK);
+                CHECK(strncmp(buf_str(&b), "before,", 7) == 0);
+                CHECK(b.len > 300);
+            } else {
+                CHECK(failalloc_fired());
+                CHECK_EQ_INT(rc, RC_NOMEM);
+                CHECK(buf_failed(&b));
+                CHECK_STR(buf_str(&b), "");
+            }
+            failalloc_disarm();
+            buf_fini(&b);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(numbers);
+    RUN(out_of_memory_while_escaping);
     RUN(bad_numbers);
     RUN(ranges);
     RUN(xxd_lines);
