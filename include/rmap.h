@@ -117,7 +117,8 @@ enum rmap_format { RMAP_FMT_TABLE, RMAP_FMT_CSV, RMAP_FMT_JSON };
 
 /* Append the map to out: an aligned table with a summary per kind, CSV
  * (header name,start,end,size,attrs,kind,source,notes; 0x hex; end
- * exclusive), or JSON. */
+ * exclusive), or JSON.  RC_OK, or RC_NOMEM when out is failed (see buf.h:
+ * it then holds no text). */
 int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out);
 
 const char *rmap_kind_name(enum rmap_kind k);

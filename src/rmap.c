@@ -750,16 +750,6 @@ int rmap_check_read(const struct rmap *m, uint32_t addr, uint64_t len,
     return RC_OK;
 }
 
-static void csv_field(struct buf *out, const char *s)
-{
-    fmt_csv_field(out, s);
-}
-
-static void json_str(struct buf *out, const char *s)
-{
-    fmt_json_str(out, s);
-}
-
 /* A region's name and notes as the table shows them (escaped). */
 struct shown_region {
     char name[4 * 48];
@@ -780,17 +770,17 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
         for (size_t i = 0; i < m->n; i++) {
             const struct rmap_region *r = &m->r[i];
             rmap_attrs_text(r->attrs, attrs);
-            csv_field(out, r->name);
+            fmt_csv_field(out, r->name);
             buf_printf(out, ",0x%08x,0x%08llx,0x%llx,%s,%s,", (unsigned)r->start,
                        (unsigned long long)r->end,
                        (unsigned long long)(r->end - r->start), attrs,
                        rmap_kind_name(r->kind));
-            csv_field(out, rmap_source_name(r->source));
+            fmt_csv_field(out, rmap_source_name(r->source));
             buf_addstr(out, ",");
-            csv_field(out, r->notes);
+            fmt_csv_field(out, r->notes);
             buf_addstr(out, "\n");
         }
-        return RC_OK;
+        return buf_failed(out) ? RC_NOMEM : RC_OK;
     }
     if (fmt == RMAP_FMT_JSON) {
         buf_addstr(out, "{\"regions\": [");
@@ -799,7 +789,7 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
             rmap_attrs_text(r->attrs, attrs);
             buf_addstr(out, i ? ",\n  {" : "\n  {");
             buf_addstr(out, "\"name\": ");
-            json_str(out, r->name);
+            fmt_json_str(out, r->name);
             buf_printf(out, ", \"start\": %u, \"end\": %llu, \"size\": %llu, "
                        "\"attrs\": \"%s\", \"kind\": \"%s\", \"source\": \"%s\", "
                        "\"access\": \"%s\", \"parent\": ", (unsigned)r->start,
@@ -808,21 +798,21 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
                        rmap_kind_name(r->kind), rmap_source_name(r->source),
                        rmap_access_name(r->access));
             if (r->parent >= 0) {
-                json_str(out, m->r[r->parent].name);
+                fmt_json_str(out, m->r[r->parent].name);
             } else {
                 buf_addstr(out, "null");
             }
             buf_addstr(out, ", \"notes\": ");
-            json_str(out, r->notes);
+            fmt_json_str(out, r->notes);
             buf_addstr(out, "}");
         }
         buf_addstr(out, "\n], \"notes\": [");
         for (size_t i = 0; i < m->nnotes; i++) {
             buf_addstr(out, i ? ", " : "");
-            json_str(out, m->notes[i]);
+            fmt_json_str(out, m->notes[i]);
         }
         buf_addstr(out, "]}\n");
-        return RC_OK;
+        return buf_failed(out) ? RC_NOMEM : RC_OK;
     }
     /* Aligned table. */
     int namew = 4;
@@ -879,5 +869,5 @@ int rmap_format(const struct rmap *m, enum rmap_format fmt, struct buf *out)
         fmt_escape_buf(out, m->notes[i], strlen(m->notes[i]), NULL);
         buf_addstr(out, "\n");
     }
-    return RC_OK;
+    return buf_failed(out) ? RC_NOMEM : RC_OK;
 }

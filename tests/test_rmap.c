@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failalloc.h"
 #include "harness.h"
 
 static void add(struct rmap *m, const char *name, uint32_t start, uint64_t end,
@@ -380,6 +381,53 @@ TEST(bad_regions_rejected)
     rmap_free(m);
 }
 
+/* Whichever allocation fails while the map is formatted, in whatever
+ * format, the caller gets RC_NOMEM and no text, never a map with a hole. */
+TEST(out_of_memory_while_formatting_is_reported)
+{
+    struct rmap *m = microbit();
+    struct rmap_region r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.name, "odd,\x1b\"name\"");
+    strcpy(r.notes, "notes, with \"quotes\" and \x7f");
+    r.start = 0x20001000;
+    r.end = 0x20002000;
+    r.attrs = RMAP_A_R | RMAP_A_W;
+    r.kind = RMAP_K_RAM;
+    r.source = RMAP_S_IMAGE;
+    CHECK_EQ_INT(rmap_add(m, &r), RC_OK);
+    rmap_note(m, "a note, \x1b[1m with \"quotes\"");
+    rmap_note(m, "another note");
+    rmap_finish(m);
+    const enum rmap_format fmts[] = {RMAP_FMT_TABLE, RMAP_FMT_CSV, RMAP_FMT_JSON};
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+        struct buf whole, b;
+        buf_init(&whole);
+        long before = failalloc_calls;
+        CHECK_EQ_INT(rmap_format(m, fmts[f], &whole), RC_OK);
+        long n = failalloc_calls - before;
+        CHECK(n >= 2);
+        for (long k = 0; k < n; k++) {
+            buf_init(&b);
+            failalloc_arm(k);
+            int rc = rmap_format(m, fmts[f], &b);
+            CHECK(failalloc_fired());
+            failalloc_disarm();
+            CHECK_EQ_INT(rc, RC_NOMEM);
+            CHECK(buf_failed(&b));
+            CHECK_STR(buf_str(&b), "");
+            buf_fini(&b);
+        }
+        /* Memory back: the same text as before. */
+        buf_init(&b);
+        CHECK_EQ_INT(rmap_format(m, fmts[f], &b), RC_OK);
+        CHECK_STR(buf_str(&b), buf_str(&whole));
+        buf_fini(&b);
+        buf_fini(&whole);
+    }
+    rmap_free(m);
+}
+
 int main(void)
 {
     RUN(random_maps_agree_with_the_definitions);
@@ -394,5 +442,6 @@ int main(void)
     RUN(formats);
     RUN(csv_quotes);
     RUN(bad_regions_rejected);
+    RUN(out_of_memory_while_formatting_is_reported);
     return harness_done("rmap");
 }
