@@ -60,7 +60,8 @@ void verify_report_free(struct verify_report *r);
 uint32_t verify_block(const struct board_info *info);
 
 /* Python for the board: print one digest line per block of [addr,
- * addr+len), as recdec_digest_text would format it, leaving no globals. */
+ * addr+len), as recdec_digest_text would format it, leaving no globals.
+ * out is cleared first.  RC_OK, or RC_NOMEM when out is failed. */
 int verify_digest_code(const struct board_info *info, uint32_t addr,
                        uint32_t len, uint32_t block, struct buf *out);
 
@@ -82,8 +83,9 @@ int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
                struct verify_report *rep, const struct verify_progress *prog,
                struct rc_msg *msg);
 
-/* The report as text: one line per part, then a summary.  *all_equal is
- * 1 when every part is EQUAL. */
+/* The report as text (appended to out): one line per part, then a
+ * summary.  *all_equal is 1 when every part is EQUAL.  RC_OK, or RC_NOMEM
+ * when out is failed (see buf.h: it then holds no text). */
 int verify_format(const struct verify_report *rep, const char *image_path,
                   struct buf *out, int *all_equal);
 

@@ -215,7 +215,7 @@ int verify_digest_code(const struct board_info *info, uint32_t addr,
     }
     buf_printf(out, "try:\n _mpkv(0x%x,%u,%u)\nfinally:\n del _mpkv\n",
                (unsigned)addr, (unsigned)len, (unsigned)block);
-    return out->data == NULL ? RC_NOMEM : RC_OK;
+    return buf_failed(out) ? RC_NOMEM : RC_OK;
 }
 
 struct collect {
@@ -274,8 +274,8 @@ static int verify_piece(struct rrepl *r, struct mread *m,
     buf_init(&out);
     int rc;
     for (;;) {
-        rc = verify_digest_code(info, addr, len, *block, &code);
-        if (rc < 0) {
+        if (verify_digest_code(info, addr, len, *block, &code) < 0) {
+            rc = buf_check(&code, msg, "the digest code for the board");
             goto done;
         }
         buf_clear(&out);
@@ -285,6 +285,9 @@ static int verify_piece(struct rrepl *r, struct mread *m,
             continue;
         }
         break;
+    }
+    if (rc == RC_OK) {
+        rc = buf_check(&out, msg, "the digests the board sent");
     }
     if (rc < 0) {
         rc_prefix(msg, rc, "digests of 0x%08x..0x%08x", (unsigned)addr,
@@ -455,5 +458,5 @@ int verify_format(const struct verify_report *rep, const char *image_path,
                "(%s matched by digest on the board, %s read)\n", image_path,
                neq, neq == 1 ? "" : "s", ndiff, nunread, a, b);
     *all_equal = ndiff == 0 && nunread == 0;
-    return out->data == NULL ? RC_NOMEM : RC_OK;
+    return buf_failed(out) ? RC_NOMEM : RC_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "failalloc.h"
 #include "harness.h"
 #include "image.h"
 #include "recdec.h"
@@ -276,6 +277,81 @@ TEST(report_text)
     buf_fini(&out);
 }
 
+/* Format with each allocation failing in turn: RC_NOMEM and no text every
+ * time, and the same text as before once memory is back. */
+static void check_out_of_memory(int (*fn)(const void *ctx, struct buf *out),
+                                const void *ctx)
+{
+    struct buf whole, b;
+    buf_init(&whole);
+    long before = failalloc_calls;
+    CHECK_EQ_INT(fn(ctx, &whole), RC_OK);
+    long n = failalloc_calls - before;
+    CHECK(n >= 1);
+    for (long k = 0; k < n; k++) {
+        buf_init(&b);
+        failalloc_arm(k);
+        int rc = fn(ctx, &b);
+        CHECK(failalloc_fired());
+        failalloc_disarm();
+        CHECK_EQ_INT(rc, RC_NOMEM);
+        CHECK_STR(buf_str(&b), "");
+        buf_fini(&b);
+    }
+    buf_init(&b);
+    CHECK_EQ_INT(fn(ctx, &b), RC_OK);
+    CHECK_STR(buf_str(&b), buf_str(&whole));
+    buf_fini(&b);
+    buf_fini(&whole);
+}
+
+static int digest_code(const void *ctx, struct buf *out)
+{
+    return verify_digest_code(ctx, 0x20000000, 0x12345, 1024, out);
+}
+
+static int report(const void *ctx, struct buf *out)
+{
+    int eq;
+    return verify_format(ctx, "firmware-with-a-long-name.elf", out, &eq);
+}
+
+TEST(out_of_memory_while_formatting_is_reported)
+{
+    static const struct {
+        enum board_access acc;
+        enum recdec_digest dig;
+        int hexlify;
+    } methods[] = {
+        {BOARD_ACC_UCTYPES, RECDEC_SHA256, 1},
+        {BOARD_ACC_MEM8, RECDEC_MODP, 0},
+        {BOARD_ACC_MEM8, RECDEC_SHA256, 0},
+        {BOARD_ACC_MEM32, RECDEC_FLETCHER, 0},
+    };
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        struct board_info info;
+        memset(&info, 0, sizeof info);
+        info.method.access = methods[i].acc;
+        info.method.digest = methods[i].dig;
+        info.hexlify = methods[i].hexlify;
+        snprintf(info.binascii, sizeof info.binascii, "ubinascii");
+        snprintf(info.hashlib, sizeof info.hashlib, "uhashlib");
+        check_out_of_memory(digest_code, &info);
+    }
+    struct verify_part parts[12];
+    memset(parts, 0, sizeof parts);
+    for (size_t i = 0; i < 12; i++) {
+        snprintf(parts[i].name, sizeof parts[i].name, ".section%zu", i);
+        parts[i].addr = (uint32_t)(0x1000 * i);
+        parts[i].len = 0x1000;
+        parts[i].status = (enum verify_status)(i % 3);
+        parts[i].ndiff = i;
+        snprintf(parts[i].why, sizeof parts[i].why, "not mapped");
+    }
+    struct verify_report rep = {parts, 12};
+    check_out_of_memory(report, &rep);
+}
+
 int main(void)
 {
     RUN(plan_elf_sections_by_load_address);
@@ -284,5 +360,6 @@ int main(void)
     RUN(digest_code_matches_host_digests);
     RUN(block_sizes);
     RUN(report_text);
+    RUN(out_of_memory_while_formatting_is_reported);
     return harness_done("verify");
 }
