@@ -802,11 +802,12 @@ static int elf_symbols(struct image *img, struct elfctx *c, Elf_Scn *scn)
                               bind == STB_GLOBAL || bind == STB_WEAK ||
                                   bind == STB_GNU_UNIQUE,
                               pool.len};
-        if (buf_add(&pool, nm, strlen(nm) + 1) != RC_OK) {
-            rc = rc_set(c->msg, RC_NOMEM, "%s: out of memory", c->name);
-            goto done;
-        }
+        buf_add(&pool, nm, strlen(nm) + 1);
         n++;
+    }
+    if (buf_failed(&pool)) {
+        rc = rc_set(c->msg, RC_NOMEM, "%s: out of memory", c->name);
+        goto done;
     }
     rc = take_syms(img, ts, n, &pool, c->name, c->msg);
 done:

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "failalloc.h"
 #include "harness.h"
 
 #define ELF_PATH "build/fixtures/img_basic.elf"
@@ -1189,9 +1190,40 @@ TEST(uf2_files)
     free(bin);
 }
 
+/* The symbol names are gathered in a growing buffer: whichever of its
+ * allocations fails, loading says so and gives no image. */
+TEST(out_of_memory_while_reading_symbols)
+{
+    size_t len;
+    uint8_t *d = slurp(ELF_PATH, &len);
+    if (d == NULL) {
+        CHECK(d != NULL);
+        return;
+    }
+    struct image *img;
+    struct rc_msg msg;
+    long before = failalloc_calls;
+    CHECK_EQ_INT(image_load_mem(d, len, "mem.elf", 0, 0, &img, &msg), RC_OK);
+    long n = failalloc_calls - before;
+    CHECK(n >= 1);
+    CHECK(img != NULL && img->nsyms > 0);
+    image_free(img);
+    for (long k = 0; k < n; k++) {
+        failalloc_arm(k);
+        int rc = image_load_mem(d, len, "mem.elf", 0, 0, &img, &msg);
+        CHECK(failalloc_fired());
+        failalloc_disarm();
+        CHECK_EQ_INT(rc, RC_NOMEM);
+        CHECK(img == NULL);
+        CHECK_STR(msg.text, "mem.elf: out of memory");
+    }
+    free(d);
+}
+
 int main(void)
 {
     RUN(three_forms_hold_the_same_bytes);
+    RUN(out_of_memory_while_reading_symbols);
     RUN(symbols_match_nm);
     RUN(values_from_the_source);
     RUN(sections);
