@@ -11,7 +11,9 @@
 #include "failalloc.h"
 #include "harness.h"
 #include "image.h"
+#include "mread.h"
 #include "recdec.h"
+#include "rrepl.h"
 
 static uint8_t flash[0x100], dcopy[0x10];
 
@@ -352,6 +354,141 @@ TEST(out_of_memory_while_formatting_is_reported)
     check_out_of_memory(report, &rep);
 }
 
+/* A board in the raw REPL that answers every command with the digest of
+ * its memory (one block).  Fixed arrays only: its own memory never goes
+ * through the realloc the tests make fail. */
+struct vdev {
+    unsigned char line[8192];
+    size_t nline;
+    unsigned char out[1024];
+    size_t nout;
+    uint8_t mem[256];
+};
+
+static void vdev_reply(struct vdev *d, const char *s, size_t n)
+{
+    if (n <= sizeof d->out - d->nout) {
+        memcpy(d->out + d->nout, s, n);
+        d->nout += n;
+    }
+}
+
+static int vdev_write(void *ctx, const void *buf, size_t len, int timeout_ms,
+                      struct rc_msg *msg)
+{
+    (void)timeout_ms;
+    (void)msg;
+    struct vdev *d = ctx;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = ((const unsigned char *)buf)[i];
+        if (c == 0x01) {
+            d->nline = 0;
+            vdev_reply(d, "raw REPL; CTRL-B to exit\r\n>", 27);
+        } else if (c == 0x03) {
+            d->nline = 0;
+        } else if (c == 0x04 && d->nline > 0) {
+            char dig[80];
+            recdec_digest_text(RECDEC_SHA256, d->mem, sizeof d->mem, dig,
+                               sizeof dig);
+            vdev_reply(d, "OK", 2);
+            vdev_reply(d, dig, strlen(dig));
+            vdev_reply(d, "\r\n\x04\x04>", 5);
+            d->nline = 0;
+        } else if (d->nline < sizeof d->line) {
+            d->line[d->nline++] = c;
+        }
+    }
+    return RC_OK;
+}
+
+static ssize_t vdev_read(void *ctx, void *buf, size_t len, int timeout_ms,
+                         struct rc_msg *msg)
+{
+    (void)timeout_ms;
+    (void)msg;
+    struct vdev *d = ctx;
+    size_t n = d->nout < len ? d->nout : len;
+    memcpy(buf, d->out, n);
+    memmove(d->out, d->out + n, d->nout - n);
+    d->nout -= n;
+    return (ssize_t)n;
+}
+
+/* Verify img against the board with realloc call fail_at failing (-1:
+ * none); returns verify_run's rc and counts the reallocs it made. */
+static int verify_on_board(const struct image *img, long fail_at,
+                           long *reallocs, struct verify_report *rep,
+                           struct rc_msg *msg)
+{
+    static struct vdev d;
+    memset(&d, 0, sizeof d);
+    image_copy(img, 0x1000, sizeof d.mem, d.mem);
+    struct board_info info;
+    memset(&info, 0, sizeof info);
+    info.method.access = BOARD_ACC_UCTYPES;
+    info.method.digest = RECDEC_SHA256;
+    info.method.enc = RECDEC_HEX;
+    info.hexlify = 1;
+    snprintf(info.binascii, sizeof info.binascii, "ubinascii");
+    snprintf(info.hashlib, sizeof info.hashlib, "uhashlib");
+    struct rrepl_io io = {vdev_read, vdev_write, &d, "fakeport"};
+    struct rrepl_opts o = {.timeout_ms = 500};
+    struct rrepl *r = NULL;
+    struct mread *m = NULL;
+    int rc = rrepl_new(&io, &o, &r);
+    CHECK_EQ_INT(rc, RC_OK);
+    CHECK_EQ_INT(rrepl_enter(r, msg), RC_OK);
+    CHECK_EQ_INT(mread_new(r, &info, &m), RC_OK);
+    CHECK_EQ_INT(verify_plan(img, rep), RC_OK);
+    long before = failalloc_calls;
+    failalloc_arm(fail_at);
+    rc = verify_run(r, m, &info, NULL, img, rep, NULL, msg);
+    CHECK(fail_at < 0 || failalloc_fired());
+    failalloc_disarm();
+    *reallocs = failalloc_calls - before;
+    mread_free(m);
+    rrepl_free(r);
+    return rc;
+}
+
+/* Whichever allocation fails while the digests are asked for and read,
+ * verify says it ran out of memory: never that the board sent too few
+ * digests, never a result. */
+TEST(out_of_memory_while_verifying_is_reported)
+{
+    uint8_t bin[256];
+    for (size_t i = 0; i < sizeof bin; i++) {
+        bin[i] = (uint8_t)(i * 37 + 5);
+    }
+    struct image *img = NULL;
+    struct rc_msg msg;
+    CHECK_EQ_INT(image_load_mem(bin, sizeof bin, "fw.bin", 0x1000, 1, &img,
+                                &msg), RC_OK);
+    if (img == NULL) {
+        return;
+    }
+    struct verify_report rep;
+    long n = 0;
+    CHECK_EQ_INT(verify_on_board(img, -1, &n, &rep, &msg), RC_OK);
+    CHECK_EQ_INT(rep.n, 1);
+    CHECK_EQ_INT(rep.p[0].status, VERIFY_EQUAL);
+    CHECK_EQ_INT(rep.p[0].by_digest, sizeof bin);
+    verify_report_free(&rep);
+    CHECK(n >= 3); /* the code, the reply, what came in */
+    for (long k = 0; k < n; k++) {
+        long unused;
+        msg.text[0] = 0;
+        int rc = verify_on_board(img, k, &unused, &rep, &msg);
+        CHECK_EQ_INT(rc, RC_NOMEM);
+        CHECK(strstr(msg.text, "out of memory") != NULL);
+        if (rc != RC_NOMEM) {
+            printf("  realloc %ld failing: %s\n", k, msg.text);
+        }
+        verify_report_free(&rep);
+    }
+    image_free(img);
+}
+
 int main(void)
 {
     RUN(plan_elf_sections_by_load_address);
@@ -361,5 +498,6 @@ int main(void)
     RUN(block_sizes);
     RUN(report_text);
     RUN(out_of_memory_while_formatting_is_reported);
+    RUN(out_of_memory_while_verifying_is_reported);
     return harness_done("verify");
 }
