@@ -41,6 +41,7 @@ struct mread {
     size_t ntodo, captodo;
     struct req q[DEPTH];
     int nq;
+    int garbled;   /* the last failure was a record stream out of shape */
 };
 
 int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
@@ -324,6 +325,7 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             return rc;
         }
         case RECDEC_ERROR:
+            m->garbled = 1;
             return RC_PROTO;
         }
         if (rc < 0) {
@@ -366,6 +368,7 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
         return rc;
     }
     int failures = 0;
+    m->garbled = 0;
     while (m->ntodo > 0 || m->nq > 0) {
         while (m->nq < DEPTH && m->ntodo > 0) {
             rc = send_next(m, msg);
@@ -387,8 +390,18 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
         if (rc < 0 && rc != RC_DEVMEM) {
             failures = progress ? 1 : failures + 1;
             if (failures > MAX_FAILURES) {
+                if (rc == RC_PROTO && m->garbled) {
+                    /* Records out of shape time after time: the line. */
+                    char was[sizeof msg->text];
+                    snprintf(was, sizeof was, "%s", msg->text);
+                    rc = rc_set(msg, RC_VERIFY, "the board's answers arrived "
+                                "garbled %d times in a row (%.160s): the line is "
+                                "corrupting data (try a lower --baud or "
+                                "another cable)", failures, was);
+                }
                 break;
             }
+            m->garbled = 0;
             int why = rc;
             rc = recover(m, why, msg);
             if (rc < 0) {
