@@ -240,6 +240,9 @@ const unsigned char *rrepl_peek(const struct rrepl *r, size_t *len)
 void rrepl_consume(struct rrepl *r, size_t n)
 {
     buf_consume(&r->in, n);
+    if (r->ans_active) {
+        r->ans_got += n;
+    }
 }
 
 /* ---- wire log ---------------------------------------------------------- */
@@ -296,6 +299,18 @@ int rrepl_fill(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
     if (rrepl_cancelled(r)) {
         return rc_set(msg, RC_CANCEL, "interrupted");
     }
+    if (r->ans_active && r->ans_got > r->ans_limit) {
+        if (r->ans_want > 0) {
+            return rc_set(msg, RC_PROTO,
+                          "the board on %s sent more than %zu bytes for an "
+                          "answer of about %zu; it does not stop: reset it",
+                          r->io.name, r->ans_limit, r->ans_want);
+        }
+        return rc_set(msg, RC_PROTO,
+                      "the board on %s sent more than %zu bytes for one "
+                      "answer; it does not stop: reset it", r->io.name,
+                      r->ans_limit);
+    }
     int wait = timeout_ms;
     int capped = 0; /* 1 answer deadline, 2 hard deadline */
     if (r->ans_active) {
@@ -335,22 +350,6 @@ int rrepl_fill(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
     }
     rrepl_log(r, "<", tmp, (size_t)n);
     r->bytes_in += (unsigned long long)n;
-    if (r->ans_active) {
-        r->ans_got += (size_t)n;
-        if (r->ans_got > r->ans_limit) {
-            if (r->ans_want > 0) {
-                return rc_set(msg, RC_PROTO,
-                              "the board on %s sent more than %zu bytes for "
-                              "an answer of about %zu; it does not stop: "
-                              "reset it", r->io.name, r->ans_limit,
-                              r->ans_want);
-            }
-            return rc_set(msg, RC_PROTO,
-                          "the board on %s sent more than %zu bytes for one "
-                          "answer; it does not stop: reset it", r->io.name,
-                          r->ans_limit);
-        }
-    }
     if (buf_add(&r->in, tmp, (size_t)n) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "out of memory");
     }
@@ -935,6 +934,7 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
             break;
         }
         buf_consume(&r->in, i);
+        r->ans_got += i;
         rc = rrepl_fill(r, r->opts.timeout_ms, msg);
         if (rc < 0) {
             buf_fini(&tb);
