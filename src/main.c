@@ -299,10 +299,11 @@ static enum gave_back app_disconnect(struct app *app, int failure,
         }
         if (rc == RC_OK) {
             gave = GAVE_CLEAN;
-        } else if (rc != RC_CLOSED && (rrepl_entered(r) || failure == RC_TIMEOUT ||
-                                      failure == RC_CANCEL)) {
-            /* Maybe only stalled: what we sent runs when it wakes up,
-             * so end that with the way back (even when abandoning). */
+        } else if (rc != RC_CLOSED) {
+            /* Maybe only stalled (even when attaching failed: the keys
+             * that enter the raw REPL were sent): what we sent runs when
+             * it wakes up, so end that with the way back (even when
+             * abandoning). */
             g_cancel = 0;
             rrepl_abandon(r);
         }

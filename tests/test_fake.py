@@ -591,6 +591,15 @@ USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
 USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
 
 
+def settle(port, quiet=1.0, most=20.0):
+    """Wait until the board has sent nothing for `quiet` seconds (it may
+    still be working through keys queued while it was stopped)."""
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        if not talk(port, b"", re.compile(b"(?!)"), quiet):
+            return
+
+
 def ask_board(port, code, timeout=5.0):
     """Run code in the board's raw REPL (from its friendly prompt) and
     return what it printed, or None; the board is left at >>> again."""
@@ -620,6 +629,7 @@ def mpk_globals(port):
 
 def check_found_as_left(c, fb, what, user=True):
     """At >>> in the friendly REPL, mpeek's names gone, the user's kept."""
+    settle(fb.pty)
     c.check(at_prompt(fb.pty), "%s: board answers >>> afterwards" % what)
     g = mpk_globals(fb.pty)
     want = dict(USER_VALUES) if user else {}

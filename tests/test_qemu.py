@@ -30,6 +30,15 @@ USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
 USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
 
 
+def settle(port, quiet=1.0, most=20.0):
+    """Wait until the board has sent nothing for `quiet` seconds (it may
+    still be working through keys queued while it was stopped)."""
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        if not talk(port, b"", re.compile(b"(?!)"), quiet):
+            return
+
+
 def ask_board(port, code, timeout=5.0):
     """Run code in the board's raw REPL (from its friendly prompt) and
     return what it printed, or None; the board is left at >>> again."""
@@ -57,6 +66,7 @@ def mpk_globals(port):
 
 
 def check_found_as_left(c, port, what):
+    settle(port)
     c.check(at_prompt(port, timeout=5), "%s: board answers >>> afterwards" % what)
     g = mpk_globals(port)
     c.check(g == USER_VALUES, "%s: the board's _mpk* globals are the user's own: %r"
@@ -166,6 +176,74 @@ def stalls_qemu(c, tmp):
         os.kill(q.proc.pid, signal.SIGCONT)
         time.sleep(2.0)
         check_found_as_left(c, q.port, "stalled during the probe")
+    finally:
+        try:
+            os.kill(q.proc.pid, signal.SIGCONT)
+        except OSError:
+            pass
+        q.stop()
+
+
+MODERN_ELF = "/work/shared/firmware/micropython-1.29-qemu-microbit.elf"
+
+
+class ModernQemu:
+    """QEMU's micro:bit running MicroPython 1.29 (raw-paste, uctypes,
+    sys.stdout.buffer), on a pty."""
+
+    def __init__(self):
+        from testlib import _read_pty_line, stop_group
+        self._stop = stop_group
+        args = ["qemu-system-arm", "-machine", "microbit",
+                "-global", "nrf51-soc.flash-size=1048576",
+                "-global", "nrf51-soc.sram-size=262144",
+                "-display", "none", "-monitor", "none", "-semihosting",
+                "-serial", "pty", "-kernel", MODERN_ELF]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self.port = _read_pty_line(self.proc, 10)
+        except RuntimeError:
+            stop_group(self.proc)
+            raise
+        time.sleep(0.5)
+
+    def stop(self):
+        self._stop(self.proc)
+
+
+def modern_qemu(c, tmp):
+    if not os.path.exists(MODERN_ELF):
+        print("-- skipped: %s is not there (MicroPython 1.29 tests)" % MODERN_ELF)
+        return
+    q = ModernQemu()
+    out = os.path.join(tmp, "modern.bin")
+    try:
+        talk(q.port, USER_GLOBALS, b">>> ")
+        c.test("MicroPython 1.29: a second SIGINT 0.1 s after the first during a read")
+        p = spawn(["--port", q.port, "--unsafe", "read", "0", "0x100000", "-o", out])
+        time.sleep(1.2)
+        os.kill(p.pid, signal.SIGINT)
+        time.sleep(0.1)
+        os.kill(p.pid, signal.SIGINT)
+        rc, err = wait_exit(p, 40)
+        c.check(rc == 130 and "left in its friendly REPL" in err, "130, given back (rc=%r, %r)"
+                % (rc, err))
+        check_found_as_left(c, q.port, "1.29, double SIGINT")
+
+        c.test("MicroPython 1.29 stalls during a read and wakes after mpeek gave up")
+        p = spawn(["--port", q.port, "--timeout", "2", "--unsafe", "read", "0", "0x100000",
+                   "-o", out])
+        time.sleep(1.2)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        rc, err = wait_exit(p, 60)
+        os.kill(q.proc.pid, signal.SIGCONT)
+        c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
+        if rc != 0:
+            c.check("unknown" in err and "friendly REPL" not in err.split("unknown")[0],
+                    "says the state is unknown: %r" % err)
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "1.29, stalled during a read")
     finally:
         try:
             os.kill(q.proc.pid, signal.SIGCONT)
@@ -404,6 +482,7 @@ def main():
     c.check(out == bytes(expect), "emu flash equals firmware.hex over 0xFF")
     signals_qemu(c, tmp)
     stalls_qemu(c, tmp)
+    modern_qemu(c, tmp)
     return c.done()
 
 
