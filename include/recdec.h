@@ -18,9 +18,11 @@
  *               RECDEC_MODP_PRIME (int.from_bytes(m,'little') % P)
  *     FLETCHER  16 hex digits: s, t over the signed words v:
  *               s = (s + v) mod P, t = (t + s) mod P  (WORDS only)
- * In text encodings CR and LF between and inside tokens are ignored, and a
- * Ctrl-D anywhere ends the stream early (the board raised); in BIN a
- * Ctrl-D is only recognised where a tag is due.
+ * In text encodings CR and LF between and inside tokens are ignored, a
+ * byte out of the encoding's alphabet (a garbled byte keeps its place)
+ * fails its chunk like a wrong digest, and a Ctrl-D anywhere ends the
+ * stream early (the board raised); in BIN a Ctrl-D is only recognised
+ * where a tag is due.
  *
  * The decoder is pure (no I/O): feed it bytes, it reports chunks, each
  * verified by recomputing the digest on the host.  It never consumes bytes

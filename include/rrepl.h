@@ -18,7 +18,15 @@
  * would soft-reset the board) and never Ctrl-D in the friendly REPL.
  *
  * Every wait is bounded by opts.timeout_ms of silence and aborts with
- * RC_CANCEL when *opts.cancel becomes non-zero.
+ * RC_CANCEL when *opts.cancel becomes non-zero.  Each answer is also
+ * bounded by size and by a total deadline (rrepl_expect), so a board that
+ * streams without end, or trickles, cannot hold the engine or grow its
+ * memory; rrepl_set_deadline caps every wait (for the clean-up).
+ *
+ * Names on the board: every "_mpk" in code sent is replaced with the
+ * session's own prefix ("_mpk" and four hex digits, rrepl_names), so the
+ * globals mpeek creates are its own; the board code checks first that no
+ * global of the board already starts with it (rrepl_claim_names).
  */
 #ifndef MPEEK_RREPL_H
 #define MPEEK_RREPL_H
@@ -51,6 +59,7 @@ struct rrepl_opts {
     int timeout_ms;                /* longest silence accepted; 0 = 3000 */
     volatile sig_atomic_t *cancel; /* may be NULL */
     FILE *log;                     /* wire log (-v), may be NULL */
+    int baud;                      /* line speed for answer deadlines; 0 = 115200 */
 };
 
 struct rrepl;
@@ -136,6 +145,43 @@ int rrepl_timeout(const struct rrepl *r);
 
 /* Bytes received from the board so far (all of them, for benchmarks). */
 unsigned long long rrepl_bytes_in(const struct rrepl *r);
+
+/*
+ * The next answer (the oldest pending command's) should be about bytes
+ * long and take the board about work_ms of its own time: it may be at most
+ * bytes + 4 KiB + 1/8 long, and must end within 2 x timeout + work_ms + 4
+ * times the wire time of bytes at opts.baud.  Without this an answer may be
+ * 1 MiB and must end within 3 x timeout + 5 s.  Past either bound the
+ * engine fails with RC_PROTO (too long) or RC_TIMEOUT (too slow).
+ */
+void rrepl_expect(struct rrepl *r, size_t bytes, int work_ms);
+
+/* Every wait ends by at_ms (a clock_ms() time; 0 = no cap) with
+ * RC_TIMEOUT. */
+void rrepl_set_deadline(struct rrepl *r, int64_t at_ms);
+
+/* The session's prefix of global names on the board ("_mpk1a2b"). */
+const char *rrepl_names(const struct rrepl *r);
+
+/* Pick another prefix (the board already has a global starting with the
+ * current one). */
+void rrepl_renew_names(struct rrepl *r);
+
+/* The board has no global starting with the prefix: names made with it
+ * are mpeek's and may be deleted (rrepl_abandon, board_uninstall). */
+void rrepl_claim_names(struct rrepl *r);
+int rrepl_names_claimed(const struct rrepl *r);
+
+/*
+ * For a board that does not answer: queue, without waiting, the keys that
+ * bring it back from any state once it runs again (Ctrl-C twice, the raw
+ * REPL, "del" of the helper named prefix when the names are claimed,
+ * Ctrl-B to the friendly REPL).
+ */
+void rrepl_abandon(struct rrepl *r);
+
+/* 1 once the raw REPL was entered on this link. */
+int rrepl_entered(const struct rrepl *r);
 
 /* Pacing for standard raw mode: bytes per slice and pause between them. */
 void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms);

@@ -2,9 +2,12 @@
  * board.c: probing a board's features, choosing the read method and
  * writing the device-side helper (see board.h).
  *
- * Every snippet sent here runs inside a function that is deleted again, or
- * uses __import__, so the user's globals on the board are left as they
- * were; only the helper _mpk stays while mpeek is connected.
+ * Every snippet sent here runs inside a function that is deleted again
+ * (try/finally, so even when interrupted), or uses __import__, so the
+ * user's globals on the board are left as they were; only the helper stays
+ * while mpeek is connected.  "_mpk" in the code is the session's own prefix
+ * (rrepl.h), and board_probe first checks that the board has no global
+ * starting with it, so no name of the user's is ever touched.
  */
 #include "board.h"
 
@@ -30,8 +33,10 @@ static const char probe_ident[] =
     " try:\n"
     "  u=__import__('os').uname();print('umach='+u.machine);print('fw='+u.version)\n"
     " except:pass\n"
-    "_mpkp()\n"
-    "del _mpkp\n";
+    "try:\n"
+    " _mpkp()\n"
+    "finally:\n"
+    " del _mpkp\n";
 
 /* Features, in two small snippets: old firmware keeps the whole command
  * in RAM while compiling it, and a busy 16 KiB board has little to spare. */
@@ -53,8 +58,10 @@ static const char probe_feat1[] =
     "   __import__(n).sha256(b'').digest();f.append('sha256:'+n);break\n"
     "  except:pass\n"
     " print('feat='+','.join(f))\n"
-    "_mpkp()\n"
-    "del _mpkp\n";
+    "try:\n"
+    " _mpkp()\n"
+    "finally:\n"
+    " del _mpkp\n";
 
 static const char probe_feat2[] =
     "def _mpkp():\n"
@@ -74,8 +81,16 @@ static const char probe_feat2[] =
     "  if int.from_bytes(b'\\x01\\x02','little')==513:f.append('frombytes')\n"
     " except:pass\n"
     " print('feat='+','.join(f))\n"
-    "_mpkp()\n"
-    "del _mpkp\n";
+    "try:\n"
+    " _mpkp()\n"
+    "finally:\n"
+    " del _mpkp\n";
+
+/* How many globals start with the session's prefix (none, or mpeek picks
+ * another).  Also makes room: the snippets after it need a little heap. */
+static const char probe_names[] =
+    "__import__('gc').collect();"
+    "print('taken=%d'%len([k for k in globals() if k[:8]=='_mpk']))";
 
 static const char probe_free[] =
     "__import__('gc').collect();print('free=%d'%__import__('gc').mem_free())";
@@ -192,10 +207,27 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
     info->helper_heap = -1;
     struct buf out;
     buf_init(&out);
-    /* Make room first: the snippets below need a little heap. */
-    int rc = run(r, "__import__('gc').collect()", &out, msg);
-    if (rc < 0) {
-        goto done;
+    int rc = RC_OK;
+    for (int tries = 0; !rrepl_names_claimed(r); tries++) {
+        char v[16];
+        rc = run(r, probe_names, &out, msg);
+        if (rc < 0) {
+            goto done;
+        }
+        if (!fmt_kv(buf_str(&out), "taken", v, sizeof v, NULL)) {
+            rc = rc_set(msg, RC_PROTO, "the board did not say which names "
+                        "are free");
+            goto done;
+        }
+        if (strcmp(v, "0") == 0) {
+            rrepl_claim_names(r);
+        } else if (tries >= 8) {
+            rc = rc_set(msg, RC_PROTO, "the board holds globals with every "
+                        "name mpeek tried (%s...)", rrepl_names(r));
+            goto done;
+        } else {
+            rrepl_renew_names(r);
+        }
     }
     rc = run(r, probe_ident, &out, msg);
     if (rc < 0) {
@@ -472,8 +504,13 @@ int board_install(struct rrepl *r, struct board_info *info,
 
 int board_uninstall(struct rrepl *r, struct rc_msg *msg)
 {
-    return rrepl_exec(r, "try:\n del " HELPER "\nexcept:pass\n", NULL, NULL,
-                      msg);
+    if (!rrepl_names_claimed(r)) {
+        return RC_OK; /* nothing of mpeek's can be there */
+    }
+    /* Every global with the session's prefix is mpeek's: the helper, and
+     * a snippet's function that an interrupt stopped short. */
+    return rrepl_exec(r, "[globals().pop(k) for k in list(globals()) "
+                      "if k[:8]=='_mpk']", NULL, NULL, msg);
 }
 
 const char *board_method_name(const struct board_method *m, char *buf,

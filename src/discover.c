@@ -1,8 +1,9 @@
 /*
  * discover.c: memory discovery on a connected board (see discover.h).
  *
- * The snippets run inside a function that is deleted again, so the
- * board's globals are left as they were.  Each prints key=value lines that
+ * The snippets run inside a function that is deleted again (try/finally,
+ * so even when interrupted), so the board's globals are left as they
+ * were; "_mpk" is the session's own name prefix (rrepl.h).  Each prints key=value lines that
  * the pure discover_apply_* functions turn into regions and notes.
  */
 #include "discover.h"
@@ -21,8 +22,10 @@ static const char snip_ficr[] =
     "def _mpkd():\n"
     " M=__import__('machine').mem32\n"
     " print('ficr=%d,%d,%d,%d'%(M[0x10000010],M[0x10000014],M[0x10000034],M[0x10000038]))\n"
-    "_mpkd()\n"
-    "del _mpkd\n";
+    "try:\n"
+    " _mpkd()\n"
+    "finally:\n"
+    " del _mpkd\n";
 static const char snip_esp8266[] =
     "def _mpkd():\n"
     " import esp\n"
@@ -32,8 +35,10 @@ static const char snip_esp8266[] =
     "  from flashbdev import bdev\n"
     "  print('fs=%d,%d,%d'%(bdev.start_sec,bdev.SEC_SIZE,bdev.blocks))\n"
     " except Exception:print('fs=none')\n"
-    "_mpkd()\n"
-    "del _mpkd\n";
+    "try:\n"
+    " _mpkd()\n"
+    "finally:\n"
+    " del _mpkd\n";
 static const char snip_esp32[] =
     "def _mpkd():\n"
     " import esp32,esp\n"
@@ -41,16 +46,20 @@ static const char snip_esp32[] =
     " for p in P.find(P.TYPE_APP)+P.find(P.TYPE_DATA):\n"
     "  i=p.info();print('part=%d,%d,%d,%d,%d,%s'%(i[0],i[1],i[2],i[3],i[5],i[4]))\n"
     " print('flash_size=%d'%esp.flash_size())\n"
-    "_mpkd()\n"
-    "del _mpkd\n";
+    "try:\n"
+    " _mpkd()\n"
+    "finally:\n"
+    " del _mpkd\n";
 static const char snip_rp2[] =
     "def _mpkd():\n"
     " f=__import__('rp2').Flash()\n"
     " print('fs_blocks=%d,%d'%(f.ioctl(4,0),f.ioctl(5,0)))\n"
     " try:print('fs_addr=%d,%d'%(__import__('uctypes').addressof(f),len(memoryview(f))))\n"
     " except Exception:pass\n"
-    "_mpkd()\n"
-    "del _mpkd\n";
+    "try:\n"
+    " _mpkd()\n"
+    "finally:\n"
+    " del _mpkd\n";
 
 void discover_info_init(struct discover_info *d)
 {

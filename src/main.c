@@ -6,7 +6,14 @@
  *   mpeek ports
  *
  * main() builds one struct app (port, engine, board, reader) and passes it
- * down; the only global is the signal flag the handlers set.
+ * down; the only globals are the signal flags the handlers set.
+ *
+ * Signals: the first SIGINT, SIGTERM or SIGHUP stops the command; mpeek
+ * then gives the board back (stops its helper, deletes it, leaves the raw
+ * REPL).  A second signal does not stop that clean-up, a third abandons it;
+ * it is bounded in time anyway.  What mpeek prints at the end says what the
+ * clean-up achieved, and the exit status is 128 + the first signal's
+ * number (130, 143, 129).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,12 +47,24 @@
 #define MPEEK_VERSION "0.2.0"
 #define MAX_LIST 32
 
-static volatile sig_atomic_t g_cancel;
+static volatile sig_atomic_t g_cancel;   /* stop what is being done */
+static volatile sig_atomic_t g_signals;  /* signals received */
+static volatile sig_atomic_t g_signo;    /* the first one */
+static volatile sig_atomic_t g_cleaning; /* giving the board back */
+
+#define ABANDON_SIGNALS 3 /* the signal that abandons the clean-up */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    g_cancel = 1;
+    if (g_signals == 0) {
+        g_signo = sig;
+    }
+    if (g_signals < 1000) {
+        g_signals++;
+    }
+    if (!g_cleaning || g_signals >= ABANDON_SIGNALS) {
+        g_cancel = 1;
+    }
 }
 
 /*
@@ -266,6 +285,7 @@ static int app_connect(struct app *app, struct rc_msg *msg)
         .timeout_ms = app->timeout_ms,
         .cancel = &g_cancel,
         .log = app->log,
+        .baud = app->sopts.baud,
     };
     if (rrepl_new(&io, &ro, &app->rrepl) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "out of memory");
@@ -293,24 +313,71 @@ static int app_connect(struct app *app, struct rc_msg *msg)
     return RC_OK;
 }
 
+enum gave_back {
+    GAVE_NOTHING,  /* no board was reached, or the link is gone */
+    GAVE_CLEAN,    /* at its friendly prompt, mpeek's names deleted */
+    GAVE_UNKNOWN,  /* it did not answer: state unknown (what says more) */
+};
+
 /* Give the board back in the friendly REPL and close everything.  failure
- * is the rc the command ended with (a hung board is not waited for). */
-static void app_disconnect(struct app *app, int failure)
+ * is the rc the command ended with.  A board that does not answer within
+ * the clean-up's time (or when a third signal abandons it) is sent the
+ * keys that restore it once it runs again, and what says how it may be
+ * left and how to restore it. */
+static enum gave_back app_disconnect(struct app *app, int failure,
+                                     char *what, size_t whatsize)
 {
     struct rc_msg msg;
-    g_cancel = 0; /* a signal got us here; still clean up */
-    if (app->rrepl != NULL && failure != RC_CLOSED && failure != RC_TIMEOUT) {
+    enum gave_back gave = GAVE_NOTHING;
+    what[0] = 0;
+    /* A signal may have got us here: clean up all the same; only the
+     * third signal stops that (on_signal). */
+    g_cleaning = 1;
+    g_cancel = g_signals >= ABANDON_SIGNALS;
+    struct rrepl *r = app->rrepl;
+    if (r != NULL && failure != RC_CLOSED) {
+        int t = rrepl_timeout(r);
+        rrepl_set_deadline(r, clock_ms() + 2 * (int64_t)t + 5000);
         int rc = RC_OK;
-        if (rrepl_pending(app->rrepl) > 0 || failure == RC_CANCEL ||
-            failure == RC_PROTO || failure == RC_VERIFY) {
-            rc = rrepl_resync(app->rrepl, &msg);
+        if (rrepl_pending(r) > 0 || failure == RC_CANCEL ||
+            failure == RC_PROTO || failure == RC_VERIFY ||
+            failure == RC_TIMEOUT) {
+            rc = rrepl_resync(r, &msg);
         }
         if (rc == RC_OK) {
-            board_uninstall(app->rrepl, &msg);
+            rc = board_uninstall(r, &msg);
         }
         if (rc == RC_OK || rc == RC_DEVICE) {
-            rrepl_leave(app->rrepl, &msg);
+            rc = rrepl_leave(r, &msg);
         }
+        if (rc == RC_OK) {
+            gave = GAVE_CLEAN;
+        } else if (rc != RC_CLOSED) {
+            /* Maybe only stalled (even when attaching failed: the keys
+             * that enter the raw REPL were sent): what we sent runs when
+             * it wakes up, so end that with the way back (even when
+             * abandoning). */
+            g_cancel = 0;
+            rrepl_abandon(r);
+        }
+        if (gave != GAVE_CLEAN && rc != RC_CLOSED &&
+            (rrepl_entered(r) || failure == RC_CANCEL)) {
+            gave = GAVE_UNKNOWN;
+            const char *why = g_signals >= ABANDON_SIGNALS
+                ? "the clean-up was abandoned" : "it did not answer";
+            char helper[64] = "", del[64] = "";
+            if (rrepl_names_claimed(r)) {
+                snprintf(helper, sizeof helper, " with mpeek's helper %s",
+                         rrepl_names(r));
+                snprintf(del, sizeof del, ", then type del %s", rrepl_names(r));
+            }
+            snprintf(what, whatsize, "%s, so the state of the board on %s is "
+                     "unknown: it may be in the raw REPL%s; mpeek sent the "
+                     "keys that restore it once it runs again; else reset it "
+                     "(or press Ctrl-C, Ctrl-B in a terminal%s)", why,
+                     serial_name(app->serial), helper, del);
+        }
+        rrepl_set_deadline(r, 0);
     }
     mread_free(app->reader);
     app->reader = NULL;
@@ -318,6 +385,8 @@ static void app_disconnect(struct app *app, int failure)
     app->rrepl = NULL;
     serial_close(app->serial);
     app->serial = NULL;
+    g_cleaning = 0;
+    return gave;
 }
 
 /* Load every --image: FILE, or FILE@ADDR for a raw binary at ADDR. */
@@ -1830,6 +1899,10 @@ int main(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* One handler at a time: it counts the signals. */
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGHUP);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
@@ -1894,12 +1967,30 @@ int main(int argc, char **argv)
                           &msg);
         }
     }
-    if (rc == RC_CANCEL || g_cancel) {
+    if (rc == RC_CANCEL || g_signals > 0) {
         rc = RC_CANCEL;
-        rc_set(&msg, RC_CANCEL, "interrupted; the board was left in its "
-               "friendly REPL");
     }
-    app_disconnect(&app, rc);
+    char what[sizeof msg.text];
+    enum gave_back gave = app_disconnect(&app, rc, what, sizeof what);
+    if (g_signals > 0) {
+        const char *how = g_signo == SIGTERM ? "terminated"
+                        : g_signo == SIGHUP ? "hung up" : "interrupted";
+        rc = RC_CANCEL;
+        if (gave == GAVE_CLEAN) {
+            rc_set(&msg, RC_CANCEL, "%s; the board was left in its friendly "
+                   "REPL", how);
+        } else if (gave == GAVE_UNKNOWN) {
+            rc_set(&msg, RC_CANCEL, "%s; %s", how, what);
+        } else {
+            rc_set(&msg, RC_CANCEL, "%s", how);
+        }
+    } else if (gave == GAVE_UNKNOWN && rc < 0) {
+        char first[sizeof msg.text];
+        snprintf(first, sizeof first, "%s", msg.text);
+        rc_set(&msg, rc, "%.200s; %s", first, what);
+    } else if (gave == GAVE_UNKNOWN) {
+        outf(stderr, "mpeek: warning: leaving the board: %s\n", what);
+    }
     app_free_map(&app);
     app_free_images(&app);
     if (app.log != NULL) {
@@ -1912,5 +2003,8 @@ int main(int argc, char **argv)
 fail:
     char e[ESC_MAX];
     outf(stderr, "mpeek: %s\n", msg.text[0] ? esc(msg.text, e) : rc_name(rc));
+    if (g_signals > 0) {
+        return 128 + g_signo;
+    }
     return rc == RC_CANCEL ? 130 : 1;
 }

@@ -41,6 +41,7 @@ struct mread {
     size_t ntodo, captodo;
     struct req q[DEPTH];
     int nq;
+    int garbled;   /* the last failure was a record stream out of shape */
 };
 
 int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
@@ -246,11 +247,30 @@ static int recover(struct mread *m, int why, struct rc_msg *msg)
     return ensure_helper(m, msg);
 }
 
+/* Tell the engine how long the answer to q may be and take: the records
+ * in the method's encoding, and the board's own time to read the memory
+ * (a Python loop of mem8/mem32 loads is far slower than uctypes). */
+static void expect_answer(struct mread *m, const struct req *q)
+{
+    const struct board_method *meth = &m->info->method;
+    uint64_t n = (q->len + q->chunk - 1) / q->chunk;
+    uint64_t per = q->chunk;
+    if (meth->enc == RECDEC_B64) {
+        per = 4 * ((per + 2) / 3) + 2;
+    } else if (meth->enc != RECDEC_BIN) {
+        per = 2 * per;
+    }
+    uint64_t bytes = n * (per + 1 + 64 + 4) + 1;
+    uint64_t work = meth->access == BOARD_ACC_UCTYPES ? q->len / 64 : q->len / 8;
+    rrepl_expect(m->r, (size_t)bytes, (int)(work < 3600000 ? work : 3600000));
+}
+
 /* Take the answer of the oldest request.  Returns RC_OK when it finished
  * (fully or with chunks to re-read), or an rc to recover from. */
 static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
 {
     struct req *q = &m->q[0];
+    expect_answer(m, q);
     int rc = rrepl_begin(m->r, msg);
     if (rc < 0) {
         return rc;
@@ -324,6 +344,7 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             return rc;
         }
         case RECDEC_ERROR:
+            m->garbled = 1;
             return RC_PROTO;
         }
         if (rc < 0) {
@@ -366,6 +387,7 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
         return rc;
     }
     int failures = 0;
+    m->garbled = 0;
     while (m->ntodo > 0 || m->nq > 0) {
         while (m->nq < DEPTH && m->ntodo > 0) {
             rc = send_next(m, msg);
@@ -387,8 +409,18 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
         if (rc < 0 && rc != RC_DEVMEM) {
             failures = progress ? 1 : failures + 1;
             if (failures > MAX_FAILURES) {
+                if (rc == RC_PROTO && m->garbled) {
+                    /* Records out of shape time after time: the line. */
+                    char was[sizeof msg->text];
+                    snprintf(was, sizeof was, "%s", msg->text);
+                    rc = rc_set(msg, RC_VERIFY, "the board's answers arrived "
+                                "garbled %d times in a row (%.160s): the line is "
+                                "corrupting data (try a lower --baud or "
+                                "another cable)", failures, was);
+                }
                 break;
             }
+            m->garbled = 0;
             int why = rc;
             rc = recover(m, why, msg);
             if (rc < 0) {

@@ -29,6 +29,7 @@ struct recdec {
     size_t text_len;
     size_t want;      /* bytes/chars wanted in the current state */
     size_t got;       /* raw payload bytes so far (BIN) */
+    int bad;          /* text chunk with a byte out of its alphabet */
     uint8_t dig[64];  /* raw digest bytes (BIN SHA) */
 };
 
@@ -303,6 +304,7 @@ enum recdec_ev recdec_feed(struct recdec *d, const uint8_t *p, size_t n,
                                                       : d->cfg.chunk;
             d->text_len = 0;
             d->got = 0;
+            d->bad = 0;
             if (c == 'D') {
                 d->kind = 'D';
                 d->st = ST_PAYLOAD;
@@ -330,21 +332,19 @@ enum recdec_ev recdec_feed(struct recdec *d, const uint8_t *p, size_t n,
                 d->got += take;
                 i += take;
             } else {
+                /* A byte out of the alphabet (a garbled byte keeps its
+                 * place) fails the chunk, as a wrong digest does. */
                 int ok = d->cfg.enc == RECDEC_B64 ? is_b64(c) : fmt_hex_digit(c) >= 0;
                 if (!ok) {
-                    *used = i;
-                    rc_set(msg, RC_PROTO, "unexpected byte 0x%02x in chunk data",
-                           c);
-                    return RECDEC_ERROR;
+                    d->bad = 1;
                 }
                 d->text[d->text_len++] = (char)c;
                 d->got++;
                 i++;
             }
             if (d->got == d->want) {
-                if (decode_payload(d, msg) < 0) {
-                    *used = i;
-                    return RECDEC_ERROR;
+                if (!d->bad && decode_payload(d, NULL) < 0) {
+                    d->bad = 1;
                 }
                 d->st = ST_DIGEST;
                 d->want = digest_chars(d);
@@ -360,9 +360,7 @@ enum recdec_ev recdec_feed(struct recdec *d, const uint8_t *p, size_t n,
             int ok = d->cfg.enc == RECDEC_B64 && d->cfg.digest == RECDEC_SHA256
                          ? is_b64(c) : fmt_hex_digit(c) >= 0;
             if (!ok) {
-                *used = i;
-                rc_set(msg, RC_PROTO, "unexpected byte 0x%02x in a digest", c);
-                return RECDEC_ERROR;
+                d->bad = 1;
             }
             d->text[d->text_len++] = (char)c;
             d->got++;
@@ -373,7 +371,7 @@ enum recdec_ev recdec_feed(struct recdec *d, const uint8_t *p, size_t n,
             chunk->len = d->k;
             chunk->kind = d->kind;
             chunk->data = d->data;
-            chunk->ok = verify(d);
+            chunk->ok = !d->bad && verify(d);
             d->index++;
             d->st = ST_TAG;
             *used = i;

@@ -8,6 +8,9 @@
  * Answer framing of one command in the raw REPL:
  *     plain raw:  "OK" stdout "\x04" traceback "\x04" ">"
  *     raw-paste:  (credits "\x01"...) "\x04" stdout "\x04" traceback "\x04" ">"
+ *
+ * Memory stays bounded whatever the board sends: an answer is cut off at
+ * its size limit, and waits for a marker keep only a short tail.
  */
 #include "rrepl.h"
 
@@ -15,12 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "serial.h"
 
 #define RAW_BANNER "raw REPL; CTRL-B to exit\r\n>"
 #define PASTE_THRESHOLD 96 /* shorter code goes in plain raw mode */
+#define NAME_PREFIX "_mpk"
+#define DEFAULT_REPLY (1u << 20) /* an answer nobody sized */
+#define KEEP_TAIL 4096           /* bytes kept while looking for a marker */
 
 struct rrepl {
     struct rrepl_io io;
@@ -31,9 +38,22 @@ struct rrepl {
     int pending;       /* commands sent, answers not yet ended */
     int begun;         /* the oldest pending answer passed its "OK" */
     int in_raw;        /* we believe the board is in the raw REPL */
+    int entered;       /* the raw REPL was entered on this link */
     int slice_bytes;
     int slice_pause_ms;
     unsigned long long bytes_in;
+    /* the answer being read: its bounds */
+    int ans_active;
+    size_t ans_got, ans_limit, ans_want;
+    int64_t ans_deadline;
+    int ans_secs;
+    /* the next answer's expectation (rrepl_expect) */
+    int exp_set;
+    size_t exp_bytes;
+    int exp_work_ms;
+    int64_t hard_deadline; /* rrepl_set_deadline; 0 none */
+    char names[16];    /* "_mpk1a2b" */
+    int names_claimed;
 };
 
 static ssize_t rrepl_serial_read(void *ctx, void *buf, size_t len,
@@ -74,8 +94,82 @@ int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
     r->raw_paste = -1;
     r->slice_bytes = 32;
     r->slice_pause_ms = 10;
+    rrepl_renew_names(r);
     *out = r;
     return RC_OK;
+}
+
+void rrepl_renew_names(struct rrepl *r)
+{
+    /* Any value will do: the board code checks it is free before use. */
+    static unsigned salt;
+    unsigned v = (unsigned)getpid() * 2654435761u ^
+                 (unsigned)clock_ms() * 40503u ^ (++salt * 0x9e37u) ^
+                 (unsigned)(((uintptr_t)r) >> 4);
+    snprintf(r->names, sizeof r->names, NAME_PREFIX "%04x", (v ^ (v >> 16)) & 0xffffu);
+    r->names_claimed = 0;
+}
+
+const char *rrepl_names(const struct rrepl *r)
+{
+    return r->names;
+}
+
+void rrepl_claim_names(struct rrepl *r)
+{
+    r->names_claimed = 1;
+}
+
+int rrepl_names_claimed(const struct rrepl *r)
+{
+    return r->names_claimed;
+}
+
+int rrepl_entered(const struct rrepl *r)
+{
+    return r->entered;
+}
+
+void rrepl_expect(struct rrepl *r, size_t bytes, int work_ms)
+{
+    r->exp_set = 1;
+    r->exp_bytes = bytes;
+    r->exp_work_ms = work_ms > 0 ? work_ms : 0;
+}
+
+void rrepl_set_deadline(struct rrepl *r, int64_t at_ms)
+{
+    r->hard_deadline = at_ms;
+}
+
+/* The oldest pending answer starts: fix its bounds. */
+static void ans_start(struct rrepl *r)
+{
+    if (r->ans_active) {
+        return;
+    }
+    int64_t t = r->opts.timeout_ms;
+    int64_t ms;
+    if (r->exp_set) {
+        int64_t baud = r->opts.baud > 0 ? r->opts.baud : 115200;
+        r->ans_want = r->exp_bytes;
+        r->ans_limit = r->exp_bytes + r->exp_bytes / 8 + 4096;
+        ms = 2 * t + r->exp_work_ms + (int64_t)r->exp_bytes * 40000 / baud;
+    } else {
+        r->ans_want = 0;
+        r->ans_limit = DEFAULT_REPLY;
+        ms = 3 * t + 5000;
+    }
+    r->ans_active = 1;
+    r->ans_got = 0;
+    r->ans_deadline = clock_ms() + ms;
+    r->ans_secs = (int)((ms + 999) / 1000);
+    r->exp_set = 0;
+}
+
+static void ans_stop(struct rrepl *r)
+{
+    r->ans_active = 0;
 }
 
 void rrepl_free(struct rrepl *r)
@@ -95,6 +189,7 @@ void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io)
     r->pending = 0;
     r->begun = 0;
     r->in_raw = 0;
+    ans_stop(r);
 }
 
 void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms)
@@ -145,6 +240,9 @@ const unsigned char *rrepl_peek(const struct rrepl *r, size_t *len)
 void rrepl_consume(struct rrepl *r, size_t n)
 {
     buf_consume(&r->in, n);
+    if (r->ans_active) {
+        r->ans_got += n;
+    }
 }
 
 /* ---- wire log ---------------------------------------------------------- */
@@ -201,9 +299,49 @@ int rrepl_fill(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
     if (rrepl_cancelled(r)) {
         return rc_set(msg, RC_CANCEL, "interrupted");
     }
-    ssize_t n = r->io.read(r->io.ctx, tmp, sizeof tmp, timeout_ms, msg);
+    if (r->ans_active && r->ans_got > r->ans_limit) {
+        if (r->ans_want > 0) {
+            return rc_set(msg, RC_PROTO,
+                          "the board on %s sent more than %zu bytes for an "
+                          "answer of about %zu; it does not stop: reset it",
+                          r->io.name, r->ans_limit, r->ans_want);
+        }
+        return rc_set(msg, RC_PROTO,
+                      "the board on %s sent more than %zu bytes for one "
+                      "answer; it does not stop: reset it", r->io.name,
+                      r->ans_limit);
+    }
+    int wait = timeout_ms;
+    int capped = 0; /* 1 answer deadline, 2 hard deadline */
+    if (r->ans_active) {
+        int left = clock_left(r->ans_deadline);
+        if (left <= wait) {
+            wait = left;
+            capped = 1;
+        }
+    }
+    if (r->hard_deadline != 0) {
+        int left = clock_left(r->hard_deadline);
+        if (left <= wait) {
+            wait = left;
+            capped = 2;
+        }
+    }
+    ssize_t n = wait > 0 || timeout_ms == 0
+        ? r->io.read(r->io.ctx, tmp, sizeof tmp, wait, msg) : 0;
     if (n < 0) {
         return (int)n;
+    }
+    if (n == 0 && capped == 1 && wait < timeout_ms) {
+        return rc_set(msg, RC_TIMEOUT,
+                      "the board on %s did not finish its answer within %d s "
+                      "(%zu bytes came); it is too slow or keeps sending: "
+                      "check --baud, or reset it", r->io.name, r->ans_secs,
+                      r->ans_got);
+    }
+    if (n == 0 && capped == 2 && wait < timeout_ms) {
+        return rc_set(msg, RC_TIMEOUT, "gave up waiting for the board on %s",
+                      r->io.name);
     }
     if (n == 0) {
         return rc_set(msg, RC_TIMEOUT,
@@ -277,6 +415,16 @@ static int rrepl_wait_suffix(struct rrepl *r, const char *suffix,
             buf_consume(&r->in, upto);
             return RC_OK;
         }
+        /* Not there yet: keep only a tail that may hold its start. */
+        size_t m = strlen(suffix);
+        if (r->in.len > KEEP_TAIL + m) {
+            size_t drop = r->in.len - (m - 1);
+            if (r->seen.len < 4096) {
+                buf_add(&r->seen, r->in.data,
+                        drop < 4096 - r->seen.len ? drop : 4096 - r->seen.len);
+            }
+            buf_consume(&r->in, drop);
+        }
         int left = clock_left(end);
         if (left == 0) {
             return rc_set(msg, RC_TIMEOUT, "timed out waiting for the board");
@@ -324,6 +472,7 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     buf_clear(&r->in);
     r->pending = 0;
     r->begun = 0;
+    ans_stop(r);
     /* Interrupt a running program: Ctrl-C, then let its output settle.
      * Repeat while output keeps flowing (a program printing in a loop). */
     for (int i = 0; i < 3; i++) {
@@ -372,6 +521,7 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
         return rc;
     }
     r->in_raw = 1;
+    r->entered = 1;
     return RC_OK;
 }
 
@@ -391,6 +541,7 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
     }
     r->pending = 0;
     r->begun = 0;
+    ans_stop(r);
     buf_clear(&r->in);
     int per_try = r->opts.timeout_ms;
     rc = rrepl_try_enter(r, per_try, msg);
@@ -402,8 +553,30 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
     }
     if (rc == RC_OK) {
         r->in_raw = 1;
+        r->entered = 1;
     }
     return rc;
+}
+
+void rrepl_abandon(struct rrepl *r)
+{
+    char keys[64];
+    if (r->names_claimed) {
+        /* Ctrl-C twice stops whatever runs (the helper, a request queued
+         * behind it); the raw REPL then runs the del; Ctrl-B leaves. */
+        snprintf(keys, sizeof keys, "\x03\x03\r\x01" "del %s\x04\r\x02",
+                 r->names);
+    } else {
+        snprintf(keys, sizeof keys, "\x03\x03\r\x02");
+    }
+    rrepl_log(r, ">", keys, strlen(keys));
+    struct rc_msg m;
+    (void)r->io.write(r->io.ctx, keys, strlen(keys), 500, &m);
+    r->pending = 0;
+    r->begun = 0;
+    r->in_raw = 0;
+    ans_stop(r);
+    buf_clear(&r->in);
 }
 
 int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
@@ -461,12 +634,42 @@ static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
     return RC_OK;
 }
 
+/* code with every "_mpk" turned into the session's prefix. */
+static int rrepl_rename(const struct rrepl *r, const char *code,
+                        struct buf *out)
+{
+    size_t pl = strlen(NAME_PREFIX);
+    const char *p = code;
+    const char *at;
+    while ((at = strstr(p, NAME_PREFIX)) != NULL) {
+        if (buf_add(out, p, (size_t)(at - p)) != RC_OK ||
+            buf_addstr(out, r->names) != RC_OK) {
+            return RC_NOMEM;
+        }
+        p = at + pl;
+    }
+    if (buf_addstr(out, p) != RC_OK) {
+        return RC_NOMEM;
+    }
+    buf_str(out);
+    return RC_OK;
+}
+
 int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg)
 {
     if (!r->in_raw) {
         return rc_set(msg, RC_ARG, "not in the raw REPL");
     }
-    return rrepl_send_plain(r, code, strlen(code), msg);
+    struct buf c;
+    buf_init(&c);
+    int rc = rrepl_rename(r, code, &c);
+    if (rc == RC_OK) {
+        rc = rrepl_send_plain(r, buf_str(&c), c.len, msg);
+    } else {
+        rc = rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    buf_fini(&c);
+    return rc;
 }
 
 /* Take exactly n bytes from the input, waiting as needed. */
@@ -547,16 +750,25 @@ static int rrepl_paste_data(struct rrepl *r, const char *code, size_t len,
     /* The window-size reply and the \x01 after it each grant a window. */
     size_t remaining = 2 * (size_t)window;
     size_t off = 0;
+    /* Credits beyond what the code can use mean the board is not doing
+     * raw-paste (or is streaming \x01). */
+    size_t credits = 0, max_credits = len / window + 8;
     int rc;
     while (off < len) {
         /* Collect credits: block while we have none, else take what
-         * already arrived. */
+         * already arrived (one look, so a stream cannot hold us here). */
+        int looked = 0;
         for (;;) {
             if (r->in.len > 0) {
                 unsigned char c = r->in.data[0];
                 buf_consume(&r->in, 1);
                 if (c == 0x01) {
                     remaining += window;
+                    if (++credits > max_credits) {
+                        return rc_set(msg, RC_PROTO, "the board on %s sent "
+                                      "more raw-paste credits than the "
+                                      "code needs", r->io.name);
+                    }
                 } else if (c == 0x04) {
                     /* The device wants to stop (e.g. a compile error). */
                     rc = rrepl_write(r, "\x04", 1, msg);
@@ -565,6 +777,7 @@ static int rrepl_paste_data(struct rrepl *r, const char *code, size_t len,
                     }
                     r->pending++;
                     r->begun = 1;
+                    ans_start(r);
                     return RC_OK;
                 } else {
                     return rc_set(msg, RC_PROTO,
@@ -574,6 +787,10 @@ static int rrepl_paste_data(struct rrepl *r, const char *code, size_t len,
                 continue;
             }
             if (remaining > 0) {
+                if (looked) {
+                    break;
+                }
+                looked = 1;
                 /* Non-blocking look for more credits. */
                 rc = rrepl_fill(r, 0, msg);
                 if (rc == RC_TIMEOUT) {
@@ -615,9 +832,14 @@ static int rrepl_paste_data(struct rrepl *r, const char *code, size_t len,
                           "unexpected byte 0x%02x from %s after raw-paste",
                           c, r->io.name);
         }
+        if (++credits > max_credits) {
+            return rc_set(msg, RC_PROTO, "the board on %s sent more raw-paste "
+                          "credits than the code needs", r->io.name);
+        }
     }
     r->pending++;
     r->begun = 1; /* raw-paste answers have no "OK" */
+    ans_start(r);
     return RC_OK;
 }
 
@@ -629,6 +851,7 @@ int rrepl_begin(struct rrepl *r, struct rc_msg *msg)
     if (r->begun) {
         return RC_OK;
     }
+    ans_start(r);
     int64_t end = clock_ms() + r->opts.timeout_ms;
     while (r->in.len < 2) {
         int left = clock_left(end);
@@ -711,6 +934,7 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
             break;
         }
         buf_consume(&r->in, i);
+        r->ans_got += i;
         rc = rrepl_fill(r, r->opts.timeout_ms, msg);
         if (rc < 0) {
             buf_fini(&tb);
@@ -719,6 +943,7 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
     }
     r->pending--;
     r->begun = 0;
+    ans_stop(r);
     if (err != NULL) {
         buf_add(err, tb.data, tb.len);
     }
@@ -747,21 +972,26 @@ int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
             return rc;
         }
     }
-    size_t len = strlen(code);
+    struct buf named;
+    buf_init(&named);
+    if (rrepl_rename(r, code, &named) != RC_OK) {
+        buf_fini(&named);
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    code = buf_str(&named);
+    size_t len = named.len;
     if (len >= PASTE_THRESHOLD && r->raw_paste != 0) {
         unsigned window = 0;
         rc = rrepl_paste_handshake(r, &window, msg);
-        if (rc < 0) {
-            return rc;
-        }
         if (rc == 1) {
             rc = rrepl_paste_data(r, code, len, window, msg);
-        } else {
+        } else if (rc == 0) {
             rc = rrepl_send_plain(r, code, len, msg);
         }
     } else {
         rc = rrepl_send_plain(r, code, len, msg);
     }
+    buf_fini(&named);
     if (rc < 0) {
         return rc;
     }

@@ -105,14 +105,18 @@ Command line (``python3 tests/fakeboard.py -h``)
                       keeps 63 bytes, as the real micro:bit does; 0 = none)
 --line7bit            the link clears bit 7 of every byte the board sends
 --baud N              pace output at N/10 bytes/s
---fault KIND:N[:REPEAT]        drop|garble|reset|silence|disconnect at offset
-                      N (from 0) of the code output since start, or noise:N
+--fault KIND:N[:REPEAT]        drop|garble|reset|silence|disconnect|stream|
+                      trickle at offset N (from 0) of the code output since
+                      start, or noise:N.  stream: from there the board sends
+                      random bytes (never 0x04) as fast as it can, for good;
+                      trickle: one byte every 0.5 s, for good; both ignore
+                      all input, like silence
 --link PATH           symlink PATH -> the pty slave (removed on exit)
 --seconds N           exit after N seconds (default 3600)
 --log PATH            events: boot friendly raw-enter raw-exit raw-paste-start
                       exec N, soft-reset ctrl-c kbd-interrupt window-overflow
                       input-dropped N, fault 0xADDR, fault-reboot 0xADDR,
-                      reset-injected
+                      reset-injected stream-injected trickle-injected
                       silence-injected disconnect-injected output-dropped N,
                       mode friendly|raw
 
@@ -819,7 +823,8 @@ class Faults:
             rep = int(parts[2], 0) if len(parts) == 3 else 1
             if kind == 'noise':
                 self.noise += n * rep
-            elif kind in ('drop', 'garble', 'reset', 'silence', 'disconnect'):
+            elif kind in ('drop', 'garble', 'reset', 'silence', 'disconnect',
+                          'stream', 'trickle'):
                 self.items.append(dict(kind=kind, every=n, next=n, left=rep))
             else:
                 raise ValueError('bad fault kind %r' % kind)
@@ -1017,7 +1022,7 @@ class Link:
             if action == 'garble':
                 out.append(b ^ 0x5A)
                 continue
-            if action in ('reset', 'silence', 'disconnect'):
+            if action in ('reset', 'silence', 'disconnect', 'stream', 'trickle'):
                 if self.line7bit:
                     out = bytearray(c & 0x7F for c in out)
                 self._write(bytes(out))
@@ -1027,6 +1032,9 @@ class Link:
                 if action == 'silence':
                     self.log('silence-injected')
                     self.hang_here()
+                if action in ('stream', 'trickle'):
+                    self.log('%s-injected' % action)
+                    self.babble_here(action == 'trickle')
                 self.log('disconnect-injected')
                 self.on_disconnect()
             out.append(b)
@@ -1056,6 +1064,33 @@ class Link:
                     select.select([], [self.master], [], min(left, 0.2))
                 except (OSError, ValueError):
                     return
+
+    def babble_here(self, trickle):
+        """Send without end and never a 0x04 (a runaway board): as fast as
+        the host reads, or one byte every 0.5 s; input is ignored."""
+        with self.cv:
+            self.hung = True
+            self.queue.clear()
+        with self.arm_lock:
+            self.armed = False
+        rnd = random.Random(4)
+        while True:
+            try:
+                if trickle:
+                    data = b'.'
+                else:
+                    data = bytes(b if b != CTRL_D else 0x55 for b in rnd.randbytes(4096))
+                try:
+                    select.select([], [self.master], [], 0.2)
+                    os.write(self.master, data)
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    time.sleep(0.2)
+                if trickle:
+                    time.sleep(0.5)
+            except BaseException:
+                pass
 
     def hang_here(self):
         """Stop responding for good (bus fault, silence)."""

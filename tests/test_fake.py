@@ -195,7 +195,7 @@ def faults(c):
         try:
             read_check(c, fb, what, size=0x20000, extra=["--log", wire])
             log = open(wire, errors="replace").read() if os.path.exists(wire) else ""
-            calls = re.findall(r"> \d+ _mpk\((\d+),(\d+),(\d+)\)", log)
+            calls = re.findall(r"> \d+ _mpk[0-9a-f]{4}\((\d+),(\d+),(\d+)\)", log)
             c.check(len(calls) > 0x20000 // (16 * 4096),
                     "some chunk was read again (%d requests)" % len(calls))
             left_clean(c, fb, what)
@@ -272,7 +272,7 @@ def faults(c):
         read_check(c, fb, "chunks too big for the heap", size=0x8000,
                    extra=["--log", wire, "--chunk", "8K"])
         log = open(wire, errors="replace").read() if os.path.exists(wire) else ""
-        sizes = [int(x) for x in re.findall(r"_mpk\(\d+,\d+,(\d+)\)", log)]
+        sizes = [int(x) for x in re.findall(r"_mpk[0-9a-f]{4}\(\d+,\d+,(\d+)\)", log)]
         c.check("MemoryError" in log, "the board ran out of heap")
         c.check(sizes and sizes[0] == 8192 and min(sizes) < 8192,
                 "the chunk was halved: %s" % sorted(set(sizes)))
@@ -675,6 +675,239 @@ def hostile_board(c):
         fb.stop()
 
 
+# ---------------------------------------------------------------------------
+# The board is left as found; nothing the board sends can take over.
+
+USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
+USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
+
+
+def settle(port, quiet=1.0, most=20.0):
+    """Wait until the board has sent nothing for `quiet` seconds (it may
+    still be working through keys queued while it was stopped)."""
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        if not talk(port, b"", re.compile(b"(?!)"), quiet):
+            return
+
+
+def ask_board(port, code, timeout=5.0):
+    """Run code in the board's raw REPL (from its friendly prompt) and
+    return what it printed, or None; the board is left at >>> again."""
+    got = talk(port, b"\x03\r\x01", b"raw REPL; CTRL-B to exit\r\n>", timeout)
+    if not got.endswith(b"raw REPL; CTRL-B to exit\r\n>"):
+        return None
+    got = talk(port, code.encode() + b"\x04", b"\x04>", timeout)
+    talk(port, b"\r\x02", b">>> ", timeout)
+    if not got.startswith(b"OK") or b"\x04" not in got:
+        return None
+    return got[2:got.index(b"\x04")].decode(errors="replace")
+
+
+def mpk_globals(port):
+    """The board's globals whose names start with _mpk, as {name: repr}."""
+    out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
+                          "sorted(globals()) if k[:4]=='_mpk'))")
+    if out is None:
+        return None
+    res = {}
+    for line in out.splitlines():
+        if line.strip():
+            k, _, v = line.strip().partition(" ")
+            res[k] = v
+    return res
+
+
+def check_found_as_left(c, fb, what, user=True):
+    """At >>> in the friendly REPL, mpeek's names gone, the user's kept."""
+    settle(fb.pty)
+    c.check(at_prompt(fb.pty), "%s: board answers >>> afterwards" % what)
+    g = mpk_globals(fb.pty)
+    want = dict(USER_VALUES) if user else {}
+    c.check(g == want, "%s: the board's _mpk* globals are the user's own: %r" % (what, g))
+
+
+def spawn_mpeek(args):
+    return subprocess.Popen([mpeek_bin()] + list(args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def finish(p, timeout):
+    """Wait for mpeek; returns (rc, stderr text, max RSS in KiB) or rc None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # os.kill, not p.send_signal (it may reap the child) keeps wait4's
+        # resource use.
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            err = p.stderr.read().decode(errors="replace")
+            p.stdout.read()
+            return p.returncode, err, ru.ru_maxrss
+        time.sleep(0.05)
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+    return None, "", 0
+
+
+def user_globals(c):
+    c.test("a user's own globals named like mpeek's survive every command")
+    fb = Fake("--preset", "rp2", dump=False)
+    try:
+        got = talk(fb.pty, USER_GLOBALS, b">>> ")
+        c.check(mpk_globals(fb.pty) == USER_VALUES, "the user's globals are set")
+        for args in (["info"], ["regions"], ["read", "0x20000000", "4K", "--format", "bin"],
+                     ["--method", "words", "read", "0x20000000", "256", "--format", "bin"]):
+            rc, out, err, _ = mpeek(["--port", fb.pty] + args, timeout=60)
+            c.check(rc == 0, "%s exits 0 (%s)" % (args, err.strip()))
+            check_found_as_left(c, fb, " ".join(args))
+        ev = fb.events()
+        c.check("soft-reset" not in ev, "never soft-reset the board")
+    finally:
+        fb.stop()
+
+
+def signals(c):
+    out = os.path.join(TMP, "sig.bin")
+    # A second (and third) Ctrl-C 0.05-0.3 s after the first: the clean-up
+    # still finishes, or is abandoned (third) and says so.
+    for delays, what in (([0.05], "a second SIGINT 0.05 s after the first"),
+                         ([0.3], "a second SIGINT 0.3 s after the first"),
+                         ([0.1, 0.1], "a third SIGINT"),
+                         ([], "one SIGINT")):
+        c.test("%s during a long read" % what)
+        fb = Fake("--preset", "new", "--baud", "115200", dump=False)
+        try:
+            talk(fb.pty, USER_GLOBALS, b">>> ")
+            p = spawn_mpeek(["--port", fb.pty, "--unsafe", "read", "0", "0x40000", "-o", out])
+            time.sleep(1.5)
+            os.kill(p.pid, signal.SIGINT)
+            for d in delays:
+                time.sleep(d)
+                os.kill(p.pid, signal.SIGINT)
+            rc, err, _ = finish(p, 40)
+            c.check(rc == 130, "exit status 130 (rc=%r, %r)" % (rc, err))
+            c.check(err.count("\n") == 1 and err.startswith("mpeek: interrupted"),
+                    "one line that says it was interrupted: %r" % err)
+            if len(delays) < 2:
+                c.check("the board was left in its friendly REPL" in err,
+                        "says the board was given back: %r" % err)
+            else:
+                c.check("abandoned" in err and "unknown" in err
+                        and "left in its friendly REPL" not in err,
+                        "says the clean-up was abandoned, nothing more: %r" % err)
+            # Even abandoned, the keys that restore the board were sent.
+            check_found_as_left(c, fb, what)
+        finally:
+            fb.stop()
+
+    for sig, code, word in ((signal.SIGTERM, 143, "terminated"),
+                            (signal.SIGHUP, 129, "hung up")):
+        c.test("%s exits %d" % (sig.name, code))
+        fb = Fake("--preset", "new", "--baud", "115200", dump=False)
+        try:
+            p = spawn_mpeek(["--port", fb.pty, "--unsafe", "read", "0", "0x40000", "-o", out])
+            time.sleep(1.5)
+            os.kill(p.pid, sig)
+            rc, err, _ = finish(p, 40)
+            c.check(rc == code, "exit status %d (rc=%r, %r)" % (code, rc, err))
+            c.check(err.startswith("mpeek: " + word) and "friendly REPL" in err,
+                    "says %s and that the board was given back: %r" % (word, err))
+            check_found_as_left(c, fb, sig.name, user=False)
+        finally:
+            fb.stop()
+
+    c.test("Ctrl-C while the board does not answer")
+    fb = Fake("--preset", "new", "--fault", "silence:30000", dump=False)
+    try:
+        p = spawn_mpeek(["--port", fb.pty, "--timeout", "4", "--unsafe", "read", "0",
+                         "0x40000", "-o", out])
+        deadline = time.monotonic() + 20
+        while "silence-injected" not in fb.events() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        os.kill(p.pid, signal.SIGINT)
+        rc, err, _ = finish(p, 40)
+        c.check(rc == 130, "exit status 130 (rc=%r)" % rc)
+        c.check(err.startswith("mpeek: interrupted") and "unknown" in err
+                and "left in its friendly REPL" not in err and "reset it" in err,
+                "says the state is unknown and how to restore it: %r" % err)
+        c.check(err.count("\n") == 1, "one line: %r" % err)
+    finally:
+        fb.stop()
+
+
+def runaway(c):
+    out = os.path.join(TMP, "runaway.bin")
+    for fault, args, what in (
+            ("stream:0", ["info"], "streams without end while answering a probe"),
+            ("stream:30000", ["--unsafe", "read", "0", "0x40000", "-o", out],
+             "streams without end in the middle of a read"),
+            ("trickle:0", ["info"], "trickles a byte every 0.5 s from its first answer"),
+            ("trickle:30000", ["--chunk", "1K", "--unsafe", "read", "0", "0x40000", "-o", out],
+             "trickles a byte every 0.5 s in the middle of a read")):
+        c.test("a board that " + what)
+        fb = Fake("--preset", "new", "--fault", fault, dump=False)
+        try:
+            p = spawn_mpeek(["--port", fb.pty, "--timeout", "2"] + args)
+            rc, err, rss = finish(p, 150)
+            c.check(rc not in (0, None), "ends, with an error (rc=%r)" % rc)
+            c.check(err.count("\n") == 1 and ("did not finish its answer" in err
+                                              or "more than" in err
+                                              or "stopped answering" in err
+                                              or "garbled" in err),
+                    "one line that says what the board did: %r" % err)
+            c.check(rss < 200 * 1024, "memory stays bounded (max RSS %d KiB)" % rss)
+            c.check(not os.path.exists(out), "no partial file")
+        finally:
+            fb.stop()
+
+    c.test("Ctrl-C stops a board that trickles")
+    fb = Fake("--preset", "new", "--fault", "trickle:30000", dump=False)
+    try:
+        p = spawn_mpeek(["--port", fb.pty, "--timeout", "30", "--unsafe", "read", "0",
+                         "0x40000", "-o", out])
+        deadline = time.monotonic() + 20
+        while "trickle-injected" not in fb.events() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.kill(p.pid, signal.SIGINT)
+        time.sleep(0.2)
+        os.kill(p.pid, signal.SIGINT)
+        time.sleep(0.2)
+        os.kill(p.pid, signal.SIGINT)
+        rc, err, rss = finish(p, 20)
+        c.check(rc == 130, "exit status 130 (rc=%r, %r)" % (rc, err))
+        c.check("interrupted" in err and "abandoned" in err and "unknown" in err,
+                "says so: %r" % err)
+    finally:
+        fb.stop()
+
+
+def garbled_text(c):
+    for preset, method in (("hexonly", "hex"), ("words", "words")):
+        c.test("%s: 20 garbled bytes 3000 apart are read again, as in binary" % method)
+        # Paced like a real line, so that an interrupt stops the board's
+        # output at once and the next garbled byte hits the chunk read again.
+        fb = Fake("--preset", preset, "--baud", "115200", "--fault", "garble:3000:20")
+        try:
+            read_check(c, fb, "%s with 20 garbled bytes" % method, size=0x10000)
+            left_clean(c, fb, "%s garbled" % method)
+        finally:
+            fb.stop()
+        c.test("%s: a line that garbles everything" % method)
+        fb = Fake("--preset", preset, "--fault", "garble:700:100000", dump=False)
+        try:
+            rc, out, err, _ = mpeek(["--port", fb.pty, "--unsafe", "read", "0", "0x8000",
+                                     "-o", os.path.join(TMP, "garbled.bin")], timeout=120)
+            c.check(rc == 1, "fails (rc=%r)" % rc)
+            c.check("corrupting data" in err and "--baud" in err and "cable" in err
+                    and "unexpected byte" not in err,
+                    "says what binary mode says: %r" % err)
+        finally:
+            fb.stop()
+
+
 def main():
     c = Checks("fake")
     try:
@@ -686,6 +919,10 @@ def main():
         images(c)
         out_file(c)
         hostile_board(c)
+        user_globals(c)
+        signals(c)
+        runaway(c)
+        garbled_text(c)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     return c.done()

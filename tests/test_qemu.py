@@ -23,6 +23,235 @@ from testlib import Checks, Qemu, at_prompt, mpeek, talk, mpeek_bin  # noqa: E40
 FS_MARKER_ADDR = 0x3F800  # the micro:bit filesystem writes 0xFD here at boot
 
 
+# ---------------------------------------------------------------------------
+# The board is left as found, whatever happens to mpeek or to the board.
+
+USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
+USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
+
+
+def settle(port, quiet=1.0, most=20.0):
+    """Wait until the board has sent nothing for `quiet` seconds (it may
+    still be working through keys queued while it was stopped)."""
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        if not talk(port, b"", re.compile(b"(?!)"), quiet):
+            return
+
+
+def ask_board(port, code, timeout=5.0):
+    """Run code in the board's raw REPL (from its friendly prompt) and
+    return what it printed, or None; the board is left at >>> again."""
+    got = talk(port, b"\x03\r\x01", b"raw REPL; CTRL-B to exit\r\n>", timeout)
+    if not got.endswith(b"raw REPL; CTRL-B to exit\r\n>"):
+        return None
+    got = talk(port, code.encode() + b"\x04", b"\x04>", timeout)
+    talk(port, b"\r\x02", b">>> ", timeout)
+    if not got.startswith(b"OK") or b"\x04" not in got:
+        return None
+    return got[2:got.index(b"\x04")].decode(errors="replace")
+
+
+def mpk_globals(port):
+    out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
+                          "sorted(globals()) if k[:4]=='_mpk'))")
+    if out is None:
+        return None
+    res = {}
+    for line in out.splitlines():
+        if line.strip():
+            k, _, v = line.strip().partition(" ")
+            res[k] = v
+    return res
+
+
+def check_found_as_left(c, port, what):
+    settle(port)
+    c.check(at_prompt(port, timeout=5), "%s: board answers >>> afterwards" % what)
+    g = mpk_globals(port)
+    c.check(g == USER_VALUES, "%s: the board's _mpk* globals are the user's own: %r"
+            % (what, g))
+
+
+def wait_exit(p, timeout):
+    try:
+        _, err = p.communicate(timeout=timeout)
+        return p.returncode, err.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        return None, ""
+
+
+def spawn(args):
+    return subprocess.Popen([mpeek_bin()] + list(args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def signals_qemu(c, tmp):
+    q = Qemu("pty")
+    try:
+        talk(q.port, USER_GLOBALS, b">>> ")
+        for delays, what in (([0.05], "a second SIGINT 0.05 s after the first"),
+                             ([0.3], "a second SIGINT 0.3 s after the first")):
+            c.test("micro:bit: %s during a read of the flash" % what)
+            p = spawn(["--port", q.port, "read", "0", "0x40000",
+                       "-o", os.path.join(tmp, "x.bin")])
+            time.sleep(1.5)
+            os.kill(p.pid, signal.SIGINT)
+            for d in delays:
+                time.sleep(d)
+                os.kill(p.pid, signal.SIGINT)
+            rc, err = wait_exit(p, 40)
+            c.check(rc == 130, "exit status 130 (rc=%r, %r)" % (rc, err))
+            c.check("interrupted; the board was left in its friendly REPL" in err,
+                    "says the board was given back: %r" % err)
+            check_found_as_left(c, q.port, what)
+        c.test("micro:bit: SIGTERM exits 143")
+        p = spawn(["--port", q.port, "read", "0", "0x40000", "-o", os.path.join(tmp, "x.bin")])
+        time.sleep(1.5)
+        os.kill(p.pid, signal.SIGTERM)
+        rc, err = wait_exit(p, 40)
+        c.check(rc == 143 and "terminated" in err, "143, terminated (rc=%r, %r)" % (rc, err))
+        check_found_as_left(c, q.port, "SIGTERM")
+    finally:
+        q.stop()
+
+
+def stalls_qemu(c, tmp):
+    """QEMU stopped (kill -STOP) and resumed: the board ends at its friendly
+    prompt without mpeek's helper, whether it wakes up while mpeek still
+    waits or after mpeek gave up."""
+    q = Qemu("pty")
+    out = os.path.join(tmp, "stall.bin")
+    try:
+        talk(q.port, USER_GLOBALS, b">>> ")
+
+        c.test("micro:bit stalls during a read and wakes after mpeek gave up")
+        p = spawn(["--port", q.port, "--timeout", "2", "read", "0", "0x40000", "-o", out])
+        time.sleep(2.0)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        rc, err = wait_exit(p, 60)
+        c.check(rc == 1, "fails (rc=%r)" % rc)
+        c.check(err.count("\n") == 1 and "unknown" in err and "reset it" in err
+                and "friendly REPL" not in err.split("unknown")[0],
+                "one line that says the state is unknown and how to restore it: %r" % err)
+        os.kill(q.proc.pid, signal.SIGCONT)
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "stalled during a read, woken after")
+
+        c.test("micro:bit stalls during a read and wakes while mpeek recovers")
+        p = spawn(["--port", q.port, "--timeout", "2", "read", "0", "0x40000", "-o", out])
+        time.sleep(2.0)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        time.sleep(3.0)
+        os.kill(q.proc.pid, signal.SIGCONT)
+        rc, err = wait_exit(p, 90)
+        c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
+        if rc == 0:
+            data = open(out, "rb").read()
+            expect = bytearray(q.flash)
+            expect[FS_MARKER_ADDR] = 0xFD
+            c.check(data == bytes(expect), "what it read is the flash")
+        else:
+            c.check("friendly REPL" not in err, "claims nothing untrue: %r" % err)
+        time.sleep(1.0)
+        check_found_as_left(c, q.port, "stalled during a read, woken during recovery")
+
+        c.test("micro:bit stalls during attach and wakes after mpeek gave up")
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        p = spawn(["--port", q.port, "--timeout", "2", "info"])
+        rc, err = wait_exit(p, 60)
+        c.check(rc == 1 and err.count("\n") == 1, "fails with one line (rc=%r, %r)" % (rc, err))
+        os.kill(q.proc.pid, signal.SIGCONT)
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "stalled during attach")
+
+        c.test("micro:bit stalls during the probe and wakes after mpeek gave up")
+        p = spawn(["--port", q.port, "--timeout", "2", "regions"])
+        time.sleep(0.8)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        rc, err = wait_exit(p, 60)
+        c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
+        os.kill(q.proc.pid, signal.SIGCONT)
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "stalled during the probe")
+    finally:
+        try:
+            os.kill(q.proc.pid, signal.SIGCONT)
+        except OSError:
+            pass
+        q.stop()
+
+
+MODERN_ELF = "/work/shared/firmware/micropython-1.29-qemu-microbit.elf"
+
+
+class ModernQemu:
+    """QEMU's micro:bit running MicroPython 1.29 (raw-paste, uctypes,
+    sys.stdout.buffer), on a pty."""
+
+    def __init__(self):
+        from testlib import _read_pty_line, stop_group
+        self._stop = stop_group
+        args = ["qemu-system-arm", "-machine", "microbit",
+                "-global", "nrf51-soc.flash-size=1048576",
+                "-global", "nrf51-soc.sram-size=262144",
+                "-display", "none", "-monitor", "none", "-semihosting",
+                "-serial", "pty", "-kernel", MODERN_ELF]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self.port = _read_pty_line(self.proc, 10)
+        except RuntimeError:
+            stop_group(self.proc)
+            raise
+        time.sleep(0.5)
+
+    def stop(self):
+        self._stop(self.proc)
+
+
+def modern_qemu(c, tmp):
+    if not os.path.exists(MODERN_ELF):
+        print("-- skipped: %s is not there (MicroPython 1.29 tests)" % MODERN_ELF)
+        return
+    q = ModernQemu()
+    out = os.path.join(tmp, "modern.bin")
+    try:
+        talk(q.port, USER_GLOBALS, b">>> ")
+        c.test("MicroPython 1.29: a second SIGINT 0.1 s after the first during a read")
+        p = spawn(["--port", q.port, "--unsafe", "read", "0", "0x100000", "-o", out])
+        time.sleep(1.2)
+        os.kill(p.pid, signal.SIGINT)
+        time.sleep(0.1)
+        os.kill(p.pid, signal.SIGINT)
+        rc, err = wait_exit(p, 40)
+        c.check(rc == 130 and "left in its friendly REPL" in err, "130, given back (rc=%r, %r)"
+                % (rc, err))
+        check_found_as_left(c, q.port, "1.29, double SIGINT")
+
+        c.test("MicroPython 1.29 stalls during a read and wakes after mpeek gave up")
+        p = spawn(["--port", q.port, "--timeout", "2", "--unsafe", "read", "0", "0x100000",
+                   "-o", out])
+        time.sleep(1.2)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        rc, err = wait_exit(p, 60)
+        os.kill(q.proc.pid, signal.SIGCONT)
+        c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
+        if rc != 0:
+            c.check("unknown" in err and "friendly REPL" not in err.split("unknown")[0],
+                    "says the state is unknown: %r" % err)
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "1.29, stalled during a read")
+    finally:
+        try:
+            os.kill(q.proc.pid, signal.SIGCONT)
+        except OSError:
+            pass
+        q.stop()
+
+
 def main():
     c = Checks("qemu")
     tmp = tempfile.mkdtemp(prefix="mpeek-test-")
@@ -251,6 +480,9 @@ def main():
     expect = bytearray(q2.flash)
     expect[FS_MARKER_ADDR] = 0xFD
     c.check(out == bytes(expect), "emu flash equals firmware.hex over 0xFF")
+    signals_qemu(c, tmp)
+    stalls_qemu(c, tmp)
+    modern_qemu(c, tmp)
     return c.done()
 
 

@@ -243,6 +243,30 @@ TEST(corrupt_sha_digest_is_bad)
     buf_fini(&b);
 }
 
+/* A garbled byte in a text encoding keeps its place: the chunk it lands in
+ * fails (to be read again), the stream goes on, as in binary. */
+static void garbled_text(enum recdec_enc enc, enum recdec_digest dig)
+{
+    struct buf b;
+    buf_init(&b);
+    make_stream(&b, enc, dig, 4096, 2048, 512, 0);
+    /* A byte out of every text alphabet. */
+    b.data[1 + 100] = '!';
+    struct recdec_cfg cfg = {enc, dig, 4096, 2048, 512};
+    struct result res;
+    run_stream(&cfg, b.data, b.len, 33, &res);
+    CHECK(res.end);
+    CHECK(!res.error);
+    CHECK_EQ_INT(res.bad, 1);
+    CHECK_EQ_INT(res.good, 3);
+    CHECK(memcmp(res.got + 512, mem + 4096 + 512, 2048 - 512) == 0);
+    buf_fini(&b);
+}
+
+TEST(garbled_hex_fails_one_chunk) { garbled_text(RECDEC_HEX, RECDEC_MODP); }
+TEST(garbled_b64_fails_one_chunk) { garbled_text(RECDEC_B64, RECDEC_SHA256); }
+TEST(garbled_words_fail_one_chunk) { garbled_text(RECDEC_WORDS, RECDEC_FLETCHER); }
+
 TEST(dropped_byte_never_verifies)
 {
     struct buf b;
@@ -312,6 +336,9 @@ int main(void)
     RUN(digest_known_values);
     RUN(corrupt_payload_is_bad_not_good);
     RUN(corrupt_sha_digest_is_bad);
+    RUN(garbled_hex_fails_one_chunk);
+    RUN(garbled_b64_fails_one_chunk);
+    RUN(garbled_words_fail_one_chunk);
     RUN(dropped_byte_never_verifies);
     RUN(early_ctrl_d_is_eot);
     RUN(garbage_tag_is_error);

@@ -11,11 +11,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "harness.h"
 
 enum dev_mode { DEV_FRIENDLY, DEV_RAW, DEV_PASTE, DEV_DEAD, DEV_JUNK };
+enum dev_babble { BABBLE_NONE, BABBLE_STREAM, BABBLE_TRICKLE };
 
 struct dev {
     enum dev_mode mode;
@@ -30,6 +32,9 @@ struct dev {
     int overrun;         /* host sent beyond the window */
     int soft_resets;
     int ctrl_d_friendly;
+    enum dev_babble babble; /* after the next "OK": endless output */
+    int babbling;
+    struct buf sent;        /* every byte the host wrote */
 };
 
 static void dev_reply(struct dev *d, const char *s)
@@ -43,6 +48,11 @@ static void dev_run(struct dev *d, int paste)
     const char *c = buf_str(&d->code);
     if (!paste) {
         dev_reply(d, "OK");
+    }
+    if (d->babble != BABBLE_NONE) {
+        d->babbling = 1;
+        buf_clear(&d->code);
+        return;
     }
     if (strstr(c, "1/0")) {
         dev_reply(d, "\x04Traceback (most recent call last):\r\n  File "
@@ -146,9 +156,22 @@ static void dev_byte(struct dev *d, unsigned char b)
 static ssize_t dev_read(void *ctx, void *buf, size_t len, int timeout_ms,
                         struct rc_msg *msg)
 {
-    (void)timeout_ms;
     (void)msg;
     struct dev *d = ctx;
+    if (d->babbling && d->out.len == 0) {
+        if (d->babble == BABBLE_TRICKLE) {
+            /* One byte every 50 ms: never silent for the 200 ms timeout. */
+            struct timespec ts = {0, 50 * 1000000L};
+            if (timeout_ms < 50) {
+                return 0;
+            }
+            nanosleep(&ts, NULL);
+            memcpy(buf, ".", 1);
+            return 1;
+        }
+        memset(buf, 'x', len);
+        return (ssize_t)len;
+    }
     size_t n = d->out.len < len ? d->out.len : len;
     if (n > 7) {
         n = 7; /* arrive in small pieces */
@@ -167,6 +190,11 @@ static int dev_write(void *ctx, const void *buf, size_t len, int timeout_ms,
     (void)timeout_ms;
     (void)msg;
     const unsigned char *p = buf;
+    struct dev *d = ctx;
+    buf_add(&d->sent, buf, len);
+    if (d->babbling) {
+        return RC_OK; /* a runaway board takes no input */
+    }
     for (size_t i = 0; i < len; i++) {
         dev_byte(ctx, p[i]);
     }
@@ -182,6 +210,7 @@ static struct rrepl *make(struct dev *d, enum dev_mode mode, int paste)
     buf_init(&d->line);
     buf_init(&d->out);
     buf_init(&d->code);
+    buf_init(&d->sent);
     struct rrepl_io io = {dev_read, dev_write, d, "fakeport"};
     struct rrepl_opts o = {.timeout_ms = 200};
     struct rrepl *r = NULL;
@@ -196,6 +225,7 @@ static void done(struct dev *d, struct rrepl *r)
     buf_fini(&d->line);
     buf_fini(&d->out);
     buf_fini(&d->code);
+    buf_fini(&d->sent);
 }
 
 TEST(enter_exec_leave)
@@ -387,6 +417,108 @@ TEST(traceback_summary)
     CHECK_STR(line, "");
 }
 
+TEST(names_are_the_sessions_own)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    const char *n = rrepl_names(r);
+    CHECK(strlen(n) == 8 && strncmp(n, "_mpk", 4) == 0);
+    char first[16];
+    snprintf(first, sizeof first, "%s", n);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, "def _mpkp():pass", NULL, NULL, &msg), RC_OK);
+    char want[64];
+    snprintf(want, sizeof want, "def %sp():pass", first);
+    CHECK(strstr(buf_str(&d.sent), want) != NULL);
+    CHECK(strstr(buf_str(&d.sent), "def _mpkp(") == NULL);
+    rrepl_claim_names(r);
+    CHECK_EQ_INT(rrepl_names_claimed(r), 1);
+    rrepl_renew_names(r); /* a new prefix must be checked again */
+    CHECK_EQ_INT(rrepl_names_claimed(r), 0);
+    CHECK(strlen(rrepl_names(r)) == 8 && strncmp(rrepl_names(r), "_mpk", 4) == 0);
+    done(&d, r);
+}
+
+TEST(endless_answer_is_cut_off)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    struct buf out;
+    buf_init(&out);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    d.babble = BABBLE_STREAM;
+    /* Asked for about 100 bytes: cut off long before 1 MiB. */
+    rrepl_expect(r, 100, 0);
+    CHECK_EQ_INT(rrepl_exec(r, "print(1)", &out, NULL, &msg), RC_PROTO);
+    CHECK(strstr(msg.text, "sent more than") != NULL);
+    CHECK(out.len < 16384);
+    /* Not sized: cut off at 1 MiB, not grown without end. */
+    buf_clear(&out);
+    rrepl_free(r);
+    r = NULL;
+    buf_clear(&d.out);
+    d.babble = BABBLE_NONE;
+    d.babbling = 0;
+    d.mode = DEV_FRIENDLY;
+    struct rrepl_io io = {dev_read, dev_write, &d, "fakeport"};
+    struct rrepl_opts o = {.timeout_ms = 200};
+    rrepl_new(&io, &o, &r);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    d.babble = BABBLE_STREAM;
+    CHECK_EQ_INT(rrepl_exec(r, "print(1)", &out, NULL, &msg), RC_PROTO);
+    CHECK(out.len <= (1u << 20) + 4096);
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(trickle_meets_the_deadline)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    d.babble = BABBLE_TRICKLE;
+    rrepl_expect(r, 100, 0); /* 2 x 200 ms + the wire time of 100 bytes */
+    CHECK_EQ_INT(rrepl_exec(r, "print(1)", NULL, NULL, &msg), RC_TIMEOUT);
+    CHECK(strstr(msg.text, "did not finish its answer") != NULL);
+    done(&d, r);
+}
+
+TEST(waiting_for_a_marker_keeps_a_short_tail)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    d.babble = BABBLE_STREAM;
+    d.babbling = 1;
+    /* Leaving waits for ">>> " in an endless stream: bounded memory. */
+    CHECK(rrepl_leave(r, &msg) < 0);
+    size_t n = 0;
+    rrepl_peek(r, &n);
+    CHECK(n <= 4096 + 4096 + 8);
+    done(&d, r);
+}
+
+TEST(abandon_queues_the_way_back)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    rrepl_claim_names(r);
+    buf_clear(&d.sent);
+    rrepl_abandon(r);
+    char want[64];
+    snprintf(want, sizeof want, "\x03\x03\r\x01" "del %s\x04\r\x02", rrepl_names(r));
+    CHECK_STR(buf_str(&d.sent), want);
+    CHECK_EQ_INT(d.mode, DEV_FRIENDLY);
+    CHECK_EQ_INT(d.soft_resets, 0);
+    done(&d, r);
+}
+
 int main(void)
 {
     RUN(enter_exec_leave);
@@ -399,5 +531,10 @@ int main(void)
     RUN(silence_and_junk);
     RUN(already_in_raw);
     RUN(traceback_summary);
+    RUN(names_are_the_sessions_own);
+    RUN(endless_answer_is_cut_off);
+    RUN(trickle_meets_the_deadline);
+    RUN(waiting_for_a_marker_keeps_a_short_tail);
+    RUN(abandon_queues_the_way_back);
     return harness_done("rrepl");
 }
