@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "fmt.h"
 #include "frozen.h"
+#include "frozen_notes.h"
 #include "heapmap.h"
 #include "image.h"
 #include "ldscript.h"

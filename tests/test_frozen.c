@@ -5,6 +5,8 @@
  * the older layouts and of tables that lie; bytecode annotations.
  */
 #include "frozen.h"
+#include "frozen_manifest.h"
+#include "frozen_notes.h"
 
 #include <stdint.h>
 #include <stdlib.h>
