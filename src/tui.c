@@ -37,6 +37,7 @@
 #include "pcache.h"
 #include "rmap.h"
 #include "theme.h"
+#include "theme_curses.h"
 #include "view.h"
 #include "worker.h"
 
