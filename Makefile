@@ -97,6 +97,15 @@ $(BUILD)/tests/%: tests/%.c tests/harness.h tests/failalloc.h $(BUILD)/libmpeek.
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
 
+# The theme parser and model are pure (theme_curses.c is the curses side):
+# their unit test and fuzz target link without curses, so a curses call
+# creeping in fails the link.
+THEME_PURE := theme datadir rc
+$(BUILD)/tests/test_theme: tests/test_theme.c tests/harness.h $(BUILD)/libmpeek.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a
+
 $(BUILD)/bench_read: bench/bench_read.c $(BUILD)/libmpeek.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmpeek.a $(LIBS)
@@ -129,6 +138,11 @@ build-fuzz/obj/%.o: src/%.c
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+build-fuzz/fuzz_theme: tests/fuzz/fuzz_theme.c $(THEME_PURE:%=build-fuzz/obj/%.o)
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(THEME_PURE:%=build-fuzz/obj/%.o)
 
 fuzz: $(FUZZ_BINS)
 

@@ -12,6 +12,8 @@
  * The symbols come from an ELF image (struct image); the bytes come through
  * struct frozen_mem, which reads either the image itself or the board (the
  * same addresses, read live), so one walk gives both manifests.
+ * Manifests are in frozen_manifest.h, the explorer's bytecode notes in
+ * frozen_notes.h.
  *
  * Per module:
  *   name   as in mp_frozen_names ("unittest/__init__.py")
@@ -38,7 +40,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
 #include "rc.h"
 
 struct image;
@@ -95,84 +96,5 @@ void frozen_set_free(struct frozen_set *set);
 
 /* The module whose bytes hold addr (its ranges), or NULL. */
 const struct frozen_mod *frozen_at(const struct frozen_set *set, uint32_t addr);
-
-enum frozen_format { FROZEN_FMT_TABLE, FROZEN_FMT_CSV, FROZEN_FMT_JSON };
-
-/*
- * The manifest: one row per module.
- *   table: "NAME  ADDRESS  SIZE  SHA256" aligned, with a header line
- *   csv:   header "name,address,size,sha256"; address as 0x%08x, size in
- *          decimal, sha256 as 64 lower-case hex digits
- *   json:  [{"name": ..., "address": "0x...", "size": N, "sha256": "..."}]
- */
-int frozen_format(const struct frozen_set *set, enum frozen_format fmt,
-                  struct buf *out);
-
-/* A manifest read back (any of the three formats above). */
-struct frozen_entry {
-    char name[128];
-    uint32_t size;
-    uint8_t sha256[32];
-};
-
-struct frozen_manifest {
-    struct frozen_entry *e;
-    size_t n;
-};
-
-/* Parse a manifest; name is used in messages ("NAME:LINE: message").
- * RC_PARSE for anything that is not one. */
-int frozen_manifest_parse(const char *text, size_t len, const char *name,
-                          struct frozen_manifest *out, struct rc_msg *msg);
-void frozen_manifest_free(struct frozen_manifest *m);
-
-enum frozen_cmp { FROZEN_SAME, FROZEN_CHANGED, FROZEN_ADDED, FROZEN_REMOVED };
-
-/*
- * Compare the modules now (set) with an earlier manifest: one line per
- * module, "same", "changed" (with the old and new size), "added" (in set,
- * not in the manifest) or "removed", in name order, appended to out.
- * *differs is set to 1 when any module is not "same".
- */
-int frozen_compare(const struct frozen_set *set,
-                   const struct frozen_manifest *old, struct buf *out,
-                   int *differs);
-
-const char *frozen_cmp_name(enum frozen_cmp c);
-
-/* ---- bytecode annotation (the explorer) ---------------------------------- */
-
-/* One decoded piece of a module: [addr, addr+len) and what it is, e.g.
- * "prelude n_state=5 n_exc_stack=0 scope_flags=0x00 n_pos_args=0 ...",
- * "simple_name <module>", "arg names: self, x", "qstr table [3]: 'print'",
- * "bytecode 42 bytes", "raw code: kind bytecode, fun_data 0x2e4dd". */
-struct frozen_note {
-    uint32_t addr;
-    uint32_t len;
-    char text[160];
-};
-
-struct frozen_notes {
-    struct frozen_note *n;     /* address order */
-    size_t count;
-    uint32_t maxlen;           /* the longest note (0: not known, as in a
-                                * hand-made list) */
-};
-
-/*
- * Decode what the module is made of, reading through mem: its raw-code
- * structs, each function's bytecode prelude (signature, sizes, simple
- * name, argument names), its qstr and object tables with the names they
- * refer to (qstr strings found through the image's qstr pools).  Pieces
- * that cannot be decoded are left out, never guessed.
- */
-int frozen_annotate(const struct image *img, const struct frozen_mem *mem,
-                    const struct frozen_mod *mod, struct frozen_notes *out,
-                    struct rc_msg *msg);
-void frozen_notes_free(struct frozen_notes *notes);
-
-/* The note covering addr, or NULL. */
-const struct frozen_note *frozen_note_at(const struct frozen_notes *notes,
-                                         uint32_t addr);
 
 #endif

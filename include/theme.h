@@ -59,15 +59,15 @@
  * Without colour at all, a theme with colours shows the attributes of the
  * mono theme.
  *
- * The pure part (parse, get, degrade, list) needs no terminal.  Only this
- * module calls init_pair(); the curses part needs an initialised screen.
- * Ownership: every struct theme * returned is the caller's, freed with
- * theme_free().
+ * This module is pure (parse, get, degrade, list, and how a role is drawn
+ * on a terminal of given colours): it needs no terminal and no curses.
+ * theme_curses.h applies a theme to the curses screen (colour pairs,
+ * attributes).  Ownership: every struct theme * returned is the caller's,
+ * freed with theme_free().
  */
 #ifndef MPEEK_THEME_H
 #define MPEEK_THEME_H
 
-#include <curses.h>
 #include <stddef.h>
 
 #include "heapmap.h"
@@ -208,37 +208,6 @@ size_t theme_list(char names[][THEME_NAME_MAX], size_t max);
  */
 void theme_user_dir(char *out, size_t size);
 
-/* --- curses side ------------------------------------------------------- */
-
-/*
- * Make t the theme on the current curses screen: when can_color, start
- * colours (start_color, use_default_colors) and allocate one colour pair
- * per distinct (fg, bg), degrading colours to what the terminal has.
- * ncolors <= 0 means COLORS as curses reports it; a positive value caps it
- * (8, 16, 256: e.g. a --colors option).  Without colour (can_color == 0,
- * or fewer than 8 colours) the roles get the mono theme's attributes.
- * On a direct-colour terminal (COLORS = 2^24, xterm-direct) palette
- * colours are sent as their RGB values.  Pairs beyond what the terminal
- * (or attr_t: 255) offers fall back to the default pair.  Pairs are
- * numbered from 1 on each call, so only the theme applied last is valid
- * (call again after switching themes).  Needs initscr()/newterm() first.
- * Returns RC_OK; RC_ARG if t is NULL.
- */
-int theme_apply(struct theme *t, int ncolors, int can_color);
-
-/* COLOR_PAIR(n) | attributes for a role, ready for wattrset(); before
- * theme_apply() the attributes alone.  A_NORMAL for a bad role. */
-attr_t theme_attr(const struct theme *t, enum theme_role role);
-
-/* The same for one byte class of a role. */
-attr_t theme_class_attr(const struct theme *t, enum theme_role role,
-                        enum theme_class cls);
-
-/* The attributes for a byte of value byte_value drawn in role (a region or
- * heap role): the variant of its byte class. */
-attr_t theme_byte_attr(const struct theme *t, enum theme_role role,
-                       unsigned char byte_value);
-
 /* --- pure helpers ------------------------------------------------------ */
 
 /* The byte class of a value (never THEME_C_BASE). */
@@ -289,5 +258,40 @@ int theme_is_light(const struct theme *t);
 
 /* 1 if any role of t has a colour other than the terminal default. */
 int theme_has_color(const struct theme *t);
+
+/* --- on a terminal (pure; theme_curses.h makes the curses calls) -------- */
+
+/* What a terminal offers, as theme_apply() finds it. */
+struct theme_term {
+    int ncolors;  /* colours to use (256 at most counts); < 8: none */
+    int defaults; /* 1: the terminal's own colours can be asked for (-1) */
+    int direct;   /* 1: direct colour (xterm-direct): colours above 7 are
+                   * asked for as 0xRRGGBB */
+};
+
+/*
+ * How role r, byte class c of t is drawn on term, as described at the top
+ * of this file: fg and bg are the colours to ask for (-1 the terminal's
+ * own, else a palette index or, on a direct-colour terminal, 0xRRGGBB
+ * above 7), attrs the THEME_A_* bits (a grey made faint adds dim).  Without
+ * colour (ncolors < 8) fg = bg = -1 and attrs are the mono theme's, or
+ * t's own when t has no colours.  Any out pointer may be NULL.  RC_OK, or
+ * RC_ARG for a NULL theme or term or a bad role or class.
+ */
+int theme_term_spec(const struct theme *t, const struct theme_term *term,
+                    enum theme_role r, enum theme_class c, int *fg, int *bg,
+                    unsigned *attrs);
+
+/*
+ * How role r, class c is drawn now: a colour pair (0: the terminal's
+ * default pair) and THEME_A_* bits.  A new theme has pair 0 and each
+ * role's own attributes; theme_apply() records what it chose with
+ * theme_set_drawn().  Both return RC_OK, or RC_ARG for a NULL theme, a
+ * bad role or class, or a negative pair (nothing is changed then).
+ */
+int theme_set_drawn(struct theme *t, enum theme_role r, enum theme_class c,
+                    int pair, unsigned attrs);
+int theme_drawn(const struct theme *t, enum theme_role r, enum theme_class c,
+                int *pair, unsigned *attrs);
 
 #endif

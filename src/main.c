@@ -27,6 +27,8 @@
 #include "board.h"
 #include "discover.h"
 #include "frozen.h"
+#include "frozen_manifest.h"
+#include "frozen_notes.h"
 #include "fscan.h"
 #include "image.h"
 #include "ldscript.h"

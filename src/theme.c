@@ -4,9 +4,11 @@
  * A theme is a table spec[role][class] of (fg, bg, attrs) that is always
  * fully resolved: parsing starts from the compiled-in default, overwrites
  * what the file sets, then derives the byte-class variants the file left
- * out from each role's base.  attr[role][class] caches what theme_attr()
- * returns: the attributes alone until theme_apply() adds colour pairs.
- * This is the only file that calls init_pair().
+ * out from each role's base.  drawn[role][class] is how the role is drawn
+ * on the terminal now (a colour pair and THEME_A_* bits): pair 0 and the
+ * role's own attributes until theme_curses.c applies the theme.
+ * Pure: no curses here (theme_curses.c makes the curses calls), so the
+ * parser is tested and fuzzed without a terminal.
  */
 #include "theme.h"
 
@@ -23,7 +25,6 @@
 
 #define LINE_MAX_CHARS 255     /* per line, before any comment */
 #define FILE_MAX_BYTES 65536   /* a theme file larger than this is refused */
-#define PAIRS_MAX 255          /* COLOR_PAIR() in an attr_t holds 8 bits */
 #define DIRS_MAX 4
 
 struct spec {
@@ -37,8 +38,16 @@ struct theme {
     struct spec spec[THEME_R_COUNT][THEME_C_COUNT];
     unsigned char set[THEME_R_COUNT][THEME_C_COUNT]; /* given by the file */
     int light;       /* "background = light" */
-    attr_t attr[THEME_R_COUNT][THEME_C_COUNT];
+    struct drawn {
+        int pair;         /* colour pair, 0 the default */
+        unsigned attrs;   /* THEME_A_* */
+    } drawn[THEME_R_COUNT][THEME_C_COUNT];
 };
+
+/* The basic colours the degrading falls back on (curses numbers them the
+ * same: COLOR_BLACK, COLOR_WHITE). */
+#define BLACK 0
+#define WHITE 7
 
 #define THEME_ROLE_NAME_(e, name) name,
 static const char *const role_names[THEME_R_COUNT] = {
@@ -389,32 +398,6 @@ int theme_color_degrade(int c, int ncolors)
 
 /* ---- building themes -------------------------------------------------- */
 
-static attr_t curses_attrs(unsigned a)
-{
-    attr_t r = A_NORMAL;
-    if (a & THEME_A_BOLD) {
-        r |= A_BOLD;
-    }
-    if (a & THEME_A_DIM) {
-        r |= A_DIM;
-    }
-    if (a & THEME_A_UNDERLINE) {
-        r |= A_UNDERLINE;
-    }
-    if (a & THEME_A_REVERSE) {
-        r |= A_REVERSE;
-    }
-    if (a & THEME_A_STANDOUT) {
-        r |= A_STANDOUT;
-    }
-#ifdef A_ITALIC
-    if (a & THEME_A_ITALIC) {
-        r |= A_ITALIC;
-    }
-#endif
-    return r;
-}
-
 static struct spec derive(struct spec base, enum theme_class c)
 {
     switch (c) {
@@ -433,7 +416,7 @@ static struct spec derive(struct spec base, enum theme_class c)
     return base;
 }
 
-/* Fill the class variants the source did not set, and the attr cache. */
+/* Fill the class variants the source did not set; drawn as they are. */
 static void resolve(struct theme *t)
 {
     for (int r = 0; r < THEME_R_COUNT; r++) {
@@ -443,7 +426,8 @@ static void resolve(struct theme *t)
             }
         }
         for (int c = 0; c < THEME_C_COUNT; c++) {
-            t->attr[r][c] = curses_attrs(t->spec[r][c].attrs);
+            t->drawn[r][c].pair = 0;
+            t->drawn[r][c].attrs = t->spec[r][c].attrs;
         }
     }
 }
@@ -1092,7 +1076,7 @@ int theme_load(const char *name, struct theme **out, struct rc_msg *msg)
     return fail_default(out, rc, msg);
 }
 
-/* ---- curses ----------------------------------------------------------- */
+/* ---- on a terminal ---------------------------------------------------- */
 
 /* Is palette colour c light (black text reads on it)? */
 static int is_light(int c)
@@ -1137,123 +1121,87 @@ static int grey_on_default(int c, int ncolors, int light, unsigned *attrs)
     if (light ? lightness > 0x80 : lightness < 0x80) {
         *attrs |= THEME_A_DIM;
     }
-    return light ? COLOR_BLACK : COLOR_WHITE;
+    return light ? BLACK : WHITE;
 }
 
-int theme_apply(struct theme *t, int ncolors, int can_color)
+int theme_term_spec(const struct theme *t, const struct theme_term *term,
+                    enum theme_role r, enum theme_class c, int *fg_out,
+                    int *bg_out, unsigned *attrs_out)
 {
-    if (t == NULL) {
+    if (t == NULL || term == NULL || (int)r < 0 || r >= THEME_R_COUNT ||
+        (int)c < 0 || c >= THEME_C_COUNT) {
         return RC_ARG;
     }
-    int have = 0;
-    if (can_color && has_colors() && start_color() == OK) {
-        have = COLORS;
-    }
-    if (ncolors <= 0 || ncolors > have) {
-        ncolors = have;
-    }
+    const struct spec *s = &t->spec[r][c];
+    unsigned attrs = s->attrs;
+    int fg = -1, bg = -1;
+    int ncolors = term->ncolors > 256 ? 256 : term->ncolors;
     if (ncolors < 8) {
         /* no colour: a theme with colours shows the mono attributes, one
          * without (mono itself, an attributes-only file) its own */
-        int own = !theme_has_color(t);
-        for (int r = 0; r < THEME_R_COUNT; r++) {
-            for (int c = 0; c < THEME_C_COUNT; c++) {
-                struct spec s = own ? t->spec[r][c]
-                                    : derive(mono_specs[r], (enum theme_class)c);
-                t->attr[r][c] = curses_attrs(s.attrs);
+        if (theme_has_color(t)) {
+            attrs = derive(mono_specs[r], c).attrs;
+        }
+    } else {
+        fg = theme_color_degrade(s->fg, ncolors);
+        bg = theme_color_degrade(s->bg, ncolors);
+        if (s->fg >= 0 && s->bg < 0 && ncolors < 256) {
+            int grey = grey_on_default(s->fg, ncolors, t->light, &attrs);
+            fg = grey >= 0 ? grey : fg;
+        }
+        if (!term->defaults) {
+            if (fg < 0) {
+                fg = t->light ? BLACK : WHITE;
+            }
+            if (bg < 0) {
+                bg = t->light ? WHITE : BLACK;
             }
         }
-        return RC_OK;
-    }
-    int defaults = use_default_colors() == OK;
-    /* direct-colour terminals (xterm-direct) take 0xRRGGBB above 7 */
-    int direct = have >= 0x1000000;
-    if (ncolors > 256) {
-        ncolors = 256;
-    }
-    int maxpair = COLOR_PAIRS - 1;
-    if (maxpair > PAIRS_MAX) {
-        maxpair = PAIRS_MAX;
-    }
-    int pfg[PAIRS_MAX + 1], pbg[PAIRS_MAX + 1];
-    int npairs = 0;
-    for (int r = 0; r < THEME_R_COUNT; r++) {
-        for (int c = 0; c < THEME_C_COUNT; c++) {
-            const struct spec *s = &t->spec[r][c];
-            unsigned attrs = s->attrs;
-            int fg = theme_color_degrade(s->fg, ncolors);
-            int bg = theme_color_degrade(s->bg, ncolors);
-            if (s->fg >= 0 && s->bg < 0 && ncolors < 256) {
-                int grey = grey_on_default(s->fg, ncolors, t->light, &attrs);
-                fg = grey >= 0 ? grey : fg;
-            }
-            if (!defaults) {
-                if (fg < 0) {
-                    fg = t->light ? COLOR_BLACK : COLOR_WHITE;
-                }
-                if (bg < 0) {
-                    bg = t->light ? COLOR_WHITE : COLOR_BLACK;
-                }
-            }
-            if (fg == bg && fg >= 0) {
-                /* the same colour twice after degrading: keep it readable */
-                fg = is_light(bg) ? COLOR_BLACK
-                     : ncolors >= 16 ? 15
-                                     : COLOR_WHITE;
-            }
-            if (direct) {
-                fg = fg < 8 ? fg : (int)theme_color_rgb(fg);
-                bg = bg < 8 ? bg : (int)theme_color_rgb(bg);
-            }
-            int pair = 0;
-            if (!(fg == -1 && bg == -1) &&
-                !(!defaults && fg == COLOR_WHITE && bg == COLOR_BLACK)) {
-                for (int i = 1; i <= npairs; i++) {
-                    if (pfg[i] == fg && pbg[i] == bg) {
-                        pair = i;
-                        break;
-                    }
-                }
-                if (pair == 0 && npairs < maxpair) {
-                    int ok;
-#if defined(NCURSES_EXT_COLORS)
-                    ok = init_extended_pair(npairs + 1, fg, bg) == OK;
-#else
-                    ok = fg < 32768 && bg < 32768 &&
-                         init_pair((short)(npairs + 1), (short)fg,
-                                   (short)bg) == OK;
-#endif
-                    if (ok) {
-                        npairs++;
-                        pfg[npairs] = fg;
-                        pbg[npairs] = bg;
-                        pair = npairs;
-                    }
-                }
-            }
-            t->attr[r][c] = (attr_t)COLOR_PAIR(pair) | curses_attrs(attrs);
+        if (fg == bg && fg >= 0) {
+            /* the same colour twice after degrading: keep it readable */
+            fg = is_light(bg) ? BLACK : ncolors >= 16 ? 15 : WHITE;
         }
+        if (term->direct) {
+            fg = fg < 8 ? fg : (int)theme_color_rgb(fg);
+            bg = bg < 8 ? bg : (int)theme_color_rgb(bg);
+        }
+    }
+    if (fg_out != NULL) {
+        *fg_out = fg;
+    }
+    if (bg_out != NULL) {
+        *bg_out = bg;
+    }
+    if (attrs_out != NULL) {
+        *attrs_out = attrs;
     }
     return RC_OK;
 }
 
-attr_t theme_class_attr(const struct theme *t, enum theme_role role,
-                        enum theme_class cls)
+int theme_set_drawn(struct theme *t, enum theme_role r, enum theme_class c,
+                    int pair, unsigned attrs)
 {
-    if (t == NULL || (int)role < 0 || role >= THEME_R_COUNT || (int)cls < 0 ||
-        cls >= THEME_C_COUNT) {
-        return A_NORMAL;
+    if (t == NULL || (int)r < 0 || r >= THEME_R_COUNT || (int)c < 0 ||
+        c >= THEME_C_COUNT || pair < 0) {
+        return RC_ARG;
     }
-    return t->attr[role][cls];
+    t->drawn[r][c].pair = pair;
+    t->drawn[r][c].attrs = attrs;
+    return RC_OK;
 }
 
-attr_t theme_attr(const struct theme *t, enum theme_role role)
+int theme_drawn(const struct theme *t, enum theme_role r, enum theme_class c,
+                int *pair, unsigned *attrs)
 {
-    return theme_class_attr(t, role, THEME_C_BASE);
-}
-
-attr_t theme_byte_attr(const struct theme *t, enum theme_role role,
-                       unsigned char byte_value)
-{
-    return theme_class_attr(t, role, theme_byte_class(byte_value));
+    if (t == NULL || (int)r < 0 || r >= THEME_R_COUNT || (int)c < 0 ||
+        c >= THEME_C_COUNT) {
+        return RC_ARG;
+    }
+    if (pair != NULL) {
+        *pair = t->drawn[r][c].pair;
+    }
+    if (attrs != NULL) {
+        *attrs = t->drawn[r][c].attrs;
+    }
+    return RC_OK;
 }

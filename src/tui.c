@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "fmt.h"
 #include "frozen.h"
+#include "frozen_notes.h"
 #include "heapmap.h"
 #include "image.h"
 #include "ldscript.h"
@@ -36,6 +37,7 @@
 #include "pcache.h"
 #include "rmap.h"
 #include "theme.h"
+#include "theme_curses.h"
 #include "view.h"
 #include "worker.h"
 

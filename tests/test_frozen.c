@@ -5,6 +5,8 @@
  * the older layouts and of tables that lie; bytecode annotations.
  */
 #include "frozen.h"
+#include "frozen_manifest.h"
+#include "frozen_notes.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "buf.h"
 #include "image.h"
 #include "harness.h"
+#include "../src/frozen_int.h"
 
 #define FIX "build/fixtures/"
 
@@ -789,6 +792,96 @@ static int hand_find(struct hand *h, struct frozen_set *set, struct rc_msg *msg)
     return frozen_find(&h->img, &mem, set, msg);
 }
 
+/* The helpers frozen.c shares with frozen_manifest.c and frozen_notes.c. */
+TEST(shared_helpers)
+{
+    struct hand h;
+    hand_init(&h);
+    uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    hand_sym(&h, "outer", 0x10, 0x40, NULL);
+    hand_sym(&h, "inner", 0x20, 0x08, bytes);
+    hand_sym(&h, "fun_data_x", 0x20, 0x04, NULL);
+    hand_sym(&h, "dup", 0x60, 4, NULL);
+    h.syms[h.img.nsyms - 1].global = 0;
+    hand_sym(&h, "dup", 0x64, 4, NULL);
+
+    const struct image_sym *s = frozen_sym_named(&h.img, "inner");
+    CHECK(s != NULL && s->addr == 0x1020);
+    CHECK(frozen_sym_named(&h.img, "nope") == NULL);
+    s = frozen_sym_named(&h.img, "dup"); /* the global one first */
+    CHECK(s != NULL && s->addr == 0x1064);
+    s = frozen_sym_covering(&h.img, 0x1022); /* the smallest */
+    CHECK(s != NULL && strcmp(s->name, "fun_data_x") == 0);
+    s = frozen_sym_covering(&h.img, 0x1026);
+    CHECK(s != NULL && strcmp(s->name, "inner") == 0);
+    s = frozen_sym_covering(&h.img, 0x1030);
+    CHECK(s != NULL && strcmp(s->name, "outer") == 0);
+    CHECK(frozen_sym_covering(&h.img, 0x1050) == NULL);
+    s = frozen_sym_starting(&h.img, 0x1020, "fun_data_");
+    CHECK(s != NULL && strcmp(s->name, "fun_data_x") == 0);
+    CHECK(frozen_sym_starting(&h.img, 0x1020, "raw_code_") == NULL);
+    CHECK(frozen_sym_starting(&h.img, 0x1021, "") == NULL);
+    CHECK(frozen_any_sym_prefix(&h.img, "fun_data_"));
+    CHECK(!frozen_any_sym_prefix(&h.img, "proto_fun_"));
+
+    /* reads: through mem, nothing for len 0, nothing past 4 GiB */
+    struct frozen_mem mem;
+    frozen_mem_image(&mem, &h.img);
+    uint8_t out[8] = {0};
+    struct rc_msg msg = {{0}};
+    CHECK_EQ_INT(frozen_read(&mem, 0x1020, 8, out, &msg), RC_OK);
+    CHECK(memcmp(out, bytes, 8) == 0);
+    CHECK_EQ_INT(le32(out), 0x04030201);
+    CHECK_EQ_INT(le16(out + 4), 0x0605);
+    CHECK_EQ_INT(frozen_read(&mem, 0xfffffff0u, 0, out, &msg), RC_OK);
+    CHECK_EQ_INT(frozen_read(&mem, 0xfffffffcu, 8, out, &msg), RC_PARSE);
+    CHECK(strstr(msg.text, "past 4 GiB") != NULL);
+    CHECK_EQ_INT(frozen_read(&mem, 0x9000, 4, out, &msg), RC_NOTFOUND);
+    CHECK(strstr(msg.text, "hand.elf") != NULL);
+    CHECK(soft_fail(RC_NOTFOUND) && soft_fail(RC_PARSE) && !soft_fail(RC_IO));
+
+    /* a loaded image answers through its index, the same way */
+    struct image *img = load_fixture("build/fixtures/frozen_v119.elf");
+    if (img != NULL) {
+        s = frozen_sym_named(img, "mp_frozen_names");
+        CHECK(s != NULL && s->size > 0);
+        if (s != NULL) {
+            CHECK(frozen_sym_starting(img, s->addr, "mp_frozen_names") == s);
+            const struct image_sym *c = frozen_sym_covering(img, s->addr);
+            CHECK(c != NULL && c->addr <= s->addr && c->size <= s->size);
+        }
+        CHECK(frozen_any_sym_prefix(img, "fun_data_"));
+        image_free(img);
+    }
+
+    /* module names */
+    CHECK(frozen_name_ok("hello.py", 8));
+    CHECK(frozen_name_ok("caf\xc3\xa9.py", 8));
+    CHECK(!frozen_name_ok("", 0));
+    CHECK(!frozen_name_ok(" a.py", 5));
+    CHECK(!frozen_name_ok("a.py ", 5));
+    CHECK(!frozen_name_ok("a\x1b.py", 5));
+    CHECK(!frozen_name_ok("caf\xc3.py", 7));     /* cut UTF-8 */
+    CHECK(!frozen_name_ok("\xc0\xaf.py", 5));    /* overlong */
+    CHECK(!frozen_name_ok("\xed\xa0\x80.py", 6)); /* surrogate */
+    char longname[FROZEN_MAX_NAME + 2];
+    memset(longname, 'a', sizeof longname);
+    CHECK(frozen_name_ok(longname, FROZEN_MAX_NAME));
+    CHECK(!frozen_name_ok(longname, FROZEN_MAX_NAME + 1));
+    char esc[32];
+    frozen_escape_name("unittest/__init__.py", esc, sizeof esc);
+    CHECK_STR(esc, "unittest___init__");
+    frozen_escape_name("a/b-c.py", esc, sizeof esc);
+    CHECK_STR(esc, "a_b_c");
+    frozen_escape_name(".hidden", esc, sizeof esc);
+    CHECK_STR(esc, "_hidden");
+    frozen_escape_name("pkg.v2/mod", esc, sizeof esc);
+    CHECK_STR(esc, "pkg_v2_mod");
+    frozen_escape_name("abcdefgh.py", esc, 5);
+    CHECK_STR(esc, "abcd");
+    CHECK(has_prefix("fun_data_x", "fun_data_") && !has_prefix("fun", "fun_data_"));
+}
+
 TEST(old_layout_v108)
 {
     struct hand h;
@@ -1337,6 +1430,7 @@ int main(void)
     RUN(empty_source_module);
     RUN(tables_that_lie);
     RUN(annotations);
+    RUN(shared_helpers);
     free(bin);
     return harness_done("frozen");
 }

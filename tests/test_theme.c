@@ -1,7 +1,7 @@
 /*
  * test_theme.c: theme files (format, errors, inheritance, byte classes),
- * colour degradation, the shipped themes, where themes are found, and the
- * curses side on a screen written to /dev/null.
+ * colour degradation, the shipped themes, where themes are found.  Pure:
+ * no curses (test_theme_curses.c tests the curses side).
  */
 #include "theme.h"
 
@@ -431,12 +431,6 @@ TEST(mono)
     CHECK(a & THEME_A_REVERSE);
     get(m, THEME_R_HEADER, THEME_C_BASE, &fg, &bg, &a);
     CHECK(a & (THEME_A_BOLD | THEME_A_REVERSE));
-    /* before theme_apply, theme_attr gives the attributes alone */
-    CHECK_EQ_INT(theme_attr(m, THEME_R_CHANGED), A_BOLD | A_UNDERLINE);
-    CHECK_EQ_INT(theme_byte_attr(m, THEME_R_FLASH, 0x00), A_DIM);
-    CHECK_EQ_INT(theme_byte_attr(m, THEME_R_FLASH, 0xFF), A_DIM);
-    CHECK_EQ_INT(theme_byte_attr(m, THEME_R_FLASH, 'A'), A_BOLD);
-    CHECK_EQ_INT(theme_byte_attr(m, THEME_R_FLASH, 0x80), A_NORMAL);
     theme_free(m);
 }
 
@@ -474,8 +468,6 @@ TEST(names)
     CHECK_EQ_INT(theme_get(d, THEME_R_COUNT, &fg, NULL, NULL), RC_ARG);
     CHECK_EQ_INT(theme_get_class(d, THEME_R_TEXT, THEME_C_COUNT, &fg, NULL, NULL),
                  RC_ARG);
-    CHECK_EQ_INT(theme_attr(d, THEME_R_COUNT), A_NORMAL);
-    CHECK_EQ_INT(theme_attr(NULL, THEME_R_TEXT), A_NORMAL);
     theme_free(d);
     theme_free(NULL);
 }
@@ -629,256 +621,157 @@ TEST(search_and_list)
     restore_env("MPEEK_THEMES", old_themes);
 }
 
-/* The pair colours behind an attribute. */
-static void pair_of(attr_t a, int *fg, int *bg)
+/* How a role is drawn on a terminal of so many colours, without one. */
+TEST(term_spec)
 {
-    int p = (int)PAIR_NUMBER(a);
-    *fg = *bg = -99;
-    extended_pair_content(p, fg, bg);
-}
-
-static SCREEN *open_screen(const char *term, FILE **out, FILE **in)
-{
-    *out = fopen("/dev/null", "w");
-    *in = fopen("/dev/null", "r");
-    if (*out == NULL || *in == NULL) {
-        return NULL;
-    }
-    return newterm(term, *out, *in);
-}
-
-static void close_screen(SCREEN *s, FILE *out, FILE *in)
-{
-    if (s != NULL) {
-        endwin();
-        delscreen(s);
-    }
-    if (out != NULL) {
-        fclose(out);
-    }
-    if (in != NULL) {
-        fclose(in);
-    }
-}
-
-TEST(curses_apply)
-{
-    FILE *out, *in;
-    SCREEN *s = open_screen("xterm-256color", &out, &in);
-    if (s == NULL) {
-        printf("  (skipped: no xterm-256color terminfo)\n");
-        close_screen(s, out, in);
-        return;
-    }
     struct theme *d = theme_default();
-    struct theme *m = theme_mono();
+    CHECK(d != NULL);
+    struct theme_term t256 = {256, 1, 0}, t16 = {16, 1, 0}, t8 = {8, 1, 0};
     int fg, bg;
+    unsigned a;
 
-    CHECK_EQ_INT(theme_apply(d, 0, 1), RC_OK);
-    CHECK(PAIR_NUMBER(theme_attr(d, THEME_R_FLASH)) > 0);
-    pair_of(theme_attr(d, THEME_R_FLASH), &fg, &bg);
+    CHECK_EQ_INT(theme_term_spec(d, &t256, THEME_R_FLASH, THEME_C_BASE, &fg,
+                                 &bg, &a), RC_OK);
     CHECK_EQ_INT(fg, 80);
     CHECK_EQ_INT(bg, -1);
-    pair_of(theme_attr(d, THEME_R_CHANGED), &fg, &bg);
-    CHECK_EQ_INT(fg, 16);
-    CHECK_EQ_INT(bg, 214);
-    CHECK(theme_attr(d, THEME_R_CHANGED) & A_BOLD);
-    CHECK_EQ_INT(PAIR_NUMBER(theme_attr(d, THEME_R_TEXT)), 0);
-    /* byte classes share the region's pair, with their attributes */
-    CHECK_EQ_INT(PAIR_NUMBER(theme_byte_attr(d, THEME_R_RAM, 0)),
-                 PAIR_NUMBER(theme_attr(d, THEME_R_RAM)));
-    CHECK(theme_byte_attr(d, THEME_R_RAM, 0) & A_DIM);
-    CHECK(theme_byte_attr(d, THEME_R_RAM, 'x') & A_BOLD);
-    /* equal colours share one pair */
-    CHECK_EQ_INT(PAIR_NUMBER(theme_attr(d, THEME_R_ASCII)),
-                 PAIR_NUMBER(theme_attr(d, THEME_R_OTHER)));
-    CHECK(PAIR_NUMBER(theme_attr(d, THEME_R_HEAP)) !=
-          PAIR_NUMBER(theme_attr(d, THEME_R_RAM)));
-
-    /* 16 and 8 colours */
-    CHECK_EQ_INT(theme_apply(d, 16, 1), RC_OK);
-    pair_of(theme_attr(d, THEME_R_FLASH), &fg, &bg);
+    CHECK_EQ_INT(a, 0);
+    CHECK_EQ_INT(theme_term_spec(d, &t256, THEME_R_FLASH, THEME_C_ZERO, &fg,
+                                 &bg, &a), RC_OK);
+    CHECK_EQ_INT(a, THEME_A_DIM);
+    theme_term_spec(d, &t16, THEME_R_FLASH, THEME_C_BASE, &fg, &bg, &a);
     CHECK_EQ_INT(fg, 14);
-    pair_of(theme_attr(d, THEME_R_UNMAPPED), &fg, &bg); /* 240: grey */
-    CHECK_EQ_INT(fg, 8);
-    CHECK_EQ_INT(theme_apply(d, 8, 1), RC_OK);
-    pair_of(theme_attr(d, THEME_R_FLASH), &fg, &bg);
+    theme_term_spec(d, &t16, THEME_R_UNMAPPED, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 8); /* grey 240 kept off the dark background */
+    theme_term_spec(d, &t8, THEME_R_FLASH, THEME_C_BASE, &fg, &bg, &a);
     CHECK_EQ_INT(fg, 6);
     CHECK_EQ_INT(bg, -1);
-    pair_of(theme_attr(d, THEME_R_BAD), &fg, &bg);
+    theme_term_spec(d, &t8, THEME_R_BAD, THEME_C_BASE, &fg, &bg, &a);
     CHECK_EQ_INT(fg, 7);
     CHECK_EQ_INT(bg, 1);
-    /* a dark grey on a dark terminal: white, dimmed (not black) */
-    pair_of(theme_attr(d, THEME_R_UNREAD), &fg, &bg);
-    CHECK_EQ_INT(fg, 7);
-    CHECK(theme_attr(d, THEME_R_UNREAD) & A_DIM);
-    for (int r = 0; r < THEME_R_COUNT; r++) {
-        for (int c = 0; c < THEME_C_COUNT; c++) {
-            pair_of(theme_class_attr(d, r, c), &fg, &bg);
-            CHECK(fg < 8 && bg < 8);
-            CHECK(fg != bg || fg == -1);
-        }
-    }
+    CHECK_EQ_INT(a, THEME_A_BOLD);
+    theme_term_spec(d, &t8, THEME_R_UNREAD, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 7); /* dark grey 239: white, dimmed */
+    CHECK_EQ_INT(a, THEME_A_DIM);
 
-    /* a light theme: light greys turn black on a light terminal */
+    /* direct colour: palette colours above 7 as RGB */
+    struct theme_term direct = {256, 1, 1};
+    theme_term_spec(d, &direct, THEME_R_FLASH, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 0x5fd7d7);
+    CHECK_EQ_INT(bg, -1);
+
+    /* no default colours: the background's own colours are asked for */
+    struct theme_term nodef = {256, 0, 0};
+    theme_term_spec(d, &nodef, THEME_R_TEXT, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 7);
+    CHECK_EQ_INT(bg, 0);
     struct theme *l;
     struct rc_msg msg;
-    const char *lt = "background = light\nunread = 250\naddr = 16 255\n";
-    CHECK_EQ_INT(theme_parse(lt, strlen(lt), "l.theme", &l, &msg), RC_OK);
-    CHECK_EQ_INT(theme_apply(l, 8, 1), RC_OK);
-    pair_of(theme_attr(l, THEME_R_UNREAD), &fg, &bg);
-    CHECK_EQ_INT(fg, 0);
-    CHECK(theme_attr(l, THEME_R_UNREAD) & A_DIM);
-    pair_of(theme_attr(l, THEME_R_ADDR), &fg, &bg);
+    CHECK_EQ_INT(parse("background = light\n", &l, &msg), RC_OK);
+    theme_term_spec(l, &nodef, THEME_R_TEXT, THEME_C_BASE, &fg, &bg, &a);
     CHECK_EQ_INT(fg, 0);
     CHECK_EQ_INT(bg, 7);
-    CHECK_EQ_INT(theme_apply(l, 16, 1), RC_OK);
-    pair_of(theme_attr(l, THEME_R_UNREAD), &fg, &bg);
-    CHECK_EQ_INT(fg, 8);
+    theme_term_spec(l, &t8, THEME_R_UNREAD, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 0);
     theme_free(l);
 
-    /* no colour: mono attributes, no pairs */
-    CHECK_EQ_INT(theme_apply(d, 0, 0), RC_OK);
-    CHECK_EQ_INT(theme_attr(d, THEME_R_CHANGED), A_BOLD | A_UNDERLINE);
-    CHECK_EQ_INT(PAIR_NUMBER(theme_attr(d, THEME_R_FLASH)), 0);
-    CHECK_EQ_INT(theme_attr(d, THEME_R_BOUNDARY), A_BOLD);
-    CHECK_EQ_INT(theme_apply(m, 0, 1), RC_OK);
-    for (int r = 0; r < THEME_R_COUNT; r++) {
-        CHECK_EQ_INT(PAIR_NUMBER(theme_attr(m, r)), 0);
-    }
-    CHECK_EQ_INT(theme_attr(m, THEME_R_BAD), A_REVERSE);
-    CHECK_EQ_INT(theme_apply(NULL, 0, 1), RC_ARG);
+    /* the same colour twice after degrading: readable text */
+    struct theme *red;
+    CHECK_EQ_INT(parse("text = 196 160 bold\n", &red, &msg), RC_OK);
+    theme_term_spec(red, &t8, THEME_R_TEXT, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 7);
+    CHECK_EQ_INT(bg, 1);
+    theme_term_spec(red, &t256, THEME_R_TEXT, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, 196);
+    CHECK_EQ_INT(bg, 160);
+    theme_free(red);
 
-    /* more distinct colours than attr_t can name: the rest use pair 0 */
-    char *big = malloc(THEME_R_COUNT * 5 * 40);
-    size_t len = 0;
-    int k = 0;
-    for (int r = 0; r < THEME_R_COUNT; r++) {
-        for (int c = 0; c < THEME_C_COUNT; c++, k++) {
-            len += (size_t)sprintf(big + len, "%s%s%s = %d %d\n",
-                                   theme_role_name(r), c ? "." : "",
-                                   theme_class_name(c), k % 256, (k / 7) % 256);
-        }
-    }
-    struct theme *b;
-    CHECK_EQ_INT(theme_parse(big, len, "big.theme", &b, &msg), RC_OK);
-    free(big);
-    CHECK_EQ_INT(theme_apply(b, 0, 1), RC_OK);
-    int maxpair = 0;
-    for (int r = 0; r < THEME_R_COUNT; r++) {
-        for (int c = 0; c < THEME_C_COUNT; c++) {
-            int p = (int)PAIR_NUMBER(theme_class_attr(b, r, c));
-            maxpair = p > maxpair ? p : maxpair;
-        }
-    }
-    CHECK(maxpair > 0 && maxpair <= 255);
-    theme_free(b);
+    /* no colour: the mono attributes, or a colourless theme's own */
+    struct theme_term none = {0, 1, 0};
+    theme_term_spec(d, &none, THEME_R_CHANGED, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(fg, -1);
+    CHECK_EQ_INT(bg, -1);
+    CHECK_EQ_INT(a, THEME_A_BOLD | THEME_A_UNDERLINE);
+    theme_term_spec(d, &none, THEME_R_BAD, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(a, THEME_A_REVERSE);
+    struct theme *plain;
+    const char *all_default =
+        "text = default\naddr = default\naddr-cursor = default\n"
+        "ascii = default\ngap = default\nunread = default\nbad = default\n"
+        "stale = default\nchanged = default italic\nchanged-fade = default\n"
+        "cursor = default\nmark = default\nboundary = default\n"
+        "symbol = default\nstatus = default\nstatus-error = default\n"
+        "status-busy = default\nheader = default\npanel = default\n"
+        "panel-selected = default\nlegend = default\nhelp = default\n"
+        "search-hit = default\nheap-head = default\ndiff = default\n"
+        "flash = default\nram = default\nrom = default\n"
+        "peripheral = default\nheap = default\nstack = default\n"
+        "filesystem = default\npartition = default\nfrozen = default\n"
+        "unmapped = default\nother = default\nheap-free = default\n"
+        "heap-tuple = default\nheap-list = default\nheap-dict = default\n"
+        "heap-str = default\nheap-array = default\nheap-float = default\n"
+        "heap-bytecode = default\nheap-module = default\n"
+        "heap-other = default\n";
+    CHECK_EQ_INT(parse(all_default, &plain, &msg), RC_OK);
+    CHECK(!theme_has_color(plain));
+    theme_term_spec(plain, &none, THEME_R_CHANGED, THEME_C_BASE, &fg, &bg, &a);
+    CHECK_EQ_INT(a, THEME_A_ITALIC);
+    theme_free(plain);
 
+    /* NULL out pointers are fine; bad arguments are RC_ARG */
+    CHECK_EQ_INT(theme_term_spec(d, &t8, THEME_R_TEXT, THEME_C_BASE, NULL,
+                                 NULL, NULL), RC_OK);
+    CHECK_EQ_INT(theme_term_spec(NULL, &t8, THEME_R_TEXT, THEME_C_BASE, &fg,
+                                 &bg, &a), RC_ARG);
+    CHECK_EQ_INT(theme_term_spec(d, NULL, THEME_R_TEXT, THEME_C_BASE, &fg,
+                                 &bg, &a), RC_ARG);
+    CHECK_EQ_INT(theme_term_spec(d, &t8, THEME_R_COUNT, THEME_C_BASE, &fg,
+                                 &bg, &a), RC_ARG);
+    CHECK_EQ_INT(theme_term_spec(d, &t8, THEME_R_TEXT, THEME_C_COUNT, &fg,
+                                 &bg, &a), RC_ARG);
     theme_free(d);
-    theme_free(m);
-    close_screen(s, out, in);
 }
 
-TEST(curses_8_colour_terminal)
+/* What is drawn now: pair 0 and the role's own attributes until set. */
+TEST(drawn)
 {
-    FILE *out, *in;
-    SCREEN *s = open_screen("xterm", &out, &in);
-    if (s == NULL) {
-        printf("  (skipped: no xterm terminfo)\n");
-        close_screen(s, out, in);
-        return;
-    }
-    /* the terminal says 8 colours and 64 pairs: a 256-colour request is
-     * capped, and every pair fits */
-    static const char *const names[] = {"default", "light", "high-contrast"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        struct rc_msg msg;
-        struct theme *t = load_file(names[i], &msg);
-        if (t == NULL) {
-            continue;
-        }
-        CHECK_EQ_INT(theme_apply(t, 256, 1), RC_OK);
-        for (int r = 0; r < THEME_R_COUNT; r++) {
-            for (int c = 0; c < THEME_C_COUNT; c++) {
-                attr_t a = theme_class_attr(t, r, c);
-                int fg, bg;
-                CHECK((int)PAIR_NUMBER(a) < COLOR_PAIRS);
-                pair_of(a, &fg, &bg);
-                CHECK(fg < 8 && bg < 8);
-            }
-        }
-        theme_free(t);
-    }
-    close_screen(s, out, in);
-}
-
-/* The default theme tells free heap space, object heads and object kinds
- * apart at 256, 16 and 8 colours and without colour. */
-TEST(heap_at_a_glance)
-{
-    FILE *out, *in;
-    SCREEN *s = open_screen("xterm-256color", &out, &in);
-    if (s == NULL) {
-        printf("  (skipped: no xterm-256color terminfo)\n");
-        close_screen(s, out, in);
-        return;
-    }
-    static const enum theme_role kinds[] = {
-        THEME_R_HEAP_TUPLE, THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
-        THEME_R_HEAP_ARRAY, THEME_R_HEAP_FLOAT, THEME_R_HEAP_BYTECODE,
-        THEME_R_HEAP_MODULE, THEME_R_HEAP_OTHER,
-    };
-    const int nk = (int)(sizeof kinds / sizeof kinds[0]);
     struct theme *d = theme_default();
-    int depths[] = {256, 16, 8};
-    for (int di = 0; di < 3; di++) {
-        CHECK_EQ_INT(theme_apply(d, depths[di], 1), RC_OK);
-        int ffg, fbg, kfg[16], kbg;
-        pair_of(theme_byte_attr(d, THEME_R_HEAP_FREE, 0), &ffg, &fbg);
-        for (int i = 0; i < nk; i++) {
-            pair_of(theme_byte_attr(d, kinds[i], 0x41), &kfg[i], &kbg);
-            /* free space looks like no object, zero or not */
-            int zfg, zbg;
-            pair_of(theme_byte_attr(d, kinds[i], 0), &zfg, &zbg);
-            CHECK(ffg != kfg[i] || fbg != kbg);
-            CHECK(ffg != zfg || fbg != zbg);
-        }
-        /* each kind its own colour: all nine at 256 and 16 colours; at
-         * 8 at least six of them */
-        int distinct = 0;
-        for (int i = 0; i < nk; i++) {
-            int seen = 0;
-            for (int j = 0; j < i; j++) {
-                seen |= kfg[j] == kfg[i];
-            }
-            distinct += !seen;
-        }
-        if (depths[di] >= 16) {
-            CHECK_EQ_INT(distinct, nk);
-        } else {
-            CHECK(distinct >= 6);
-        }
-        /* free space has its own band at 256 colours */
-        if (depths[di] == 256) {
-            CHECK(fbg >= 0);
-        }
-        /* an object's first byte stands out by more than bold */
-        attr_t head = theme_attr(d, THEME_R_HEAP_HEAD) & ~A_COLOR;
-        CHECK((head & A_BOLD) && (head & (A_UNDERLINE | A_REVERSE)));
-    }
-    /* no colour: free space dim and italic, heads bold and underlined,
-     * none of it like the cursor */
-    CHECK_EQ_INT(theme_apply(d, 0, 0), RC_OK);
-    attr_t free0 = theme_byte_attr(d, THEME_R_HEAP_FREE, 0);
-    for (int i = 0; i < nk; i++) {
-        CHECK(free0 != theme_byte_attr(d, kinds[i], 0));
-        CHECK(free0 != theme_byte_attr(d, kinds[i], 0x41));
-    }
-    attr_t head = theme_attr(d, THEME_R_HEAP_HEAD);
-    CHECK((head & A_BOLD) && (head & A_UNDERLINE));
-    CHECK(head != theme_attr(d, THEME_R_CURSOR));
+    CHECK(d != NULL);
+    int pair = -5;
+    unsigned a = 999;
+    CHECK_EQ_INT(theme_drawn(d, THEME_R_CHANGED, THEME_C_BASE, &pair, &a),
+                 RC_OK);
+    CHECK_EQ_INT(pair, 0);
+    CHECK_EQ_INT(a, THEME_A_BOLD);
+    theme_drawn(d, THEME_R_FLASH, THEME_C_FF, &pair, &a);
+    CHECK_EQ_INT(a, THEME_A_DIM);
+    theme_drawn(d, THEME_R_FLASH, THEME_C_PRINT, &pair, &a);
+    CHECK_EQ_INT(a, THEME_A_BOLD);
+
+    CHECK_EQ_INT(theme_set_drawn(d, THEME_R_FLASH, THEME_C_PRINT, 12,
+                                 THEME_A_UNDERLINE), RC_OK);
+    theme_drawn(d, THEME_R_FLASH, THEME_C_PRINT, &pair, &a);
+    CHECK_EQ_INT(pair, 12);
+    CHECK_EQ_INT(a, THEME_A_UNDERLINE);
+    theme_drawn(d, THEME_R_FLASH, THEME_C_BASE, &pair, &a);
+    CHECK_EQ_INT(pair, 0); /* the other classes keep theirs */
+    /* what the theme says is not changed by how it is drawn */
+    int fg;
+    theme_get_class(d, THEME_R_FLASH, THEME_C_PRINT, &fg, NULL, &a);
+    CHECK_EQ_INT(fg, 80);
+    CHECK_EQ_INT(a, THEME_A_BOLD);
+
+    CHECK_EQ_INT(theme_set_drawn(d, THEME_R_FLASH, THEME_C_PRINT, -1, 0),
+                 RC_ARG);
+    theme_drawn(d, THEME_R_FLASH, THEME_C_PRINT, &pair, &a);
+    CHECK_EQ_INT(pair, 12);
+    CHECK_EQ_INT(theme_set_drawn(d, THEME_R_COUNT, THEME_C_BASE, 1, 0), RC_ARG);
+    CHECK_EQ_INT(theme_set_drawn(NULL, THEME_R_TEXT, THEME_C_BASE, 1, 0),
+                 RC_ARG);
+    CHECK_EQ_INT(theme_drawn(d, THEME_R_TEXT, THEME_C_COUNT, &pair, &a), RC_ARG);
+    CHECK_EQ_INT(theme_drawn(NULL, THEME_R_TEXT, THEME_C_BASE, &pair, &a),
+                 RC_ARG);
+    CHECK_EQ_INT(theme_drawn(d, THEME_R_TEXT, THEME_C_BASE, NULL, NULL), RC_OK);
     theme_free(d);
-    close_screen(s, out, in);
 }
 
 int main(void)
@@ -893,8 +786,7 @@ int main(void)
     RUN(mono);
     RUN(names);
     RUN(search_and_list);
-    RUN(curses_apply);
-    RUN(curses_8_colour_terminal);
-    RUN(heap_at_a_glance);
+    RUN(term_spec);
+    RUN(drawn);
     return harness_done("theme");
 }

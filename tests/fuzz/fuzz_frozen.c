@@ -23,6 +23,8 @@
 
 #include "buf.h"
 #include "frozen.h"
+#include "frozen_manifest.h"
+#include "frozen_notes.h"
 #include "image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

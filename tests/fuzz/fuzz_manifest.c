@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "frozen.h"
+#include "frozen_manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
