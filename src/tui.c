@@ -46,7 +46,7 @@
 
 /* The first image holding addr (its byte in *value), or NULL. */
 const struct image *tui_image_at(const struct tui *t, uint32_t addr, uint8_t *value,
-                                    size_t *index_out)
+                                 size_t *index_out)
 {
     uint8_t v = 0;
     for (size_t i = 0; i < t->o->nimages; i++) {
@@ -129,7 +129,7 @@ const char *tui_base_name(const char *path)
 /* The symbol naming addr: "name+0x4" when one covers it, "~name+0x40" for
  * the nearest one before it in the same region; "" when there is none. */
 void tui_cursor_symbol(const struct tui *t, uint32_t addr, char *out, size_t size,
-                          const struct image_sym **sym_out)
+                       const struct image_sym **sym_out)
 {
     out[0] = 0;
     if (sym_out != NULL) {
@@ -215,7 +215,7 @@ const struct frozen_notes *tui_module_notes(struct tui *t, size_t i)
 
 /* The frozen module holding addr (its index in *index_out), or NULL. */
 const struct frozen_mod *tui_module_at(const struct tui *t, uint32_t addr,
-                                          size_t *index_out)
+                                       size_t *index_out)
 {
     if (tui_nfrozen(t) == 0) {
         return NULL;
@@ -719,8 +719,8 @@ static int search_step(struct tui *t)
         t->hit_len = t->pat.len;
         if (t->search_wrapped) {
             tui_say(t, 0, "found at 0x%08x (search hit the %s, went on from the %s)",
-                (unsigned)found, t->search_dir > 0 ? "end" : "start",
-                t->search_dir > 0 ? "start" : "end");
+                    (unsigned)found, t->search_dir > 0 ? "end" : "start",
+                    t->search_dir > 0 ? "start" : "end");
         } else {
             tui_say(t, 0, "found at 0x%08x", (unsigned)found);
         }
@@ -799,7 +799,7 @@ static int diff_step(struct tui *t)
         tui_provide(t, at, &have);
         tui_jump_to(t, at);
         tui_say(t, 0, "difference at 0x%08x  image: 0x%02x (board 0x%02x), %llu byte%s compared",
-            (unsigned)at, want, have, n, n == 1 ? "" : "s");
+                (unsigned)at, want, have, n, n == 1 ? "" : "s");
         return 0;
     }
     if (r == VIEW_DIFF_MORE) {
@@ -812,7 +812,7 @@ static int diff_step(struct tui *t)
         worker_status(t->worker, &st);
         if (st.link == WORKER_TIMEOUT || st.link == WORKER_LOST || st.link == WORKER_ERROR) {
             tui_say(t, 1, "no difference in the %llu bytes read so far; the board is not "
-                "answering, so 0x%08x on could not be compared", n, (unsigned)at);
+                    "answering, so 0x%08x on could not be compared", n, (unsigned)at);
             return 0;
         }
         uint32_t page = at - at % PCACHE_PAGE;
@@ -833,7 +833,7 @@ static int diff_step(struct tui *t)
         }
         t->diff_pos = at;
         tui_say(t, 0, "reading to compare... 0x%08x, %llu bytes compared so far (Esc stops)",
-            (unsigned)at, n);
+                (unsigned)at, n);
         return 2;
     }
     char extra[120] = "";
@@ -843,11 +843,11 @@ static int diff_step(struct tui *t)
     }
     if (t->worker == NULL || t->dstats.unread > 0) {
         tui_say(t, 0, "no difference in the %llu byte%s read so far; scroll to read more%s",
-            n, n == 1 ? "" : "s", extra);
+                n, n == 1 ? "" : "s", extra);
     } else {
         tui_say(t, 0, "no difference %s 0x%08x: %llu byte%s compared with the image%s",
-            t->diff_dir > 0 ? "after" : "before", (unsigned)t->cursor, n, n == 1 ? "" : "s",
-            extra);
+                t->diff_dir > 0 ? "after" : "before", (unsigned)t->cursor, n, n == 1 ? "" : "s",
+                extra);
     }
     return 0;
 }
@@ -860,7 +860,7 @@ void tui_start_diff(struct tui *t, int dir)
     }
     if (t->image_only) {
         tui_say(t, 1, "there is no board to compare with the image (mpeek --image FILE "
-            "with a board compares them)");
+                "with a board compares them)");
         return;
     }
     if (!t->diff) {
@@ -868,7 +868,7 @@ void tui_start_diff(struct tui *t, int dir)
     }
     if ((dir > 0 && t->cursor == 0xffffffffu) || (dir < 0 && t->cursor == 0)) {
         tui_say(t, 0, "no difference %s 0x%08x", dir > 0 ? "after" : "before",
-            (unsigned)t->cursor);
+                (unsigned)t->cursor);
         return;
     }
     t->diffing = 1;
@@ -1137,4 +1137,3 @@ out:
     }
     return rc;
 }
-

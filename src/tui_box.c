@@ -236,8 +236,8 @@ void tui_explain_open(struct tui *t)
         char size[24];
         view_size_text(r->end - r->start, size, sizeof size);
         tui_box_add(t, "  in %s +0x%x: %s, %s, from the %s", r->name,
-                 (unsigned)(t->cursor - r->start), rmap_kind_name(r->kind), size,
-                 rmap_source_name(r->source));
+                    (unsigned)(t->cursor - r->start), rmap_kind_name(r->kind), size,
+                    rmap_source_name(r->source));
         if (r->notes[0]) {
             tui_box_add(t, "     %s", r->notes);
         }
@@ -254,8 +254,8 @@ void tui_explain_open(struct tui *t)
         }
         if (best != NULL) {
             tui_box_add(t, "  after symbol %s (0x%08llx) +0x%llx", best->name,
-                     (unsigned long long)best->value,
-                     (unsigned long long)(t->cursor - best->value));
+                        (unsigned long long)best->value,
+                        (unsigned long long)(t->cursor - best->value));
         }
     }
     if (t->o->nimages > 0) {
@@ -266,7 +266,7 @@ void tui_explain_open(struct tui *t)
         tui_cursor_symbol(t, t->cursor, txt, sizeof txt, &sy);
         if (sy != NULL) {
             tui_box_add(t, "  in symbol %s: %s at 0x%08x, %u bytes", txt,
-                     tui_sym_type_name(sy->type), (unsigned)sy->addr, (unsigned)sy->size);
+                        tui_sym_type_name(sy->type), (unsigned)sy->addr, (unsigned)sy->size);
         } else if (txt[0]) {
             tui_box_add(t, "  after symbol %s (no sized symbol covers it)", txt + 1);
         }
@@ -283,7 +283,7 @@ void tui_explain_open(struct tui *t)
             const struct frozen_notes *ns = tui_module_notes(t, k);
             const struct frozen_note *n = ns != NULL ? frozen_note_at(ns, t->cursor) : NULL;
             tui_box_add(t, "  frozen module %s (%s, %u bytes at 0x%08x)", m->name,
-                     m->source ? "source" : "bytecode", (unsigned)m->size, (unsigned)m->addr);
+                        m->source ? "source" : "bytecode", (unsigned)m->size, (unsigned)m->addr);
             if (n != NULL) {
                 tui_box_add(t, "     %.140s", n->text);
             }
@@ -293,12 +293,12 @@ void tui_explain_open(struct tui *t)
     if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK) {
         if (hit.state == HEAPMAP_FREE) {
             tui_box_add(t, "  heap: a free block (a run of %u blocks from 0x%08x)",
-                     (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
+                        (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
         } else {
             tui_box_add(t, "  heap: %s of a %u-block %s at 0x%08x, offset %u",
-                     hit.block_addr == hit.head_addr ? "head" : "tail",
-                     (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
-                     (unsigned)hit.head_addr, (unsigned)(t->cursor - hit.head_addr));
+                        hit.block_addr == hit.head_addr ? "head" : "tail",
+                        (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
+                        (unsigned)hit.head_addr, (unsigned)(t->cursor - hit.head_addr));
         }
     }
     struct view_values v;
@@ -307,8 +307,8 @@ void tui_explain_open(struct tui *t)
     const char *stale = v.stale ? " (stale: read before the board went away)" : "";
     if (v.have_u32) {
         tui_box_add(t, "  value: u8 0x%02x, u16 0x%04x, u32 0x%08x%s%s%s", v.u8, v.u16,
-                 (unsigned)v.u32, v.target ? " -> " : v.u32 == 0 ? " (NULL)" : "",
-                 v.target ? v.target->name : "", stale);
+                    (unsigned)v.u32, v.target ? " -> " : v.u32 == 0 ? " (NULL)" : "",
+                    v.target ? v.target->name : "", stale);
     } else if (v.have_u8) {
         tui_box_add(t, "  value: u8 0x%02x%s", v.u8, stale);
     } else {

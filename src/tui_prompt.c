@@ -21,7 +21,6 @@
 
 /* ---- saving ------------------------------------------------------------- */
 
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -64,8 +63,8 @@ static void save_now(struct tui *t)
         tui_say(t, 1, "%s", om.text);
     } else {
         tui_say(t, 0, "saved %llu bytes 0x%08x-0x%08llx to %s%s", (unsigned long long)n,
-            (unsigned)t->sel_a, (unsigned long long)t->sel_b + 1, t->save_path,
-            xxd ? " (xxd dump)" : "");
+                (unsigned)t->sel_a, (unsigned long long)t->sel_b + 1, t->save_path,
+                xxd ? " (xxd dump)" : "");
     }
 }
 
@@ -86,9 +85,10 @@ void tui_export_step(struct tui *t)
             return;
         }
         tui_say(t, 1, "0x%08x is %s: only verified bytes are saved",
-            (unsigned)(t->sel_a + off), st == VIEW_BYTE_BAD ? "bad (failed verification)"
-                                       : st == VIEW_BYTE_STALE ? "stale"
-                                       : st == VIEW_BYTE_ABSENT ? "in no image" : "not readable");
+                (unsigned)(t->sel_a + off),
+                st == VIEW_BYTE_BAD ? "bad (failed verification)"
+                : st == VIEW_BYTE_STALE ? "stale"
+                : st == VIEW_BYTE_ABSENT ? "in no image" : "not readable");
         t->exporting = 0;
         return;
     }
