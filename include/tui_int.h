@@ -122,11 +122,11 @@ struct tui {
     int nback, nfwd;
     /* a box of text lines (help, legend, explain): scrolls, takes every
      * key until q or Esc closes it */
-    char over_title[64];
-    char over[TUI_BOX_LINES][160];
-    int over_role[TUI_BOX_LINES]; /* >= 0: a legend line, a sample in that role */
-    int nover;
-    int over_top;
+    char box_title[64];
+    char box[TUI_BOX_LINES][160];
+    int box_role[TUI_BOX_LINES]; /* >= 0: a legend line, a sample in that role */
+    int nbox;
+    int box_top;
     /* selection and export */
     int sel;              /* 1: selecting from sel_a, 2: range chosen */
     uint32_t sel_a, sel_b;

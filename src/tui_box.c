@@ -5,7 +5,8 @@
  *
  * A box is a mode: it takes every key, scrolling or closing it, and never
  * acts on the view below.  q, Esc or the key that opened it closes it.
- * Its title sits in the top border, where it is in the bottom one.
+ * Its title sits in the top border, which of its lines show in the
+ * bottom one.
  */
 #include "tui_int.h"
 
@@ -26,37 +27,37 @@
 static int box_height(const struct tui *t)
 {
     int h = tui_view_height(t) - 2; /* above the info and status lines, less the borders */
-    if (h > t->nover) {
-        h = t->nover;
+    if (h > t->nbox) {
+        h = t->nbox;
     }
     return h > 1 ? h : 1;
 }
 
 static void box_scroll(struct tui *t, int delta)
 {
-    int max = t->nover - box_height(t);
-    t->over_top += delta;
-    if (t->over_top > max) {
-        t->over_top = max;
+    int max = t->nbox - box_height(t);
+    t->box_top += delta;
+    if (t->box_top > max) {
+        t->box_top = max;
     }
-    if (t->over_top < 0) {
-        t->over_top = 0;
+    if (t->box_top < 0) {
+        t->box_top = 0;
     }
 }
 
-/* The box: its title in the top border, the lines from
- * over_top, and where they are in the bottom border. */
+/* The box: its title in the top border, the lines from box_top, and
+ * where they are in the bottom border. */
 static void draw_box(struct tui *t)
 {
     int w = 4;
-    for (int i = 0; i < t->nover; i++) {
-        int l = (int)strlen(t->over[i]) + (t->over_role[i] >= 0 ? 13 : 0) + 4;
+    for (int i = 0; i < t->nbox; i++) {
+        int l = (int)strlen(t->box[i]) + (t->box_role[i] >= 0 ? 13 : 0) + 4;
         if (l > w) {
             w = l;
         }
     }
-    if ((int)strlen(t->over_title) + 8 > w) {
-        w = (int)strlen(t->over_title) + 8;
+    if ((int)strlen(t->box_title) + 8 > w) {
+        w = (int)strlen(t->box_title) + 8;
     }
     if (w < 44) {
         w = 44;
@@ -76,30 +77,30 @@ static void draw_box(struct tui *t)
     mvhline(y0, x0 + 1, ACS_HLINE, w - 2);
     mvaddch(y0, x0 + w - 1, ACS_URCORNER);
     char title[80];
-    snprintf(title, sizeof title, " %s ", t->over_title);
+    snprintf(title, sizeof title, " %s ", t->box_title);
     attrset(box | A_BOLD);
     mvaddnstr(y0, x0 + 2, title, w - 4);
     for (int i = 0; i < h; i++) {
-        int y = y0 + 1 + i, k = t->over_top + i;
+        int y = y0 + 1 + i, k = t->box_top + i;
         attrset(box);
         mvaddch(y, x0, ACS_VLINE);
         for (int x = 1; x < w - 1; x++) {
             mvaddch(y, x0 + x, ' ');
         }
         mvaddch(y, x0 + w - 1, ACS_VLINE);
-        if (k >= t->nover) {
+        if (k >= t->nbox) {
             continue;
         }
         int x = x0 + 2;
-        if (t->over_role[k] >= 0) {
-            enum theme_role role = (enum theme_role)t->over_role[k];
+        if (t->box_role[k] >= 0) {
+            enum theme_role role = (enum theme_role)t->box_role[k];
             attrset(theme_class_attr(t->theme, role, THEME_C_BYTE));
             mvaddnstr(y, x, "4d 41 00 ff", w - 4);
             x += 13;
             attrset(box);
         }
         if (x < x0 + w - 2) {
-            mvaddnstr(y, x, t->over[k], x0 + w - 2 - x);
+            mvaddnstr(y, x, t->box[k], x0 + w - 2 - x);
         }
     }
     attrset(box);
@@ -108,9 +109,9 @@ static void draw_box(struct tui *t)
     mvhline(yb, x0 + 1, ACS_HLINE, w - 2);
     mvaddch(yb, x0 + w - 1, ACS_LRCORNER);
     char foot[96];
-    if (t->nover > h) {
+    if (t->nbox > h) {
         snprintf(foot, sizeof foot, " %d-%d of %d  j/k/PgDn scroll  q closes ",
-                 t->over_top + 1, t->over_top + h, t->nover);
+                 t->box_top + 1, t->box_top + h, t->nbox);
     } else {
         snprintf(foot, sizeof foot, " q/Esc closes ");
     }
@@ -121,28 +122,28 @@ static void draw_box(struct tui *t)
 
 void tui_box_add(struct tui *t, const char *fmt, ...)
 {
-    if (t->nover == TUI_BOX_LINES) {
+    if (t->nbox == TUI_BOX_LINES) {
         return;
     }
     va_list ap;
     va_start(ap, fmt);
-    t->over_role[t->nover] = -1;
-    vsnprintf(t->over[t->nover++], sizeof t->over[0], fmt, ap);
+    t->box_role[t->nbox] = -1;
+    vsnprintf(t->box[t->nbox++], sizeof t->box[0], fmt, ap);
     va_end(ap);
 }
 
 void tui_box_open(struct tui *t, const struct tui_mode *m, const char *title)
 {
     tui_set_mode(t, m);
-    t->nover = 0;
-    t->over_top = 0;
-    snprintf(t->over_title, sizeof t->over_title, "%s", title);
+    t->nbox = 0;
+    t->box_top = 0;
+    snprintf(t->box_title, sizeof t->box_title, "%s", title);
 }
 
 static void box_close(struct tui *t)
 {
     tui_set_mode(t, &tui_mode_view);
-    t->nover = 0;
+    t->nbox = 0;
 }
 
 void tui_legend_open(struct tui *t)
@@ -160,7 +161,7 @@ void tui_legend_open(struct tui *t)
     tui_box_open(t, &tui_mode_legend, "legend of colours");
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
         tui_box_add(t, "%s", theme_role_name(roles[i]));
-        t->over_role[t->nover - 1] = (int)roles[i];
+        t->box_role[t->nbox - 1] = (int)roles[i];
     }
 }
 
@@ -183,10 +184,10 @@ static void box_key(struct tui *t, int ch, int self)
         box_scroll(t, -(h > 1 ? h - 1 : 1));
         break;
     case KEY_HOME: case 'g':
-        t->over_top = 0;
+        t->box_top = 0;
         break;
     case KEY_END: case 'G':
-        box_scroll(t, t->nover);
+        box_scroll(t, t->nbox);
         break;
     case KEY_RESIZE:
         tui_relayout(t);

@@ -65,32 +65,32 @@ TEST(help_from_table)
     struct tui *t = new_tui();
     tui_mode_view.key(t, '?');
     CHECK(t->mode == &tui_mode_help);
-    CHECK_STR(t->over_title, "mpeek explorer keys");
+    CHECK_STR(t->box_title, "mpeek explorer keys");
     int k = 0;
     for (size_t i = 0; i < tui_nkeys; i++) {
         if (tui_keys[i].name == NULL) {
             continue;
         }
         const char *h = tui_keys[i].help;
-        const char *line = t->over[k];
+        const char *line = t->box[k];
         size_t nl = strlen(tui_keys[i].name);
         CHECK(strncmp(line, tui_keys[i].name, nl) == 0);
         CHECK(strspn(line + nl, " ") == 19 - nl);
         CHECK(strncmp(line + 19, h, strcspn(h, "\n")) == 0);
         k++;
         for (const char *c = strchr(h, '\n'); c != NULL; c = strchr(c + 1, '\n')) {
-            CHECK(strspn(t->over[k], " ") == 19);
-            CHECK(strncmp(t->over[k] + 19, c + 1, strcspn(c + 1, "\n")) == 0);
+            CHECK(strspn(t->box[k], " ") == 19);
+            CHECK(strncmp(t->box[k] + 19, c + 1, strcspn(c + 1, "\n")) == 0);
             k++;
         }
     }
     CHECK(k + 2 <= TUI_BOX_LINES);
-    CHECK_EQ_INT(t->nover, k + 2);
-    CHECK_STR(t->over[k], "");
-    CHECK(strstr(t->over[k + 1], "In a box") == t->over[k + 1]);
+    CHECK_EQ_INT(t->nbox, k + 2);
+    CHECK_STR(t->box[k], "");
+    CHECK(strstr(t->box[k + 1], "In a box") == t->box[k + 1]);
     int seen = 0;
-    for (int i = 0; i < t->nover; i++) {
-        seen |= strncmp(t->over[i], "?  ", 3) == 0 && strstr(t->over[i], "this help") != NULL;
+    for (int i = 0; i < t->nbox; i++) {
+        seen |= strncmp(t->box[i], "?  ", 3) == 0 && strstr(t->box[i], "this help") != NULL;
     }
     CHECK(seen);
     /* Keys in the box stay in it; its own key closes it. */
