@@ -63,9 +63,10 @@ extern const struct tui_mode tui_mode_confirm;     /* overwrite it? y/n */
 
 /* A line of the plain view's key table: the keys, what the help box shows
  * for them, and their handler (which gets the key pressed).  A line with
- * no name is described by the line above it; the help box shows every
- * other line, in order: "name  help", a '\n' in help going on in the
- * next line of the box. */
+ * no name is described by the line above it (KEY_RESIZE's, not a key a
+ * user presses, by none); the help box shows every other line, in order:
+ * the name in a column, then help, a '\n' in help going on in the next
+ * line of the box.  A key is on one line only (test_tui_keys checks). */
 struct tui_key {
     const char *name;
     const char *help;
