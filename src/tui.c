@@ -13,6 +13,10 @@
  * start, complete in the goto prompt and fill the symbol list ('S'); the
  * frozen modules fill their panel ('F') and their bytecode notes the info
  * line above the status line.
+ *
+ * The keys go to the current mode (tui_int.h): the plain view's key table
+ * is in tui_keys.c, the boxes in tui_box.c, the panels in tui_panel.c and
+ * the prompts in tui_prompt.c.
  */
 #include "tui.h"
 
@@ -27,125 +31,24 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "fmt.h"
 #include "frozen.h"
 #include "frozen_notes.h"
 #include "heapmap.h"
 #include "image.h"
 #include "ldscript.h"
-#include "ofile.h"
 #include "pcache.h"
 #include "rmap.h"
 #include "theme.h"
 #include "theme_curses.h"
+#include "tui_int.h"
 #include "view.h"
 #include "worker.h"
-
-#define KEY_ESC 27
-#define CTRL(c) ((c) & 0x1f)
-
-enum prompt_kind { PROMPT_NONE, PROMPT_GOTO, PROMPT_SEARCH, PROMPT_SAVE,
-                   PROMPT_CONFIRM };
-
-enum { OVER_NONE, OVER_HELP, OVER_LEGEND, OVER_EXPLAIN };
-
-/* A symbol of one of the images, for the symbol list. */
-struct tui_sym {
-    const struct image_sym *sym;
-    size_t img;
-};
-
-struct tui {
-    const struct tui_opts *o;
-    struct pcache *cache;
-    struct worker *worker;
-    int wake[2];
-    struct view_space *space;
-    struct theme *theme;
-    unsigned bpr_choice;  /* 0: fit the terminal */
-    unsigned group;
-    int rows, cols;
-    uint32_t cursor;
-    uint64_t top;
-    int panel;
-    size_t panel_sel;
-    enum prompt_kind prompt;
-    char input[128];
-    size_t ninput;
-    char message[600];
-    int message_error;
-    struct view_pattern pat;
-    int have_pat;
-    int searching;        /* a search in progress */
-    int search_dir;
-    uint32_t search_pos;
-    uint32_t search_from; /* where it began (wrapping stops there) */
-    int search_wrapped;
-    int64_t search_t0;
-    int have_hit;         /* the last match, highlighted whole */
-    uint32_t hit_addr;
-    size_t hit_len;
-    int quit;
-    /* live watch */
-    int watch;
-    int64_t last_refresh;
-    /* marks (a-z), pending 'm' or '\'' waiting for its letter */
-    uint32_t marks[26];
-    unsigned marks_set;
-    int pending;
-    /* jump history */
-    uint32_t back[64], fwd[64];
-    int nback, nfwd;
-    /* an overlay of text lines in a box (help, legend, explain): scrolls,
-     * takes every key until q or Esc closes it */
-    int over_kind;        /* OVER_* */
-    char over_title[64];
-    char over[64][160];
-    int over_role[64];    /* >= 0: a legend line, a sample in that role */
-    int nover;
-    int over_top;
-    /* selection and export */
-    int sel;              /* 1: selecting from sel_a, 2: range chosen */
-    uint32_t sel_a, sel_b;
-    int exporting;        /* waiting for the range's bytes */
-    unsigned reconnects;
-    char save_path[256];
-    /* firmware images */
-    int image_only;       /* no board: the bytes are the images' */
-    struct view_range *ranges;  /* where the images hold bytes, merged */
-    size_t nranges;
-    const char **names;   /* regions and symbols, sorted: goto completion */
-    size_t nnames;
-    struct view_tab tab;
-    char tab_hint[64];
-    /* the symbol list */
-    struct tui_sym *syms; /* every image's symbols by address */
-    size_t nsyms;
-    size_t *sym_idx;      /* the ones the filter lets through */
-    size_t nsym_idx;
-    int spanel;
-    size_t spanel_sel;
-    char sfilter[64];
-    /* frozen modules */
-    int fpanel;
-    size_t fpanel_sel;
-    struct frozen_notes *notes; /* per module, computed when first needed */
-    unsigned char *notes_done;
-    /* comparing the board with the images */
-    int diff;
-    int diffing;          /* 1: comparing, 2: waiting for bytes */
-    int diff_dir;
-    uint32_t diff_pos;
-    uint32_t diff_asked;  /* the page last asked for while comparing */
-    int diff_have_asked;
-    struct view_diff_stats dstats;
-};
 
 /* ---- the byte provider: the cache, limited to the readable map ---------- */
 
 /* The first image holding addr (its byte in *value), or NULL. */
-static const struct image *image_at(const struct tui *t, uint32_t addr, uint8_t *value,
-                                    size_t *index_out)
+const struct image *tui_image_at(const struct tui *t, uint32_t addr, uint8_t *value,
+                                 size_t *index_out)
 {
     uint8_t v = 0;
     for (size_t i = 0; i < t->o->nimages; i++) {
@@ -166,10 +69,10 @@ static const struct image *image_at(const struct tui *t, uint32_t addr, uint8_t 
 static int provide_image(void *ctx, uint32_t addr, uint8_t *value)
 {
     const struct tui *t = ctx;
-    return image_at(t, addr, value, NULL) != NULL ? VIEW_BYTE_OK : VIEW_BYTE_ABSENT;
+    return tui_image_at(t, addr, value, NULL) != NULL ? VIEW_BYTE_OK : VIEW_BYTE_ABSENT;
 }
 
-static int provide(void *ctx, uint32_t addr, uint8_t *value)
+int tui_provide(void *ctx, uint32_t addr, uint8_t *value)
 {
     struct tui *t = ctx;
     if (t->image_only) {
@@ -198,7 +101,7 @@ static int provide(void *ctx, uint32_t addr, uint8_t *value)
 }
 
 /* Goto names: linker-script symbols first, then the images' symbols. */
-static int symbol(void *ctx, const char *name, uint32_t *value)
+int tui_symbol(void *ctx, const char *name, uint32_t *value)
 {
     const struct tui *t = ctx;
     const struct ldscript *ld = t->o->ld;
@@ -219,7 +122,7 @@ static int symbol(void *ctx, const char *name, uint32_t *value)
 }
 
 /* The last part of a path, for the status line. */
-static const char *base_name(const char *path)
+const char *tui_base_name(const char *path)
 {
     const char *b = strrchr(path, '/');
     return b != NULL ? b + 1 : path;
@@ -227,8 +130,8 @@ static const char *base_name(const char *path)
 
 /* The symbol naming addr: "name+0x4" when one covers it, "~name+0x40" for
  * the nearest one before it in the same region; "" when there is none. */
-static void cursor_symbol(const struct tui *t, uint32_t addr, char *out, size_t size,
-                          const struct image_sym **sym_out)
+void tui_cursor_symbol(const struct tui *t, uint32_t addr, char *out, size_t size,
+                       const struct image_sym **sym_out)
 {
     out[0] = 0;
     if (sym_out != NULL) {
@@ -280,15 +183,15 @@ static uint32_t symbol_starts(const struct tui *t, uint32_t addr, uint64_t end)
 
 /* ---- frozen modules ------------------------------------------------------ */
 
-static size_t nfrozen(const struct tui *t)
+size_t tui_nfrozen(const struct tui *t)
 {
     return t->o->frozen != NULL ? t->o->frozen->n : 0;
 }
 
 /* The notes of module i, decoded from the first ELF image on first use. */
-static const struct frozen_notes *module_notes(struct tui *t, size_t i)
+const struct frozen_notes *tui_module_notes(struct tui *t, size_t i)
 {
-    if (i >= nfrozen(t) || t->notes == NULL) {
+    if (i >= tui_nfrozen(t) || t->notes == NULL) {
         return NULL;
     }
     if (!t->notes_done[i]) {
@@ -313,10 +216,10 @@ static const struct frozen_notes *module_notes(struct tui *t, size_t i)
 }
 
 /* The frozen module holding addr (its index in *index_out), or NULL. */
-static const struct frozen_mod *module_at(const struct tui *t, uint32_t addr,
-                                          size_t *index_out)
+const struct frozen_mod *tui_module_at(const struct tui *t, uint32_t addr,
+                                       size_t *index_out)
 {
-    if (nfrozen(t) == 0) {
+    if (tui_nfrozen(t) == 0) {
         return NULL;
     }
     const struct frozen_mod *m = frozen_at(t->o->frozen, addr);
@@ -330,17 +233,14 @@ static const struct frozen_mod *module_at(const struct tui *t, uint32_t addr,
 static const struct frozen_note *note_at(struct tui *t, uint32_t addr)
 {
     size_t i;
-    if (module_at(t, addr, &i) == NULL) {
+    if (tui_module_at(t, addr, &i) == NULL) {
         return NULL;
     }
-    const struct frozen_notes *n = module_notes(t, i);
+    const struct frozen_notes *n = tui_module_notes(t, i);
     return n != NULL ? frozen_note_at(n, addr) : NULL;
 }
 
-static void say(struct tui *t, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(struct tui *t, int error, const char *fmt, ...)
+void tui_say(struct tui *t, int error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -354,16 +254,16 @@ static void say(struct tui *t, int error, const char *fmt, ...)
 /* The info line (frozen-module notes) above the status line. */
 static int has_info(const struct tui *t)
 {
-    return nfrozen(t) > 0 && t->rows > 4;
+    return tui_nfrozen(t) > 0 && t->rows > 4;
 }
 
-static int view_height(const struct tui *t)
+int tui_view_height(const struct tui *t)
 {
     int h = t->rows - 1 - has_info(t);
     return h > 1 ? h : 1;
 }
 
-static void relayout(struct tui *t)
+void tui_relayout(struct tui *t)
 {
     getmaxyx(stdscr, t->rows, t->cols);
     unsigned bpr = t->bpr_choice ? t->bpr_choice
@@ -373,14 +273,14 @@ static void relayout(struct tui *t)
     }
     view_space_set_bpr(t->space, bpr);
     t->top = view_scroll_top(t->space, t->top, view_row_of(t->space, t->cursor),
-                             (unsigned)view_height(t));
+                             (unsigned)tui_view_height(t));
 }
 
-static void move_to(struct tui *t, uint32_t addr)
+void tui_move_to(struct tui *t, uint32_t addr)
 {
     t->cursor = addr;
     t->top = view_scroll_top(t->space, t->top, view_row_of(t->space, addr),
-                             (unsigned)view_height(t));
+                             (unsigned)tui_view_height(t));
 }
 
 /* A jump (goto, search, Tab, panel): the target near the top, with a few
@@ -399,7 +299,7 @@ static void push_history(struct tui *t)
 static void place(struct tui *t, uint32_t addr)
 {
     uint64_t row = view_row_of(t->space, addr);
-    uint64_t h = (uint64_t)view_height(t);
+    uint64_t h = (uint64_t)tui_view_height(t);
     t->cursor = addr;
     if (row < t->top || row >= t->top + h) {
         uint64_t want = row > 3 ? row - 3 : 0;
@@ -407,7 +307,7 @@ static void place(struct tui *t, uint32_t addr)
     }
 }
 
-static void jump_to(struct tui *t, uint32_t addr)
+void tui_jump_to(struct tui *t, uint32_t addr)
 {
     if (addr != t->cursor) {
         push_history(t);
@@ -422,7 +322,7 @@ static void request_visible(struct tui *t)
         return;
     }
     uint64_t n = view_row_count(t->space);
-    uint64_t first = t->top, last = t->top + (uint64_t)view_height(t);
+    uint64_t first = t->top, last = t->top + (uint64_t)tui_view_height(t);
     struct view_row row;
     int replace = 1;
     for (uint64_t i = first; i < last && i < n; i++) {
@@ -441,7 +341,7 @@ static void request_visible(struct tui *t)
         }
     }
     /* Prefetch the next screen. */
-    for (uint64_t i = last; i < last + (uint64_t)view_height(t) && i < n; i++) {
+    for (uint64_t i = last; i < last + (uint64_t)tui_view_height(t) && i < n; i++) {
         if (view_row_at(t->space, i, &row) == RC_OK && !row.gap) {
             worker_request(t->worker, row.addr, (uint32_t)(row.end - row.addr), 0, 0);
         }
@@ -478,7 +378,7 @@ static attr_t cell_attr(const struct tui *t, const struct view_cell *c)
 static void draw_row(struct tui *t, int y, uint64_t index)
 {
     struct view_rowcells rc;
-    struct view_provider prov = {provide, t};
+    struct view_provider prov = {tui_provide, t};
     move(y, 0);
     clrtoeol();
     if (view_format_row(t->space, index, t->group, &prov, t->o->map, t->o->heap,
@@ -501,7 +401,7 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         sym_attr = A_UNDERLINE;
     }
     /* The bytes of the bytecode note under the cursor. */
-    const struct frozen_note *note = nfrozen(t) > 0 ? note_at(t, t->cursor) : NULL;
+    const struct frozen_note *note = tui_nfrozen(t) > 0 ? note_at(t, t->cursor) : NULL;
     for (unsigned i = 0; i < rc.ncells; i++) {
         const struct view_cell *c = &rc.cell[i];
         if (c->hex_col >= (unsigned)t->cols) {
@@ -527,7 +427,7 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         int differs = 0;
         if (t->diff && c->state == VIEW_BYTE_OK) {
             uint8_t want;
-            if (image_at(t, c->addr, &want, NULL) != NULL && want != c->value) {
+            if (tui_image_at(t, c->addr, &want, NULL) != NULL && want != c->value) {
                 a = theme_attr(t->theme, THEME_R_DIFF);
                 differs = 1;
             }
@@ -573,8 +473,8 @@ static const char *link_text(struct tui *t, char *buf, size_t size, int *err)
     *err = 0;
     if (t->image_only) {
         size_t i = 0;
-        if (image_at(t, t->cursor, NULL, &i) != NULL) {
-            snprintf(buf, size, "image %s", base_name(t->o->images[i]->path));
+        if (tui_image_at(t, t->cursor, NULL, &i) != NULL) {
+            snprintf(buf, size, "image %s", tui_base_name(t->o->images[i]->path));
         } else {
             snprintf(buf, size, "no image holds this byte");
         }
@@ -624,7 +524,7 @@ static void where_text(struct tui *t, char *out, size_t size)
     }
     if (t->o->nimages > 0 && len + 2 < size) {
         char sym[300];
-        cursor_symbol(t, t->cursor, sym, sizeof sym, NULL);
+        tui_cursor_symbol(t, t->cursor, sym, sizeof sym, NULL);
         if (sym[0]) {
             snprintf(out + len, size - len, "%s%s", len ? "  " : "", sym);
             len = strlen(out);
@@ -632,8 +532,8 @@ static void where_text(struct tui *t, char *out, size_t size)
     }
     if (t->diff && !t->image_only) {
         uint8_t want = 0, have = 0;
-        int have_img = image_at(t, t->cursor, &want, NULL) != NULL;
-        int st = provide(t, t->cursor, &have);
+        int have_img = tui_image_at(t, t->cursor, &want, NULL) != NULL;
+        int st = tui_provide(t, t->cursor, &have);
         if (!have_img) {
             snprintf(out + len, size - len, "%simage: --", len ? "  " : "");
         } else if (st != VIEW_BYTE_OK) {
@@ -651,14 +551,14 @@ static void where_text(struct tui *t, char *out, size_t size)
     }
     uint8_t b = 0;
     const struct rmap_region *r = t->o->map != NULL ? rmap_lookup(t->o->map, t->cursor) : NULL;
-    if (r != NULL && t->o->rrepl != NULL && provide(t, t->cursor, &b) == VIEW_BYTE_OUTSIDE &&
+    if (r != NULL && t->o->rrepl != NULL && tui_provide(t, t->cursor, &b) == VIEW_BYTE_OUTSIDE &&
         len < size) {
         snprintf(out + len, size - len, "%snot read: %s (--unsafe reads it)", len ? "  " : "",
                  r->kind == RMAP_K_PERIPHERAL ? "registers, reads have side effects"
                                               : "not safe to read");
         len = strlen(out);
     }
-    const struct frozen_mod *m = module_at(t, t->cursor, NULL);
+    const struct frozen_mod *m = tui_module_at(t, t->cursor, NULL);
     if (m != NULL && len < size) {
         snprintf(out + len, size - len, "%sfrozen %s", len ? "  " : "", m->name);
     }
@@ -673,12 +573,12 @@ static void draw_info(struct tui *t)
     int y = t->rows - 2;
     char line[400];
     size_t i = 0;
-    const struct frozen_mod *m = module_at(t, t->cursor, &i);
+    const struct frozen_mod *m = tui_module_at(t, t->cursor, &i);
     if (m == NULL) {
         snprintf(line, sizeof line, "%zu frozen module%s (%s): F lists them",
-                 nfrozen(t), nfrozen(t) == 1 ? "" : "s", t->o->frozen->layout);
+                 tui_nfrozen(t), tui_nfrozen(t) == 1 ? "" : "s", t->o->frozen->layout);
     } else {
-        const struct frozen_notes *ns = module_notes(t, i);
+        const struct frozen_notes *ns = tui_module_notes(t, i);
         const struct frozen_note *n = ns != NULL ? frozen_note_at(ns, t->cursor) : NULL;
         if (n != NULL) {
             snprintf(line, sizeof line, "%s +0x%x: %s", m->name,
@@ -708,19 +608,8 @@ static void draw_status(struct tui *t)
     for (int x = 0; x < t->cols; x++) {
         addch(' ');
     }
-    if (t->prompt != PROMPT_NONE) {
-        const char *label = t->prompt == PROMPT_GOTO ? "goto: "
-                          : t->prompt == PROMPT_SEARCH ? "search: "
-                          : t->prompt == PROMPT_SAVE ? "save to (.hex or .txt: xxd dump; else raw): "
-                          : "the file exists; overwrite it? (y/n) ";
-        snprintf(line, sizeof line, "%s%s", label, t->input);
-        int at = (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols - 1;
-        if (t->prompt == PROMPT_GOTO && t->tab_hint[0]) {
-            size_t l = strlen(line);
-            snprintf(line + l, sizeof line - l, "   %s", t->tab_hint);
-        }
-        mvaddnstr(y, 0, line, t->cols);
-        move(y, at);
+    if (t->mode->prompt != NULL) {
+        tui_prompt_status(t, y);
         return;
     }
     if (t->message[0]) {
@@ -731,7 +620,7 @@ static void draw_status(struct tui *t)
     }
     link_text(t, link, sizeof link, &err);
     struct view_values v;
-    struct view_provider prov = {provide, t};
+    struct view_provider prov = {tui_provide, t};
     view_values(&prov, t->o->map, t->cursor, &v);
     char where[400];
     where_text(t, where, sizeof where);
@@ -748,265 +637,49 @@ static void draw_status(struct tui *t)
     mvaddnstr(y, x, line, t->cols - x);
 }
 
-static const char *const help_lines[] = {
-    "arrows, h j k l    move the cursor",
-    "PgUp PgDn, b Space page up / down",
-    "g / G              start / end of the current region",
-    "Home / End         first / last address of the map",
-    "Tab / Shift-Tab    next / previous region",
-    ": or Ctrl-G        go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-",
-    "                   (Tab completes region and symbol names)",
-    "/                  search: hex bytes (de ad ?? ef), \"text\", or plain",
-    "                   text; the whole match lights up",
-    "n / N              next / previous match (wraps round, saying so)",
-    "f                  follow the 32-bit value under the cursor as an address",
-    "B                  bytes per row: 8, 16, 32;  =  group by 4 or 8",
-    "p                  region panel (Enter jumps, v saves the region)",
-    "o                  jump to the head of the heap object under the cursor",
-    "i                  explain the byte: region chain, heap object, value",
-    "w                  live watch (WATCH on the status line): changes light up",
-    "m a-z / ' a-z      set a mark / jump to it;  [ / ]  back / forward",
-    "v ... v            select a range and save it (raw, or xxd for .hex/.txt)",
-    "L                  legend of colours;  mouse: wheel scrolls, click moves",
-    "S                  symbol list of the images: type to filter, Enter jumps",
-    "F                  frozen modules (Enter jumps to the bytecode)",
-    "d                  diff: board bytes that differ from the image stand out",
-    ") / (              next / previous byte that differs from the image",
-    "Esc                cancel reads, search, prompt; close a panel or box",
-    "?                  this help",
-    "q                  quit (the board is left at its >>> prompt);",
-    "                   in a box or panel, q closes it",
-    "",
-    "In a box like this one: j k arrows PgUp PgDn Space b g G scroll.",
-};
+/* ---- modes ------------------------------------------------------------- */
 
-static void draw_panel(struct tui *t)
+void tui_set_mode(struct tui *t, const struct tui_mode *m)
 {
-    size_t n = rmap_count(t->o->map);
-    int w = t->cols - 2 < 100 ? t->cols - 2 : 100;
-    int h = t->rows - 3;
-    if (n == 0 || h <= 0) {
-        return;
-    }
-    if (t->panel_sel >= n) {
-        t->panel_sel = n - 1;
-    }
-    size_t first = t->panel_sel >= (size_t)h ? t->panel_sel - (size_t)h + 1 : 0;
-    for (int i = 0; i < h && first + (size_t)i < n; i++) {
-        struct view_panel_row pr;
-        if (view_panel_row(t->o->map, first + (size_t)i, 16, &pr) != RC_OK) {
-            continue;
-        }
-        char line[256];
-        snprintf(line, sizeof line, " %-22s %s %9s %-4s %-10s %s", pr.label,
-                 pr.start, pr.size, pr.attrs, pr.kind, pr.bar);
-        attrset(theme_attr(t->theme, first + (size_t)i == t->panel_sel
-                                         ? THEME_R_PANEL_SELECTED
-                                         : THEME_R_PANEL));
-        move(1 + i, 0);
-        for (int x = 0; x < w + 1; x++) {
-            addch(' ');
-        }
-        mvaddnstr(1 + i, 0, line, w);
-    }
-    attrset(A_NORMAL);
+    t->mode = m;
 }
 
-/* The rows a list panel shows (below its header line). */
-static int list_height(const struct tui *t)
+/* A key goes to the current mode.  Outside a prompt it first clears the
+ * status message and stops a search or a comparison (n, N, ')' and '('
+ * start a new one). */
+static void key(struct tui *t, int ch)
 {
-    int h = view_height(t) - 1;
+    if (t->mode->prompt == NULL) {
+        t->message[0] = 0;
+        t->searching = 0;
+        t->diffing = 0;
+    }
+    t->mode->key(t, ch);
+}
+
+/* ---- panels ------------------------------------------------------------ */
+
+int tui_list_height(const struct tui *t)
+{
+    int h = tui_view_height(t) - 1;
     return h > 0 ? h : 0;
 }
 
-static void panel_line(struct tui *t, int y, int w, const char *text, enum theme_role role)
-{
-    attrset(theme_attr(t->theme, role));
-    move(y, 0);
-    for (int x = 0; x < w + 1; x++) {
-        addch(' ');
-    }
-    mvaddnstr(y, 0, text, w);
-}
-
-static const char *sym_type_name(enum image_symtype k)
+const char *tui_sym_type_name(enum image_symtype k)
 {
     return k == IMAGE_SYM_FUNC ? "func" : k == IMAGE_SYM_OBJECT ? "obj" : "-";
-}
-
-static void draw_symbols(struct tui *t)
-{
-    int w = t->cols - 2 < 110 ? t->cols - 2 : 110;
-    int h = list_height(t);
-    char line[400];
-    snprintf(line, sizeof line, " symbols: %zu of %zu   filter: %s_   (type to filter, "
-             "Enter jumps, Esc closes)", t->nsym_idx, t->nsyms, t->sfilter);
-    panel_line(t, 0, w, line, THEME_R_HEADER);
-    if (t->spanel_sel >= t->nsym_idx) {
-        t->spanel_sel = t->nsym_idx > 0 ? t->nsym_idx - 1 : 0;
-    }
-    size_t first = t->spanel_sel >= (size_t)h ? t->spanel_sel - (size_t)h + 1 : 0;
-    for (int i = 0; i < h; i++) {
-        size_t k = first + (size_t)i;
-        if (k >= t->nsym_idx) {
-            if (k == 0) {
-                panel_line(t, 1, w, "   no symbol matches", THEME_R_PANEL);
-            }
-            break;
-        }
-        const struct tui_sym *ts = &t->syms[t->sym_idx[k]];
-        int n = snprintf(line, sizeof line, " 0x%08x %7u %-4s %s", (unsigned)ts->sym->addr,
-                         (unsigned)ts->sym->size, sym_type_name(ts->sym->type),
-                         ts->sym->name);
-        if (t->o->nimages > 1 && n > 0 && (size_t)n < sizeof line) {
-            snprintf(line + n, sizeof line - (size_t)n, "  (%s)",
-                     base_name(t->o->images[ts->img]->path));
-        }
-        panel_line(t, 1 + i, w, line,
-                   k == t->spanel_sel ? THEME_R_PANEL_SELECTED : THEME_R_PANEL);
-    }
-    attrset(A_NORMAL);
-}
-
-static void draw_frozen(struct tui *t)
-{
-    size_t n = nfrozen(t);
-    int w = t->cols - 2 < 110 ? t->cols - 2 : 110;
-    int h = list_height(t);
-    char line[400];
-    snprintf(line, sizeof line, " frozen modules: %zu (%s)   Enter jumps, Esc closes", n,
-             t->o->frozen->layout);
-    panel_line(t, 0, w, line, THEME_R_HEADER);
-    if (t->fpanel_sel >= n) {
-        t->fpanel_sel = n > 0 ? n - 1 : 0;
-    }
-    size_t first = t->fpanel_sel >= (size_t)h ? t->fpanel_sel - (size_t)h + 1 : 0;
-    for (int i = 0; i < h && first + (size_t)i < n; i++) {
-        const struct frozen_mod *m = &t->o->frozen->mods[first + (size_t)i];
-        snprintf(line, sizeof line, " %-36s 0x%08x %8u  %s", m->name, (unsigned)m->addr,
-                 (unsigned)m->size, m->source ? "source" : "bytecode");
-        panel_line(t, 1 + i, w, line, first + (size_t)i == t->fpanel_sel
-                                          ? THEME_R_PANEL_SELECTED : THEME_R_PANEL);
-    }
-    attrset(A_NORMAL);
-}
-
-/* The rows of text an overlay box shows at once. */
-static int over_height(const struct tui *t)
-{
-    int h = view_height(t) - 2; /* above the info and status lines, less the borders */
-    if (h > t->nover) {
-        h = t->nover;
-    }
-    return h > 1 ? h : 1;
-}
-
-static void over_scroll(struct tui *t, int delta)
-{
-    int max = t->nover - over_height(t);
-    t->over_top += delta;
-    if (t->over_top > max) {
-        t->over_top = max;
-    }
-    if (t->over_top < 0) {
-        t->over_top = 0;
-    }
-}
-
-/* The overlay: a box with its title in the top border, the lines from
- * over_top, and where they are in the bottom border. */
-static void draw_overlay(struct tui *t)
-{
-    int w = 4;
-    for (int i = 0; i < t->nover; i++) {
-        int l = (int)strlen(t->over[i]) + (t->over_role[i] >= 0 ? 13 : 0) + 4;
-        if (l > w) {
-            w = l;
-        }
-    }
-    if ((int)strlen(t->over_title) + 8 > w) {
-        w = (int)strlen(t->over_title) + 8;
-    }
-    if (w < 44) {
-        w = 44;
-    }
-    if (w > t->cols) {
-        w = t->cols;
-    }
-    int h = over_height(t);
-    over_scroll(t, 0);
-    int x0 = (t->cols - w) / 2, y0 = 0;
-    if (w < 4 || t->rows < 4) {
-        return;
-    }
-    attr_t box = theme_attr(t->theme, THEME_R_HELP);
-    attrset(box);
-    mvaddch(y0, x0, ACS_ULCORNER);
-    mvhline(y0, x0 + 1, ACS_HLINE, w - 2);
-    mvaddch(y0, x0 + w - 1, ACS_URCORNER);
-    char title[80];
-    snprintf(title, sizeof title, " %s ", t->over_title);
-    attrset(box | A_BOLD);
-    mvaddnstr(y0, x0 + 2, title, w - 4);
-    for (int i = 0; i < h; i++) {
-        int y = y0 + 1 + i, k = t->over_top + i;
-        attrset(box);
-        mvaddch(y, x0, ACS_VLINE);
-        for (int x = 1; x < w - 1; x++) {
-            mvaddch(y, x0 + x, ' ');
-        }
-        mvaddch(y, x0 + w - 1, ACS_VLINE);
-        if (k >= t->nover) {
-            continue;
-        }
-        int x = x0 + 2;
-        if (t->over_role[k] >= 0) {
-            enum theme_role role = (enum theme_role)t->over_role[k];
-            attrset(theme_class_attr(t->theme, role, THEME_C_BYTE));
-            mvaddnstr(y, x, "4d 41 00 ff", w - 4);
-            x += 13;
-            attrset(box);
-        }
-        if (x < x0 + w - 2) {
-            mvaddnstr(y, x, t->over[k], x0 + w - 2 - x);
-        }
-    }
-    attrset(box);
-    int yb = y0 + 1 + h;
-    mvaddch(yb, x0, ACS_LLCORNER);
-    mvhline(yb, x0 + 1, ACS_HLINE, w - 2);
-    mvaddch(yb, x0 + w - 1, ACS_LRCORNER);
-    char foot[96];
-    if (t->nover > h) {
-        snprintf(foot, sizeof foot, " %d-%d of %d  j/k/PgDn scroll  q closes ",
-                 t->over_top + 1, t->over_top + h, t->nover);
-    } else {
-        snprintf(foot, sizeof foot, " q/Esc closes ");
-    }
-    int fl = (int)strlen(foot);
-    mvaddnstr(yb, fl + 2 < w ? x0 + w - 1 - fl : x0 + 1, foot, w - 2);
-    attrset(A_NORMAL);
 }
 
 static void draw(struct tui *t)
 {
     erase();
-    int h = view_height(t);
+    int h = tui_view_height(t);
     uint64_t n = view_row_count(t->space);
     for (int y = 0; y < h && t->top + (uint64_t)y < n; y++) {
         draw_row(t, y, t->top + (uint64_t)y);
     }
-    if (t->panel) {
-        draw_panel(t);
-    }
-    if (t->spanel) {
-        draw_symbols(t);
-    }
-    if (t->fpanel) {
-        draw_frozen(t);
-    }
-    if (t->over_kind != OVER_NONE) {
-        draw_overlay(t);
+    if (t->mode->draw != NULL) {
+        t->mode->draw(t);
     }
     draw_info(t);
     draw_status(t);
@@ -1019,7 +692,7 @@ static void draw(struct tui *t)
  * it.  Returns 1 while the search goes on. */
 static int search_step(struct tui *t)
 {
-    struct view_provider prov = {provide, t};
+    struct view_provider prov = {tui_provide, t};
     const uint64_t stretch = 16384;
     /* Bytes the board has but we did not read yet: ask for them first. */
     uint32_t a = t->search_pos;
@@ -1029,10 +702,10 @@ static int search_step(struct tui *t)
             break;
         }
         uint8_t v;
-        if (provide(t, (uint32_t)at, &v) == VIEW_BYTE_UNREAD && t->worker != NULL) {
+        if (tui_provide(t, (uint32_t)at, &v) == VIEW_BYTE_UNREAD && t->worker != NULL) {
             uint32_t page = (uint32_t)at - (uint32_t)at % PCACHE_PAGE;
             worker_request(t->worker, page, (uint32_t)stretch, 0, 1);
-            say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)at);
+            tui_say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)at);
             return 2; /* wait for the bytes: the worker wakes us */
         }
     }
@@ -1042,16 +715,16 @@ static int search_step(struct tui *t)
     if (rc == VIEW_SEARCH_FOUND &&
         (!t->search_wrapped || (t->search_dir > 0 ? found <= t->search_from
                                                   : found >= t->search_from))) {
-        jump_to(t, found);
+        tui_jump_to(t, found);
         t->have_hit = 1;
         t->hit_addr = found;
         t->hit_len = t->pat.len;
         if (t->search_wrapped) {
-            say(t, 0, "found at 0x%08x (search hit the %s, went on from the %s)",
-                (unsigned)found, t->search_dir > 0 ? "end" : "start",
-                t->search_dir > 0 ? "start" : "end");
+            tui_say(t, 0, "found at 0x%08x (search hit the %s, went on from the %s)",
+                    (unsigned)found, t->search_dir > 0 ? "end" : "start",
+                    t->search_dir > 0 ? "start" : "end");
         } else {
-            say(t, 0, "found at 0x%08x", (unsigned)found);
+            tui_say(t, 0, "found at 0x%08x", (unsigned)found);
         }
         t->searching = 0;
         return 0;
@@ -1067,31 +740,31 @@ static int search_step(struct tui *t)
             t->search_pos = nrows > 0 && view_row_at(t->space, nrows - 1, &r) == RC_OK
                                 ? (uint32_t)(r.end - 1) : 0xffffffffu;
         }
-        say(t, 0, "searching... from the %s (Esc stops)", t->search_dir > 0 ? "start" : "end");
+        tui_say(t, 0, "searching... from the %s (Esc stops)", t->search_dir > 0 ? "start" : "end");
         return 1;
     }
     if (rc == VIEW_SEARCH_NOT_FOUND_YET &&
         !(t->search_wrapped && (t->search_dir > 0 ? found > t->search_from
                                                   : found < t->search_from))) {
         t->search_pos = found;
-        say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)found);
+        tui_say(t, 0, "searching... 0x%08x (Esc stops)", (unsigned)found);
         return 1;
     }
     t->searching = 0;
     if (rc > 0) {
-        say(t, 1, "not found");
+        tui_say(t, 1, "not found");
     } else {
-        say(t, 1, "search failed");
+        tui_say(t, 1, "search failed");
     }
     return 0;
 }
 
 /* Search from the cursor (at: 1 for n and N, 0 for a new pattern, which
  * may match at the cursor itself), wrapping round once. */
-static void start_search(struct tui *t, int dir, int step)
+void tui_start_search(struct tui *t, int dir, int step)
 {
     if (!t->have_pat) {
-        say(t, 1, "no search yet: press / to search");
+        tui_say(t, 1, "no search yet: press / to search");
         return;
     }
     t->searching = 1;
@@ -1117,31 +790,31 @@ static void start_search(struct tui *t, int dir, int step)
  * goes on, 2 while it waits for bytes, 0 when done. */
 static int diff_step(struct tui *t)
 {
-    struct view_provider board = {provide, t}, img = {provide_image, t};
+    struct view_provider board = {tui_provide, t}, img = {provide_image, t};
     uint32_t at = 0;
     int r = view_diff_next(&board, &img, t->ranges, t->nranges, t->diff_pos, t->diff_dir,
                            65536, t->worker != NULL, &at, &t->dstats);
     unsigned long long n = (unsigned long long)t->dstats.compared;
     if (r == VIEW_DIFF_FOUND) {
         uint8_t want = 0, have = 0;
-        image_at(t, at, &want, NULL);
-        provide(t, at, &have);
-        jump_to(t, at);
-        say(t, 0, "difference at 0x%08x  image: 0x%02x (board 0x%02x), %llu byte%s compared",
-            (unsigned)at, want, have, n, n == 1 ? "" : "s");
+        tui_image_at(t, at, &want, NULL);
+        tui_provide(t, at, &have);
+        tui_jump_to(t, at);
+        tui_say(t, 0, "difference at 0x%08x  image: 0x%02x (board 0x%02x), %llu byte%s compared",
+                (unsigned)at, want, have, n, n == 1 ? "" : "s");
         return 0;
     }
     if (r == VIEW_DIFF_MORE) {
         t->diff_pos = at;
-        say(t, 0, "comparing... 0x%08x, %llu bytes so far (Esc stops)", (unsigned)at, n);
+        tui_say(t, 0, "comparing... 0x%08x, %llu bytes so far (Esc stops)", (unsigned)at, n);
         return 1;
     }
     if (r == VIEW_DIFF_UNREAD) {
         struct worker_status st;
         worker_status(t->worker, &st);
         if (st.link == WORKER_TIMEOUT || st.link == WORKER_LOST || st.link == WORKER_ERROR) {
-            say(t, 1, "no difference in the %llu bytes read so far; the board is not "
-                "answering, so 0x%08x on could not be compared", n, (unsigned)at);
+            tui_say(t, 1, "no difference in the %llu bytes read so far; the board is not "
+                    "answering, so 0x%08x on could not be compared", n, (unsigned)at);
             return 0;
         }
         uint32_t page = at - at % PCACHE_PAGE;
@@ -1161,8 +834,8 @@ static int diff_step(struct tui *t)
             t->diff_have_asked = 1;
         }
         t->diff_pos = at;
-        say(t, 0, "reading to compare... 0x%08x, %llu bytes compared so far (Esc stops)",
-            (unsigned)at, n);
+        tui_say(t, 0, "reading to compare... 0x%08x, %llu bytes compared so far (Esc stops)",
+                (unsigned)at, n);
         return 2;
     }
     char extra[120] = "";
@@ -1171,33 +844,33 @@ static int diff_step(struct tui *t)
                  "verification or stale)", (unsigned long long)t->dstats.skipped);
     }
     if (t->worker == NULL || t->dstats.unread > 0) {
-        say(t, 0, "no difference in the %llu byte%s read so far; scroll to read more%s",
-            n, n == 1 ? "" : "s", extra);
+        tui_say(t, 0, "no difference in the %llu byte%s read so far; scroll to read more%s",
+                n, n == 1 ? "" : "s", extra);
     } else {
-        say(t, 0, "no difference %s 0x%08x: %llu byte%s compared with the image%s",
-            t->diff_dir > 0 ? "after" : "before", (unsigned)t->cursor, n, n == 1 ? "" : "s",
-            extra);
+        tui_say(t, 0, "no difference %s 0x%08x: %llu byte%s compared with the image%s",
+                t->diff_dir > 0 ? "after" : "before", (unsigned)t->cursor, n, n == 1 ? "" : "s",
+                extra);
     }
     return 0;
 }
 
-static void start_diff(struct tui *t, int dir)
+void tui_start_diff(struct tui *t, int dir)
 {
     if (t->o->nimages == 0 || t->nranges == 0) {
-        say(t, 1, "no image to compare with: give one with --image FILE");
+        tui_say(t, 1, "no image to compare with: give one with --image FILE");
         return;
     }
     if (t->image_only) {
-        say(t, 1, "there is no board to compare with the image (mpeek --image FILE "
-            "with a board compares them)");
+        tui_say(t, 1, "there is no board to compare with the image (mpeek --image FILE "
+                "with a board compares them)");
         return;
     }
     if (!t->diff) {
         t->diff = 1;
     }
     if ((dir > 0 && t->cursor == 0xffffffffu) || (dir < 0 && t->cursor == 0)) {
-        say(t, 0, "no difference %s 0x%08x", dir > 0 ? "after" : "before",
-            (unsigned)t->cursor);
+        tui_say(t, 0, "no difference %s 0x%08x", dir > 0 ? "after" : "before",
+                (unsigned)t->cursor);
         return;
     }
     t->diffing = 1;
@@ -1205,874 +878,6 @@ static void start_diff(struct tui *t, int dir)
     t->diff_pos = dir > 0 ? t->cursor + 1 : t->cursor - 1;
     t->diff_have_asked = 0;
     memset(&t->dstats, 0, sizeof t->dstats);
-}
-
-/* ---- the symbol list ---------------------------------------------------- */
-
-static const char *sym_name_of(void *ctx, size_t i)
-{
-    const struct tui *t = ctx;
-    return t->syms[i].sym->name;
-}
-
-static void sym_filter(struct tui *t)
-{
-    t->nsym_idx = view_filter(sym_name_of, t, t->nsyms, t->sfilter, t->sym_idx);
-    t->spanel_sel = 0;
-}
-
-/* Select the last listed symbol at or before addr. */
-static void sym_select_near(struct tui *t, uint32_t addr)
-{
-    size_t lo = 0, hi = t->nsym_idx;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->syms[t->sym_idx[mid]].sym->addr <= addr) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    t->spanel_sel = lo > 0 ? lo - 1 : 0;
-}
-
-static void key_symbols(struct tui *t, int ch)
-{
-    size_t h = (size_t)(list_height(t) > 1 ? list_height(t) : 1);
-    size_t n = t->nsym_idx;
-    size_t len = strlen(t->sfilter);
-    switch (ch) {
-    case KEY_UP:
-        if (t->spanel_sel > 0) {
-            t->spanel_sel--;
-        }
-        return;
-    case KEY_DOWN:
-        if (t->spanel_sel + 1 < n) {
-            t->spanel_sel++;
-        }
-        return;
-    case KEY_PPAGE:
-        t->spanel_sel = t->spanel_sel > h ? t->spanel_sel - h : 0;
-        return;
-    case KEY_NPAGE:
-        t->spanel_sel = n == 0 ? 0 : t->spanel_sel + h < n ? t->spanel_sel + h : n - 1;
-        return;
-    case KEY_HOME:
-        t->spanel_sel = 0;
-        return;
-    case KEY_END:
-        t->spanel_sel = n > 0 ? n - 1 : 0;
-        return;
-    case '\n': case '\r': case KEY_ENTER:
-        if (t->spanel_sel < n) {
-            const struct image_sym *sy = t->syms[t->sym_idx[t->spanel_sel]].sym;
-            jump_to(t, sy->addr);
-            say(t, 0, "%s: %s at 0x%08x, %u bytes", sy->name, sym_type_name(sy->type),
-                (unsigned)sy->addr, (unsigned)sy->size);
-            t->spanel = 0;
-        }
-        return;
-    case KEY_ESC:
-        t->spanel = 0;
-        return;
-    case KEY_BACKSPACE: case 127: case 8:
-        if (len > 0) {
-            t->sfilter[len - 1] = 0;
-            sym_filter(t);
-        }
-        return;
-    case CTRL('u'):
-        t->sfilter[0] = 0;
-        sym_filter(t);
-        return;
-    case KEY_RESIZE:
-        relayout(t);
-        return;
-    default:
-        if (ch > 0x20 && ch < 0x7f && len + 1 < sizeof t->sfilter) {
-            t->sfilter[len] = (char)ch;
-            t->sfilter[len + 1] = 0;
-            sym_filter(t);
-        }
-        return;
-    }
-}
-
-static void key_frozen(struct tui *t, int ch)
-{
-    size_t n = nfrozen(t);
-    switch (ch) {
-    case KEY_UP: case 'k':
-        if (t->fpanel_sel > 0) {
-            t->fpanel_sel--;
-        }
-        return;
-    case KEY_DOWN: case 'j':
-        if (t->fpanel_sel + 1 < n) {
-            t->fpanel_sel++;
-        }
-        return;
-    case KEY_PPAGE: case KEY_HOME:
-        t->fpanel_sel = 0;
-        return;
-    case KEY_NPAGE: case KEY_END:
-        t->fpanel_sel = n > 0 ? n - 1 : 0;
-        return;
-    case '\n': case '\r': case KEY_ENTER:
-        if (t->fpanel_sel < n) {
-            const struct frozen_mod *m = &t->o->frozen->mods[t->fpanel_sel];
-            jump_to(t, m->addr);
-            say(t, 0, "frozen %s: %s, %u bytes at 0x%08x", m->name,
-                m->source ? "source" : "bytecode", (unsigned)m->size, (unsigned)m->addr);
-        }
-        t->fpanel = 0;
-        return;
-    case KEY_ESC: case 'F': case 'q':
-        t->fpanel = 0;
-        return;
-    case KEY_RESIZE:
-        relayout(t);
-        return;
-    default:
-        return;
-    }
-}
-
-/* ---- keys --------------------------------------------------------------- */
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Write the selection once every byte of it is verified. */
-static void save_now(struct tui *t)
-{
-    uint64_t n = (uint64_t)t->sel_b - t->sel_a + 1;
-    struct ofile of;
-    struct rc_msg om;
-    if (ofile_open(&of, t->save_path, &om) < 0) {
-        say(t, 1, "%s", om.text);
-        t->exporting = 0;
-        return;
-    }
-    FILE *f = of.f; /* the file is replaced whole, or left as it was */
-    int xxd = ends_with(t->save_path, ".hex") || ends_with(t->save_path, ".txt");
-    int bad = 0;
-    uint8_t row[16];
-    for (uint64_t off = 0; off < n && !bad; off += 16) {
-        size_t k = n - off < 16 ? (size_t)(n - off) : 16;
-        for (size_t i = 0; i < k; i++) {
-            row[i] = 0;
-            provide(t, t->sel_a + (uint32_t)(off + i), &row[i]);
-        }
-        if (xxd) {
-            char line[100];
-            size_t l = fmt_xxd_line(t->sel_a + (uint32_t)off, row, k, line);
-            bad = fwrite(line, 1, l, f) != l;
-        } else {
-            bad = fwrite(row, 1, k, f) != k;
-        }
-    }
-    bad = ofile_commit(&of, &om) < 0;
-    t->exporting = 0;
-    t->sel = 0;
-    if (bad) {
-        say(t, 1, "%s", om.text);
-    } else {
-        say(t, 0, "saved %llu bytes 0x%08x-0x%08llx to %s%s", (unsigned long long)n,
-            (unsigned)t->sel_a, (unsigned long long)t->sel_b + 1, t->save_path,
-            xxd ? " (xxd dump)" : "");
-    }
-}
-
-/* Saving: read what is missing first; the loop calls this until done. */
-static void export_step(struct tui *t)
-{
-    uint64_t n = (uint64_t)t->sel_b - t->sel_a + 1;
-    for (uint64_t off = 0; off < n; off++) {
-        uint8_t v;
-        int st = provide(t, t->sel_a + (uint32_t)off, &v);
-        if (st == VIEW_BYTE_OK) {
-            continue;
-        }
-        if (st == VIEW_BYTE_UNREAD && t->worker != NULL) {
-            uint32_t a = t->sel_a + (uint32_t)off;
-            worker_request(t->worker, a, (uint32_t)(n - off < 0x10000 ? n - off : 0x10000), 1, 0);
-            say(t, 0, "reading the range to save... 0x%08x (Esc stops)", (unsigned)a);
-            return;
-        }
-        say(t, 1, "0x%08x is %s: only verified bytes are saved",
-            (unsigned)(t->sel_a + off), st == VIEW_BYTE_BAD ? "bad (failed verification)"
-                                       : st == VIEW_BYTE_STALE ? "stale"
-                                       : st == VIEW_BYTE_ABSENT ? "in no image" : "not readable");
-        t->exporting = 0;
-        return;
-    }
-    save_now(t);
-}
-
-static void prompt_done(struct tui *t)
-{
-    struct rc_msg msg = {{0}};
-    if (t->prompt == PROMPT_GOTO) {
-        uint32_t addr;
-        struct view_symbols syms = {symbol, t};
-        if (view_parse_goto(t->input, t->o->map, &syms, t->cursor, &addr, &msg) == RC_OK) {
-            jump_to(t, addr);
-            t->message[0] = 0;
-        } else {
-            say(t, 1, "%s", msg.text);
-        }
-    } else if (t->prompt == PROMPT_SAVE) {
-        if (t->input[0] == 0) {
-            say(t, 1, "no file named; nothing saved");
-        } else {
-            snprintf(t->save_path, sizeof t->save_path, "%s", t->input);
-            if (access(t->save_path, F_OK) == 0) {
-                t->prompt = PROMPT_CONFIRM;
-                t->ninput = 0;
-                t->input[0] = 0;
-                return;
-            }
-            t->exporting = 1;
-        }
-    } else if (t->prompt == PROMPT_CONFIRM) {
-        if (t->input[0] == 'y' || t->input[0] == 'Y') {
-            t->exporting = 1;
-        } else {
-            say(t, 0, "not saved: %s exists", t->save_path);
-            t->sel = 0;
-        }
-    } else if (t->prompt == PROMPT_SEARCH) {
-        int ok = view_parse_search(t->input, &t->pat, &msg) == RC_OK;
-        if (!ok && strchr(t->input, '"') == NULL && t->input[0] != 0) {
-            /* Not bytes and no quotes: the text as typed ("hello"). */
-            char q[2 * sizeof t->input + 3];
-            size_t n = 0;
-            q[n++] = '"';
-            for (const char *c = t->input; *c != 0; c++) {
-                if (*c == '\\') {
-                    q[n++] = '\\';
-                }
-                q[n++] = *c;
-            }
-            q[n++] = '"';
-            q[n] = 0;
-            ok = view_parse_search(q, &t->pat, &msg) == RC_OK;
-        }
-        if (ok) {
-            t->have_pat = 1;
-            t->have_hit = 0;
-            start_search(t, 1, 0);
-        } else {
-            say(t, 1, "%s", msg.text);
-        }
-    }
-    t->prompt = PROMPT_NONE;
-}
-
-static void key_prompt(struct tui *t, int ch)
-{
-    if (t->prompt == PROMPT_GOTO && (ch == '\t' || ch == KEY_BTAB)) {
-        size_t n = view_tab_complete(t->names, t->nnames, &t->tab, t->input,
-                                     sizeof t->input, ch == KEY_BTAB ? -1 : 1);
-        t->ninput = strlen(t->input);
-        if (n == 0) {
-            snprintf(t->tab_hint, sizeof t->tab_hint, "[no name starts so]");
-        } else if (n == 1) {
-            t->tab_hint[0] = 0;
-        } else {
-            snprintf(t->tab_hint, sizeof t->tab_hint, "[%zu matches%s]", n,
-                     t->tab.cycling ? ": Tab for the next" : "");
-        }
-        return;
-    }
-    view_tab_reset(&t->tab);
-    t->tab_hint[0] = 0;
-    if (t->prompt == PROMPT_CONFIRM && ch != KEY_ESC && ch != CTRL('c') && ch != KEY_RESIZE) {
-        /* One key answers: y writes, anything else keeps the file. */
-        t->input[0] = (char)(ch == 'y' || ch == 'Y' ? 'y' : 'n');
-        t->input[1] = 0;
-        prompt_done(t);
-        return;
-    }
-    if (ch == KEY_ESC || ch == CTRL('c')) {
-        if (t->prompt == PROMPT_SAVE || t->prompt == PROMPT_CONFIRM) {
-            t->sel = 0;
-        }
-        t->prompt = PROMPT_NONE;
-    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-        prompt_done(t);
-    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-        if (t->ninput > 0) {
-            t->input[--t->ninput] = 0;
-        }
-    } else if (ch >= 0x20 && ch < 0x7f && t->ninput + 1 < sizeof t->input) {
-        t->input[t->ninput++] = (char)ch;
-        t->input[t->ninput] = 0;
-    }
-}
-
-static void over_add(struct tui *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void over_add(struct tui *t, const char *fmt, ...)
-{
-    if (t->nover == (int)(sizeof t->over / sizeof t->over[0])) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    t->over_role[t->nover] = -1;
-    vsnprintf(t->over[t->nover++], sizeof t->over[0], fmt, ap);
-    va_end(ap);
-}
-
-/* Open an empty overlay of kind with title. */
-static void over_open(struct tui *t, int kind, const char *title)
-{
-    t->over_kind = kind;
-    t->nover = 0;
-    t->over_top = 0;
-    snprintf(t->over_title, sizeof t->over_title, "%s", title);
-}
-
-static void over_close(struct tui *t)
-{
-    t->over_kind = OVER_NONE;
-    t->nover = 0;
-}
-
-static void open_help(struct tui *t)
-{
-    over_open(t, OVER_HELP, "mpeek explorer keys");
-    for (size_t i = 0; i < sizeof help_lines / sizeof help_lines[0]; i++) {
-        over_add(t, "%s", help_lines[i]);
-    }
-}
-
-static void open_legend(struct tui *t)
-{
-    static const enum theme_role roles[] = {
-        THEME_R_FLASH, THEME_R_RAM, THEME_R_ROM, THEME_R_PERIPHERAL,
-        THEME_R_HEAP, THEME_R_STACK, THEME_R_FILESYSTEM, THEME_R_PARTITION,
-        THEME_R_FROZEN, THEME_R_OTHER, THEME_R_HEAP_FREE, THEME_R_HEAP_HEAD,
-        THEME_R_HEAP_TUPLE, THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
-        THEME_R_HEAP_ARRAY, THEME_R_HEAP_FLOAT, THEME_R_HEAP_BYTECODE,
-        THEME_R_HEAP_MODULE, THEME_R_HEAP_OTHER, THEME_R_UNREAD, THEME_R_BAD,
-        THEME_R_STALE, THEME_R_CHANGED, THEME_R_SEARCH_HIT, THEME_R_DIFF,
-        THEME_R_BOUNDARY,
-    };
-    over_open(t, OVER_LEGEND, "legend of colours");
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        over_add(t, "%s", theme_role_name(roles[i]));
-        t->over_role[t->nover - 1] = (int)roles[i];
-    }
-}
-
-/* Keys in an overlay: they scroll it or close it, and never act on the
- * view below. */
-static void key_overlay(struct tui *t, int ch)
-{
-    int h = over_height(t);
-    switch (ch) {
-    case KEY_UP: case 'k':
-        over_scroll(t, -1);
-        break;
-    case KEY_DOWN: case 'j': case '\n': case '\r': case KEY_ENTER:
-        over_scroll(t, 1);
-        break;
-    case KEY_NPAGE: case ' ': case CTRL('f'): case CTRL('d'):
-        over_scroll(t, h > 1 ? h - 1 : 1);
-        break;
-    case KEY_PPAGE: case 'b': case CTRL('b'): case CTRL('u'):
-        over_scroll(t, -(h > 1 ? h - 1 : 1));
-        break;
-    case KEY_HOME: case 'g':
-        t->over_top = 0;
-        break;
-    case KEY_END: case 'G':
-        over_scroll(t, t->nover);
-        break;
-    case KEY_RESIZE:
-        relayout(t);
-        break;
-    case 'q': case KEY_ESC: case CTRL('c'):
-        over_close(t);
-        break;
-    case '?':
-        if (t->over_kind == OVER_HELP) {
-            over_close(t);
-        }
-        break;
-    case 'L':
-        if (t->over_kind == OVER_LEGEND) {
-            over_close(t);
-        }
-        break;
-    case 'i':
-        if (t->over_kind == OVER_EXPLAIN) {
-            over_close(t);
-        }
-        break;
-    default:
-        break;
-    }
-}
-
-/* 'i': the byte under the cursor as a chain: region -> ... -> heap object
- * -> what it holds. */
-static void explain(struct tui *t)
-{
-    char title[40];
-    snprintf(title, sizeof title, "the byte at 0x%08x", (unsigned)t->cursor);
-    over_open(t, OVER_EXPLAIN, title);
-    const struct rmap_region *r = rmap_lookup(t->o->map, t->cursor);
-    if (r == NULL) {
-        over_add(t, "  in no known region");
-    }
-    for (; r != NULL; r = r->parent >= 0 ? rmap_get(t->o->map, (size_t)r->parent) : NULL) {
-        char size[24];
-        view_size_text(r->end - r->start, size, sizeof size);
-        over_add(t, "  in %s +0x%x: %s, %s, from the %s", r->name,
-                 (unsigned)(t->cursor - r->start), rmap_kind_name(r->kind), size,
-                 rmap_source_name(r->source));
-        if (r->notes[0]) {
-            over_add(t, "     %s", r->notes);
-        }
-    }
-    if (t->o->ld != NULL) {
-        /* The nearest linker symbol at or below the cursor. */
-        const struct ldscript_symbol *best = NULL;
-        for (size_t i = 0; i < ldscript_symbol_count(t->o->ld); i++) {
-            const struct ldscript_symbol *sy = ldscript_symbol(t->o->ld, i);
-            if (sy->known && sy->value <= t->cursor &&
-                (best == NULL || sy->value > best->value)) {
-                best = sy;
-            }
-        }
-        if (best != NULL) {
-            over_add(t, "  after symbol %s (0x%08llx) +0x%llx", best->name,
-                     (unsigned long long)best->value,
-                     (unsigned long long)(t->cursor - best->value));
-        }
-    }
-    if (t->o->nimages > 0) {
-        const struct image_sym *sy = NULL;
-        char txt[200];
-        uint8_t b = 0;
-        size_t k = 0;
-        cursor_symbol(t, t->cursor, txt, sizeof txt, &sy);
-        if (sy != NULL) {
-            over_add(t, "  in symbol %s: %s at 0x%08x, %u bytes", txt,
-                     sym_type_name(sy->type), (unsigned)sy->addr, (unsigned)sy->size);
-        } else if (txt[0]) {
-            over_add(t, "  after symbol %s (no sized symbol covers it)", txt + 1);
-        }
-        if (image_at(t, t->cursor, &b, &k) != NULL) {
-            over_add(t, "  image %s holds 0x%02x here", base_name(t->o->images[k]->path), b);
-        } else {
-            over_add(t, "  no image holds this byte");
-        }
-    }
-    {
-        size_t k = 0;
-        const struct frozen_mod *m = module_at(t, t->cursor, &k);
-        if (m != NULL) {
-            const struct frozen_notes *ns = module_notes(t, k);
-            const struct frozen_note *n = ns != NULL ? frozen_note_at(ns, t->cursor) : NULL;
-            over_add(t, "  frozen module %s (%s, %u bytes at 0x%08x)", m->name,
-                     m->source ? "source" : "bytecode", (unsigned)m->size, (unsigned)m->addr);
-            if (n != NULL) {
-                over_add(t, "     %.140s", n->text);
-            }
-        }
-    }
-    struct heapmap_hit hit;
-    if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK) {
-        if (hit.state == HEAPMAP_FREE) {
-            over_add(t, "  heap: a free block (a run of %u blocks from 0x%08x)",
-                     (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);
-        } else {
-            over_add(t, "  heap: %s of a %u-block %s at 0x%08x, offset %u",
-                     hit.block_addr == hit.head_addr ? "head" : "tail",
-                     (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
-                     (unsigned)hit.head_addr, (unsigned)(t->cursor - hit.head_addr));
-        }
-    }
-    struct view_values v;
-    struct view_provider prov = {provide, t};
-    view_values(&prov, t->o->map, t->cursor, &v);
-    const char *stale = v.stale ? " (stale: read before the board went away)" : "";
-    if (v.have_u32) {
-        over_add(t, "  value: u8 0x%02x, u16 0x%04x, u32 0x%08x%s%s%s", v.u8, v.u16,
-                 (unsigned)v.u32, v.target ? " -> " : v.u32 == 0 ? " (NULL)" : "",
-                 v.target ? v.target->name : "", stale);
-    } else if (v.have_u8) {
-        over_add(t, "  value: u8 0x%02x%s", v.u8, stale);
-    } else {
-        uint8_t b = 0;
-        int st = provide(t, t->cursor, &b);
-        struct rc_msg why = {{0}};
-        int word;
-        if (st == VIEW_BYTE_OUTSIDE && t->o->rrepl != NULL &&
-            rmap_check_read(t->o->map, t->cursor, 1, &word, &why) != RC_OK) {
-            over_add(t, "  value: not read, and never will be:");
-            /* The reason, wrapped at about 70 columns. */
-            const char *w = why.text;
-            while (*w != 0) {
-                size_t n = strlen(w);
-                if (n > 70) {
-                    n = 70;
-                    while (n > 30 && w[n] != ' ') {
-                        n--;
-                    }
-                }
-                over_add(t, "     %.*s", (int)n, w);
-                w += n;
-                while (*w == ' ') {
-                    w++;
-                }
-            }
-        } else if (st == VIEW_BYTE_OUTSIDE && t->o->rrepl == NULL && !t->image_only) {
-            over_add(t, "  value: not read: no board");
-        } else {
-            over_add(t, "  value: %s", view_byte_text(st));
-        }
-    }
-}
-
-static void key(struct tui *t, int ch)
-{
-    if (t->prompt != PROMPT_NONE) {
-        key_prompt(t, ch);
-        return;
-    }
-    int h = view_height(t);
-    unsigned bpr = view_space_bpr(t->space);
-    uint32_t a;
-    t->message[0] = 0;
-    t->searching = 0; /* any key ends a search; n and N start a new one */
-    t->diffing = 0;   /* and a comparison */
-    if (t->spanel) {
-        key_symbols(t, ch);
-        return;
-    }
-    if (t->fpanel) {
-        key_frozen(t, ch);
-        return;
-    }
-    if (t->pending) {
-        int kind = t->pending;
-        t->pending = 0;
-        if (ch >= 'a' && ch <= 'z') {
-            unsigned i = (unsigned)(ch - 'a');
-            if (kind == 'm') {
-                t->marks[i] = t->cursor;
-                t->marks_set |= 1u << i;
-                say(t, 0, "mark %c at 0x%08x", ch, (unsigned)t->cursor);
-            } else if (t->marks_set & (1u << i)) {
-                jump_to(t, t->marks[i]);
-            } else {
-                say(t, 1, "no mark %c (set one with m%c)", ch, ch);
-            }
-        }
-        return;
-    }
-    if (t->over_kind != OVER_NONE) {
-        key_overlay(t, ch);
-        return;
-    }
-    if (t->panel) {
-        size_t n = rmap_count(t->o->map);
-        switch (ch) {
-        case KEY_UP: case 'k':
-            if (t->panel_sel > 0) {
-                t->panel_sel--;
-            }
-            return;
-        case KEY_DOWN: case 'j':
-            if (t->panel_sel + 1 < n) {
-                t->panel_sel++;
-            }
-            return;
-        case '\n': case '\r': case KEY_ENTER:
-            if (t->panel_sel < n) {
-                jump_to(t, rmap_get(t->o->map, t->panel_sel)->start);
-            }
-            t->panel = 0;
-            return;
-        case 'v':
-            if (t->panel_sel < n) {
-                const struct rmap_region *r = rmap_get(t->o->map, t->panel_sel);
-                t->sel = 2;
-                t->sel_a = r->start;
-                t->sel_b = (uint32_t)(r->end - 1);
-                t->panel = 0;
-                t->prompt = PROMPT_SAVE;
-                t->ninput = 0;
-                t->input[0] = 0;
-            }
-            return;
-        case KEY_ESC: case 'p': case 'q':
-            t->panel = 0;
-            return;
-        default:
-            return;
-        }
-    }
-    switch (ch) {
-    case 'q':
-        t->quit = 1;
-        break;
-    case KEY_LEFT: case 'h':
-        move_to(t, view_step(t->space, t->cursor, -1));
-        break;
-    case KEY_RIGHT: case 'l':
-        move_to(t, view_step(t->space, t->cursor, 1));
-        break;
-    case KEY_UP: case 'k':
-        move_to(t, view_move_rows(t->space, t->cursor, -1, -1));
-        break;
-    case KEY_DOWN: case 'j':
-        move_to(t, view_move_rows(t->space, t->cursor, 1, -1));
-        break;
-    case KEY_NPAGE: case ' ':
-        move_to(t, view_move_rows(t->space, t->cursor, h - 1, -1));
-        break;
-    case KEY_PPAGE: case 'b':
-        move_to(t, view_move_rows(t->space, t->cursor, -(h - 1), -1));
-        break;
-    case 'g': case 'G': {
-        uint32_t first, last;
-        if (view_region_bounds(t->o->map, t->cursor, &first, &last) == RC_OK) {
-            move_to(t, ch == 'g' ? first : last);
-        } else {
-            say(t, 1, "the cursor is in no region");
-        }
-        break;
-    }
-    case KEY_HOME: {
-        struct view_row r;
-        if (view_row_at(t->space, 0, &r) == RC_OK) {
-            move_to(t, r.addr);
-        }
-        break;
-    }
-    case KEY_END: {
-        struct view_row r;
-        uint64_t n = view_row_count(t->space);
-        if (n > 0 && view_row_at(t->space, n - 1, &r) == RC_OK) {
-            move_to(t, (uint32_t)(r.end - 1));
-        }
-        break;
-    }
-    case '\t':
-        if (view_next_region(t->o->map, t->cursor, &a) == RC_OK) {
-            jump_to(t, a);
-        }
-        break;
-    case KEY_BTAB:
-        if (view_prev_region(t->o->map, t->cursor, &a) == RC_OK) {
-            jump_to(t, a);
-        }
-        break;
-    case ':': case CTRL('g'):
-        t->prompt = PROMPT_GOTO;
-        t->ninput = 0;
-        t->input[0] = 0;
-        break;
-    case '/':
-        t->prompt = PROMPT_SEARCH;
-        t->ninput = 0;
-        t->input[0] = 0;
-        break;
-    case 'n':
-        start_search(t, 1, 1);
-        break;
-    case 'N':
-        start_search(t, -1, 1);
-        break;
-    case 'f': {
-        struct view_provider prov = {provide, t};
-        struct rc_msg msg = {{0}};
-        if (view_follow(&prov, t->cursor, &a, &msg) == RC_OK) {
-            jump_to(t, a);
-        } else {
-            say(t, 1, "%s", msg.text);
-        }
-        break;
-    }
-    case 'B':
-        t->bpr_choice = view_next_bpr(bpr);
-        relayout(t);
-        break;
-    case '=':
-        t->group = t->group == 4 ? 8 : 4;
-        relayout(t);
-        say(t, 0, "bytes grouped in %us", t->group);
-        break;
-    case 'p':
-        t->panel = 1;
-        view_panel_find(t->o->map, t->cursor, &t->panel_sel);
-        break;
-    case '?':
-        open_help(t);
-        break;
-    case 'i':
-        explain(t);
-        break;
-    case 'v':
-        if (t->sel != 1) {
-            t->sel = 1;
-            t->sel_a = t->cursor;
-            say(t, 0, "selecting from 0x%08x: move, then v again to save", (unsigned)t->cursor);
-        } else {
-            uint32_t a0 = t->sel_a < t->cursor ? t->sel_a : t->cursor;
-            uint32_t b0 = t->sel_a < t->cursor ? t->cursor : t->sel_a;
-            t->sel = 2;
-            t->sel_a = a0;
-            t->sel_b = b0;
-            t->prompt = PROMPT_SAVE;
-            t->ninput = 0;
-            t->input[0] = 0;
-        }
-        break;
-    case 'L':
-        open_legend(t);
-        break;
-    case 'S':
-        if (t->nsyms == 0) {
-            say(t, 1, t->o->nimages == 0 ? "no symbols: give the firmware's ELF with --image"
-                                         : "the images have no symbols (a .hex or .bin has "
-                                           "none: give the ELF)");
-            break;
-        }
-        t->spanel = 1;
-        sym_select_near(t, t->cursor);
-        break;
-    case 'F':
-        if (nfrozen(t) == 0) {
-            say(t, 1, t->nsyms == 0 ? "no frozen modules known: they are found through "
-                                      "symbols; give the firmware's ELF with --image"
-                                    : "the image has no frozen modules");
-            break;
-        }
-        t->fpanel = 1;
-        {
-            size_t i;
-            if (module_at(t, t->cursor, &i) != NULL) {
-                t->fpanel_sel = i;
-            }
-        }
-        break;
-    case 'd':
-        if (t->o->nimages == 0 || t->nranges == 0) {
-            say(t, 1, "no image to compare with: give one with --image FILE");
-        } else if (t->image_only) {
-            say(t, 1, "there is no board to compare with the image (mpeek --image FILE "
-                "with a board compares them)");
-        } else {
-            t->diff = !t->diff;
-            say(t, 0, t->diff ? "diff on: bytes that differ from the image stand out; "
-                                ") / ( next / previous difference"
-                              : "diff off");
-        }
-        break;
-    case ')':
-        start_diff(t, 1);
-        break;
-    case '(':
-        start_diff(t, -1);
-        break;
-    case 'o': {
-        struct heapmap_hit hit;
-        if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK &&
-            hit.state != HEAPMAP_FREE && !hit.orphan) {
-            jump_to(t, hit.head_addr);
-            say(t, 0, "head of a %u-block %s", (unsigned)hit.obj_blocks,
-                heapmap_kind_name(hit.kind));
-        } else {
-            say(t, 1, "no heap object under the cursor");
-        }
-        break;
-    }
-    case 'm': case '\'':
-        t->pending = ch;
-        break;
-    case '[':
-        if (t->nback > 0) {
-            if (t->nfwd < 64) {
-                t->fwd[t->nfwd++] = t->cursor;
-            }
-            move_to(t, t->back[--t->nback]);
-        }
-        break;
-    case ']':
-        if (t->nfwd > 0) {
-            if (t->nback < 64) {
-                t->back[t->nback++] = t->cursor;
-            }
-            move_to(t, t->fwd[--t->nfwd]);
-        }
-        break;
-    case 'w':
-        if (t->worker == NULL) {
-            say(t, 1, "no board: nothing to watch");
-            break;
-        }
-        t->watch = !t->watch;
-        t->last_refresh = 0;
-        say(t, 0, t->watch ? "live watch on: the visible rows are re-read"
-                           : "live watch off");
-        break;
-    case KEY_MOUSE: {
-        MEVENT ev;
-        if (getmouse(&ev) != OK) {
-            break;
-        }
-        if (ev.bstate & BUTTON4_PRESSED) {
-            move_to(t, view_move_rows(t->space, t->cursor, -3, -1));
-        } else if (ev.bstate & BUTTON5_PRESSED) {
-            move_to(t, view_move_rows(t->space, t->cursor, 3, -1));
-        } else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
-            struct view_row r;
-            if (ev.y < view_height(t) &&
-                view_row_at(t->space, t->top + (uint64_t)ev.y, &r) == RC_OK) {
-                uint32_t at = r.addr;
-                for (unsigned i = 0; !r.gap && i < bpr; i++) {
-                    unsigned hc = view_hex_col(bpr, t->group, i);
-                    unsigned ac = view_ascii_col(bpr, t->group, i);
-                    if ((unsigned)ev.x == hc || (unsigned)ev.x == hc + 1 ||
-                        (unsigned)ev.x == ac) {
-                        at = r.addr + i;
-                    }
-                }
-                move_to(t, at);
-            }
-        }
-        break;
-    }
-    case KEY_ESC:
-        if (t->worker != NULL) {
-            worker_cancel(t->worker);
-        }
-        t->searching = 0;
-        t->diffing = 0;
-        t->exporting = 0;
-        t->sel = 0;
-        t->have_hit = 0;
-        say(t, 0, "cancelled");
-        break;
-    case KEY_RESIZE:
-        relayout(t);
-        break;
-    default:
-        break;
-    }
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -2105,12 +910,12 @@ static int images_init(struct tui *t, struct rc_msg *msg)
     t->syms = calloc(nsyms + 1, sizeof *t->syms);
     t->sym_idx = calloc(nsyms + 1, sizeof *t->sym_idx);
     t->names = calloc(nreg + nld + nsyms + 1, sizeof *t->names);
-    if (nfrozen(t) > 0) {
-        t->notes = calloc(nfrozen(t), sizeof *t->notes);
-        t->notes_done = calloc(nfrozen(t), 1);
+    if (tui_nfrozen(t) > 0) {
+        t->notes = calloc(tui_nfrozen(t), sizeof *t->notes);
+        t->notes_done = calloc(tui_nfrozen(t), 1);
     }
     if (t->ranges == NULL || t->syms == NULL || t->sym_idx == NULL || t->names == NULL ||
-        (nfrozen(t) > 0 && (t->notes == NULL || t->notes_done == NULL))) {
+        (tui_nfrozen(t) > 0 && (t->notes == NULL || t->notes_done == NULL))) {
         return rc_set(msg, RC_NOMEM, "out of memory for the images' symbols");
     }
     size_t nr = 0, ns = 0, nn = 0;
@@ -2141,14 +946,14 @@ static int images_init(struct tui *t, struct rc_msg *msg)
         }
     }
     t->nnames = view_names_sort(t->names, nn);
-    sym_filter(t);
+    tui_sym_filter(t);
     return RC_OK;
 }
 
 static void images_fini(struct tui *t)
 {
     if (t->notes != NULL && t->notes_done != NULL) {
-        for (size_t i = 0; i < nfrozen(t); i++) {
+        for (size_t i = 0; i < tui_nfrozen(t); i++) {
             if (t->notes_done[i]) {
                 frozen_notes_free(&t->notes[i]);
             }
@@ -2168,6 +973,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     memset(&t, 0, sizeof t);
     t.o = o;
     t.group = 4;
+    t.mode = &tui_mode_view;
     t.wake[0] = t.wake[1] = -1;
     int rc = RC_OK;
     int quit_cut;
@@ -2206,10 +1012,10 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
             rc = rc_set(msg, RC_ARG, "%s", tmsg.text);
             goto out;
         }
-        say(&t, 1, "%s (using the default theme)", tmsg.text);
+        tui_say(&t, 1, "%s (using the default theme)", tmsg.text);
     }
     if (o->start_expr != NULL) {
-        struct view_symbols syms = {symbol, &t};
+        struct view_symbols syms = {tui_symbol, &t};
         struct rc_msg gm = {{0}};
         if (view_parse_goto(o->start_expr, o->map, &syms, 0, &t.cursor, &gm) != RC_OK) {
             rc = rc_set(msg, RC_ARG, "ADDR '%s': %s", o->start_expr, gm.text);
@@ -2245,13 +1051,13 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
     mouseinterval(0);
     curs_set(0);
     theme_apply(t.theme, has_colors() ? COLORS : 0, has_colors() && !o->no_color);
-    relayout(&t);
+    tui_relayout(&t);
     /* A start address is placed as a goto places it. */
     t.top = 0;
     place(&t, t.cursor);
     request_visible(&t);
     if (o->hint != NULL && o->hint[0] != 0) {
-        say(&t, 0, "%s", o->hint);
+        tui_say(&t, 0, "%s", o->hint);
     }
     draw(&t);
     while (!t.quit && !(o->cancel != NULL && *o->cancel)) {
@@ -2279,13 +1085,13 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
                 if (st.reconnects != t.reconnects) {
                     /* The board is back: read the (stale) screen again. */
                     t.reconnects = st.reconnects;
-                    say(&t, 0, "the board is back");
+                    tui_say(&t, 0, "the board is back");
                     moved = 1;
                 }
             }
         }
         if (t.exporting) {
-            export_step(&t);
+            tui_export_step(&t);
         }
         if (t.searching) {
             int r = search_step(&t);
@@ -2303,7 +1109,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
             pcache_next_gen(t.cache);
             struct view_row r;
             uint64_t nrows = view_row_count(t.space);
-            for (int y = 0; y < view_height(&t) && t.top + (uint64_t)y < nrows; y++) {
+            for (int y = 0; y < tui_view_height(&t) && t.top + (uint64_t)y < nrows; y++) {
                 if (view_row_at(t.space, t.top + (uint64_t)y, &r) == RC_OK && !r.gap) {
                     worker_refresh(t.worker, r.addr, (uint32_t)(r.end - r.addr));
                 }
