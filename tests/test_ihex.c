@@ -134,8 +134,9 @@ TEST(missing_file)
     CHECK(strstr(msg.text, "/nonexistent/fw.hex") != NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(basic_records_merge);
     RUN(errors_name_file_and_line);
     RUN(control_bytes_in_records_are_shown_escaped);

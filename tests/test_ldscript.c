@@ -1428,8 +1428,9 @@ static void teardown(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     if (setup() != 0) {
         return 1;
     }

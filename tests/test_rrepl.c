@@ -387,8 +387,9 @@ TEST(traceback_summary)
     CHECK_STR(line, "");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(enter_exec_leave);
     RUN(traceback_is_device_error);
     RUN(raw_paste_respects_window);

@@ -712,8 +712,9 @@ TEST(list_ports)
     free(ports);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     signal(SIGPIPE, SIG_DFL); /* prove MSG_NOSIGNAL: a SIGPIPE would kill us */
     RUN(resolve_auto_prefers_micropython);
     RUN(resolve_auto_falls_back_to_any_usb);

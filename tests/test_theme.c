@@ -881,8 +881,9 @@ TEST(heap_at_a_glance)
     close_screen(s, out, in);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     find_root();
     RUN(parse_basic);
     RUN(inherits_default);
