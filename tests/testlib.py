@@ -119,21 +119,23 @@ def name_matches(expr, name):
 
 class Fixture:
     """Something tests share, made the first time a test asks for it (by a
-    parameter of that name) and stopped after the last test."""
+    parameter of that name) and stopped after the last test that asks."""
 
     def __init__(self, make, stop=None):
         self.make = make
         self.stop = stop
 
 
-def run_tests(name, tests, fixtures=None, before=None, argv=None, checks=None):
+def run_tests(name, tests, fixtures=None, before=None, argv=None, checks=None,
+              after_each=None):
     """Run the (name, function) pairs in order and return the exit status.
 
     Each function's parameters name what it gets: c is the Checks object,
     any other name a Fixture from fixtures.  Command line: -k EXPR (see
     name_matches; several -k must all match), --list.  before(c), when
     given, runs once before the first test; False from it ends the run.
-    checks: a Checks object to count with (one the file made already)."""
+    checks: a Checks object to count with (one the file made already);
+    after_each(), when given, runs after every test (cleaning up)."""
     fixtures = fixtures or {}
     prog = os.path.basename(sys.argv[0])
     ap = argparse.ArgumentParser(prog=prog, description="%s tests" % name)
@@ -163,10 +165,24 @@ def run_tests(name, tests, fixtures=None, before=None, argv=None, checks=None):
         return 2
     c = checks or Checks(name)
     made = {}
+    # A fixture is stopped after the last chosen test that asks for it.
+    last_use = {}
+    for i, (n, f) in enumerate(chosen):
+        for p in inspect.signature(f).parameters:
+            last_use[p] = i
+
+    def stop(p):
+        v = made.pop(p)
+        if fixtures[p].stop is not None:
+            try:
+                fixtures[p].stop(v)
+            except Exception:
+                c.check(False, "stopping %s:\n%s" % (p, traceback.format_exc()))
+
     try:
         if before is not None and before(c) is False:
             return c.done()
-        for n, f in chosen:
+        for i, (n, f) in enumerate(chosen):
             c.begin(n)
             skipped = None
             try:
@@ -185,14 +201,15 @@ def run_tests(name, tests, fixtures=None, before=None, argv=None, checks=None):
                 skipped = str(e)
             except Exception:
                 c.check(False, "exception:\n%s" % traceback.format_exc())
+            finally:
+                if after_each is not None:
+                    after_each()
+                for p in [p for p in made if last_use.get(p) == i]:
+                    stop(p)
             c.end(n, skipped)
     finally:
-        for p, v in reversed(list(made.items())):
-            if fixtures[p].stop is not None:
-                try:
-                    fixtures[p].stop(v)
-                except Exception:
-                    c.check(False, "stopping %s:\n%s" % (p, traceback.format_exc()))
+        for p in reversed(list(made)):
+            stop(p)
     return c.done()
 
 
