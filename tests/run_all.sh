@@ -3,7 +3,7 @@
 #
 #   1. build (warnings are errors) and the ASan+UBSan build
 #   2. unit tests, plain, under ASan+UBSan, and under valgrind
-#   3. the fake board's own self-test
+#   3. the test runners' and the fake board's own self-tests
 #   4. end to end against the fake board (newest and old firmware, faults),
 #      with the ASan+UBSan mpeek; the command line, the first run
 #      (make deps/run), the manual page, completion and make install
@@ -92,6 +92,9 @@ for src in tests/test_*.c; do
     [ "$vrc" = 0 ] || tail -30 build/valgrind-$t.log
     result "$t-valgrind" "$vrc"
 done
+
+step "the test runners (harness.h, testlib.run_tests)"
+run runner timeout 120 python3 tests/test_runner.py
 
 if [ -f tests/test_fakeboard.py ]; then
     step "fake board self-test"
