@@ -594,8 +594,7 @@ static long read_pid_line(struct serial *s)
 TEST(execpty_round_trip_and_kill)
 {
     if (!have_python3()) {
-        printf("  (no python3: execpty echo test skipped)\n");
-        return;
+        SKIP("needs python3 for the execpty echo (not found)");
     }
     struct serial_opts opts;
     serial_opts_init(&opts);

@@ -666,9 +666,8 @@ TEST(curses_apply)
     FILE *out, *in;
     SCREEN *s = open_screen("xterm-256color", &out, &in);
     if (s == NULL) {
-        printf("  (skipped: no xterm-256color terminfo)\n");
         close_screen(s, out, in);
-        return;
+        SKIP("needs the xterm-256color terminfo (ncurses-term)");
     }
     struct theme *d = theme_default();
     struct theme *m = theme_mono();
@@ -784,9 +783,8 @@ TEST(curses_8_colour_terminal)
     FILE *out, *in;
     SCREEN *s = open_screen("xterm", &out, &in);
     if (s == NULL) {
-        printf("  (skipped: no xterm terminfo)\n");
         close_screen(s, out, in);
-        return;
+        SKIP("needs the xterm terminfo");
     }
     /* the terminal says 8 colours and 64 pairs: a 256-colour request is
      * capped, and every pair fits */
@@ -819,9 +817,8 @@ TEST(heap_at_a_glance)
     FILE *out, *in;
     SCREEN *s = open_screen("xterm-256color", &out, &in);
     if (s == NULL) {
-        printf("  (skipped: no xterm-256color terminfo)\n");
         close_screen(s, out, in);
-        return;
+        SKIP("needs the xterm-256color terminfo (ncurses-term)");
     }
     static const enum theme_role kinds[] = {
         THEME_R_HEAP_TUPLE, THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
