@@ -6,6 +6,7 @@
 #   make deps       install what 'make run' needs: the build packages,
 #                   QEMU and the micro:bit firmware
 #   make test       install what is missing, build, run every test
+#   make check      the unit tests alone (quick; see README.md, Testing)
 #   make bench      throughput benchmarks (writes BENCHMARKS.md results)
 #   make install    PREFIX=/usr/local DESTDIR=  (also the manual page and
 #                   the bash completion; make uninstall removes them)
@@ -127,8 +128,22 @@ build/fixtures/%.bin: build/fixtures/%.elf
 
 fixtures: $(FIXTURES)
 
-unit: $(TEST_BINS) fixtures
-	$(Q)set -e; for t in $(TEST_BINS); do $$t; done
+# The unit tests alone (the C test programs), a minute or so: make check.
+# Each program takes test names (build/tests/test_view diff_next) and
+# --list; the last line sums them up.  make test runs everything.
+check: $(TEST_BINS) fixtures
+	$(Q){ fail=0; for t in $(TEST_BINS); do \
+		$$t >$$t.out 2>&1; rc=$$?; cat $$t.out; [ $$rc = 0 ] || fail=1; \
+		grep -Eq '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' $$t.out || \
+		echo "$${t##*/}: 0 passed, 1 failed (exit status $$rc, no result line)"; \
+	done; echo $$fail >$(BUILD)/check.rc; } | tee $(BUILD)/check.log
+	$(Q)awk '/^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ { p += $$2; f += $$4; \
+		if ($$7 == "skipped") s += $$6 } \
+		END { printf "check: %d passed, %d failed", p, f; \
+		if (s) printf ", %d skipped", s; print "" }' $(BUILD)/check.log
+	$(Q)test "$$(cat $(BUILD)/check.rc)" = 0
+
+unit: check
 
 build-fuzz/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)

@@ -3,14 +3,17 @@
 #
 #   1. build (warnings are errors) and the ASan+UBSan build
 #   2. unit tests, plain, under ASan+UBSan, and under valgrind
-#   3. the fake board's own self-test
+#   3. the test runners' and the fake board's own self-tests
 #   4. end to end against the fake board (newest and old firmware, faults),
 #      with the ASan+UBSan mpeek; the command line, the first run
 #      (make deps/run), the manual page, completion and make install
 #   5. end to end against real MicroPython firmware in QEMU (micro:bit)
 #   6. every fuzz target for FUZZ_SECONDS (default 20)
 #
-# Each part prints "NAME: N passed, N failed"; the last line sums them up.
+# Each part prints "NAME: N passed, N failed" (tests, not checks; ", N
+# skipped" follows when tests could not run here, saying why); the last
+# line sums them up.  One test alone: build/tests/test_view diff_next,
+# python3 tests/test_qemu.py -k stall (--list names the tests).
 set -u
 export MPEEK_REQUIRE_LD=1
 cd "$(dirname "$0")/.."
@@ -18,6 +21,7 @@ MAKE=${MAKE:-make}
 jobs=$(nproc 2>/dev/null || echo 2)
 total_pass=0
 total_fail=0
+total_skip=0
 log=build/test-summary.txt
 mkdir -p build
 : >"$log"
@@ -35,8 +39,10 @@ tally() { # NAME, then the output of a test program on stdin
     fi
     p=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
     f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    s=$(printf '%s' "$line" | sed -nE 's/.*: [0-9]+ passed, [0-9]+ failed, ([0-9]+) skipped.*/\1/p')
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
+    total_skip=$((total_skip + ${s:-0}))
     echo "$line" >>"$log"
 }
 
@@ -87,6 +93,9 @@ for src in tests/test_*.c; do
     result "$t-valgrind" "$vrc"
 done
 
+step "the test runners (harness.h, testlib.run_tests)"
+run runner timeout 120 python3 tests/test_runner.py
+
 if [ -f tests/test_fakeboard.py ]; then
     step "fake board self-test"
     run fakeboard timeout 300 python3 tests/test_fakeboard.py
@@ -134,5 +143,9 @@ result fuzz $?
 echo
 echo "==== summary"
 cat "$log"
-echo "all: $total_pass passed, $total_fail failed"
+if [ "$total_skip" -gt 0 ]; then
+    echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"
+else
+    echo "all: $total_pass passed, $total_fail failed"
+fi
 [ "$total_fail" -eq 0 ]

@@ -156,8 +156,9 @@ TEST(helper_code_shapes)
     CHECK(strlen(code) < 700);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(newest_firmware_gets_binary_sha);
     RUN(microbit_gets_uart_binary_modp);
     RUN(unclean_line_falls_back_to_base64_then_hex_then_words);

@@ -155,8 +155,9 @@ TEST(set_failed_by_hand)
     buf_fini(&b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(appends_and_consume);
     RUN(a_size_that_cannot_be_held_fails_the_buffer);
     RUN(failure_is_sticky);

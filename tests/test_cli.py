@@ -17,14 +17,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, Checks, mpeek, mpeek_bin, run  # noqa: E402
+from testlib import ROOT, mpeek, mpeek_bin, run, run_tests  # noqa: E402
 
 LD = os.path.join(ROOT, "tests", "data", "ld")
 
 
-def main():
-    c = Checks("cli")
-
+def offline_regions(c):
     c.test("offline regions from an INCLUDE chain plus a profile")
     args = ["regions", "--ld", os.path.join(LD, "esp8266/boards/esp8266_2MiB.ld"),
             "--ld-path", os.path.join(LD, "esp8266"), "--board", "esp8266"]
@@ -58,6 +56,8 @@ def main():
     c.check(regs.get("irom0_0_seg", {}).get("parent") == "flash-map",
             "nesting kept in JSON: %r" % regs.get("irom0_0_seg"))
 
+
+def ld_defsym_and_conflict(c):
     c.test("a linker script alone, with defsyms and a conflict")
     stm = os.path.join(LD, "stm32/boards/stm32f405.ld")
     rc, out, err, _ = mpeek(["regions", "--ld", stm, "--ld-path", os.path.join(LD, "stm32/boards")],
@@ -71,6 +71,8 @@ def main():
     c.check("_estack_reserve" not in err, "the defsym satisfies it: %r" % err)
     c.check(b"0x2001fff8" in out, "_estack = 0x2001fff8 as ld computes it")
 
+
+def broken_ld_scripts(c):
     c.test("broken linker scripts: file:line:col diagnostics, good regions kept")
     for name, want in (("div_zero.ld", "division by zero"),
                        ("unterminated_comment.ld", "unterminated"),
@@ -85,6 +87,8 @@ def main():
         c.check(good in out.decode() or name == "unterminated_comment.ld",
                 "%s: the good regions are still shown" % name)
 
+
+def profiles(c):
     c.test("profiles")
     rc, out, err, _ = mpeek(["regions", "--board", "list"], timeout=10)
     names = [line.split()[0] for line in out.decode().splitlines() if line.strip()]
@@ -99,12 +103,8 @@ def main():
     rc, out, err, _ = mpeek(["regions", "--board", "microbit"], timeout=10, env=env)
     c.check(rc not in (0, None) and "MPEEK_PROFILES" in err, "missing profiles folder: %r" % err)
 
-    images(c)
-    empty_profile(c)
-    many_segments(c)
-    hostile_text(c)
-    microbit_image(c)
 
+def bad_options(c):
     c.test("bad options are one-line errors")
     for args, word in ((["regions", "--format", "xml", "--board", "microbit"], "--format"),
                        (["regions", "--ld", "/nonexistent.ld"], "/nonexistent.ld"),
@@ -120,7 +120,6 @@ def main():
                 "%s: %r" % (args, err))
     rc, out, err, _ = mpeek(["--help"], timeout=10)
     c.check(rc == 0 and b"regions" in out and b"--ld-defsym" in out, "help lists the commands")
-    return c.done()
 
 
 FIX = os.path.join(ROOT, "build", "fixtures")
@@ -429,6 +428,24 @@ def microbit_image(c):
         rc, out, err, _ = mpeek(["regions", "--image", os.path.join(FIX, img)], timeout=20)
         c.check(rc == 0 and b"looks like an image for" not in out,
                 "%s (no UICR bytes) is not taken for a micro:bit: %r" % (img, out[-200:]))
+
+
+TESTS = [
+    ("offline_regions", offline_regions),
+    ("ld_defsym_and_conflict", ld_defsym_and_conflict),
+    ("broken_ld_scripts", broken_ld_scripts),
+    ("profiles", profiles),
+    ("images", images),
+    ("empty_profile", empty_profile),
+    ("many_segments", many_segments),
+    ("hostile_text", hostile_text),
+    ("microbit_image", microbit_image),
+    ("bad_options", bad_options),
+]
+
+
+def main():
+    return run_tests("cli", TESTS)
 
 
 if __name__ == "__main__":

@@ -190,8 +190,9 @@ TEST(meminfo_microbit)
     discover_info_fini(&d);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(ficr_qemu_values);
     RUN(ficr_real_values);
     RUN(esp8266);

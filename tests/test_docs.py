@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, FIRMWARE_HEX, Checks, mpeek, mpeek_bin, run  # noqa: E402
+from testlib import ROOT, FIRMWARE_HEX, mpeek, mpeek_bin, run, run_tests  # noqa: E402
 
 MAN = os.path.join(ROOT, "doc", "mpeek.1")
 COMPLETION = os.path.join(ROOT, "completion", "mpeek.bash")
@@ -587,20 +587,24 @@ def test_install(c):
         shutil.rmtree(dest, ignore_errors=True)
 
 
+def mpeek_is_built(c):
+    return c.check(os.path.exists(mpeek_bin()), "%s is built (make all)" % mpeek_bin())
+
+
+TESTS = [
+    ("test_make_run_installs_what_it_runs", test_make_run_installs_what_it_runs),
+    ("test_emu_missing_messages", test_emu_missing_messages),
+    ("test_man_page", test_man_page),
+    ("test_same_lists", test_same_lists),
+    ("test_heap_kinds", test_heap_kinds),
+    ("test_keys", test_keys),
+    ("test_completion", test_completion),
+    ("test_install", test_install),
+]
+
+
 def main():
-    c = Checks("docs")
-    if not os.path.exists(mpeek_bin()):
-        c.check(False, "%s is built (make all)" % mpeek_bin())
-        return c.done()
-    test_make_run_installs_what_it_runs(c)
-    test_emu_missing_messages(c)
-    test_man_page(c)
-    test_same_lists(c)
-    test_heap_kinds(c)
-    test_keys(c)
-    test_completion(c)
-    test_install(c)
-    return c.done()
+    return run_tests("docs", TESTS, before=mpeek_is_built)
 
 
 if __name__ == "__main__":

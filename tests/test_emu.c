@@ -114,8 +114,9 @@ TEST(damaged_cache_is_rebuilt)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mpeek-emu-XXXXXX");
     if (mkdtemp(tmpdir) == NULL) {
         return 1;

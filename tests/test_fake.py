@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, Checks, at_prompt, mpeek, mpeek_bin, stop_group, talk  # noqa: E402
+from testlib import ROOT, at_prompt, mpeek, mpeek_bin, run_tests, stop_group, talk  # noqa: E402
 
 FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
 TMP = tempfile.mkdtemp(prefix="mpeek-fake-")
@@ -908,24 +908,27 @@ def garbled_text(c):
             fb.stop()
 
 
+TESTS = [
+    ("presets", presets),
+    ("links", links),
+    ("faults", faults),
+    ("port_maps", port_maps),
+    ("ports", ports),
+    ("images", images),
+    ("out_file", out_file),
+    ("hostile_board", hostile_board),
+    ("user_globals", user_globals),
+    ("signals", signals),
+    ("runaway", runaway),
+    ("garbled_text", garbled_text),
+]
+
+
 def main():
-    c = Checks("fake")
     try:
-        presets(c)
-        links(c)
-        faults(c)
-        port_maps(c)
-        ports(c)
-        images(c)
-        out_file(c)
-        hostile_board(c)
-        user_globals(c)
-        signals(c)
-        runaway(c)
-        garbled_text(c)
+        return run_tests("fake", TESTS)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
-    return c.done()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ esp32: esp32.Partition, idf_heap_info, split-heap mem_info, Guru Meditation
 reboots; rp2: rp2.Flash with its buffer interface, XIP aliases, SSI hang;
 old: the nRF51 FICR, QEMU's and a real chip's).  Every read has a deadline and
 every spawned process is killed at the end, so the test cannot hang.
-Prints one line per failure and ends with "fakeboard: N passed, N failed";
+Prints one line per failed check and ends with "fakeboard: N passed, N
+failed" (tests; -k picks tests by name, --list names them);
 the exit status is non-zero on any failure.
 """
 
@@ -23,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Checks, run_tests  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKEBOARD = os.path.join(HERE, 'fakeboard.py')
 
@@ -32,18 +36,13 @@ NEW_BANNER = (b'MicroPython v1.29.0-preview on 2026-11-25; fake-rp2 with RP2040\
 OLD_BANNER = (b'MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; micro:bit v1.0.1 with nRF51822\r\n'
               b'Type "help()" for more information.\r\n')
 
-passed = 0
-failed = 0
+checks = Checks('fakeboard')
 procs = []
 tmpdir = tempfile.mkdtemp(prefix='fakeboard-test-')
 
 
 def check(name, cond, detail=''):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
+    if not checks.record(cond):
         print('  FAIL %s%s' % (name, (': ' + detail) if detail else ''))
     return cond
 
@@ -672,16 +671,22 @@ def test_ficr():
             b.close()
 
 
+TESTS = [
+    ('test_new', test_new),
+    ('test_old', test_old),
+    ('test_misc', test_misc),
+    ('test_esp8266', test_esp8266),
+    ('test_esp32', test_esp32),
+    ('test_rp2', test_rp2),
+    ('test_ficr', test_ficr),
+]
+
+
 def main():
     signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError('watchdog')))
     signal.alarm(60)
     try:
-        for t in (test_new, test_old, test_misc, test_esp8266, test_esp32, test_rp2,
-                  test_ficr):
-            try:
-                t()
-            except Exception as e:   # a crash in one group must not stop the others
-                check(t.__name__, False, 'exception %r' % (e,))
+        return run_tests('fakeboard', TESTS, checks=checks)
     finally:
         signal.alarm(0)
         for p in procs:
@@ -689,8 +694,6 @@ def main():
                 p.kill()
                 p.wait()
         shutil.rmtree(tmpdir, ignore_errors=True)
-    print('fakeboard: %d passed, %d failed' % (passed, failed))
-    return 1 if failed else 0
 
 
 if __name__ == '__main__':

@@ -167,8 +167,9 @@ TEST(out_of_memory_while_escaping)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(numbers);
     RUN(out_of_memory_while_escaping);
     RUN(bad_numbers);

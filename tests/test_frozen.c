@@ -1410,8 +1410,9 @@ TEST(note_at_matches_a_plain_search)
     CHECK(frozen_note_at(NULL, 0x1000) == NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(note_at_matches_a_plain_search);
     RUN(fixture_modules_match_nm);
     RUN(fixture_lists_are_complete);

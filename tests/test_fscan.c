@@ -87,8 +87,9 @@ TEST(name_at_the_very_end_is_safe)
     fscan_free(&r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(none_when_only_bare_qstrs);
     RUN(whole_table_from_one_listed_name);
     RUN(name_must_start_after_nul_and_be_whole);

@@ -965,8 +965,9 @@ TEST(names_and_chars)
     CHECK_EQ_INT(heapmap_state_of('T'), HEAPMAP_HEAD);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(microbit_boot);
     RUN(microbit_all_captures_agree_with_their_summaries);
     RUN(microbit_object_across_lines);

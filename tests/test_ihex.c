@@ -107,8 +107,7 @@ TEST(microbit_firmware)
 {
     const char *fw = "/usr/share/firmware-microbit-micropython/firmware.hex";
     if (access(fw, R_OK) != 0) {
-        printf("  (skipped: %s not installed)\n", fw);
-        return;
+        SKIP("needs firmware-microbit-micropython's firmware.hex (not installed)");
     }
     struct ihex h;
     struct rc_msg msg;
@@ -134,8 +133,9 @@ TEST(missing_file)
     CHECK(strstr(msg.text, "/nonexistent/fw.hex") != NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(basic_records_merge);
     RUN(errors_name_file_and_line);
     RUN(control_bytes_in_records_are_shown_escaped);

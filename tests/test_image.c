@@ -1220,8 +1220,9 @@ TEST(out_of_memory_while_reading_symbols)
     free(d);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(three_forms_hold_the_same_bytes);
     RUN(out_of_memory_while_reading_symbols);
     RUN(symbols_match_nm);

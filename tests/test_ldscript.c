@@ -744,11 +744,10 @@ TEST(ground_truth_gnu_ld)
 {
     if (!have_ld) {
         const char *req = getenv("MPEEK_REQUIRE_LD");
-        printf("  ground truth: arm-none-eabi-ld/-as not found: skipped\n");
         if (req != NULL && strcmp(req, "1") == 0) {
             CHECK(!"MPEEK_REQUIRE_LD=1 but GNU ld is missing");
         }
-        return;
+        SKIP("ground truth needs arm-none-eabi-ld/-as (not found)");
     }
     for (size_t i = 0; i < sizeof gt_configs / sizeof gt_configs[0]; i++) {
         check_against_ld(&gt_configs[i]);
@@ -1428,8 +1427,9 @@ static void teardown(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     if (setup() != 0) {
         return 1;
     }

@@ -107,8 +107,9 @@ TEST(threads)
     pcache_free(c);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(put_get_states);
     RUN(change_marks);
     RUN(many_pages);

@@ -125,8 +125,9 @@ TEST(missing_dir)
     profile_set_fini(&set);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(parse_good);
     RUN(parse_errors);
     RUN(shipped_profiles);

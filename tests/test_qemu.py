@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Checks, Qemu, at_prompt, mpeek, talk, mpeek_bin  # noqa: E402
+from testlib import Fixture, Qemu, at_prompt, mpeek, mpeek_bin, run_tests, talk  # noqa: E402
 
 FS_MARKER_ADDR = 0x3F800  # the micro:bit filesystem writes 0xFD here at boot
 
@@ -252,217 +252,237 @@ def modern_qemu(c, tmp):
         q.stop()
 
 
-def main():
-    c = Checks("qemu")
-    tmp = tempfile.mkdtemp(prefix="mpeek-test-")
-    q = Qemu("pty")
+def info(c, q):
+    c.test("info on the micro:bit")
+    rc, out, err, secs = mpeek(["--port", q.port, "info"], timeout=30)
+    text = out.decode()
+    c.check(rc == 0, "info exits 0 (rc=%r, err=%r)" % (rc, err))
+    c.check("version: 1.9.2" in text, "reports MicroPython 1.9.2: %r" % text)
+    c.check("raw-paste: no" in text, "reports no raw-paste")
+    c.check("implementation: micropython" in text, "implementation line")
+    c.check("machine.mem32" in text, "memory access lists mem32")
+    c.check("hashlib.sha256: no" in text, "no hashlib")
+    c.check("helper heap:" in text, "helper heap reported")
+    for line in text.splitlines():
+        c.check(": " in line, "key: value line: %r" % line)
+    c.check(at_prompt(q.port), "board answers >>> after info")
+
+
+def globals_survive(c, q):
+    c.test("globals survive (no soft reset)")
+    got = talk(q.port, b"mpeek_canary=4242\r", b">>> ")
+    c.check(b">>> " in got, "set a global on the board")
+    rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "64"], timeout=30)
+    c.check(rc == 0, "small read ok (%r)" % err)
+    got = talk(q.port, b"mpeek_canary\r", b"4242", timeout=3)
+    c.check(b"4242" in got, "global still set after mpeek: %r" % got)
+    got = talk(q.port, b"'_mpk' in globals()\r", b"False", timeout=3)
+    c.check(b"False" in got and b"True" not in got,
+            "helper removed from globals: %r" % got)
+
+
+def interrupts_a_running_program(c, q):
+    c.test("interrupts a running program (printing, then busy)")
+    for loop, sign in ((b"while 1: print('spam')\r\r", b"spam\r\nspam"),
+                       (b"while 1: pass\r\r", b"pass")):
+        got = talk(q.port, loop, sign, timeout=5)
+        c.check(sign in got, "the loop runs: %r" % got[-40:])
+        rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "16", "--format", "bin"],
+                                timeout=30)
+        c.check(rc == 0 and out == q.flash[:16], "attached and read (%r)" % err)
+        c.check(at_prompt(q.port), "board answers >>> afterwards")
+
+
+def read_whole_flash(c, q, tmp):
+    c.test("read the whole flash equals firmware.hex")
+    out_path = os.path.join(tmp, "flash.bin")
+    rc, out, err, secs = mpeek(["--port", q.port, "read", "0", "0x40000",
+                                "-o", out_path], timeout=120)
+    c.check(rc == 0, "read exits 0 (%r)" % err)
+    data = open(out_path, "rb").read() if os.path.exists(out_path) else b""
+    c.check(len(data) == 0x40000, "256 KiB written (%d)" % len(data))
+    expect = bytearray(q.flash)
+    # The firmware marks its filesystem's last page on first boot; ask
+    # the board itself what is there and expect exactly that.
+    got = talk(q.port, b"import machine;machine.mem8[%d]\r" % FS_MARKER_ADDR,
+               b">>> ", timeout=3)
+    c.check(b"253" in got, "board says 0x3F800 holds 0xFD: %r" % got)
+    expect[FS_MARKER_ADDR] = 0xFD
+    diffs = [i for i in range(min(len(data), len(expect))) if data[i] != expect[i]]
+    c.check(not diffs, "byte for byte equal to firmware.hex (first diffs %s)"
+            % [hex(i) for i in diffs[:5]])
+    c.check(at_prompt(q.port), "board answers >>> after the read")
+
+
+def hex_dump(c, q):
+    c.test("hex dump format")
+    rc, out, err, _ = mpeek(["--port", q.port, "read", "0x100", "20"], timeout=30)
+    lines = out.decode().splitlines()
+    c.check(rc == 0 and len(lines) == 2, "two xxd lines: %r" % lines)
+    exp = subprocess.run(["xxd", "-s", "0x100", "-l", "20", q.flash_path],
+                         capture_output=True).stdout.decode().splitlines()
+    c.check(lines == exp, "same as xxd: %r vs %r" % (lines, exp))
+
+
+def read_ram(c, q):
+    c.test("read RAM (GC heap) in binary to stdout")
+    rc, out, err, _ = mpeek(["--port", q.port, "read", "0x20000000", "4K",
+                             "--format", "bin"], timeout=30)
+    c.check(rc == 0 and len(out) == 4096, "4 KiB of RAM (%r, %d)" % (err, len(out)))
+
+
+def sigint_during_read(c, q, tmp):
+    c.test("SIGINT during a read leaves the board at its prompt")
+    p = subprocess.Popen([mpeek_bin(), "--port", q.port, "read", "0", "0x40000",
+                          "-o", os.path.join(tmp, "x.bin")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.2)
+    p.send_signal(signal.SIGINT)
     try:
-        c.test("info on the micro:bit")
-        rc, out, err, secs = mpeek(["--port", q.port, "info"], timeout=30)
+        _, err = p.communicate(timeout=15)
+        c.check(p.returncode != 0, "interrupted read exits non-zero")
+        c.check(b"interrupted" in err, "says it was interrupted: %r" % err)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        c.check(False, "mpeek did not stop after SIGINT")
+    c.check(at_prompt(q.port), "board answers >>> after SIGINT")
+
+
+def bad_arguments(c):
+    c.test("bad arguments are refused before anything is sent")
+    for args, word in ((["read", "0x1_0000_0000", "4"], "ADDR"),
+                       (["read", "zz", "4"], "ADDR"),
+                       (["read", "0", "0"], "LEN"),
+                       (["read", "0xfffffff0", "0x20"], "LEN"),
+                       (["read", "0", "4", "--format", "oct"], "--format")):
+        rc, out, err, secs = mpeek(["--port", "/dev/nonexistent-port"] + args, timeout=10)
+        c.check(rc not in (0, None) and word in err and "nonexistent" not in err,
+                "%s: one-line error naming %s, before opening the port: %r"
+                % (args, word, err))
+        c.check(err.count("\n") == 1, "one line: %r" % err)
+
+
+def memory_map_and_where(c, q):
+    c.test("the memory map of the micro:bit")
+    got = talk(q.port, b"import micropython;micropython.mem_info(1)\r",
+               re.compile(rb"from ([0-9a-f]+):"), 5)
+    m = re.search(rb"from ([0-9a-f]+):", got)
+    heap_from = int(m.group(1), 16) if m else None
+    c.check(heap_from is not None, "the board's own mem_info gives the heap start")
+    rc, out, err, _ = mpeek(["--port", q.port, "regions", "--format", "csv"], timeout=30)
+    rows = {}
+    lines = out.decode().splitlines()
+    c.check(rc == 0 and lines and lines[0] == "name,start,end,size,attrs,kind,source,notes",
+            "CSV header (%r, %r)" % (lines[:1], err))
+    for line in lines[1:]:
+        f = line.split(",", 7)
+        rows.setdefault(f[0], []).append(f)
+    fl = rows.get("flash", [[None] * 8])[0]
+    c.check(fl[1:4] == ["0x00000000", "0x00040000", "0x40000"] and fl[6] == "board"
+            and "CODESIZE" in fl[7], "flash 256 KiB from the FICR: %r" % fl)
+    ram = rows.get("ram", [[None] * 8])[0]
+    c.check(ram[1:4] == ["0x20000000", "0x20004000", "0x4000"] and ram[6] == "profile",
+            "RAM 16 KiB from the profile: %r" % ram)
+    heap = rows.get("gc-heap", [[None] * 8])[0]
+    c.check(heap[1] is not None and heap_from is not None and int(heap[1], 16) == heap_from
+            and heap[5] == "heap" and 0x20000000 <= int(heap[1], 16)
+            and int(heap[2], 16) <= 0x20004000,
+            "GC heap inside RAM at the mem_info address: %r" % heap)
+    rc, out, err, _ = mpeek(["--port", q.port, "regions"], timeout=30)
+    text = out.decode()
+    c.check(rc == 0 and "NUMRAMBLOCK=0xffffffff" in text and "implausible" in text,
+            "the implausible FICR RAM size is reported: %r" % text[-400:])
+    c.check(re.search(r"\n    gc-heap +0x", text) is not None or "  gc-heap" in text,
+            "the heap is shown nested inside RAM")
+    c.check(at_prompt(q.port), "board answers >>> after regions")
+
+    c.test("where an address is, and the heap by kind")
+    if heap_from is not None:
+        rc, out, err, _ = mpeek(["--port", q.port, "where", hex(heap_from + 0x10)], timeout=30)
         text = out.decode()
-        c.check(rc == 0, "info exits 0 (rc=%r, err=%r)" % (rc, err))
-        c.check("version: 1.9.2" in text, "reports MicroPython 1.9.2: %r" % text)
-        c.check("raw-paste: no" in text, "reports no raw-paste")
-        c.check("implementation: micropython" in text, "implementation line")
-        c.check("machine.mem32" in text, "memory access lists mem32")
-        c.check("hashlib.sha256: no" in text, "no hashlib")
-        c.check("helper heap:" in text, "helper heap reported")
-        for line in text.splitlines():
-            c.check(": " in line, "key: value line: %r" % line)
-        c.check(at_prompt(q.port), "board answers >>> after info")
+        c.check(rc == 0 and text.startswith("gc-heap +0x10: heap") and "\n  in ram +0x" in text
+                and "heap: block 1:" in text, "where: region chain and heap block: %r" % text)
+    rc, out, err, _ = mpeek(["--port", q.port, "heap"], timeout=30)
+    text = out.decode()
+    c.check(rc == 0 and "10048 bytes" in text and "free" in text and "stack:" in text,
+            "heap summary with totals from mem_info: %r" % text)
+    rc, out, err, _ = mpeek(["--port", q.port, "where", "0x30000000"], timeout=30)
+    c.check(rc == 0 and b"in no known region" in out, "where of an unmapped address: %r" % out)
 
-        c.test("globals survive (no soft reset)")
-        got = talk(q.port, b"mpeek_canary=4242\r", b">>> ")
-        c.check(b">>> " in got, "set a global on the board")
-        rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "64"], timeout=30)
-        c.check(rc == 0, "small read ok (%r)" % err)
-        got = talk(q.port, b"mpeek_canary\r", b"4242", timeout=3)
-        c.check(b"4242" in got, "global still set after mpeek: %r" % got)
-        got = talk(q.port, b"'_mpk' in globals()\r", b"False", timeout=3)
-        c.check(b"False" in got and b"True" not in got,
-                "helper removed from globals: %r" % got)
 
-        c.test("interrupts a running program (printing, then busy)")
-        for loop, sign in ((b"while 1: print('spam')\r\r", b"spam\r\nspam"),
-                           (b"while 1: pass\r\r", b"pass")):
-            got = talk(q.port, loop, sign, timeout=5)
-            c.check(sign in got, "the loop runs: %r" % got[-40:])
-            rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "16", "--format", "bin"],
-                                    timeout=30)
-            c.check(rc == 0 and out == q.flash[:16], "attached and read (%r)" % err)
-            c.check(at_prompt(q.port), "board answers >>> afterwards")
+def reads_outside_the_map(c, q):
+    c.test("reads outside the map are refused without touching the board")
+    rc, out, err, secs = mpeek(["--port", q.port, "read", "0x30000000", "16"], timeout=30)
+    c.check(rc not in (0, None) and "outside the memory known to be mapped" in err
+            and "--unsafe" in err and "ram 0x20000000-0x20004000 below" in err,
+            "refused, naming the nearest regions: %r" % err)
+    c.check(err.count("\n") == 1 and not out, "one line, no data")
+    c.check(at_prompt(q.port), "board still answers >>> (not hung)")
+    rc, out, err, _ = mpeek(["--port", q.port, "read", "0x3fff0", "0x20"], timeout=30)
+    c.check(rc not in (0, None) and "0x00040000" in err, "a read running past flash: %r" % err)
 
-        c.test("read the whole flash equals firmware.hex")
-        out_path = os.path.join(tmp, "flash.bin")
-        rc, out, err, secs = mpeek(["--port", q.port, "read", "0", "0x40000",
-                                    "-o", out_path], timeout=120)
-        c.check(rc == 0, "read exits 0 (%r)" % err)
-        data = open(out_path, "rb").read() if os.path.exists(out_path) else b""
-        c.check(len(data) == 0x40000, "256 KiB written (%d)" % len(data))
-        expect = bytearray(q.flash)
-        # The firmware marks its filesystem's last page on first boot; ask
-        # the board itself what is there and expect exactly that.
-        got = talk(q.port, b"import machine;machine.mem8[%d]\r" % FS_MARKER_ADDR,
-                   b">>> ", timeout=3)
-        c.check(b"253" in got, "board says 0x3F800 holds 0xFD: %r" % got)
-        expect[FS_MARKER_ADDR] = 0xFD
-        diffs = [i for i in range(min(len(data), len(expect))) if data[i] != expect[i]]
-        c.check(not diffs, "byte for byte equal to firmware.hex (first diffs %s)"
-                % [hex(i) for i in diffs[:5]])
-        c.check(at_prompt(q.port), "board answers >>> after the read")
 
-        c.test("hex dump format")
-        rc, out, err, _ = mpeek(["--port", q.port, "read", "0x100", "20"], timeout=30)
-        lines = out.decode().splitlines()
-        c.check(rc == 0 and len(lines) == 2, "two xxd lines: %r" % lines)
-        exp = subprocess.run(["xxd", "-s", "0x100", "-l", "20", q.flash_path],
-                             capture_output=True).stdout.decode().splitlines()
-        c.check(lines == exp, "same as xxd: %r vs %r" % (lines, exp))
+def verify_firmware_hex(c, q, tmp):
+    c.test("verify firmware.hex against the board")
+    hexfile = "/usr/share/firmware-microbit-micropython/firmware.hex"
+    rc, out, err, secs = mpeek(["--port", q.port, "verify", hexfile], timeout=180)
+    text = out.decode()
+    c.check(re.search(r"segment 1 +0x00000000 .* equal", text) is not None,
+            "the flash segment is equal: %r" % text)
+    # firmware.hex also holds 28 bytes for the UICR (0x100010c0), which
+    # QEMU never loads from an image: the emulated chip has 0xFF there,
+    # and verify must say so (and exit 3), not call it equal.
+    c.check(re.search(r"segment 2 +0x100010c0 .* DIFFERENT: \d+ bytes differ, first at "
+                      r"0x100010c0 \(image 0x7c, board 0xff\)", text) is not None,
+            "the UICR part differs on the emulator: %r" % text)
+    c.check(rc == 3, "exit 3 as something differs (rc=%r, err=%r)" % (rc, err))
+    m = re.search(r"\((\S+ \S+) matched by digest on the board, (\S+ \S+|\S+) read\)", text)
+    c.check(m is not None and "KiB" in m.group(1), "most bytes matched by digest: %r" % text)
+    c.check(at_prompt(q.port), "board answers >>> after verify")
+    # One byte changed in a copy of the image: named, counted, exit 3.
+    bad_hex = os.path.join(tmp, "changed.hex")
+    lines = open(hexfile).read().splitlines()
+    for i, line in enumerate(lines):
+        if line[7:9] == "00" and int(line[1:3], 16) >= 16 and i > 100:
+            raw = bytearray(bytes.fromhex(line[1:]))
+            addr = (raw[1] << 8) | raw[2]
+            raw[4 + 5] ^= 0x5A
+            raw[-1] = (-sum(raw[:-1])) & 0xFF
+            lines[i] = ":" + raw.hex().upper()
+            changed_at = addr + 5  # the file's first 64 KiB: no base record yet
+            break
+    open(bad_hex, "w").write("\n".join(lines) + "\n")
+    rc, out, err, secs = mpeek(["--port", q.port, "verify", bad_hex], timeout=180)
+    text = out.decode()
+    c.check(rc == 3, "verify exits 3 when a byte differs (rc=%r, err=%r)" % (rc, err))
+    c.check("DIFFERENT: 1 byte differs, first at 0x%08x" % changed_at in text,
+            "names the differing address 0x%x: %r" % (changed_at, text))
+    c.check(at_prompt(q.port), "board answers >>> after a failed verify")
 
-        c.test("read RAM (GC heap) in binary to stdout")
-        rc, out, err, _ = mpeek(["--port", q.port, "read", "0x20000000", "4K",
-                                 "--format", "bin"], timeout=30)
-        c.check(rc == 0 and len(out) == 4096, "4 KiB of RAM (%r, %d)" % (err, len(out)))
 
-        c.test("SIGINT during a read leaves the board at its prompt")
-        p = subprocess.Popen([mpeek_bin(), "--port", q.port, "read", "0", "0x40000",
-                              "-o", os.path.join(tmp, "x.bin")],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.2)
-        p.send_signal(signal.SIGINT)
-        try:
-            _, err = p.communicate(timeout=15)
-            c.check(p.returncode != 0, "interrupted read exits non-zero")
-            c.check(b"interrupted" in err, "says it was interrupted: %r" % err)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            c.check(False, "mpeek did not stop after SIGINT")
-        c.check(at_prompt(q.port), "board answers >>> after SIGINT")
+def frozen_modules(c, q):
+    c.test("frozen modules of the micro:bit firmware")
+    rc, out, err, secs = mpeek(["--port", q.port, "frozen"], timeout=180)
+    text = out.decode()
+    c.check(rc == 0 and text.startswith("no frozen modules:"),
+            "a clear statement that it has none (rc=%r, err=%r, out=%r)" % (rc, err, text))
+    c.check("microbit" not in err, "no error")
+    c.check(at_prompt(q.port), "board answers >>> after frozen")
 
-        c.test("bad arguments are refused before anything is sent")
-        for args, word in ((["read", "0x1_0000_0000", "4"], "ADDR"),
-                           (["read", "zz", "4"], "ADDR"),
-                           (["read", "0", "0"], "LEN"),
-                           (["read", "0xfffffff0", "0x20"], "LEN"),
-                           (["read", "0", "4", "--format", "oct"], "--format")):
-            rc, out, err, secs = mpeek(["--port", "/dev/nonexistent-port"] + args, timeout=10)
-            c.check(rc not in (0, None) and word in err and "nonexistent" not in err,
-                    "%s: one-line error naming %s, before opening the port: %r"
-                    % (args, word, err))
-            c.check(err.count("\n") == 1, "one line: %r" % err)
 
-        c.test("the memory map of the micro:bit")
-        got = talk(q.port, b"import micropython;micropython.mem_info(1)\r",
-                   re.compile(rb"from ([0-9a-f]+):"), 5)
-        m = re.search(rb"from ([0-9a-f]+):", got)
-        heap_from = int(m.group(1), 16) if m else None
-        c.check(heap_from is not None, "the board's own mem_info gives the heap start")
-        rc, out, err, _ = mpeek(["--port", q.port, "regions", "--format", "csv"], timeout=30)
-        rows = {}
-        lines = out.decode().splitlines()
-        c.check(rc == 0 and lines and lines[0] == "name,start,end,size,attrs,kind,source,notes",
-                "CSV header (%r, %r)" % (lines[:1], err))
-        for line in lines[1:]:
-            f = line.split(",", 7)
-            rows.setdefault(f[0], []).append(f)
-        fl = rows.get("flash", [[None] * 8])[0]
-        c.check(fl[1:4] == ["0x00000000", "0x00040000", "0x40000"] and fl[6] == "board"
-                and "CODESIZE" in fl[7], "flash 256 KiB from the FICR: %r" % fl)
-        ram = rows.get("ram", [[None] * 8])[0]
-        c.check(ram[1:4] == ["0x20000000", "0x20004000", "0x4000"] and ram[6] == "profile",
-                "RAM 16 KiB from the profile: %r" % ram)
-        heap = rows.get("gc-heap", [[None] * 8])[0]
-        c.check(heap[1] is not None and heap_from is not None and int(heap[1], 16) == heap_from
-                and heap[5] == "heap" and 0x20000000 <= int(heap[1], 16)
-                and int(heap[2], 16) <= 0x20004000,
-                "GC heap inside RAM at the mem_info address: %r" % heap)
-        rc, out, err, _ = mpeek(["--port", q.port, "regions"], timeout=30)
-        text = out.decode()
-        c.check(rc == 0 and "NUMRAMBLOCK=0xffffffff" in text and "implausible" in text,
-                "the implausible FICR RAM size is reported: %r" % text[-400:])
-        c.check(re.search(r"\n    gc-heap +0x", text) is not None or "  gc-heap" in text,
-                "the heap is shown nested inside RAM")
-        c.check(at_prompt(q.port), "board answers >>> after regions")
+def stalled_board(c, q):
+    c.test("a board that stops answering: bounded error")
+    # An unmapped address hangs the nRF51 for good, as on real hardware.
+    rc, out, err, secs = mpeek(["--port", q.port, "--timeout", "2", "--unsafe",
+                                "read", "0x30000000", "16"], timeout=40)
+    c.check(rc not in (0, None), "non-zero exit (%r)" % rc)
+    c.check(secs < 20, "gave up within bounded time (%.1f s)" % secs)
+    c.check("stopped answering" in err and err.count("\n") == 1,
+            "one-line error that says so: %r" % err)
+    c.check(not out, "no bytes shown as data")
 
-        c.test("where an address is, and the heap by kind")
-        if heap_from is not None:
-            rc, out, err, _ = mpeek(["--port", q.port, "where", hex(heap_from + 0x10)], timeout=30)
-            text = out.decode()
-            c.check(rc == 0 and text.startswith("gc-heap +0x10: heap") and "\n  in ram +0x" in text
-                    and "heap: block 1:" in text, "where: region chain and heap block: %r" % text)
-        rc, out, err, _ = mpeek(["--port", q.port, "heap"], timeout=30)
-        text = out.decode()
-        c.check(rc == 0 and "10048 bytes" in text and "free" in text and "stack:" in text,
-                "heap summary with totals from mem_info: %r" % text)
-        rc, out, err, _ = mpeek(["--port", q.port, "where", "0x30000000"], timeout=30)
-        c.check(rc == 0 and b"in no known region" in out, "where of an unmapped address: %r" % out)
 
-        c.test("reads outside the map are refused without touching the board")
-        rc, out, err, secs = mpeek(["--port", q.port, "read", "0x30000000", "16"], timeout=30)
-        c.check(rc not in (0, None) and "outside the memory known to be mapped" in err
-                and "--unsafe" in err and "ram 0x20000000-0x20004000 below" in err,
-                "refused, naming the nearest regions: %r" % err)
-        c.check(err.count("\n") == 1 and not out, "one line, no data")
-        c.check(at_prompt(q.port), "board still answers >>> (not hung)")
-        rc, out, err, _ = mpeek(["--port", q.port, "read", "0x3fff0", "0x20"], timeout=30)
-        c.check(rc not in (0, None) and "0x00040000" in err, "a read running past flash: %r" % err)
-
-        c.test("verify firmware.hex against the board")
-        hexfile = "/usr/share/firmware-microbit-micropython/firmware.hex"
-        rc, out, err, secs = mpeek(["--port", q.port, "verify", hexfile], timeout=180)
-        text = out.decode()
-        c.check(re.search(r"segment 1 +0x00000000 .* equal", text) is not None,
-                "the flash segment is equal: %r" % text)
-        # firmware.hex also holds 28 bytes for the UICR (0x100010c0), which
-        # QEMU never loads from an image: the emulated chip has 0xFF there,
-        # and verify must say so (and exit 3), not call it equal.
-        c.check(re.search(r"segment 2 +0x100010c0 .* DIFFERENT: \d+ bytes differ, first at "
-                          r"0x100010c0 \(image 0x7c, board 0xff\)", text) is not None,
-                "the UICR part differs on the emulator: %r" % text)
-        c.check(rc == 3, "exit 3 as something differs (rc=%r, err=%r)" % (rc, err))
-        m = re.search(r"\((\S+ \S+) matched by digest on the board, (\S+ \S+|\S+) read\)", text)
-        c.check(m is not None and "KiB" in m.group(1), "most bytes matched by digest: %r" % text)
-        c.check(at_prompt(q.port), "board answers >>> after verify")
-        # One byte changed in a copy of the image: named, counted, exit 3.
-        bad_hex = os.path.join(tmp, "changed.hex")
-        lines = open(hexfile).read().splitlines()
-        for i, line in enumerate(lines):
-            if line[7:9] == "00" and int(line[1:3], 16) >= 16 and i > 100:
-                raw = bytearray(bytes.fromhex(line[1:]))
-                addr = (raw[1] << 8) | raw[2]
-                raw[4 + 5] ^= 0x5A
-                raw[-1] = (-sum(raw[:-1])) & 0xFF
-                lines[i] = ":" + raw.hex().upper()
-                changed_at = addr + 5  # the file's first 64 KiB: no base record yet
-                break
-        open(bad_hex, "w").write("\n".join(lines) + "\n")
-        rc, out, err, secs = mpeek(["--port", q.port, "verify", bad_hex], timeout=180)
-        text = out.decode()
-        c.check(rc == 3, "verify exits 3 when a byte differs (rc=%r, err=%r)" % (rc, err))
-        c.check("DIFFERENT: 1 byte differs, first at 0x%08x" % changed_at in text,
-                "names the differing address 0x%x: %r" % (changed_at, text))
-        c.check(at_prompt(q.port), "board answers >>> after a failed verify")
-
-        c.test("frozen modules of the micro:bit firmware")
-        rc, out, err, secs = mpeek(["--port", q.port, "frozen"], timeout=180)
-        text = out.decode()
-        c.check(rc == 0 and text.startswith("no frozen modules:"),
-                "a clear statement that it has none (rc=%r, err=%r, out=%r)" % (rc, err, text))
-        c.check("microbit" not in err, "no error")
-        c.check(at_prompt(q.port), "board answers >>> after frozen")
-
-        c.test("a board that stops answering: bounded error")
-        # An unmapped address hangs the nRF51 for good, as on real hardware.
-        rc, out, err, secs = mpeek(["--port", q.port, "--timeout", "2", "--unsafe",
-                                    "read", "0x30000000", "16"], timeout=40)
-        c.check(rc not in (0, None), "non-zero exit (%r)" % rc)
-        c.check(secs < 20, "gave up within bounded time (%.1f s)" % secs)
-        c.check("stopped answering" in err and err.count("\n") == 1,
-                "one-line error that says so: %r" % err)
-        c.check(not out, "no bytes shown as data")
-    finally:
-        q.stop()
-
+def tcp_and_port_emu(c, tmp):
     c.test("tcp: transport and --port emu")
     q2 = Qemu("tcp")
     try:
@@ -480,10 +500,39 @@ def main():
     expect = bytearray(q2.flash)
     expect[FS_MARKER_ADDR] = 0xFD
     c.check(out == bytes(expect), "emu flash equals firmware.hex over 0xFF")
-    signals_qemu(c, tmp)
-    stalls_qemu(c, tmp)
-    modern_qemu(c, tmp)
-    return c.done()
+
+
+def make_tmp():
+    return tempfile.mkdtemp(prefix="mpeek-test-")
+
+
+FIXTURES = {"q": Fixture(lambda: Qemu("pty"), lambda q: q.stop()),
+            "tmp": Fixture(make_tmp)}
+
+# stalled_board hangs the board for good: it is the last test that uses q.
+TESTS = [
+    ("info", info),
+    ("globals_survive", globals_survive),
+    ("interrupts_a_running_program", interrupts_a_running_program),
+    ("read_whole_flash", read_whole_flash),
+    ("hex_dump", hex_dump),
+    ("read_ram", read_ram),
+    ("sigint_during_read", sigint_during_read),
+    ("bad_arguments", bad_arguments),
+    ("memory_map_and_where", memory_map_and_where),
+    ("reads_outside_the_map", reads_outside_the_map),
+    ("verify_firmware_hex", verify_firmware_hex),
+    ("frozen_modules", frozen_modules),
+    ("stalled_board", stalled_board),
+    ("tcp_and_port_emu", tcp_and_port_emu),
+    ("signals", signals_qemu),
+    ("stalls", stalls_qemu),
+    ("modern", modern_qemu),
+]
+
+
+def main():
+    return run_tests("qemu", TESTS, FIXTURES)
 
 
 if __name__ == "__main__":

@@ -323,8 +323,9 @@ TEST(bad_config_rejected)
     CHECK_EQ_INT(recdec_new(&cfg2, &d, &msg), RC_ARG);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     fill_mem();
     RUN(bin_sha256);
     RUN(bin_modp);

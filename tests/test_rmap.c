@@ -428,8 +428,9 @@ TEST(out_of_memory_while_formatting_is_reported)
     rmap_free(m);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(random_maps_agree_with_the_definitions);
     RUN(many_segments_inside_flash);
     RUN(names_from_outside_are_escaped_in_every_format);

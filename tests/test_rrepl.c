@@ -519,8 +519,9 @@ TEST(abandon_queues_the_way_back)
     done(&d, r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(enter_exec_leave);
     RUN(traceback_is_device_error);
     RUN(raw_paste_respects_window);

@@ -594,8 +594,7 @@ static long read_pid_line(struct serial *s)
 TEST(execpty_round_trip_and_kill)
 {
     if (!have_python3()) {
-        printf("  (no python3: execpty echo test skipped)\n");
-        return;
+        SKIP("needs python3 for the execpty echo (not found)");
     }
     struct serial_opts opts;
     serial_opts_init(&opts);
@@ -712,8 +711,9 @@ TEST(list_ports)
     free(ports);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     signal(SIGPIPE, SIG_DFL); /* prove MSG_NOSIGNAL: a SIGPIPE would kill us */
     RUN(resolve_auto_prefers_micropython);
     RUN(resolve_auto_falls_back_to_any_usb);

@@ -774,8 +774,9 @@ TEST(drawn)
     theme_free(d);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     find_root();
     RUN(parse_basic);
     RUN(inherits_default);

@@ -97,9 +97,8 @@ TEST(curses_apply)
     FILE *out, *in;
     SCREEN *s = open_screen("xterm-256color", &out, &in);
     if (s == NULL) {
-        printf("  (skipped: no xterm-256color terminfo)\n");
         close_screen(s, out, in);
-        return;
+        SKIP("needs the xterm-256color terminfo (ncurses-term)");
     }
     struct theme *d = theme_default();
     struct theme *m = theme_mono();
@@ -215,9 +214,8 @@ TEST(curses_8_colour_terminal)
     FILE *out, *in;
     SCREEN *s = open_screen("xterm", &out, &in);
     if (s == NULL) {
-        printf("  (skipped: no xterm terminfo)\n");
         close_screen(s, out, in);
-        return;
+        SKIP("needs the xterm terminfo");
     }
     /* the terminal says 8 colours and 64 pairs: a 256-colour request is
      * capped, and every pair fits */
@@ -250,9 +248,8 @@ TEST(heap_at_a_glance)
     FILE *out, *in;
     SCREEN *s = open_screen("xterm-256color", &out, &in);
     if (s == NULL) {
-        printf("  (skipped: no xterm-256color terminfo)\n");
         close_screen(s, out, in);
-        return;
+        SKIP("needs the xterm-256color terminfo (ncurses-term)");
     }
     static const enum theme_role kinds[] = {
         THEME_R_HEAP_TUPLE, THEME_R_HEAP_LIST, THEME_R_HEAP_DICT, THEME_R_HEAP_STR,
@@ -312,8 +309,9 @@ TEST(heap_at_a_glance)
     close_screen(s, out, in);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     find_root();
     RUN(attrs_before_apply);
     RUN(curses_apply);

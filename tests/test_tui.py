@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import FIRMWARE_HEX, ROOT, Checks, Qemu, at_prompt, mpeek_bin, stop_group  # noqa: E402
+from testlib import FIRMWARE_HEX, ROOT, Fixture, Qemu, at_prompt, mpeek_bin, run_tests, stop_group  # noqa: E402
 
 FIX = os.path.join(ROOT, "build", "fixtures")
 
@@ -661,13 +661,8 @@ def narrow_status_test(c, q):
         quit_clean(c, "view %s" % arg)
 
 
-def main():
-    c = Checks("tui")
-    if shutil.which("tmux") is None:
-        print("tmux missing")
-        c.check(False, "tmux is installed")
-        return c.done()
-    q = Qemu("pty")
+def explorer_test(c, q):
+    """The explorer on the live board: one session, key after key."""
     log = tempfile.mktemp(prefix="mpeek-tui-")
     try:
         env_cmd = "TERM=xterm-256color %s --port %s --refresh 200 --log %s view; echo EXITED $?; sleep 30" % (
@@ -815,24 +810,37 @@ def main():
         c.check(at_prompt(q.port, timeout=5), "board answers >>>")
         tmux("kill-session", "-t", "t")
         time.sleep(0.5)
-        diff_test(c, q)
-        open_vs_board(c, q)
-        narrow_status_test(c, q)
     finally:
-        tmux("kill-server")
-        q.stop()
         if os.path.exists(log):
             os.unlink(log)
-    reconnect_test(c)
-    esp_words_test(c)
-    try:
-        images_test(c)
-        microbit_image_test(c)
-        search_follow_test(c)
-        overlay_test(c)
-    finally:
-        tmux("kill-server")
-    return c.done()
+
+
+def tmux_installed(c):
+    if shutil.which("tmux") is None:
+        print("tmux missing")
+        return c.check(False, "tmux is installed")
+    return True
+
+
+FIXTURES = {"q": Fixture(lambda: Qemu("pty"), lambda q: q.stop())}
+
+TESTS = [
+    ("explorer_test", explorer_test),
+    ("diff_test", diff_test),
+    ("open_vs_board", open_vs_board),
+    ("narrow_status_test", narrow_status_test),
+    ("reconnect_test", reconnect_test),
+    ("esp_words_test", esp_words_test),
+    ("images_test", images_test),
+    ("microbit_image_test", microbit_image_test),
+    ("search_follow_test", search_follow_test),
+    ("overlay_test", overlay_test),
+]
+
+
+def main():
+    return run_tests("tui", TESTS, FIXTURES, before=tmux_installed,
+                     after_each=lambda: tmux("kill-server"))
 
 
 if __name__ == "__main__":

@@ -128,8 +128,9 @@ TEST(marks)
     free(t);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(each_key_once);
     RUN(every_line_told);
     RUN(help_from_table);

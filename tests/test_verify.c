@@ -489,8 +489,9 @@ TEST(out_of_memory_while_verifying_is_reported)
     image_free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(plan_elf_sections_by_load_address);
     RUN(plan_hex_segments);
     RUN(plan_overlapping_sections_are_clipped);

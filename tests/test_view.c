@@ -1632,8 +1632,9 @@ TEST(tab_names_with_spaces)
     rmap_free(m);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    harness_start(argc, argv);
     RUN(widths_and_fit);
     RUN(size_text);
     RUN(microbit_rows_and_gaps);

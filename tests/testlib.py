@@ -1,10 +1,14 @@
 """testlib.py: helpers shared by mpeek's end-to-end tests.
 
-A tiny check counter (each test file ends with "NAME: N passed, N failed"),
-process helpers with hard time limits, and board helpers: start QEMU's
-micro:bit or the fake board on a pty, and ask a board whether it is back at
-its friendly prompt.
+A tiny test runner (each test file lists its tests as (name, function)
+pairs and ends with "NAME: N passed, N failed", counting tests; -k picks
+tests by name, --list names them), process helpers with hard time limits,
+and board helpers: start QEMU's micro:bit or the fake board on a pty, and ask
+a board whether it is back at its friendly prompt.
 """
+import argparse
+import fnmatch
+import inspect
 import os
 import re
 import select
@@ -15,37 +19,206 @@ import sys
 import tempfile
 import termios
 import time
+import traceback
 import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE_HEX = "/usr/share/firmware-microbit-micropython/firmware.hex"
+# Modern MicroPython for QEMU's micro:bit: test data, not installed by any
+# package.  Tests that need it skip, saying so, when it is absent.
+MODERN_FIRMWARE = os.environ.get(
+    "MPEEK_MODERN_FIRMWARE", "/work/shared/firmware/micropython-1.29-qemu-microbit.elf")
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 
 
+class Skip(Exception):
+    """Raised by Checks.skip(): the test cannot run here."""
+
+
 class Checks:
-    """Counts checks; prints one line per failure."""
+    """Counts tests (a test passes when all its checks pass); prints one
+    line per failed check.  run_tests() starts and ends each test."""
 
     def __init__(self, name):
         self.name = name
-        self.passed = 0
+        self.passed = 0    # tests
         self.failed = 0
+        self.skipped = 0
         self.current = ""
+        self.checks_failed = 0
+        self._mark = 0     # checks_failed when the running test began
 
     def test(self, title):
+        """A heading inside a test; failed checks name it."""
         self.current = title
         print("-- %s" % title, flush=True)
 
+    def record(self, cond):
+        """Count a check whose failure the caller reports itself."""
+        if not cond:
+            self.checks_failed += 1
+        return cond
+
     def check(self, cond, what):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
+        if not self.record(cond):
             print("  FAIL [%s] %s" % (self.current, what), flush=True)
         return cond
 
+    def skip(self, why):
+        """End the running test as skipped, saying why (e.g. what is missing)."""
+        raise Skip(why)
+
+    def begin(self, name):
+        self.current = name
+        self._mark = self.checks_failed
+        print("== %s" % name, flush=True)
+
+    def end(self, name, skipped=None):
+        if self.checks_failed != self._mark:
+            self.failed += 1
+            print("FAILED %s" % name, flush=True)
+        elif skipped is not None:
+            self.skipped += 1
+            print("SKIPPED %s: %s" % (name, skipped), flush=True)
+        else:
+            self.passed += 1
+        self._mark = self.checks_failed
+
     def done(self):
-        print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed))
+        # Checks that failed outside any test (a missing tool) fail one more.
+        if self.checks_failed != self._mark:
+            self.failed += 1
+            self._mark = self.checks_failed
+        line = "%s: %d passed, %d failed" % (self.name, self.passed, self.failed)
+        if self.skipped:
+            line += ", %d skipped" % self.skipped
+        print(line, flush=True)
         return 0 if self.failed == 0 else 1
+
+
+def name_matches(expr, name):
+    """pytest's -k: words are case-insensitive substrings of the test's name
+    (or glob patterns when they hold * ? or [), joined by and, or, not and
+    parentheses.  Raises ValueError for an expression that does not parse."""
+    tokens = re.findall(r"\(|\)|[^\s()]+", expr)
+    if not tokens:
+        raise ValueError("empty -k expression")
+    out = []
+    for t in tokens:
+        if t in ("(", ")", "and", "or", "not"):
+            out.append(t)
+        elif any(ch in t for ch in "*?["):
+            out.append(repr(fnmatch.fnmatchcase(name.lower(), t.lower())))
+        else:
+            out.append(repr(t.lower() in name.lower()))
+    try:
+        return bool(eval(" ".join(out), {"__builtins__": {}}, {}))
+    except SyntaxError:
+        raise ValueError("-k %r: use words joined by and, or, not" % expr)
+
+
+class Fixture:
+    """Something tests share, made the first time a test asks for it (by a
+    parameter of that name) and stopped after the last test that asks."""
+
+    def __init__(self, make, stop=None):
+        self.make = make
+        self.stop = stop
+
+
+def run_tests(name, tests, fixtures=None, before=None, argv=None, checks=None,
+              after_each=None):
+    """Run the (name, function) pairs in order and return the exit status.
+
+    Each function's parameters name what it gets: c is the Checks object,
+    any other name a Fixture from fixtures.  Command line: -k EXPR (see
+    name_matches; several -k must all match), --list.  before(c), when
+    given, runs once before the first test; False from it ends the run.
+    checks: a Checks object to count with (one the file made already);
+    after_each(), when given, runs after every test (cleaning up)."""
+    fixtures = fixtures or {}
+    prog = os.path.basename(sys.argv[0])
+    ap = argparse.ArgumentParser(prog=prog, description="%s tests" % name)
+    ap.add_argument("-k", dest="k", action="append", default=[], metavar="EXPR",
+                    help="run the tests whose name matches EXPR (a substring or a"
+                    " glob, with and/or/not)")
+    ap.add_argument("--list", action="store_true", help="name the tests and exit")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    names = [n for n, _ in tests]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        print("%s: tests listed twice: %s" % (prog, ", ".join(dup)), file=sys.stderr)
+        return 2
+    try:
+        chosen = [(n, f) for n, f in tests if all(name_matches(k, n) for k in args.k)]
+    except ValueError as e:
+        print("%s: %s" % (prog, e), file=sys.stderr)
+        return 2
+    if args.list:
+        for n in (n for n, _ in chosen):
+            print(n)
+        return 0
+    if not chosen:
+        print("%s: no test matches -k %s; the tests are:\n  %s"
+              % (prog, " -k ".join(repr(k) for k in args.k), "\n  ".join(names)),
+              file=sys.stderr)
+        return 2
+    c = checks or Checks(name)
+    made = {}
+    # A fixture is stopped after the last chosen test that asks for it.
+    last_use = {}
+    for i, (n, f) in enumerate(chosen):
+        for p in inspect.signature(f).parameters:
+            last_use[p] = i
+
+    def stop(p):
+        v = made.pop(p)
+        if fixtures[p].stop is not None:
+            try:
+                fixtures[p].stop(v)
+            except Exception:
+                c.check(False, "stopping %s:\n%s" % (p, traceback.format_exc()))
+
+    try:
+        if before is not None and before(c) is False:
+            return c.done()
+        for i, (n, f) in enumerate(chosen):
+            c.begin(n)
+            skipped = None
+            try:
+                kw = {}
+                for p in inspect.signature(f).parameters:
+                    if p == "c":
+                        kw[p] = c
+                    elif p in fixtures:
+                        if p not in made:
+                            made[p] = fixtures[p].make()
+                        kw[p] = made[p]
+                    else:
+                        raise TypeError("%s wants %r, which is no fixture" % (n, p))
+                f(**kw)
+            except Skip as e:
+                skipped = str(e)
+            except Exception:
+                c.check(False, "exception:\n%s" % traceback.format_exc())
+            finally:
+                if after_each is not None:
+                    after_each()
+                for p in [p for p in made if last_use.get(p) == i]:
+                    stop(p)
+            c.end(n, skipped)
+    finally:
+        for p in reversed(list(made)):
+            stop(p)
+    return c.done()
+
+
+def need_modern_firmware(c):
+    """Skip the running test, saying so, when the modern firmware is absent."""
+    if not os.path.exists(MODERN_FIRMWARE):
+        c.skip("needs the modern MicroPython firmware %s (absent; set "
+               "MPEEK_MODERN_FIRMWARE to its path)" % MODERN_FIRMWARE)
+    return MODERN_FIRMWARE
 
 
 def stop_group(proc):
