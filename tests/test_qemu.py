@@ -184,7 +184,7 @@ def stalls_qemu(c, tmp):
         q.stop()
 
 
-MODERN_ELF = "/work/shared/firmware/micropython-1.29-qemu-microbit.elf"
+from testlib import MODERN_FIRMWARE as MODERN_ELF, need_modern_firmware  # noqa: E402
 
 
 class ModernQemu:
@@ -213,9 +213,7 @@ class ModernQemu:
 
 
 def modern_qemu(c, tmp):
-    if not os.path.exists(MODERN_ELF):
-        print("-- skipped: %s is not there (MicroPython 1.29 tests)" % MODERN_ELF)
-        return
+    need_modern_firmware(c)
     q = ModernQemu()
     out = os.path.join(tmp, "modern.bin")
     try:

@@ -26,8 +26,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE_HEX = "/usr/share/firmware-microbit-micropython/firmware.hex"
 # Modern MicroPython for QEMU's micro:bit: test data, not installed by any
 # package.  Tests that need it skip, saying so, when it is absent.
+# It lives in shared/firmware/ beside the project's folder.
 MODERN_FIRMWARE = os.environ.get(
-    "MPEEK_MODERN_FIRMWARE", "/work/shared/firmware/micropython-1.29-qemu-microbit.elf")
+    "MPEEK_MODERN_FIRMWARE",
+    os.path.join(os.path.dirname(ROOT), "shared", "firmware",
+                 "micropython-1.29-qemu-microbit.elf"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 
 
