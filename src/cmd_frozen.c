@@ -47,7 +47,7 @@ static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
     if (!pcache_have(bm->cache, addr, len)) {
         uint32_t a = addr & ~(PCACHE_PAGE - 1);
         uint64_t e = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
-        int word_only = 0;
+        int word_only = 0; /* the reader chooses the loads */
         if (s->unsafe || rmap_check_read(s->map, a, e - a, &word_only, NULL) == RC_OK) {
             /* whole pages */
         } else {
@@ -58,8 +58,7 @@ static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
             }
         }
         struct mread_cb cb = {mem_chunk, NULL, bm->cache};
-        int rc = word_only ? mread_read_words(s->reader, a, (uint32_t)(e - a), &cb, msg)
-                           : mread_read(s->reader, a, (uint32_t)(e - a), &cb, msg);
+        int rc = mread_read(s->reader, a, (uint32_t)(e - a), &cb, msg);
         if (rc < 0) {
             return rc;
         }
@@ -123,8 +122,7 @@ static int cmd_frozen_scan(struct session *s, enum frozen_format fmt,
         ctx.base = r->start;
         cmd_read_start(&ctx, s);
         struct mread_cb cb = {cmd_read_chunk, cmd_read_progress, &ctx};
-        rc = word_only ? mread_read_words(s->reader, r->start, (uint32_t)n, &cb, msg)
-                       : mread_read(s->reader, r->start, (uint32_t)n, &cb, msg);
+        rc = mread_read(s->reader, r->start, (uint32_t)n, &cb, msg);
         cmd_read_end(&ctx);
         if (rc == RC_OK) {
             struct fscan_result one;
@@ -290,10 +288,8 @@ static int board_mem_prefetch(struct board_mem *bm, const struct image *img)
     cmd_read_start(&p.progress, bm->s);
     struct mread_cb cb = {prefetch_chunk, prefetch_progress, &p};
     struct rc_msg m;
-    int rc = word_only ? mread_read_words(bm->s->reader, (uint32_t)lo,
-                                          (uint32_t)(hi - lo), &cb, &m)
-                       : mread_read(bm->s->reader, (uint32_t)lo,
-                                    (uint32_t)(hi - lo), &cb, &m);
+    int rc = mread_read(bm->s->reader, (uint32_t)lo, (uint32_t)(hi - lo),
+                        &cb, &m);
     cmd_read_end(&p.progress);
     return rc == RC_CANCEL ? RC_CANCEL : RC_OK;
 }

@@ -48,21 +48,6 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     uint32_t addr = (uint32_t)a->addr, len = (uint32_t)a->len;
     const char *out_path = a->out_path;
     int hex = a->hex;
-    int rc = RC_OK;
-    if (!s->unsafe) {
-        int word_only = 0;
-        rc = rmap_check_read(s->map, addr, len, &word_only, msg);
-        if (rc == RC_OK && word_only && s->method == NULL) {
-            /* The instruction bus takes aligned 32-bit loads only. */
-            rc = board_force_method(&s->info, "words", msg);
-            if (rc == RC_OK && s->chunk > 0) {
-                s->info.method.chunk = s->chunk;
-            }
-        }
-        if (rc < 0) {
-            return rc;
-        }
-    }
     struct cmd_read_ctx ctx = {0};
     ctx.data = malloc(len);
     if (ctx.data == NULL) {
@@ -72,7 +57,8 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     ctx.base = addr;
     cmd_read_start(&ctx, s);
     struct mread_cb cb = {cmd_read_chunk, cmd_read_progress, &ctx};
-    rc = mread_read(s->reader, addr, len, &cb, msg);
+    /* The reader refuses a range outside the known memory. */
+    int rc = mread_read(s->reader, addr, len, &cb, msg);
     cmd_read_end(&ctx);
     if (rc < 0) {
         free(ctx.data);

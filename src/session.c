@@ -379,6 +379,10 @@ int session_build_map(struct session *s, struct rc_msg *msg)
         }
     }
     rmap_finish(s->map);
+    if (s->reader != NULL) {
+        /* The read policy: the reader guards and chooses loads by it. */
+        mread_set_map(s->reader, s->map, s->unsafe);
+    }
     return RC_OK;
 }
 
