@@ -47,7 +47,7 @@ static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
     if (!pcache_have(bm->cache, addr, len)) {
         uint32_t a = addr & ~(PCACHE_PAGE - 1);
         uint64_t e = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
-        int word_only = 0; /* the reader chooses the loads */
+        int word_only = 0; /* rmap_check_read's; the reader chooses the loads */
         if (s->unsafe || rmap_check_read(s->map, a, e - a, &word_only, NULL) == RC_OK) {
             /* whole pages */
         } else {

@@ -115,9 +115,11 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
             }
         }
         if (n == 0) {
-            /* A partly readable page: read just the asked bytes. */
+            /* A partly readable page: read just the asked bytes of it
+             * (the ones checked above; the rest stays queued). */
+            uint32_t rest = PCACHE_PAGE - h->addr % PCACHE_PAGE;
             *addr = h->addr;
-            *len = h->len < PCACHE_PAGE ? h->len : PCACHE_PAGE - h->addr % PCACHE_PAGE;
+            *len = h->len < rest ? h->len : rest;
         } else {
             *addr = a;
             *len = n;
