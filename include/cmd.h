@@ -24,6 +24,8 @@ struct session;
 #define CMD_MAP     0x02u /* the region map */
 #define CMD_GUARD   0x04u /* the map, only to refuse reads outside the
                            * known memory: not built with --unsafe */
+/* The next two say what the command uses of what building the map asks
+ * the board; session.c says what is fetched today. */
 #define CMD_HEAP    0x08u /* the GC heap map (mem_info(1)) */
 #define CMD_MODULES 0x10u /* the board's module list (help('modules')) */
 #define CMD_TTY     0x20u /* a terminal */

@@ -16,9 +16,12 @@
  * it).  Building the map asks the board about its memory with
  * discover_run(), which today always fetches the GC heap map
  * (mem_info(1)) and the module list (help('modules')) along with the
- * per-port queries, whatever the command's CMD_HEAP and CMD_MODULES say:
- * the heap areas are regions of the map too, so a read inside the heap is
- * checked with them.
+ * per-port queries, whatever the command's CMD_HEAP and CMD_MODULES say.
+ * What would decide, once discovery can be asked for parts: a command
+ * without CMD_MODULES never needs the module list; one without CMD_HEAP
+ * needs the heap map only for a CMD_GUARD range that the profile and the
+ * per-port queries do not cover (no profile matches the board, so the
+ * heap areas may be the only RAM the map knows).
  */
 #include <errno.h>
 #include <signal.h>
