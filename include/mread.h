@@ -58,6 +58,11 @@ void mread_set_retries(struct mread *m, int retries);
  * The map must outlive the reader's reads. */
 void mread_set_map(struct mread *m, const struct rmap *map, int unsafe);
 
+/* Would mread_read refuse the range?  RC_OK, or RC_ARG with the map's
+ * reason (for a caller that asks before it sets up the read). */
+int mread_check(const struct mread *m, uint32_t addr, uint64_t len,
+                struct rc_msg *msg);
+
 /* Read len bytes at addr (addr + len <= 2^32): RC_ARG, with the map's
  * reason, for a range outside the known memory (unless unsafe).  Runs of
  * word-only memory are read with aligned 32-bit loads: the board's method

@@ -48,6 +48,12 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     uint32_t addr = (uint32_t)a->addr, len = (uint32_t)a->len;
     const char *out_path = a->out_path;
     int hex = a->hex;
+    /* The reader refuses a range outside the known memory: asked first,
+     * before the bytes are given room. */
+    int rc = mread_check(s->reader, addr, len, msg);
+    if (rc < 0) {
+        return rc;
+    }
     struct cmd_read_ctx ctx = {0};
     ctx.data = malloc(len);
     if (ctx.data == NULL) {
@@ -57,8 +63,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     ctx.base = addr;
     cmd_read_start(&ctx, s);
     struct mread_cb cb = {cmd_read_chunk, cmd_read_progress, &ctx};
-    /* The reader refuses a range outside the known memory. */
-    int rc = mread_read(s->reader, addr, len, &cb, msg);
+    rc = mread_read(s->reader, addr, len, &cb, msg);
     cmd_read_end(&ctx);
     if (rc < 0) {
         free(ctx.data);

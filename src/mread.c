@@ -536,6 +536,16 @@ static void whole_progress(void *ctx, uint64_t done, uint64_t total)
     w->cb->progress(w->cb->ctx, w->done + done, w->total);
 }
 
+int mread_check(const struct mread *m, uint32_t addr, uint64_t len,
+                struct rc_msg *msg)
+{
+    int word;
+    if (m->map == NULL || m->unsafe || len == 0) {
+        return RC_OK;
+    }
+    return rmap_check_read(m->map, addr, len, &word, msg);
+}
+
 int mread_read(struct mread *m, uint32_t addr, uint32_t len,
                const struct mread_cb *cb, struct rc_msg *msg)
 {
@@ -547,12 +557,9 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
         return rc_set(msg, RC_ARG, "the range 0x%08x+0x%x passes 0xffffffff",
                       (unsigned)addr, (unsigned)len);
     }
-    if (m->map != NULL && !m->unsafe) {
-        int word;
-        int rc = rmap_check_read(m->map, addr, len, &word, msg);
-        if (rc < 0) {
-            return rc;
-        }
+    int rc = mread_check(m, addr, len, msg);
+    if (rc < 0) {
+        return rc;
     }
     int word;
     uint32_t n = run_of_one_kind(m, addr, end, &word);
@@ -566,8 +573,8 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
                            cb->progress != NULL ? whole_progress : NULL, &w};
     for (uint64_t a = addr; a < end; a += n) {
         n = run_of_one_kind(m, (uint32_t)a, end, &word);
-        int rc = word ? read_words(m, (uint32_t)a, n, &wcb, msg)
-                      : read_range(m, (uint32_t)a, n, &wcb, msg);
+        rc = word ? read_words(m, (uint32_t)a, n, &wcb, msg)
+                  : read_range(m, (uint32_t)a, n, &wcb, msg);
         if (rc < 0) {
             return rc;
         }

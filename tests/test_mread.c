@@ -70,6 +70,12 @@ TEST(guarded_ranges_are_refused)
     msg.text[0] = 0;
     CHECK_EQ_INT(mread_read(m, 0x3ffffff0, 0x20, &cb, &msg), RC_ARG);
     CHECK(strstr(msg.text, "0x40000000") != NULL);
+    /* Asked before a read, the same answer. */
+    CHECK_EQ_INT(mread_check(m, 0x60000000, 4, &msg), RC_ARG);
+    CHECK_EQ_INT(mread_check(m, 0x3ffe8000, 0x100, &msg), RC_OK);
+    CHECK_EQ_INT(mread_check(m, 0x40100000, 0x100, &msg), RC_OK);
+    mread_set_map(m, map, 1); /* --unsafe */
+    CHECK_EQ_INT(mread_check(m, 0x60000000, 4, &msg), RC_OK);
     mread_free(m);
     rmap_free(map);
 }
