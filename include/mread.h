@@ -9,6 +9,12 @@
  * chunk size; a garbled or reset stream makes it resynchronise the REPL,
  * reinstall the helper and carry on from the first unread chunk.  Bytes
  * that never verify are never delivered: the read fails with RC_VERIFY.
+ *
+ * The read policy lives here too: given the region map (mread_set_map), a
+ * read refuses ranges the map does not know to be safe (unless --unsafe),
+ * and takes aligned 32-bit loads where the map says byte loads fault (the
+ * ESP8266/ESP32 instruction bus), byte loads elsewhere.  Callers just ask
+ * for bytes.
  */
 #ifndef MPEEK_MREAD_H
 #define MPEEK_MREAD_H
@@ -20,6 +26,7 @@
 #include "rc.h"
 
 struct rrepl;
+struct rmap;
 struct mread;
 
 struct mread_cb {
@@ -46,7 +53,21 @@ void mread_free(struct mread *m);
 /* Retries per chunk before RC_VERIFY (default 4). */
 void mread_set_retries(struct mread *m, int retries);
 
-/* Read len bytes at addr (addr + len <= 2^32). */
+/* The read policy: the region map (NULL: none, every range is read with
+ * byte loads) and --unsafe (read outside what the map knows to be safe).
+ * The map must outlive the reader's reads. */
+void mread_set_map(struct mread *m, const struct rmap *map, int unsafe);
+
+/* Would mread_read refuse the range?  RC_OK, or RC_ARG with the map's
+ * reason (for a caller that asks before it sets up the read). */
+int mread_check(const struct mread *m, uint32_t addr, uint64_t len,
+                struct rc_msg *msg);
+
+/* Read len bytes at addr (addr + len <= 2^32): RC_ARG, with the map's
+ * reason, for a range outside the known memory (unless unsafe).  Runs of
+ * word-only memory are read with aligned 32-bit loads: the board's method
+ * is switched to words for them and switched back after (the helper is
+ * sent again each time); RC_UNSUPP when the board has no machine.mem32. */
 int mread_read(struct mread *m, uint32_t addr, uint32_t len,
                const struct mread_cb *cb, struct rc_msg *msg);
 
@@ -57,12 +78,14 @@ const struct mread_stats *mread_stats(const struct mread *m);
 void mread_reset(struct mread *m);
 
 /*
- * mread_read with aligned 32-bit loads only, for memory where byte loads
- * fault (the ESP8266/ESP32 instruction bus): the board's method is
- * switched to words for this read and switched back after (the helper is
- * sent again each time).  RC_UNSUPP when the board has no machine.mem32.
+ * For a caller that runs its own board-side code over a range along with
+ * reads (verify's digests): switch the board's method to the loads the
+ * range takes (words where the map says so) until mread_select_end() or
+ * the next mread_select().  RC_UNSUPP, why in msg, when the range takes
+ * words and the board has no machine.mem32.
  */
-int mread_read_words(struct mread *m, uint32_t addr, uint32_t len,
-                     const struct mread_cb *cb, struct rc_msg *msg);
+int mread_select(struct mread *m, uint32_t addr, uint32_t len,
+                 struct rc_msg *msg);
+void mread_select_end(struct mread *m);
 
 #endif

@@ -9,11 +9,13 @@
 
 #include "buf.h"
 #include "recdec.h"
+#include "rmap.h"
 #include "rrepl.h"
 
 #define DEPTH 2            /* requests in flight */
 #define CHUNKS_PER_REQ 16
 #define MAX_FAILURES 4     /* recoveries in a row without progress */
+#define MREAD_PAGE 256u    /* runs of one kind of load: in whole pages */
 
 struct range {
     uint32_t addr;
@@ -42,6 +44,11 @@ struct mread {
     struct req q[DEPTH];
     int nq;
     int garbled;   /* the last failure was a record stream out of shape */
+    /* The read policy (mread_set_map). */
+    const struct rmap *map;
+    int unsafe;
+    int selected;  /* mread_select switched the method */
+    struct board_method saved;
 };
 
 int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
@@ -353,8 +360,8 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
     }
 }
 
-int mread_read(struct mread *m, uint32_t addr, uint32_t len,
-               const struct mread_cb *cb, struct rc_msg *msg)
+static int read_range(struct mread *m, uint32_t addr, uint32_t len,
+                      const struct mread_cb *cb, struct rc_msg *msg)
 {
     if (len == 0) {
         return RC_OK;
@@ -440,11 +447,15 @@ int mread_read(struct mread *m, uint32_t addr, uint32_t len,
     return RC_OK;
 }
 
-int mread_read_words(struct mread *m, uint32_t addr, uint32_t len,
-                     const struct mread_cb *cb, struct rc_msg *msg)
+/* Aligned 32-bit loads only, for memory where byte loads fault (the
+ * ESP8266/ESP32 instruction bus): the board's method is switched to words
+ * for this read and switched back after (the helper is sent again each
+ * time). */
+static int read_words(struct mread *m, uint32_t addr, uint32_t len,
+                      const struct mread_cb *cb, struct rc_msg *msg)
 {
     if (m->info->method.access == BOARD_ACC_MEM32) {
-        return mread_read(m, addr, len, cb, msg);
+        return read_range(m, addr, len, cb, msg);
     }
     struct board_method saved = m->info->method;
     int rc = board_force_method(m->info, "words", msg);
@@ -453,8 +464,148 @@ int mread_read_words(struct mread *m, uint32_t addr, uint32_t len,
                          (unsigned)addr);
     }
     m->installed = 0;
-    rc = mread_read(m, addr, len, cb, msg);
+    rc = read_range(m, addr, len, cb, msg);
     m->info->method = saved;
     m->installed = 0;
     return rc;
+}
+
+void mread_set_map(struct mread *m, const struct rmap *map, int unsafe)
+{
+    m->map = map;
+    m->unsafe = unsafe;
+}
+
+/* Does part of [addr, addr+len) take aligned 32-bit loads only?  What the
+ * map says of the known part (a part the map does not know, read with
+ * --unsafe, takes byte loads). */
+static int takes_words(const struct mread *m, uint32_t addr, uint64_t len)
+{
+    int word = 0;
+    if (m->map != NULL) {
+        rmap_check_read(m->map, addr, len, &word, NULL);
+    }
+    return word;
+}
+
+/* The first run of [addr, end) that takes one kind of load, in whole
+ * cache-sized pages: its length, and *word. */
+static uint32_t run_of_one_kind(const struct mread *m, uint32_t addr,
+                                uint64_t end, int *word)
+{
+    if (!takes_words(m, addr, end - addr)) {
+        *word = 0;
+        return (uint32_t)(end - addr);
+    }
+    uint64_t a = addr;
+    int first = -1;
+    while (a < end) {
+        uint64_t next = (a | (MREAD_PAGE - 1)) + 1;
+        if (next > end) {
+            next = end;
+        }
+        int w = takes_words(m, (uint32_t)a, next - a);
+        if (first < 0) {
+            first = w;
+        } else if (w != first) {
+            break;
+        }
+        a = next;
+    }
+    *word = first;
+    return (uint32_t)(a - addr);
+}
+
+/* Progress over the runs of one read, as one read. */
+struct whole {
+    const struct mread_cb *cb;
+    uint64_t done, total;
+};
+
+static void whole_chunk(void *ctx, uint32_t addr, const uint8_t *data,
+                        size_t len)
+{
+    struct whole *w = ctx;
+    w->cb->chunk(w->cb->ctx, addr, data, len);
+}
+
+static void whole_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct whole *w = ctx;
+    (void)total;
+    w->cb->progress(w->cb->ctx, w->done + done, w->total);
+}
+
+int mread_check(const struct mread *m, uint32_t addr, uint64_t len,
+                struct rc_msg *msg)
+{
+    int word;
+    if (m->map == NULL || m->unsafe || len == 0) {
+        return RC_OK;
+    }
+    return rmap_check_read(m->map, addr, len, &word, msg);
+}
+
+int mread_read(struct mread *m, uint32_t addr, uint32_t len,
+               const struct mread_cb *cb, struct rc_msg *msg)
+{
+    if (len == 0) {
+        return RC_OK;
+    }
+    uint64_t end = (uint64_t)addr + len;
+    if (end > 0x100000000ULL) {
+        return rc_set(msg, RC_ARG, "the range 0x%08x+0x%x passes 0xffffffff",
+                      (unsigned)addr, (unsigned)len);
+    }
+    int rc = mread_check(m, addr, len, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    int word;
+    uint32_t n = run_of_one_kind(m, addr, end, &word);
+    if (n == len) {
+        return word ? read_words(m, addr, len, cb, msg)
+                    : read_range(m, addr, len, cb, msg);
+    }
+    /* Byte and word-only memory in one range: run by run. */
+    struct whole w = {cb, 0, len};
+    struct mread_cb wcb = {cb->chunk != NULL ? whole_chunk : NULL,
+                           cb->progress != NULL ? whole_progress : NULL, &w};
+    for (uint64_t a = addr; a < end; a += n) {
+        n = run_of_one_kind(m, (uint32_t)a, end, &word);
+        rc = word ? read_words(m, (uint32_t)a, n, &wcb, msg)
+                  : read_range(m, (uint32_t)a, n, &wcb, msg);
+        if (rc < 0) {
+            return rc;
+        }
+        w.done += n;
+    }
+    return RC_OK;
+}
+
+int mread_select(struct mread *m, uint32_t addr, uint32_t len,
+                 struct rc_msg *msg)
+{
+    mread_select_end(m);
+    if (!takes_words(m, addr, len) || m->info->method.access == BOARD_ACC_MEM32) {
+        return RC_OK;
+    }
+    struct board_method saved = m->info->method;
+    int rc = board_force_method(m->info, "words", msg);
+    if (rc < 0) {
+        return rc;
+    }
+    m->saved = saved;
+    m->selected = 1;
+    m->installed = 0;
+    return RC_OK;
+}
+
+void mread_select_end(struct mread *m)
+{
+    if (m->selected) {
+        m->info->method = m->saved;
+        m->selected = 0;
+        m->installed = 0;
+    }
 }

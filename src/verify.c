@@ -355,8 +355,6 @@ int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
     for (size_t i = 0; i < rep->n && rc == RC_OK; i++) {
         struct verify_part *p = &rep->p[i];
         p->status = VERIFY_EQUAL;
-        int switched = 0;
-        struct board_method saved = info->method;
         if (map != NULL) {
             struct rc_msg why;
             int word_only = 0;
@@ -366,18 +364,16 @@ int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
                 done += p->len;
                 continue;
             }
-            if (word_only && info->method.access != BOARD_ACC_MEM32) {
-                /* Byte loads fault there: words only. */
-                if (board_force_method(info, "words", &why) < 0) {
-                    p->status = VERIFY_UNREADABLE;
-                    snprintf(p->why, sizeof p->why, "this memory takes aligned "
-                             "32-bit reads only, and %.400s", why.text);
-                    done += p->len;
-                    continue;
-                }
-                mread_reset(m);
-                switched = 1;
-            }
+        }
+        /* The reader chooses the loads (words where byte loads fault); the
+         * digests below run with the same method. */
+        struct rc_msg why;
+        if (mread_select(m, p->addr, p->len, &why) < 0) {
+            p->status = VERIFY_UNREADABLE;
+            snprintf(p->why, sizeof p->why, "this memory takes aligned "
+                     "32-bit reads only, and %.400s", why.text);
+            done += p->len;
+            continue;
         }
         uint32_t block = verify_block(info);
         int words = info->method.digest == RECDEC_FLETCHER;
@@ -400,10 +396,7 @@ int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
         if (p->ndiff > 0) {
             p->status = VERIFY_DIFFERENT;
         }
-        if (switched) {
-            info->method = saved;
-            mread_reset(m);
-        }
+        mread_select_end(m);
     }
     free(board);
     free(want);

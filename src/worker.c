@@ -68,9 +68,9 @@ static void on_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
 }
 
 /* The next piece to read: the first bytes of the queue head that are
- * readable and not cached yet, all of one kind: *word is set when they take
- * aligned 32-bit loads only.  Returns 0 when the queue is done. */
-static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len, int *word)
+ * readable and not cached yet (the reader chooses byte or word loads).
+ * Returns 0 when the queue is done. */
+static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len)
 {
     while (w->nq > 0) {
         struct range *h = &w->q[0];
@@ -95,14 +95,6 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len, int *word
             w->nq--;
             continue;
         }
-        /* Word-only memory (the instruction bus) takes word loads: a piece
-         * is all of one kind. */
-        int w0 = 0;
-        if (w->map != NULL) {
-            uint32_t n0 = PCACHE_PAGE - h->addr % PCACHE_PAGE;
-            rmap_check_read(w->map, h->addr, n0 < h->len ? n0 : h->len, &w0, NULL);
-        }
-        *word = w0;
         /* Extend over following pages that are also needed. */
         uint32_t a = h->addr - h->addr % PCACHE_PAGE;
         uint32_t n = 0;
@@ -111,13 +103,9 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len, int *word
             if (!h->force && pcache_have(w->cache, pg, PCACHE_PAGE)) {
                 break;
             }
-            if (w->map != NULL) {
+            if (w->map != NULL && !w->unsafe) {
                 int wd = 0;
-                if (rmap_check_read(w->map, pg, PCACHE_PAGE, &wd, NULL) != RC_OK &&
-                    !w->unsafe) {
-                    break;
-                }
-                if (wd != w0) {
+                if (rmap_check_read(w->map, pg, PCACHE_PAGE, &wd, NULL) != RC_OK) {
                     break;
                 }
             }
@@ -127,9 +115,11 @@ static int next_piece(struct worker *w, uint32_t *addr, uint32_t *len, int *word
             }
         }
         if (n == 0) {
-            /* A partly readable page: read just the asked bytes. */
+            /* A partly readable page: read just the asked bytes of it
+             * (the ones checked above; the rest stays queued). */
+            uint32_t rest = PCACHE_PAGE - h->addr % PCACHE_PAGE;
             *addr = h->addr;
-            *len = h->len < PCACHE_PAGE ? h->len : PCACHE_PAGE - h->addr % PCACHE_PAGE;
+            *len = h->len < rest ? h->len : rest;
         } else {
             *addr = a;
             *len = n;
@@ -163,10 +153,10 @@ static void *run(void *arg)
     pthread_mutex_lock(&w->lock);
     for (;;) {
         uint32_t addr = 0, len = 0;
-        int lost = 0, word = 0;
+        int lost = 0;
         while (!w->stop) {
             lost = w->st.link == WORKER_LOST;
-            if (lost || next_piece(w, &addr, &len, &word)) {
+            if (lost || next_piece(w, &addr, &len)) {
                 break;
             }
             if (w->st.link == WORKER_READING) {
@@ -239,8 +229,7 @@ static void *run(void *arg)
         wake(w);
         struct mread_cb cb = {on_chunk, NULL, w};
         struct rc_msg msg = {{0}};
-        int rc = word ? mread_read_words(w->m, addr, len, &cb, &msg)
-                      : mread_read(w->m, addr, len, &cb, &msg);
+        int rc = mread_read(w->m, addr, len, &cb, &msg);
         pthread_mutex_lock(&w->lock);
         if (rc == RC_VERIFY) {
             pthread_mutex_unlock(&w->lock);
