@@ -68,7 +68,9 @@ int board_helper_code(const struct board_info *info,
 int board_install(struct rrepl *r, struct board_info *info,
                   struct rc_msg *msg);
 
-/* Remove the helper from the board's globals (best effort). */
+/* Remove the helper from the board's globals (best effort): queued to
+ * run with rrepl_leave, in the same round trip as leaving the raw REPL
+ * (call rrepl_leave next; any other command sends it first). */
 int board_uninstall(struct rrepl *r, struct rc_msg *msg);
 
 /* Human names for info output. */

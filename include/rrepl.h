@@ -91,6 +91,14 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg);
  */
 int rrepl_leave(struct rrepl *r, struct rc_msg *msg);
 
+/*
+ * Queue a small command to run on the way out: rrepl_leave sends it and
+ * Ctrl-B together and reads its answer and the friendly prompt in one
+ * round trip (an exception it raises does not stop the leaving).  Any
+ * other command sent before rrepl_leave sends it first instead.
+ */
+int rrepl_on_leave(struct rrepl *r, const char *code, struct rc_msg *msg);
+
 /* 1 if the firmware has raw-paste mode, 0 if not, -1 not known yet. */
 int rrepl_has_raw_paste(const struct rrepl *r);
 

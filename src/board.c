@@ -509,8 +509,8 @@ int board_uninstall(struct rrepl *r, struct rc_msg *msg)
     }
     /* Every global with the session's prefix is mpeek's: the helper, and
      * a snippet's function that an interrupt stopped short. */
-    return rrepl_exec(r, "[globals().pop(k) for k in list(globals()) "
-                      "if k[:8]=='_mpk']", NULL, NULL, msg);
+    return rrepl_on_leave(r, "[globals().pop(k) for k in list(globals()) "
+                          "if k[:8]=='_mpk']", msg);
 }
 
 const char *board_method_name(const struct board_method *m, char *buf,

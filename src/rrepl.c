@@ -28,6 +28,7 @@
 #define NAME_PREFIX "_mpk"
 #define DEFAULT_REPLY (1u << 20) /* an answer nobody sized */
 #define KEEP_TAIL 4096           /* bytes kept while looking for a marker */
+#define ENTER_QUICK_MS 400       /* the raw banner's wait before the slow recipe */
 
 struct rrepl {
     struct rrepl_io io;
@@ -54,6 +55,7 @@ struct rrepl {
     int64_t hard_deadline; /* rrepl_set_deadline; 0 none */
     char names[16];    /* "_mpk1a2b" */
     int names_claimed;
+    struct buf leave_code; /* rrepl_on_leave: run on the way out */
 };
 
 static ssize_t rrepl_serial_read(void *ctx, void *buf, size_t len,
@@ -91,6 +93,7 @@ int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
     }
     buf_init(&r->in);
     buf_init(&r->seen);
+    buf_init(&r->leave_code);
     r->raw_paste = -1;
     r->slice_bytes = 32;
     r->slice_pause_ms = 10;
@@ -179,6 +182,7 @@ void rrepl_free(struct rrepl *r)
     }
     buf_fini(&r->in);
     buf_fini(&r->seen);
+    buf_fini(&r->leave_code);
     free(r);
 }
 
@@ -456,6 +460,11 @@ static void excerpt(const unsigned char *p, size_t n, char *out, size_t size)
 
 /* ---- attach and detach -------------------------------------------------- */
 
+static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
+                            struct rc_msg *msg);
+static int rrepl_rename(const struct rrepl *r, const char *code,
+                        struct buf *out);
+
 static int rrepl_try_enter(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
 {
     int rc = rrepl_write(r, "\r\x01", 2, msg);
@@ -473,8 +482,26 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     r->pending = 0;
     r->begun = 0;
     ans_stop(r);
-    /* Interrupt a running program: Ctrl-C, then let its output settle.
-     * Repeat while output keeps flowing (a program printing in a loop). */
+    /* The quick way, for a board idle at a prompt (or a program that
+     * stops at once): Ctrl-C, then at once \r Ctrl-A, and wait for the
+     * raw banner, not for a clock.  Ctrl-C first, so that a half-typed
+     * line is dropped, not submitted by the \r. */
+    rc = rrepl_write(r, "\x03\r\x01", 3, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = rrepl_wait_suffix(r, RAW_BANNER, ENTER_QUICK_MS, msg);
+    if (rc == RC_OK) {
+        r->in_raw = 1;
+        r->entered = 1;
+        return RC_OK;
+    }
+    if (rc != RC_TIMEOUT) {
+        return rc;
+    }
+    /* No banner promptly: a program still runs (or ignored the keys, or
+     * read them).  Interrupt it, then let its output settle; repeat while
+     * output keeps flowing (a program printing in a loop). */
     for (int i = 0; i < 3; i++) {
         rc = rrepl_write(r, "\x03", 1, msg);
         if (rc < 0) {
@@ -572,6 +599,7 @@ void rrepl_abandon(struct rrepl *r)
     rrepl_log(r, ">", keys, strlen(keys));
     struct rc_msg m;
     (void)r->io.write(r->io.ctx, keys, strlen(keys), 500, &m);
+    buf_clear(&r->leave_code);
     r->pending = 0;
     r->begun = 0;
     r->in_raw = 0;
@@ -589,9 +617,28 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
         }
     }
     buf_clear(&r->in);
+    int queued = 0;
+    if (r->leave_code.len > 0 && r->in_raw) {
+        /* The last command and Ctrl-B in one go: the board runs the
+         * command, then reads the \r Ctrl-B waiting behind it. */
+        rc = rrepl_send_plain(r, buf_str(&r->leave_code), r->leave_code.len,
+                              msg);
+        buf_clear(&r->leave_code);
+        if (rc < 0) {
+            return rc;
+        }
+        queued = 1;
+    }
+    buf_clear(&r->leave_code);
     rc = rrepl_write(r, "\r\x02", 2, msg);
     if (rc < 0) {
         return rc;
+    }
+    if (queued) {
+        rc = rrepl_end(r, NULL, NULL, msg);
+        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
+            return rc;
+        }
     }
     r->in_raw = 0;
     int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
@@ -601,6 +648,30 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
                       "the board on %s did not show its '>>> ' prompt after "
                       "leaving the raw REPL", r->io.name);
     }
+    return rc;
+}
+
+int rrepl_on_leave(struct rrepl *r, const char *code, struct rc_msg *msg)
+{
+    buf_clear(&r->leave_code);
+    if (rrepl_rename(r, code, &r->leave_code) != RC_OK ||
+        buf_failed(&r->leave_code)) {
+        buf_clear(&r->leave_code);
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    return RC_OK;
+}
+
+/* Code queued for leaving goes out first when another command is sent
+ * instead (it is then an ordinary pipelined command). */
+static int rrepl_flush_leave(struct rrepl *r, struct rc_msg *msg)
+{
+    if (r->leave_code.len == 0) {
+        return RC_OK;
+    }
+    int rc = rrepl_send_plain(r, buf_str(&r->leave_code), r->leave_code.len,
+                              msg);
+    buf_clear(&r->leave_code);
     return rc;
 }
 
@@ -660,9 +731,13 @@ int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg)
     if (!r->in_raw) {
         return rc_set(msg, RC_ARG, "not in the raw REPL");
     }
+    int rc = rrepl_flush_leave(r, msg);
+    if (rc < 0) {
+        return rc;
+    }
     struct buf c;
     buf_init(&c);
-    int rc = rrepl_rename(r, code, &c);
+    rc = rrepl_rename(r, code, &c);
     if (rc == RC_OK) {
         rc = rrepl_send_plain(r, buf_str(&c), c.len, msg);
     } else {
@@ -964,6 +1039,9 @@ int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
     int rc;
     if (!r->in_raw) {
         return rc_set(msg, RC_ARG, "not in the raw REPL");
+    }
+    if ((rc = rrepl_flush_leave(r, msg)) < 0) {
+        return rc;
     }
     /* Finish what is still pending first. */
     while (r->pending > 0) {
