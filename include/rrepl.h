@@ -114,6 +114,15 @@ const char *rrepl_seen(const struct rrepl *r);
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg);
 
+/*
+ * Send code in raw-paste mode (after finishing what is pending) and leave
+ * its answer pending, begun (read it with rrepl_peek/fill/consume and
+ * rrepl_end; small commands may be queued behind it with rrepl_send).
+ * RC_UNSUPP, with nothing sent, when the firmware has no raw-paste mode:
+ * the engine stands at the raw prompt.
+ */
+int rrepl_send_paste(struct rrepl *r, const char *code, struct rc_msg *msg);
+
 /* Queue a small command (standard raw mode) without waiting for it. */
 int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg);
 

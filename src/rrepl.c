@@ -42,6 +42,7 @@ struct rrepl {
     int entered;       /* the raw REPL was entered on this link */
     int slice_bytes;
     int slice_pause_ms;
+    int slices_set;    /* rrepl_set_slices was called */
     unsigned long long bytes_in;
     /* the answer being read: its bounds */
     int ans_active;
@@ -200,6 +201,7 @@ void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms)
 {
     r->slice_bytes = bytes > 0 ? bytes : 32;
     r->slice_pause_ms = pause_ms >= 0 ? pause_ms : 0;
+    r->slices_set = 1;
 }
 
 int rrepl_check_link(struct rrepl *r, struct rc_msg *msg)
@@ -687,6 +689,12 @@ static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
         len = 4;
     }
     size_t slice = (size_t)r->slice_bytes;
+    if (r->raw_paste == 1 && !r->slices_set) {
+        /* Firmware with raw-paste (v1.14 on) reads standard raw mode in
+         * 256-byte slices as pyboard.py and mpremote send them; the small
+         * slices are for the micro:bit's 64-byte receive ring. */
+        slice = 256;
+    }
     for (size_t off = 0; off < len; off += slice) {
         size_t n = len - off < slice ? len - off : slice;
         int rc = rrepl_write(r, code + off, n, msg);
@@ -1030,6 +1038,41 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
         rc_set(msg, rc, "the board raised %s", line);
     }
     buf_fini(&tb);
+    return rc;
+}
+
+int rrepl_send_paste(struct rrepl *r, const char *code, struct rc_msg *msg)
+{
+    int rc;
+    if (!r->in_raw) {
+        return rc_set(msg, RC_ARG, "not in the raw REPL");
+    }
+    if ((rc = rrepl_flush_leave(r, msg)) < 0) {
+        return rc;
+    }
+    while (r->pending > 0) {
+        rc = rrepl_end(r, NULL, NULL, msg);
+        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
+            return rc;
+        }
+    }
+    if (r->raw_paste == 0) {
+        return rc_set(msg, RC_UNSUPP, "the board has no raw-paste mode");
+    }
+    struct buf named;
+    buf_init(&named);
+    if (rrepl_rename(r, code, &named) != RC_OK) {
+        buf_fini(&named);
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    unsigned window = 0;
+    rc = rrepl_paste_handshake(r, &window, msg);
+    if (rc == 1) {
+        rc = rrepl_paste_data(r, buf_str(&named), named.len, window, msg);
+    } else if (rc == 0) {
+        rc = rc_set(msg, RC_UNSUPP, "the board has no raw-paste mode");
+    }
+    buf_fini(&named);
     return rc;
 }
 
