@@ -115,13 +115,12 @@ int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg);
 
 /*
- * Send code in raw-paste mode (after finishing what is pending) and leave
- * its answer pending, begun (read it with rrepl_peek/fill/consume and
- * rrepl_end; small commands may be queued behind it with rrepl_send).
- * RC_UNSUPP, with nothing sent, when the firmware has no raw-paste mode:
- * the engine stands at the raw prompt.
+ * Find out (once) whether the firmware has raw-paste: the handshake, and
+ * on new firmware an empty paste whose answer is read before the next
+ * one (so a command may be sent at once).  1 yes, 0 no, < 0 rc.  Must be
+ * at the raw prompt with nothing pending.
  */
-int rrepl_send_paste(struct rrepl *r, const char *code, struct rc_msg *msg);
+int rrepl_detect_raw_paste(struct rrepl *r, struct rc_msg *msg);
 
 /* Queue a small command (standard raw mode) without waiting for it. */
 int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg);

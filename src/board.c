@@ -86,8 +86,8 @@ static const char probe_feat2[] =
     "finally:\n"
     " del _mpkp\n";
 
-/* Everything at once, for firmware with raw-paste (it compiles the code
- * as it streams in, so a long snippet costs little heap): whether the
+/* Everything at once, for firmware with raw-paste (v1.14 on, boards with
+ * heap to spare for the text; else MemoryError and the small steps): whether the
  * session's names are free (only then is anything defined), identity,
  * features, then, when there is a binary writer, a line "bin=1" and the
  * 256 byte values framed by '<' '>' through it. */
@@ -398,10 +398,10 @@ static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
 }
 
 /*
- * The probe in one raw-paste command, with the free-heap measurement
- * queued behind it (it runs once the probe's code is gone, as on its
- * own).  RC_UNSUPP, with nothing run, when the firmware has no raw-paste:
- * the caller probes in small snippets instead.
+ * The probe in one command, with the free-heap measurement queued behind
+ * it (it runs once the probe's code is gone, as on its own).  RC_UNSUPP
+ * when the firmware has no raw-paste (nothing run) or too little heap
+ * for it: the caller probes in small snippets instead.
  */
 static int probe_at_once(struct rrepl *r, struct board_info *info,
                          struct rc_msg *msg)
@@ -411,11 +411,15 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
     buf_init(&out);
     int rc = RC_OK;
     for (int tries = 0;; tries++) {
-        rc = rrepl_send_paste(r, probe_all, msg);
-        if (rc < 0) {
+        if ((rc = rrepl_detect_raw_paste(r, msg)) <= 0) {
+            rc = rc == 0 ? RC_UNSUPP : rc;
             goto done;
         }
-        if ((rc = rrepl_send(r, probe_free, msg)) < 0) {
+        /* Standard raw mode, in 256-byte slices: no waiting for window
+         * credits, and such firmware has the heap to hold the text. */
+        if ((rc = rrepl_send(r, probe_all, msg)) < 0 ||
+            (rc = rrepl_send(r, probe_free, msg)) < 0 ||
+            (rc = rrepl_begin(r, msg)) < 0) {
             goto done;
         }
         /* The text, up to the echo or the end of the output. */
@@ -462,6 +466,16 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
             rc = rrepl_end(r, NULL, NULL, msg);
         }
         if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+            /* Finish the queued measurement; short of heap for the
+             * probe in one piece, probe in small steps. */
+            struct rc_msg m2;
+            int rc2 = rrepl_end(r, NULL, NULL, &m2);
+            if (rc2 < 0 && rc2 != RC_DEVICE && rc2 != RC_DEVMEM) {
+                rc = rc2;
+                *msg = m2;
+            } else if (rc == RC_DEVMEM) {
+                rc = RC_UNSUPP;
+            }
             goto done;
         }
         if (echo && (rc != RC_OK || !clean)) {
@@ -744,10 +758,11 @@ int board_install(struct rrepl *r, struct board_info *info,
     } else if ((rc = free_heap(r, &before, msg)) < 0) {
         return rc;
     }
-    rc = rrepl_send_paste(r, code, msg);
+    rc = rrepl_has_raw_paste(r) == 1 ? rrepl_send(r, code, msg) : RC_UNSUPP;
     if (rc == RC_OK) {
-        /* The measurement waits behind the helper (in the board's input,
-         * as the paste is all taken): one round trip for both. */
+        /* Firmware with raw-paste takes standard raw mode in 256-byte
+         * slices; the measurement waits behind the helper: one round
+         * trip for both. */
         rc = rrepl_send(r, probe_free, msg);
         if (rc == RC_OK) {
             rc = rrepl_end(r, NULL, NULL, msg);

@@ -43,6 +43,7 @@ struct rrepl {
     int slice_bytes;
     int slice_pause_ms;
     int slices_set;    /* rrepl_set_slices was called */
+    int empty_paste;   /* the answer to an empty raw-paste is still due */
     unsigned long long bytes_in;
     /* the answer being read: its bounds */
     int ans_active;
@@ -194,6 +195,7 @@ void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io)
     r->pending = 0;
     r->begun = 0;
     r->in_raw = 0;
+    r->empty_paste = 0;
     ans_stop(r);
 }
 
@@ -466,6 +468,7 @@ static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
                             struct rc_msg *msg);
 static int rrepl_rename(const struct rrepl *r, const char *code,
                         struct buf *out);
+static int rrepl_settle(struct rrepl *r, struct rc_msg *msg);
 
 static int rrepl_try_enter(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
 {
@@ -483,6 +486,7 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     buf_clear(&r->in);
     r->pending = 0;
     r->begun = 0;
+    r->empty_paste = 0;
     ans_stop(r);
     /* The quick way, for a board idle at a prompt (or a program that
      * stops at once): Ctrl-C, then at once \r Ctrl-A, and wait for the
@@ -570,6 +574,7 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
     }
     r->pending = 0;
     r->begun = 0;
+    r->empty_paste = 0;
     ans_stop(r);
     buf_clear(&r->in);
     int per_try = r->opts.timeout_ms;
@@ -617,6 +622,9 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
         if (rc < 0) {
             return rc;
         }
+    }
+    if ((rc = rrepl_settle(r, msg)) < 0) {
+        return rc;
     }
     buf_clear(&r->in);
     int queued = 0;
@@ -770,13 +778,28 @@ static int rrepl_take(struct rrepl *r, unsigned char *out, size_t n,
     return RC_OK;
 }
 
+/* Read the answer to the empty raw-paste of rrepl_detect_raw_paste (its
+ * receipt, two empty segments and the prompt) before any other. */
+static int rrepl_settle(struct rrepl *r, struct rc_msg *msg)
+{
+    if (!r->empty_paste) {
+        return RC_OK;
+    }
+    r->empty_paste = 0;
+    return rrepl_wait_suffix(r, "\x04\x04\x04>", r->opts.timeout_ms, msg);
+}
+
 /* Try the raw-paste handshake.  Returns 1 if active (window in *window),
  * 0 if the firmware has no raw-paste (state restored to the raw prompt). */
 static int rrepl_paste_handshake(struct rrepl *r, unsigned *window,
                                  struct rc_msg *msg)
 {
     unsigned char rep[2];
-    int rc = rrepl_write(r, "\x05" "A\x01", 3, msg);
+    int rc = rrepl_settle(r, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = rrepl_write(r, "\x05" "A\x01", 3, msg);
     if (rc < 0) {
         return rc;
     }
@@ -934,6 +957,10 @@ int rrepl_begin(struct rrepl *r, struct rc_msg *msg)
     if (r->begun) {
         return RC_OK;
     }
+    int src = rrepl_settle(r, msg);
+    if (src < 0) {
+        return src;
+    }
     ans_start(r);
     int64_t end = clock_ms() + r->opts.timeout_ms;
     while (r->in.len < 2) {
@@ -1041,38 +1068,27 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
     return rc;
 }
 
-int rrepl_send_paste(struct rrepl *r, const char *code, struct rc_msg *msg)
+int rrepl_detect_raw_paste(struct rrepl *r, struct rc_msg *msg)
 {
     int rc;
-    if (!r->in_raw) {
-        return rc_set(msg, RC_ARG, "not in the raw REPL");
+    if (r->raw_paste != -1) {
+        return r->raw_paste;
     }
-    if ((rc = rrepl_flush_leave(r, msg)) < 0) {
-        return rc;
-    }
-    while (r->pending > 0) {
-        rc = rrepl_end(r, NULL, NULL, msg);
-        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
-            return rc;
-        }
-    }
-    if (r->raw_paste == 0) {
-        return rc_set(msg, RC_UNSUPP, "the board has no raw-paste mode");
-    }
-    struct buf named;
-    buf_init(&named);
-    if (rrepl_rename(r, code, &named) != RC_OK) {
-        buf_fini(&named);
-        return rc_set(msg, RC_NOMEM, "out of memory");
+    if (!r->in_raw || r->pending > 0 || r->leave_code.len > 0) {
+        return rc_set(msg, RC_ARG, "not at the raw prompt");
     }
     unsigned window = 0;
     rc = rrepl_paste_handshake(r, &window, msg);
     if (rc == 1) {
-        rc = rrepl_paste_data(r, buf_str(&named), named.len, window, msg);
-    } else if (rc == 0) {
-        rc = rc_set(msg, RC_UNSUPP, "the board has no raw-paste mode");
+        /* End the empty paste (the board runs nothing, no reset); its
+         * answer is read before the next one, so a command may follow at
+         * once. */
+        if ((rc = rrepl_write(r, "\x04", 1, msg)) < 0) {
+            return rc;
+        }
+        r->empty_paste = 1;
+        return 1;
     }
-    buf_fini(&named);
     return rc;
 }
 
