@@ -47,6 +47,11 @@ struct board_info {
     long free_heap;        /* bytes, before mpeek's helper */
     long helper_heap;      /* bytes the helper holds, -1 unknown */
     struct board_method method;
+    /* The probe already defined the helper for this method (the usual
+     * one of new firmware): the first board_install for it only checks. */
+    int helper_ready;
+    struct board_method helper_method;
+    long helper_ready_heap; /* what it holds (becomes helper_heap then) */
 };
 
 /* Ask the board what it is and what it has.  Fills info (method too). */
