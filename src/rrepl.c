@@ -44,6 +44,7 @@ struct rrepl {
     int slice_pause_ms;
     int slices_set;    /* rrepl_set_slices was called */
     int empty_paste;   /* the answer to an empty raw-paste is still due */
+    int handshake_due; /* the raw-paste request went out with the switch */
     unsigned long long bytes_in;
     /* the answer being read: its bounds */
     int ans_active;
@@ -196,6 +197,7 @@ void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io)
     r->begun = 0;
     r->in_raw = 0;
     r->empty_paste = 0;
+    r->handshake_due = 0;
     ans_stop(r);
 }
 
@@ -469,6 +471,7 @@ static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
 static int rrepl_rename(const struct rrepl *r, const char *code,
                         struct buf *out);
 static int rrepl_settle(struct rrepl *r, struct rc_msg *msg);
+static int rrepl_resolve(struct rrepl *r, struct rc_msg *msg);
 
 static int rrepl_try_enter(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
 {
@@ -492,7 +495,13 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
      * stops at once): Ctrl-C, then at once \r Ctrl-A, and wait for the
      * raw banner, not for a clock.  Ctrl-C first, so that a half-typed
      * line is dropped, not submitted by the \r. */
-    rc = rrepl_write(r, "\x03\r\x01", 3, msg);
+    /* Not knowing yet whether the firmware has raw-paste, ask at once
+     * behind the switch (harmless on old firmware: the request's \x01
+     * just restarts the raw REPL); the reply is read before anything else
+     * is sent (rrepl_resolve). */
+    r->handshake_due = 0;
+    int ask = r->raw_paste == -1;
+    rc = rrepl_write(r, "\x03\r\x01\x05" "A\x01", ask ? 6 : 3, msg);
     if (rc < 0) {
         return rc;
     }
@@ -500,7 +509,12 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     if (rc == RC_OK) {
         r->in_raw = 1;
         r->entered = 1;
-        return RC_OK;
+        r->handshake_due = ask;
+        /* Its reply follows the banner at once: take it (and end the
+         * empty paste, whose answer is read later), so the board stands
+         * at the raw prompt. */
+        rc = rrepl_resolve(r, msg);
+        return rc < 0 ? rc : RC_OK;
     }
     if (rc != RC_TIMEOUT) {
         return rc;
@@ -575,6 +589,7 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
     r->pending = 0;
     r->begun = 0;
     r->empty_paste = 0;
+    r->handshake_due = 0;
     ans_stop(r);
     buf_clear(&r->in);
     int per_try = r->opts.timeout_ms;
@@ -607,6 +622,8 @@ void rrepl_abandon(struct rrepl *r)
     struct rc_msg m;
     (void)r->io.write(r->io.ctx, keys, strlen(keys), 500, &m);
     buf_clear(&r->leave_code);
+    r->handshake_due = 0;
+    r->empty_paste = 0;
     r->pending = 0;
     r->begun = 0;
     r->in_raw = 0;
@@ -623,10 +640,12 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
             return rc;
         }
     }
-    if ((rc = rrepl_settle(r, msg)) < 0) {
+    if ((rc = rrepl_resolve(r, msg)) < 0) {
         return rc;
     }
-    buf_clear(&r->in);
+    if (!r->empty_paste) {
+        buf_clear(&r->in);
+    }
     int queued = 0;
     if (r->leave_code.len > 0 && r->in_raw) {
         /* The last command and Ctrl-B in one go: the board runs the
@@ -649,6 +668,8 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
         if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
             return rc;
         }
+    } else if ((rc = rrepl_settle(r, msg)) < 0) {
+        return rc;
     }
     r->in_raw = 0;
     int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
@@ -692,6 +713,10 @@ static int rrepl_flush_leave(struct rrepl *r, struct rc_msg *msg)
 static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
                             struct rc_msg *msg)
 {
+    int rrc = rrepl_resolve(r, msg);
+    if (rrc < 0) {
+        return rrc;
+    }
     if (len == 0) {
         code = "pass";
         len = 4;
@@ -786,7 +811,7 @@ static int rrepl_settle(struct rrepl *r, struct rc_msg *msg)
         return RC_OK;
     }
     r->empty_paste = 0;
-    return rrepl_wait_suffix(r, "\x04\x04\x04>", r->opts.timeout_ms, msg);
+    return rrepl_wait_suffix(r, "\x04>", r->opts.timeout_ms, msg);
 }
 
 /* Try the raw-paste handshake.  Returns 1 if active (window in *window),
@@ -799,8 +824,9 @@ static int rrepl_paste_handshake(struct rrepl *r, unsigned *window,
     if (rc < 0) {
         return rc;
     }
-    rc = rrepl_write(r, "\x05" "A\x01", 3, msg);
-    if (rc < 0) {
+    if (r->handshake_due) {
+        r->handshake_due = 0; /* sent with the switch */
+    } else if ((rc = rrepl_write(r, "\x05" "A\x01", 3, msg)) < 0) {
         return rc;
     }
     if ((rc = rrepl_take(r, rep, 2, msg)) < 0) {
@@ -1068,13 +1094,24 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
     return rc;
 }
 
+/* The raw-paste request sent with the switch: take its reply (and end
+ * the empty paste) before anything else goes out. */
+static int rrepl_resolve(struct rrepl *r, struct rc_msg *msg)
+{
+    if (!r->handshake_due) {
+        return RC_OK;
+    }
+    int rc = rrepl_detect_raw_paste(r, msg);
+    return rc < 0 ? rc : RC_OK;
+}
+
 int rrepl_detect_raw_paste(struct rrepl *r, struct rc_msg *msg)
 {
     int rc;
-    if (r->raw_paste != -1) {
+    if (r->raw_paste != -1 && !r->handshake_due) {
         return r->raw_paste;
     }
-    if (!r->in_raw || r->pending > 0 || r->leave_code.len > 0) {
+    if (!r->in_raw || r->pending > 0) {
         return rc_set(msg, RC_ARG, "not at the raw prompt");
     }
     unsigned window = 0;

@@ -52,6 +52,10 @@ static void dev_run(struct dev *d, int paste)
     if (!paste) {
         dev_reply(d, "OK");
     }
+    if (paste && d->code.len == 0) {
+        dev_reply(d, "\x04\x04>"); /* an empty paste runs nothing */
+        return;
+    }
     if (d->babble != BABBLE_NONE) {
         d->babbling = 1;
         buf_clear(&d->code);
@@ -542,10 +546,19 @@ TEST(idle_board_is_entered_without_waiting)
     struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
     struct rc_msg msg;
     CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
-    /* One Ctrl-C and the switch, sent before anything was read. */
-    CHECK_EQ_INT((int)d.sent.len, 3);
-    CHECK(memcmp(d.sent.data, "\x03\r\x01", 3) == 0);
+    /* One Ctrl-C, the switch and the raw-paste request in one go, then
+     * the end of the empty paste: no second Ctrl-C, no waiting. */
+    CHECK_EQ_INT((int)d.sent.len, 7);
+    CHECK(memcmp(d.sent.data, "\x03\r\x01\x05" "A\x01\x04", 7) == 0);
+    /* its reply taken, the empty paste ended: at the raw prompt */
     CHECK_EQ_INT(d.mode, DEV_RAW);
+    CHECK_EQ_INT(rrepl_has_raw_paste(r), 1);
+    struct buf out;
+    buf_init(&out);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, NULL, &msg), RC_OK);
+    CHECK(strcmp(buf_str(&out), "123\r\n") == 0);
+    CHECK_EQ_INT(d.soft_resets, 0);
+    buf_fini(&out);
     done(&d, r);
 }
 
