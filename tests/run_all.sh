@@ -93,7 +93,7 @@ if [ -f tests/test_fakeboard.py ]; then
 fi
 
 if [ -f tests/test_attach.py ]; then
-    echo "== attaching and leaving (fake board)"
+    step "attaching and leaving (fake board, ASan+UBSan build)"
     run attach env MPEEK=build-san/mpeek timeout 300 python3 tests/test_attach.py
 fi
 if [ -f tests/test_fake.py ]; then
