@@ -230,12 +230,14 @@ def attach_rows(tool, work):
         try:
             # wake it (the first connection after boot waits for the banner)
             timed(["--port", s.link, "--unsafe", "read", "0", "16", "-o", os.devnull])
-            t16, t32, tb = [], [], []
+            t16, u16, t32, u32, tb = [], [], [], [], []
             for _ in range(3):
-                t, rc, _ = timed(["--port", s.link, "--unsafe", "read", "0", "16", "-o", os.devnull])
-                if rc != 0:
-                    raise RuntimeError("mpeek read 0 16 failed")
-                t16.append(t)
+                for args, into in ((["read", "0", "16"], t16),
+                                   (["--unsafe", "read", "0", "16"], u16)):
+                    t, rc, _ = timed(["--port", s.link] + args + ["-o", os.devnull])
+                    if rc != 0:
+                        raise RuntimeError("mpeek %s failed" % " ".join(args))
+                    into.append(t)
                 t0 = time.monotonic()
                 r = subprocess.run(["python3", RAWEXEC, s.link, code], capture_output=True,
                                    timeout=60)
@@ -244,23 +246,29 @@ def attach_rows(tool, work):
                 tb.append(time.monotonic() - t0)
             log = os.path.join(work, "attach.log")
             for _ in range(2):
-                if os.path.exists(log):
-                    os.unlink(log)
-                t, rc, _ = timed(["--port", s.link, "--unsafe", "--log", log, "read", "0", "32768",
-                                  "-o", os.devnull])
+                t, rc, _ = timed(["--port", s.link, "read", "0", "32768", "-o", os.devnull])
                 if rc != 0:
                     raise RuntimeError("mpeek read 0 32768 failed")
                 t32.append(t)
+                if os.path.exists(log):
+                    os.unlink(log)
+                t, rc, _ = timed(["--port", s.link, "--unsafe", "--log", log, "read", "0",
+                                  "32768", "-o", os.devnull])
+                if rc != 0:
+                    raise RuntimeError("mpeek --unsafe read 0 32768 failed")
+                u32.append(t)
             att, fb, rate, _ = log_times(log)
-            rows.append("| %s | %.2f | %.2f | %.2f | %.2f | %d | %d | %.0f |"
-                        % (name, min(t16), min(tb), min(t32), 32768 / min(t32) / WIRE,
+            rows.append("| %s | %.2f | %.2f | %.2f | %.2f (%.2f) | %.2f (%.2f) | %d | %d | %.0f |"
+                        % (name, min(t16), min(u16), min(tb), min(t32),
+                           32768 / min(t32) / WIRE, min(u32), 32768 / min(u32) / WIRE,
                            att, fb, rate))
         finally:
             s.stop()
             q.stop()
-    return ("| board (slowlink 115200) | `read 0 16` s | raw-REPL exec s | `read 0 32768` s "
-            "| 32 KiB x wire limit | attach ms | first byte ms | streaming B/s |\n"
-            "| --- | --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+    return ("| board (slowlink 115200) | `read 0 16` s | `--unsafe read 0 16` s "
+            "| raw-REPL exec s | `read 0 32768` s (x wire) | `--unsafe read 0 32768` s (x wire) "
+            "| attach ms | first byte ms | streaming B/s |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
 
 
 def write_block(name, table):
