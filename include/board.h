@@ -2,10 +2,12 @@
  * board.h: what a connected board can do, and the memory-read method chosen
  * for it.
  *
- * board_probe() asks the board (small snippets in the raw REPL, no globals
- * left behind) for its identity and features, proves whether its binary
- * writer is 8-bit clean by echoing all 256 byte values, and measures its
- * free heap.  board_choose() picks the fastest read method the features
+ * board_probe() asks the board (no globals left behind) for its identity
+ * and features, proves whether its binary writer is 8-bit clean by echoing
+ * all 256 byte values, and measures its free heap: in one command on
+ * firmware with raw-paste (which also defines the usual helper and
+ * measures what it holds: board_install then only checks), in small
+ * snippets one after another on older firmware.  board_choose() picks the fastest read method the features
  * allow; devcode (board_helper_code) writes the device-side helper for it.
  */
 #ifndef MPEEK_BOARD_H
