@@ -28,7 +28,8 @@
 #define NAME_PREFIX "_mpk"
 #define DEFAULT_REPLY (1u << 20) /* an answer nobody sized */
 #define KEEP_TAIL 4096           /* bytes kept while looking for a marker */
-#define ENTER_QUICK_MS 400       /* the raw banner's wait before the slow recipe */
+#define ENTER_QUICK_MS 300       /* silence without the raw banner: the slow recipe */
+#define ENTER_QUICK_CAP_MS 1500  /* ... or this long while output flows */
 
 struct rrepl {
     struct rrepl_io io;
@@ -505,7 +506,25 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     if (rc < 0) {
         return rc;
     }
-    rc = rrepl_wait_suffix(r, RAW_BANNER, ENTER_QUICK_MS, msg);
+    /* Wait while the board talks (an interrupted program's last output
+     * and traceback come first), up to a cap; silence without the banner
+     * means the keys did not take. */
+    int first = r->opts.timeout_ms / 2 > 500 ? r->opts.timeout_ms / 2 : 500;
+    int64_t quick_end = clock_ms() + first + ENTER_QUICK_CAP_MS;
+    unsigned long long start_in = r->bytes_in;
+    for (;;) {
+        unsigned long long before = r->bytes_in;
+        /* Some boards (an emulator just opened) are slow to say anything
+         * at all: wait for the first byte as long as the slow recipe
+         * would, then only while the line is busy. */
+        rc = rrepl_wait_suffix(r, RAW_BANNER,
+                               r->bytes_in == start_in ? first : ENTER_QUICK_MS,
+                               msg);
+        if (rc != RC_TIMEOUT || r->bytes_in == before ||
+            clock_left(quick_end) == 0) {
+            break;
+        }
+    }
     if (rc == RC_OK) {
         r->in_raw = 1;
         r->entered = 1;
@@ -566,6 +585,25 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     }
     if (rc < 0) {
         return rc;
+    }
+    /* The keys of the quick try may still be read late (a program that
+     * took long to stop) and restart the raw REPL once more: let the line
+     * go quiet, and if it spoke, enter again so the last banner is ours. */
+    for (int i = 0; i < 3; i++) {
+        int stale = r->in.len > 0;
+        if (stale && r->seen.len < 4096) {
+            buf_add(&r->seen, r->in.data, r->in.len);
+        }
+        buf_clear(&r->in);
+        if ((rc = rrepl_drain(r, 150, 1000, msg)) < 0) {
+            return rc;
+        }
+        if (rc == 0 && !stale) {
+            break;
+        }
+        if ((rc = rrepl_try_enter(r, per_try, msg)) < 0) {
+            return rc;
+        }
     }
     r->in_raw = 1;
     r->entered = 1;
