@@ -5,9 +5,8 @@
  * board_probe() asks the board (no globals left behind) for its identity
  * and features, proves whether its binary writer is 8-bit clean by echoing
  * all 256 byte values, and measures its free heap: in one command on
- * firmware with raw-paste (which also defines the usual helper and
- * measures what it holds: board_install then only checks), in small
- * snippets one after another on older firmware.  board_choose() picks the fastest read method the features
+ * firmware with raw-paste, in small snippets one after another on older
+ * firmware.  board_choose() picks the fastest read method the features
  * allow; devcode (board_helper_code) writes the device-side helper for it.
  */
 #ifndef MPEEK_BOARD_H
@@ -49,11 +48,6 @@ struct board_info {
     long free_heap;        /* bytes, before mpeek's helper */
     long helper_heap;      /* bytes the helper holds, -1 unknown */
     struct board_method method;
-    /* The probe already defined the helper for this method (the usual
-     * one of new firmware): the first board_install for it only checks. */
-    int helper_ready;
-    struct board_method helper_method;
-    long helper_ready_heap; /* what it holds (becomes helper_heap then) */
 };
 
 /* Ask the board what it is and what it has.  Fills info (method too). */

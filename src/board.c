@@ -139,49 +139,6 @@ static const char probe_all[] =
     " finally:\n"
     "  del _mpkp\n";
 
-/* The method new firmware usually gets: its helper is defined by the
- * probe (when the board has what it needs), saving a round trip. */
-static void usual_method(struct board_info *u)
-{
-    memset(u, 0, sizeof *u);
-    u->uctypes = u->stdout_buffer = u->sha256 = 1;
-    u->binary_clean = 1;
-    u->helper_heap = -1;
-    u->free_heap = 8192;
-    strcpy(u->hashlib, "hashlib");
-    board_choose(u);
-}
-
-static int same_method(const struct board_method *a,
-                       const struct board_method *b)
-{
-    return a->access == b->access && a->writer == b->writer &&
-           a->enc == b->enc && a->digest == b->digest;
-}
-
-/* probe_all, then the usual helper, defined only when the names are free
- * and the board has what it needs; it says "hlp=1" when defined. */
-static int probe_all_code(struct buf *c)
-{
-    struct board_info u;
-    char helper[2048];
-    usual_method(&u);
-    if (board_helper_code(&u, &u.method, helper, sizeof helper) != RC_OK) {
-        return RC_NOMEM;
-    }
-    buf_addstr(c, probe_all);
-    buf_addstr(c, " try:\n");
-    for (const char *p = helper; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        buf_addstr(c, "  ");
-        buf_add(c, p, n);
-        p += n;
-    }
-    buf_addstr(c, "  print('hlp=1')\n except:pass\n");
-    return buf_failed(c) ? RC_NOMEM : RC_OK;
-}
-
 /* How many globals start with the session's prefix (none, or mpeek picks
  * another).  Also makes room: the snippets after it need a little heap. */
 static const char probe_names[] =
@@ -449,12 +406,9 @@ static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
 static int probe_at_once(struct rrepl *r, struct board_info *info,
                          struct rc_msg *msg)
 {
-    struct buf text, out, code, tail;
+    struct buf text, out;
     buf_init(&text);
     buf_init(&out);
-    buf_init(&code);
-    buf_init(&tail);
-    long after = -1;
     int rc = RC_OK;
     for (int tries = 0;; tries++) {
         if ((rc = rrepl_detect_raw_paste(r, msg)) <= 0) {
@@ -462,23 +416,10 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
             goto done;
         }
         /* Standard raw mode, in 256-byte slices: no waiting for window
-         * credits, and such firmware has the heap to hold the text.  The
-         * heap is measured before (no globals made) and after, all in one
-         * round trip: the difference is what the helper holds. */
-        buf_clear(&code);
-        if (probe_all_code(&code) != RC_OK) {
-            rc = rc_set(msg, RC_NOMEM, "out of memory");
-            goto done;
-        }
-        buf_clear(&out);
-        if ((rc = rrepl_send(r, probe_free, msg)) < 0 ||
-            (rc = rrepl_send(r, buf_str(&code), msg)) < 0 ||
+         * credits, and such firmware has the heap to hold the text. */
+        if ((rc = rrepl_send(r, probe_all, msg)) < 0 ||
             (rc = rrepl_send(r, probe_free, msg)) < 0 ||
-            (rc = rrepl_end(r, &out, NULL, msg)) < 0) {
-            goto done;
-        }
-        apply_free(info, buf_str(&out));
-        if ((rc = rrepl_begin(r, msg)) < 0) {
+            (rc = rrepl_begin(r, msg)) < 0) {
             goto done;
         }
         /* The text, up to the echo or the end of the output. */
@@ -521,9 +462,8 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
                 rrepl_consume(r, 258);
             }
         }
-        buf_clear(&tail);
         if (rc == RC_OK && (!echo || clean)) {
-            rc = rrepl_end(r, &tail, NULL, msg);
+            rc = rrepl_end(r, NULL, NULL, msg);
         }
         if (rc == RC_DEVICE || rc == RC_DEVMEM) {
             /* Finish the queued measurement; short of heap for the
@@ -545,6 +485,10 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
             if ((rc = rrepl_resync(r, msg)) < 0) {
                 goto done;
             }
+            buf_clear(&out);
+            if ((rc = rrepl_exec(r, probe_free, &out, NULL, msg)) < 0) {
+                goto done;
+            }
         } else if (rc < 0) {
             goto done;
         } else {
@@ -553,12 +497,8 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
             if ((rc = rrepl_end(r, &out, NULL, msg)) < 0) {
                 goto done;
             }
-            char v[32];
-            if (fmt_kv(buf_str(&tail), "hlp", v, sizeof v, NULL) &&
-                fmt_kv(buf_str(&out), "free", v, sizeof v, NULL)) {
-                after = strtol(v, NULL, 10);
-            }
         }
+        apply_free(info, buf_str(&out));
         char v[16];
         if (!fmt_kv(buf_str(&text), "taken", v, sizeof v, NULL)) {
             rc = rc_set(msg, RC_PROTO, "the board did not say which names "
@@ -586,19 +526,9 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         (info->stdout_buffer || info->microbit_uart)) {
         info->binary_clean = 0; /* a writer the echo could not use */
     }
-    if (after >= 0 && info->free_heap >= 0) {
-        struct board_info u;
-        usual_method(&u);
-        info->helper_ready = 1;
-        info->helper_method = u.method;
-        info->helper_ready_heap = info->free_heap > after
-                                      ? info->free_heap - after : 0;
-    }
 done:
     buf_fini(&text);
     buf_fini(&out);
-    buf_fini(&code);
-    buf_fini(&tail);
     return rc;
 }
 
@@ -818,13 +748,6 @@ int board_install(struct rrepl *r, struct board_info *info,
     char code[2048];
     long before = -1, after = -1;
     int rc;
-    int ready = info->helper_ready;
-    info->helper_ready = 0; /* once: a later install (after a reset) is real */
-    if (ready && same_method(&info->helper_method, &info->method) &&
-        strcmp(info->hashlib, "hashlib") == 0) {
-        info->helper_heap = info->helper_ready_heap;
-        return RC_OK; /* the probe defined it and measured its heap */
-    }
     if (board_helper_code(info, &info->method, code, sizeof code) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "helper code too long");
     }
