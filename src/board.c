@@ -139,11 +139,28 @@ static const char probe_all[] =
     " finally:\n"
     "  del _mpkp\n";
 
-/* How many globals start with the session's prefix (none, or mpeek picks
- * another).  Also makes room: the snippets after it need a little heap. */
-static const char probe_names[] =
-    "__import__('gc').collect();"
-    "print('taken=%d'%len([k for k in globals() if k[:8]=='_mpk']))";
+/* The names check and the identity in one snippet (old firmware): the
+ * identity's function is defined only when the names are free. */
+static const char probe_names_ident[] =
+    "__import__('gc').collect()\n"
+    "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
+    "else:\n"
+    " print('taken=0')\n"
+    " def _mpkp():\n"
+    "  import sys\n"
+    "  i=sys.implementation;v=i.version\n"
+    "  print('impl='+i.name)\n"
+    "  print('ver=%d.%d.%d'%(v[0],v[1],v[2]))\n"
+    "  print('plat='+sys.platform)\n"
+    "  try:print('mach='+i._machine)\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   u=__import__('os').uname();print('umach='+u.machine);print('fw='+u.version)\n"
+    "  except:pass\n"
+    " try:\n"
+    "  _mpkp()\n"
+    " finally:\n"
+    "  del _mpkp\n";
 
 static const char probe_free[] =
     "__import__('gc').collect();print('free=%d'%__import__('gc').mem_free())";
@@ -264,9 +281,10 @@ static int probe_in_steps(struct rrepl *r, struct board_info *info,
 {
     struct buf out = *outp;
     int rc = RC_OK;
+    int have_ident = 0;
     for (int tries = 0; !rrepl_names_claimed(r); tries++) {
         char v[16];
-        rc = run(r, probe_names, &out, msg);
+        rc = run(r, probe_names_ident, &out, msg);
         if (rc < 0) {
             goto done;
         }
@@ -277,6 +295,7 @@ static int probe_in_steps(struct rrepl *r, struct board_info *info,
         }
         if (strcmp(v, "0") == 0) {
             rrepl_claim_names(r);
+            have_ident = 1;
         } else if (tries >= 8) {
             rc = rc_set(msg, RC_PROTO, "the board holds globals with every "
                         "name mpeek tried (%s...)", rrepl_names(r));
@@ -285,8 +304,7 @@ static int probe_in_steps(struct rrepl *r, struct board_info *info,
             rrepl_renew_names(r);
         }
     }
-    rc = run(r, probe_ident, &out, msg);
-    if (rc < 0) {
+    if (!have_ident && (rc = run(r, probe_ident, &out, msg)) < 0) {
         goto done;
     }
     if ((rc = apply_ident(info, buf_str(&out), msg)) < 0) {
