@@ -73,7 +73,10 @@ void rrepl_free(struct rrepl *r);
 void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io);
 
 /*
- * Interrupt whatever runs and enter the raw REPL.  Fails with RC_TIMEOUT
+ * Interrupt whatever runs and enter the raw REPL: Ctrl-C and Ctrl-A at
+ * once (with the raw-paste request the first time), waiting for the raw
+ * banner rather than a clock; the repeated Ctrl-C recipe only when the
+ * banner does not come while the board talks.  Fails with RC_TIMEOUT
  * (nothing answered) or RC_PROTO (something answered, but not a
  * MicroPython REPL); msg names the port and what was seen.
  */
