@@ -30,7 +30,7 @@ from testlib import Qemu, free_port  # noqa: E402
 BAUD = 115200
 WIRE = BAUD / 10.0
 BENCH = os.path.join(ROOT, "build", "bench_read")
-MPEEK = os.path.join(ROOT, "mpeek")
+MPEEK = os.environ.get("MPEEK_BENCH", os.path.join(ROOT, "mpeek"))
 FIRMWARE_HEX = "/usr/share/firmware-microbit-micropython/firmware.hex"
 
 
@@ -54,7 +54,8 @@ def verify_row(name, port, image, extra, nbytes):
 
 def find_slowlink():
     for cand in (os.environ.get("SLOWLINK", ""),
-                 os.path.join(ROOT, "..", "shared", "tools", "slowlink")):
+                 os.path.join(ROOT, "..", "shared", "tools", "slowlink"),
+                 "/work/shared/tools/slowlink"):
         if cand and os.path.exists(cand):
             return cand
     return None
@@ -162,6 +163,115 @@ def map_rows(work):
             "\n".join(rows) + "\n")
 
 
+FW129 = "/work/shared/firmware/micropython-1.29-qemu-microbit.elf"
+RAWEXEC = os.path.join(ROOT, "tests", "tools", "rawexec.py")
+READ16 = ("import uctypes,sys;sys.stdout.write(bytes(uctypes.bytearray_at(0,16)).hex())"
+          )
+READ16_OLD = "import machine;print(bytes(machine.mem8[i] for i in range(16)))"
+
+
+class Qemu129:
+    """MicroPython 1.29 (shared/firmware) in QEMU, serial on TCP."""
+
+    def __init__(self):
+        self.tcp_port = free_port()
+        self.proc = subprocess.Popen(
+            ["qemu-system-arm", "-machine", "microbit",
+             "-global", "nrf51-soc.flash-size=1048576",
+             "-global", "nrf51-soc.sram-size=262144",
+             "-nographic", "-monitor", "null", "-semihosting",
+             "-serial", "tcp:127.0.0.1:%d,server=on,wait=off" % self.tcp_port,
+             "-kernel", FW129], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        time.sleep(0.5)
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, 15)
+        except OSError:
+            pass
+        self.proc.wait(5)
+
+
+def log_times(path):
+    """From a --log wire log: attach ms (start to the first read request),
+    first-byte ms (that request to the first byte of its answer) and the
+    streaming rate (bytes received from the first byte to the last answer
+    byte, per second)."""
+    lines = [l.split(" ", 3) for l in open(path, errors="replace").read().splitlines()]
+    lines = [(int(l[0]), l[1], int(l[2]), l[3] if len(l) > 3 else "") for l in lines
+             if len(l) >= 3 and l[0].isdigit()]
+    t0 = lines[0][0]
+    req = next(i for i, l in enumerate(lines)
+               if l[1] == ">" and re.match(r"_mpk[0-9a-f]{4}\(", l[3]))
+    first = next(i for i in range(req + 1, len(lines)) if lines[i][1] == "<")
+    # the last byte of the reads: before the leave's Ctrl-B
+    last = max(i for i, l in enumerate(lines) if l[1] == "<" and
+               not any(x[1] == ">" and "\\x02" in x[3] for x in lines[req:i]))
+    nbytes = sum(l[2] for l in lines[first:last + 1] if l[1] == "<")
+    secs = (lines[last][0] - lines[first][0]) / 1000.0
+    return (lines[req][0] - t0, lines[first][0] - lines[req][0],
+            nbytes / secs if secs > 0 else 0, lines[-1][0] - t0)
+
+
+def attach_rows(tool, work):
+    """Whole commands through slowlink at 115200 on both emulated
+    firmwares: `mpeek read 0 16` against one raw-REPL exec of the same read
+    (tests/tools/rawexec.py, what `mpremote resume exec` does), and a
+    32 KiB read against the wire limit; attach, first-byte and streaming
+    from the 32 KiB read's --log."""
+    rows = []
+    boards = [("MicroPython 1.9.2 (Debian micro:bit)", lambda: Qemu("tcp"), READ16_OLD)]
+    if os.path.exists(FW129):
+        boards.append(("MicroPython 1.29 (shared/firmware)", Qemu129, READ16))
+    for name, start, code in boards:
+        q = start()
+        s = SlowLink(tool, q.tcp_port, work)
+        try:
+            # wake it (the first connection after boot waits for the banner)
+            timed(["--port", s.link, "--unsafe", "read", "0", "16", "-o", os.devnull])
+            t16, u16, t32, u32, tb = [], [], [], [], []
+            for _ in range(3):
+                for args, into in ((["--board", "microbit", "read", "0", "16"], t16),
+                                   (["--unsafe", "read", "0", "16"], u16)):
+                    t, rc, _ = timed(["--port", s.link] + args + ["-o", os.devnull])
+                    if rc != 0:
+                        raise RuntimeError("mpeek %s failed" % " ".join(args))
+                    into.append(t)
+                t0 = time.monotonic()
+                r = subprocess.run(["python3", RAWEXEC, s.link, code], capture_output=True,
+                                   timeout=60)
+                if r.returncode != 0:
+                    raise RuntimeError("rawexec failed: %s" % r.stderr)
+                tb.append(time.monotonic() - t0)
+            log = os.path.join(work, "attach.log")
+            for _ in range(2):
+                t, rc, _ = timed(["--port", s.link, "--board", "microbit", "read", "0",
+                                  "32768", "-o", os.devnull])
+                if rc != 0:
+                    raise RuntimeError("mpeek read 0 32768 failed")
+                t32.append(t)
+                if os.path.exists(log):
+                    os.unlink(log)
+                t, rc, _ = timed(["--port", s.link, "--unsafe", "--log", log, "read", "0",
+                                  "32768", "-o", os.devnull])
+                if rc != 0:
+                    raise RuntimeError("mpeek --unsafe read 0 32768 failed")
+                u32.append(t)
+            att, fb, rate, _ = log_times(log)
+            rows.append("| %s | %.2f | %.2f | %.2f | %.2f (%.2f) | %.2f (%.2f) | %d | %d | %.0f |"
+                        % (name, min(t16), min(u16), min(tb), min(t32),
+                           32768 / min(t32) / WIRE, min(u32), 32768 / min(u32) / WIRE,
+                           att, fb, rate))
+        finally:
+            s.stop()
+            q.stop()
+    return ("| board (slowlink 115200) | `--board microbit read 0 16` s | `--unsafe read 0 16` s "
+            "| raw-REPL exec s | `--board microbit read 0 32768` s (x wire) | `--unsafe read 0 32768` s (x wire) "
+            "| attach ms | first byte ms | streaming B/s |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+
+
 def write_block(name, table):
     path = os.path.join(ROOT, "BENCHMARKS.md")
     text = open(path).read() if os.path.exists(path) else ""
@@ -178,6 +288,15 @@ def write_block(name, table):
 
 
 def main():
+    if sys.argv[1:] == ["--attach"]:
+        work = tempfile.mkdtemp(prefix="mpeek-bench-")
+        try:
+            table = attach_rows(find_slowlink(), work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(table)
+        write_block("bench-attach", table)
+        return 0
     if sys.argv[1:] == ["--map"]:
         work = tempfile.mkdtemp(prefix="mpeek-bench-")
         try:
@@ -231,6 +350,7 @@ def main():
         finally:
             s.stop()
             stop(p)
+    attach = attach_rows(tool, work) if tool else ""
     maps = map_rows(work)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -257,6 +377,9 @@ def main():
         f.write(text)
     print(maps)
     write_block("bench-map", maps)
+    if attach:
+        print(attach)
+        write_block("bench-attach", attach)
     return 0
 
 

@@ -2,10 +2,11 @@
  * board.h: what a connected board can do, and the memory-read method chosen
  * for it.
  *
- * board_probe() asks the board (small snippets in the raw REPL, no globals
- * left behind) for its identity and features, proves whether its binary
- * writer is 8-bit clean by echoing all 256 byte values, and measures its
- * free heap.  board_choose() picks the fastest read method the features
+ * board_probe() asks the board (no globals left behind) for its identity
+ * and features, proves whether its binary writer is 8-bit clean by echoing
+ * all 256 byte values, and measures its free heap: in one command on
+ * firmware with raw-paste, in small snippets one after another on older
+ * firmware.  board_choose() picks the fastest read method the features
  * allow; devcode (board_helper_code) writes the device-side helper for it.
  */
 #ifndef MPEEK_BOARD_H
@@ -68,7 +69,9 @@ int board_helper_code(const struct board_info *info,
 int board_install(struct rrepl *r, struct board_info *info,
                   struct rc_msg *msg);
 
-/* Remove the helper from the board's globals (best effort). */
+/* Remove the helper from the board's globals (best effort): queued to
+ * run with rrepl_leave, in the same round trip as leaving the raw REPL
+ * (call rrepl_leave next; any other command sends it first). */
 int board_uninstall(struct rrepl *r, struct rc_msg *msg);
 
 /* Human names for info output. */

@@ -41,6 +41,19 @@ int discover_run(struct rrepl *r, const struct profile *prof,
                  struct rmap *map, struct discover_info *d,
                  struct rc_msg *msg);
 
+/* The parts of discover_run, for a caller that needs only some of them
+ * (a plain read needs neither the heap map nor the module list): the GC
+ * heap and stack from mem_info(1); the module list from help('modules');
+ * the port's own sizes and extents the profile names.  A snippet the
+ * board raises on is noted on the map (RC_OK); other rc end them. */
+int discover_heap(struct rrepl *r, const struct profile *prof,
+                  struct rmap *map, struct discover_info *d,
+                  struct rc_msg *msg);
+int discover_modules(struct rrepl *r, struct discover_info *d,
+                     struct rc_msg *msg);
+int discover_port(struct rrepl *r, const struct profile *prof,
+                  struct rmap *map, struct rc_msg *msg);
+
 /* Profile regions into the map. */
 void discover_add_profile(struct rmap *map, const struct profile *prof);
 

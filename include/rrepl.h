@@ -73,7 +73,10 @@ void rrepl_free(struct rrepl *r);
 void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io);
 
 /*
- * Interrupt whatever runs and enter the raw REPL.  Fails with RC_TIMEOUT
+ * Interrupt whatever runs and enter the raw REPL: Ctrl-C and Ctrl-A at
+ * once (with the raw-paste request the first time), waiting for the raw
+ * banner rather than a clock; the repeated Ctrl-C recipe only when the
+ * banner does not come while the board talks.  Fails with RC_TIMEOUT
  * (nothing answered) or RC_PROTO (something answered, but not a
  * MicroPython REPL); msg names the port and what was seen.
  */
@@ -91,6 +94,14 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg);
  */
 int rrepl_leave(struct rrepl *r, struct rc_msg *msg);
 
+/*
+ * Queue a small command to run on the way out: rrepl_leave sends it and
+ * Ctrl-B together and reads its answer and the friendly prompt in one
+ * round trip (an exception it raises does not stop the leaving).  Any
+ * other command sent before rrepl_leave sends it first instead.
+ */
+int rrepl_on_leave(struct rrepl *r, const char *code, struct rc_msg *msg);
+
 /* 1 if the firmware has raw-paste mode, 0 if not, -1 not known yet. */
 int rrepl_has_raw_paste(const struct rrepl *r);
 
@@ -105,6 +116,14 @@ const char *rrepl_seen(const struct rrepl *r);
  */
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg);
+
+/*
+ * Find out (once) whether the firmware has raw-paste: the handshake, and
+ * on new firmware an empty paste whose answer is read before the next
+ * one (so a command may be sent at once).  1 yes, 0 no, < 0 rc.  Must be
+ * at the raw prompt with nothing pending.
+ */
+int rrepl_detect_raw_paste(struct rrepl *r, struct rc_msg *msg);
 
 /* Queue a small command (standard raw mode) without waiting for it. */
 int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg);

@@ -86,11 +86,81 @@ static const char probe_feat2[] =
     "finally:\n"
     " del _mpkp\n";
 
-/* How many globals start with the session's prefix (none, or mpeek picks
- * another).  Also makes room: the snippets after it need a little heap. */
-static const char probe_names[] =
-    "__import__('gc').collect();"
-    "print('taken=%d'%len([k for k in globals() if k[:8]=='_mpk']))";
+/* Everything at once, for firmware with raw-paste (v1.14 on, boards with
+ * heap to spare for the text; else MemoryError and the small steps): whether the
+ * session's names are free (only then is anything defined), identity,
+ * features, then, when there is a binary writer, a line "bin=1" and the
+ * 256 byte values framed by '<' '>' through it. */
+static const char probe_all[] =
+    "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
+    "else:\n"
+    " def _mpkp():\n"
+    "  import sys\n"
+    "  i=sys.implementation;v=i.version;f=[]\n"
+    "  print('taken=0\\nimpl='+i.name+'\\nver=%d.%d.%d'%(v[0],v[1],v[2])+'\\nplat='+sys.platform)\n"
+    "  try:print('mach='+i._machine)\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   u=__import__('os').uname();print('umach='+u.machine+'\\nfw='+u.version)\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   __import__('uctypes').bytearray_at;f.append('uctypes')\n"
+    "  except:pass\n"
+    "  for n in('binascii','ubinascii'):\n"
+    "   try:\n"
+    "    m=__import__(n)\n"
+    "    if hasattr(m,'b2a_base64'):f.append('b64:'+n)\n"
+    "    if hasattr(m,'hexlify'):f.append('hex:'+n)\n"
+    "    break\n"
+    "   except:pass\n"
+    "  for n in('hashlib','uhashlib'):\n"
+    "   try:\n"
+    "    __import__(n).sha256(b'').digest();f.append('sha256:'+n);break\n"
+    "   except:pass\n"
+    "  w=None\n"
+    "  try:\n"
+    "   w=sys.stdout.buffer.write;f.append('stdoutbuf')\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   u=__import__('microbit').uart.write;f.append('mbuart');w=w or u\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   m=__import__('machine')\n"
+    "   for n in('mem8','mem16','mem32'):\n"
+    "    if hasattr(m,n):f.append(n)\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   if int.from_bytes(b'\\x01\\x02','little')==513:f.append('frombytes')\n"
+    "  except:pass\n"
+    "  print('feat='+','.join(f))\n"
+    "  if w:print('bin=1');w(b'<'+bytes(range(256))+b'>')\n"
+    " try:\n"
+    "  _mpkp()\n"
+    " finally:\n"
+    "  del _mpkp\n";
+
+/* The names check and the identity in one snippet (old firmware): the
+ * identity's function is defined only when the names are free. */
+static const char probe_names_ident[] =
+    "__import__('gc').collect()\n"
+    "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
+    "else:\n"
+    " print('taken=0')\n"
+    " def _mpkp():\n"
+    "  import sys\n"
+    "  i=sys.implementation;v=i.version\n"
+    "  print('impl='+i.name)\n"
+    "  print('ver=%d.%d.%d'%(v[0],v[1],v[2]))\n"
+    "  print('plat='+sys.platform)\n"
+    "  try:print('mach='+i._machine)\n"
+    "  except:pass\n"
+    "  try:\n"
+    "   u=__import__('os').uname();print('umach='+u.machine);print('fw='+u.version)\n"
+    "  except:pass\n"
+    " try:\n"
+    "  _mpkp()\n"
+    " finally:\n"
+    "  del _mpkp\n";
 
 static const char probe_free[] =
     "__import__('gc').collect();print('free=%d'%__import__('gc').mem_free())";
@@ -199,18 +269,22 @@ static int probe_binary(struct rrepl *r, struct board_info *info,
     return RC_OK;
 }
 
-int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
+static int apply_ident(struct board_info *info, const char *t,
+                       struct rc_msg *msg);
+static void apply_feats(struct board_info *info, const char *feats);
+
+/* The probe in small snippets, one after another (firmware without
+ * raw-paste keeps the whole command in RAM while compiling it, and a busy
+ * 16 KiB board has little to spare). */
+static int probe_in_steps(struct rrepl *r, struct board_info *info,
+                          struct buf *outp, struct rc_msg *msg)
 {
-    memset(info, 0, sizeof *info);
-    info->raw_paste = -1;
-    info->binary_clean = -1;
-    info->helper_heap = -1;
-    struct buf out;
-    buf_init(&out);
+    struct buf out = *outp;
     int rc = RC_OK;
+    int have_ident = 0;
     for (int tries = 0; !rrepl_names_claimed(r); tries++) {
         char v[16];
-        rc = run(r, probe_names, &out, msg);
+        rc = run(r, probe_names_ident, &out, msg);
         if (rc < 0) {
             goto done;
         }
@@ -221,6 +295,7 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
         }
         if (strcmp(v, "0") == 0) {
             rrepl_claim_names(r);
+            have_ident = 1;
         } else if (tries >= 8) {
             rc = rc_set(msg, RC_PROTO, "the board holds globals with every "
                         "name mpeek tried (%s...)", rrepl_names(r));
@@ -229,22 +304,12 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
             rrepl_renew_names(r);
         }
     }
-    rc = run(r, probe_ident, &out, msg);
-    if (rc < 0) {
+    if (!have_ident && (rc = run(r, probe_ident, &out, msg)) < 0) {
         goto done;
     }
-    const char *t = buf_str(&out);
-    if (!fmt_kv(t, "impl", info->impl, sizeof info->impl, NULL) ||
-        !fmt_kv(t, "ver", info->version, sizeof info->version, NULL)) {
-        rc = rc_set(msg, RC_PROTO, "the board did not say what it is");
+    if ((rc = apply_ident(info, buf_str(&out), msg)) < 0) {
         goto done;
     }
-    fmt_kv(t, "plat", info->platform, sizeof info->platform, NULL);
-    if (!fmt_kv(t, "mach", info->machine, sizeof info->machine, NULL)) {
-        fmt_kv(t, "umach", info->machine, sizeof info->machine, NULL);
-    }
-    fmt_kv(t, "fw", info->firmware, sizeof info->firmware, NULL);
-
     char feats[400] = "";
     char part[200];
     const char *const probes[] = {probe_feat1, probe_feat2};
@@ -262,6 +327,37 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
             strcat(feats, part);
         }
     }
+    apply_feats(info, feats);
+    if (info->stdout_buffer || info->microbit_uart) {
+        rc = probe_binary(r, info, msg);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    rc = free_heap(r, &info->free_heap, msg);
+done:
+    *outp = out;
+    return rc;
+}
+
+/* Identity from the probe's text. */
+static int apply_ident(struct board_info *info, const char *t,
+                       struct rc_msg *msg)
+{
+    if (!fmt_kv(t, "impl", info->impl, sizeof info->impl, NULL) ||
+        !fmt_kv(t, "ver", info->version, sizeof info->version, NULL)) {
+        return rc_set(msg, RC_PROTO, "the board did not say what it is");
+    }
+    fmt_kv(t, "plat", info->platform, sizeof info->platform, NULL);
+    if (!fmt_kv(t, "mach", info->machine, sizeof info->machine, NULL)) {
+        fmt_kv(t, "umach", info->machine, sizeof info->machine, NULL);
+    }
+    fmt_kv(t, "fw", info->firmware, sizeof info->firmware, NULL);
+    return RC_OK;
+}
+
+static void apply_feats(struct board_info *info, const char *feats)
+{
     info->uctypes = has_feat(feats, "uctypes", NULL, 0);
     info->b64 = has_feat(feats, "b64", info->binascii, sizeof info->binascii);
     info->hexlify = has_feat(feats, "hex", info->binascii, sizeof info->binascii);
@@ -272,18 +368,207 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
     info->mem16 = has_feat(feats, "mem16", NULL, 0);
     info->mem32 = has_feat(feats, "mem32", NULL, 0);
     info->from_bytes = has_feat(feats, "frombytes", NULL, 0);
-    info->raw_paste = rrepl_has_raw_paste(r);
+}
 
-    if (info->stdout_buffer || info->microbit_uart) {
-        rc = probe_binary(r, info, msg);
-        if (rc < 0) {
-            goto done;
+/* The free heap from the answer of probe_free (queued or run). */
+static void apply_free(struct board_info *info, const char *t)
+{
+    char v[32];
+    info->free_heap = fmt_kv(t, "free", v, sizeof v, NULL)
+                          ? strtol(v, NULL, 10) : -1;
+}
+
+/* Where the text part of probe_all's answer ends: just past the "bin=1"
+ * line (*echo = 1), or at the end of its output (the \x04, *echo = 0).
+ * 0 while neither arrived. */
+static size_t probe_text_end(const unsigned char *p, size_t n, int *echo)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == 0x04) {
+            *echo = 0;
+            return i == 0 ? (size_t)-1 : i;
+        }
+        if (p[i] == '\n' && i >= 5 && memcmp(p + i - 5, "bin=1", 5) == 0) {
+            *echo = 1;
+            return i + 1;
+        }
+        if (p[i] == '\n' && i >= 6 && memcmp(p + i - 6, "bin=1\r", 6) == 0) {
+            *echo = 1;
+            return i + 1;
         }
     }
-    rc = free_heap(r, &info->free_heap, msg);
+    return 0;
+}
+
+/* Wait until at least n bytes of the answer are in. */
+static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
+{
+    size_t have;
+    rrepl_peek(r, &have);
+    while (have < n) {
+        int got = rrepl_fill(r, rrepl_timeout(r), msg);
+        if (got < 0) {
+            return got;
+        }
+        rrepl_peek(r, &have);
+    }
+    return RC_OK;
+}
+
+/*
+ * The probe in one command, with the free-heap measurement queued behind
+ * it (it runs once the probe's code is gone, as on its own).  RC_UNSUPP
+ * when the firmware has no raw-paste (nothing run) or too little heap
+ * for it: the caller probes in small snippets instead.
+ */
+static int probe_at_once(struct rrepl *r, struct board_info *info,
+                         struct rc_msg *msg)
+{
+    struct buf text, out;
+    buf_init(&text);
+    buf_init(&out);
+    int rc = RC_OK;
+    for (int tries = 0;; tries++) {
+        if ((rc = rrepl_detect_raw_paste(r, msg)) <= 0) {
+            rc = rc == 0 ? RC_UNSUPP : rc;
+            goto done;
+        }
+        /* Standard raw mode, in 256-byte slices: no waiting for window
+         * credits, and such firmware has the heap to hold the text. */
+        if ((rc = rrepl_send(r, probe_all, msg)) < 0 ||
+            (rc = rrepl_send(r, probe_free, msg)) < 0 ||
+            (rc = rrepl_begin(r, msg)) < 0) {
+            goto done;
+        }
+        /* The text, up to the echo or the end of the output. */
+        int echo = 0;
+        size_t end = 0;
+        for (;;) {
+            size_t have;
+            const unsigned char *p = rrepl_peek(r, &have);
+            end = probe_text_end(p, have, &echo);
+            if (end != 0) {
+                break;
+            }
+            int got = rrepl_fill(r, rrepl_timeout(r), msg);
+            if (got < 0) {
+                rc = got;
+                goto done;
+            }
+        }
+        buf_clear(&text);
+        if (end != (size_t)-1) {
+            size_t have;
+            const unsigned char *p = rrepl_peek(r, &have);
+            buf_add(&text, p, end);
+            rrepl_consume(r, end);
+        }
+        if (buf_failed(&text)) {
+            rc = rc_set(msg, RC_NOMEM, "out of memory");
+            goto done;
+        }
+        int clean = 0;
+        if (echo) {
+            rc = await_bytes(r, 258, msg);
+            if (rc == RC_OK) {
+                size_t have;
+                const unsigned char *p = rrepl_peek(r, &have);
+                clean = p[0] == '<' && p[257] == '>';
+                for (int i = 0; clean && i < 256; i++) {
+                    clean = p[1 + i] == i;
+                }
+                rrepl_consume(r, 258);
+            }
+        }
+        if (rc == RC_OK && (!echo || clean)) {
+            rc = rrepl_end(r, NULL, NULL, msg);
+        }
+        if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+            /* Finish the queued measurement; short of heap for the
+             * probe in one piece, probe in small steps. */
+            struct rc_msg m2;
+            int rc2 = rrepl_end(r, NULL, NULL, &m2);
+            if (rc2 < 0 && rc2 != RC_DEVICE && rc2 != RC_DEVMEM) {
+                rc = rc2;
+                *msg = m2;
+            } else if (rc == RC_DEVMEM) {
+                rc = RC_UNSUPP;
+            }
+            goto done;
+        }
+        if (echo && (rc != RC_OK || !clean)) {
+            /* A mangled echo can leave the framing out of step: start
+             * again from the raw prompt, and measure the heap alone. */
+            info->binary_clean = 0;
+            if ((rc = rrepl_resync(r, msg)) < 0) {
+                goto done;
+            }
+            buf_clear(&out);
+            if ((rc = rrepl_exec(r, probe_free, &out, NULL, msg)) < 0) {
+                goto done;
+            }
+        } else if (rc < 0) {
+            goto done;
+        } else {
+            info->binary_clean = echo ? 1 : -1;
+            buf_clear(&out);
+            if ((rc = rrepl_end(r, &out, NULL, msg)) < 0) {
+                goto done;
+            }
+        }
+        apply_free(info, buf_str(&out));
+        char v[16];
+        if (!fmt_kv(buf_str(&text), "taken", v, sizeof v, NULL)) {
+            rc = rc_set(msg, RC_PROTO, "the board did not say which names "
+                        "are free");
+            goto done;
+        }
+        if (strcmp(v, "0") == 0) {
+            rrepl_claim_names(r);
+            break;
+        }
+        if (tries >= 8) {
+            rc = rc_set(msg, RC_PROTO, "the board holds globals with every "
+                        "name mpeek tried (%s...)", rrepl_names(r));
+            goto done;
+        }
+        rrepl_renew_names(r);
+    }
+    if ((rc = apply_ident(info, buf_str(&text), msg)) < 0) {
+        goto done;
+    }
+    char feats[400] = "";
+    fmt_kv(buf_str(&text), "feat", feats, sizeof feats, NULL);
+    apply_feats(info, feats);
+    if (info->binary_clean == -1 &&
+        (info->stdout_buffer || info->microbit_uart)) {
+        info->binary_clean = 0; /* a writer the echo could not use */
+    }
+done:
+    buf_fini(&text);
+    buf_fini(&out);
+    return rc;
+}
+
+int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
+{
+    memset(info, 0, sizeof *info);
+    info->raw_paste = -1;
+    info->binary_clean = -1;
+    info->helper_heap = -1;
+    struct buf out;
+    buf_init(&out);
+    int rc = RC_UNSUPP;
+    if (rrepl_has_raw_paste(r) != 0) {
+        rc = probe_at_once(r, info, msg);
+    }
+    if (rc == RC_UNSUPP) {
+        rc = probe_in_steps(r, info, &out, msg);
+    }
     if (rc < 0) {
         goto done;
     }
+    info->raw_paste = rrepl_has_raw_paste(r);
     board_choose(info);
     if (!info->mem8 && !info->mem32 && !info->uctypes) {
         rc = rc_set(msg, RC_UNSUPP,
@@ -480,20 +765,54 @@ int board_install(struct rrepl *r, struct board_info *info,
 {
     char code[2048];
     long before = -1, after = -1;
-    int rc = free_heap(r, &before, msg);
-    if (rc < 0) {
-        return rc;
-    }
+    int rc;
     if (board_helper_code(info, &info->method, code, sizeof code) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "helper code too long");
     }
-    rc = rrepl_exec(r, code, NULL, NULL, msg);
-    if (rc < 0) {
-        return rc_prefix(msg, rc, "installing the read helper");
-    }
-    rc = free_heap(r, &after, msg);
-    if (rc < 0) {
+    /* The first time, the probe's measurement (just taken, nothing of
+     * mpeek's on the board since) is the heap before the helper. */
+    if (info->helper_heap < 0 && info->free_heap > 0) {
+        before = info->free_heap;
+    } else if ((rc = free_heap(r, &before, msg)) < 0) {
         return rc;
+    }
+    rc = rrepl_has_raw_paste(r) == 1 ? rrepl_send(r, code, msg) : RC_UNSUPP;
+    if (rc == RC_OK) {
+        /* Firmware with raw-paste takes standard raw mode in 256-byte
+         * slices; the measurement waits behind the helper: one round
+         * trip for both. */
+        rc = rrepl_send(r, probe_free, msg);
+        if (rc == RC_OK) {
+            rc = rrepl_end(r, NULL, NULL, msg);
+        }
+        struct rc_msg m2;
+        struct buf out;
+        buf_init(&out);
+        int rc2 = rrepl_pending(r) > 0 ? rrepl_end(r, &out, NULL, &m2) : RC_OK;
+        char v[32];
+        if (rc2 == RC_OK && fmt_kv(buf_str(&out), "free", v, sizeof v, NULL)) {
+            after = strtol(v, NULL, 10);
+        }
+        buf_fini(&out);
+        if (rc < 0) {
+            return rc_prefix(msg, rc, "installing the read helper");
+        }
+        if (rc2 < 0) {
+            *msg = m2;
+            return rc2;
+        }
+    } else if (rc == RC_UNSUPP) {
+        /* Standard raw mode: the board may have a tiny receive buffer and
+         * keep the command in RAM, so nothing is queued behind it. */
+        rc = rrepl_exec(r, code, NULL, NULL, msg);
+        if (rc < 0) {
+            return rc_prefix(msg, rc, "installing the read helper");
+        }
+        if ((rc = free_heap(r, &after, msg)) < 0) {
+            return rc;
+        }
+    } else {
+        return rc_prefix(msg, rc, "installing the read helper");
     }
     info->helper_heap = before >= 0 && after >= 0 ? before - after : -1;
     if (info->helper_heap < 0 && before >= 0 && after >= 0) {
@@ -509,8 +828,8 @@ int board_uninstall(struct rrepl *r, struct rc_msg *msg)
     }
     /* Every global with the session's prefix is mpeek's: the helper, and
      * a snippet's function that an interrupt stopped short. */
-    return rrepl_exec(r, "[globals().pop(k) for k in list(globals()) "
-                      "if k[:8]=='_mpk']", NULL, NULL, msg);
+    return rrepl_on_leave(r, "[globals().pop(k) for k in list(globals()) "
+                          "if k[:8]=='_mpk']", msg);
 }
 
 const char *board_method_name(const struct board_method *m, char *buf,

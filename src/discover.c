@@ -369,9 +369,9 @@ static int run(struct rrepl *r, const char *code, struct buf *out,
     return rrepl_exec(r, code, out, NULL, msg);
 }
 
-int discover_run(struct rrepl *r, const struct profile *prof,
-                 struct rmap *map, struct discover_info *d,
-                 struct rc_msg *msg)
+int discover_heap(struct rrepl *r, const struct profile *prof,
+                  struct rmap *map, struct discover_info *d,
+                  struct rc_msg *msg)
 {
     struct buf out;
     buf_init(&out);
@@ -381,15 +381,30 @@ int discover_run(struct rrepl *r, const struct profile *prof,
         discover_apply_meminfo(map, d, buf_str(&out), bs);
     } else if (rc == RC_DEVICE || rc == RC_DEVMEM) {
         rmap_note(map, "mem_info failed on the board: %s", msg->text);
-    } else {
-        goto done;
+        rc = RC_OK;
     }
-    rc = run(r, snip_modules, &out, msg);
+    buf_fini(&out);
+    return rc;
+}
+
+int discover_modules(struct rrepl *r, struct discover_info *d,
+                     struct rc_msg *msg)
+{
+    struct buf out;
+    buf_init(&out);
+    int rc = run(r, snip_modules, &out, msg);
     if (rc == RC_OK && d != NULL) {
         discover_apply_modules(d, buf_str(&out));
-    } else if (rc != RC_OK && rc != RC_DEVICE && rc != RC_DEVMEM) {
-        goto done;
+    } else if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+        rc = RC_OK;
     }
+    buf_fini(&out);
+    return rc;
+}
+
+int discover_port(struct rrepl *r, const struct profile *prof,
+                  struct rmap *map, struct rc_msg *msg)
+{
     static const struct {
         const char *method;
         const char *code;
@@ -400,6 +415,9 @@ int discover_run(struct rrepl *r, const struct profile *prof,
         {"esp32", snip_esp32, discover_apply_esp32},
         {"rp2", snip_rp2, discover_apply_rp2},
     };
+    struct buf out;
+    buf_init(&out);
+    int rc = RC_OK;
     for (size_t i = 0; prof != NULL && i < sizeof steps / sizeof steps[0]; i++) {
         if (!profile_has_discover(prof, steps[i].method)) {
             continue;
@@ -410,12 +428,25 @@ int discover_run(struct rrepl *r, const struct profile *prof,
         } else if (rc == RC_DEVICE || rc == RC_DEVMEM) {
             rmap_note(map, "%s discovery failed on the board: %s",
                       steps[i].method, msg->text);
+            rc = RC_OK;
         } else {
-            goto done;
+            break;
         }
     }
-    rc = RC_OK;
-done:
     buf_fini(&out);
+    return rc;
+}
+
+int discover_run(struct rrepl *r, const struct profile *prof,
+                 struct rmap *map, struct discover_info *d,
+                 struct rc_msg *msg)
+{
+    int rc = discover_heap(r, prof, map, d, msg);
+    if (rc == RC_OK) {
+        rc = discover_modules(r, d, msg);
+    }
+    if (rc == RC_OK) {
+        rc = discover_port(r, prof, map, msg);
+    }
     return rc;
 }

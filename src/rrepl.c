@@ -28,6 +28,8 @@
 #define NAME_PREFIX "_mpk"
 #define DEFAULT_REPLY (1u << 20) /* an answer nobody sized */
 #define KEEP_TAIL 4096           /* bytes kept while looking for a marker */
+#define ENTER_QUICK_MS 300       /* silence without the raw banner: the slow recipe */
+#define ENTER_QUICK_CAP_MS 1500  /* ... or this long while output flows */
 
 struct rrepl {
     struct rrepl_io io;
@@ -41,6 +43,9 @@ struct rrepl {
     int entered;       /* the raw REPL was entered on this link */
     int slice_bytes;
     int slice_pause_ms;
+    int slices_set;    /* rrepl_set_slices was called */
+    int empty_paste;   /* the answer to an empty raw-paste is still due */
+    int handshake_due; /* the raw-paste request went out with the switch */
     unsigned long long bytes_in;
     /* the answer being read: its bounds */
     int ans_active;
@@ -54,6 +59,7 @@ struct rrepl {
     int64_t hard_deadline; /* rrepl_set_deadline; 0 none */
     char names[16];    /* "_mpk1a2b" */
     int names_claimed;
+    struct buf leave_code; /* rrepl_on_leave: run on the way out */
 };
 
 static ssize_t rrepl_serial_read(void *ctx, void *buf, size_t len,
@@ -91,6 +97,7 @@ int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
     }
     buf_init(&r->in);
     buf_init(&r->seen);
+    buf_init(&r->leave_code);
     r->raw_paste = -1;
     r->slice_bytes = 32;
     r->slice_pause_ms = 10;
@@ -179,6 +186,7 @@ void rrepl_free(struct rrepl *r)
     }
     buf_fini(&r->in);
     buf_fini(&r->seen);
+    buf_fini(&r->leave_code);
     free(r);
 }
 
@@ -189,6 +197,8 @@ void rrepl_set_io(struct rrepl *r, const struct rrepl_io *io)
     r->pending = 0;
     r->begun = 0;
     r->in_raw = 0;
+    r->empty_paste = 0;
+    r->handshake_due = 0;
     ans_stop(r);
 }
 
@@ -196,6 +206,7 @@ void rrepl_set_slices(struct rrepl *r, int bytes, int pause_ms)
 {
     r->slice_bytes = bytes > 0 ? bytes : 32;
     r->slice_pause_ms = pause_ms >= 0 ? pause_ms : 0;
+    r->slices_set = 1;
 }
 
 int rrepl_check_link(struct rrepl *r, struct rc_msg *msg)
@@ -456,6 +467,13 @@ static void excerpt(const unsigned char *p, size_t n, char *out, size_t size)
 
 /* ---- attach and detach -------------------------------------------------- */
 
+static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
+                            struct rc_msg *msg);
+static int rrepl_rename(const struct rrepl *r, const char *code,
+                        struct buf *out);
+static int rrepl_settle(struct rrepl *r, struct rc_msg *msg);
+static int rrepl_resolve(struct rrepl *r, struct rc_msg *msg);
+
 static int rrepl_try_enter(struct rrepl *r, int timeout_ms, struct rc_msg *msg)
 {
     int rc = rrepl_write(r, "\r\x01", 2, msg);
@@ -472,9 +490,57 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     buf_clear(&r->in);
     r->pending = 0;
     r->begun = 0;
+    r->empty_paste = 0;
     ans_stop(r);
-    /* Interrupt a running program: Ctrl-C, then let its output settle.
-     * Repeat while output keeps flowing (a program printing in a loop). */
+    /* The quick way, for a board idle at a prompt (or a program that
+     * stops at once): Ctrl-C, then at once \r Ctrl-A, and wait for the
+     * raw banner, not for a clock.  Ctrl-C first, so that a half-typed
+     * line is dropped, not submitted by the \r. */
+    /* Not knowing yet whether the firmware has raw-paste, ask at once
+     * behind the switch (harmless on old firmware: the request's \x01
+     * just restarts the raw REPL); the reply is read before anything else
+     * is sent (rrepl_resolve). */
+    r->handshake_due = 0;
+    int ask = r->raw_paste == -1;
+    rc = rrepl_write(r, "\x03\r\x01\x05" "A\x01", ask ? 6 : 3, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    /* Wait while the board talks (an interrupted program's last output
+     * and traceback come first), up to a cap; silence without the banner
+     * means the keys did not take. */
+    int first = r->opts.timeout_ms / 2 > 500 ? r->opts.timeout_ms / 2 : 500;
+    int64_t quick_end = clock_ms() + first + ENTER_QUICK_CAP_MS;
+    unsigned long long start_in = r->bytes_in;
+    for (;;) {
+        unsigned long long before = r->bytes_in;
+        /* Some boards (an emulator just opened) are slow to say anything
+         * at all: wait for the first byte as long as the slow recipe
+         * would, then only while the line is busy. */
+        rc = rrepl_wait_suffix(r, RAW_BANNER,
+                               r->bytes_in == start_in ? first : ENTER_QUICK_MS,
+                               msg);
+        if (rc != RC_TIMEOUT || r->bytes_in == before ||
+            clock_left(quick_end) == 0) {
+            break;
+        }
+    }
+    if (rc == RC_OK) {
+        r->in_raw = 1;
+        r->entered = 1;
+        r->handshake_due = ask;
+        /* Its reply follows the banner at once: take it (and end the
+         * empty paste, whose answer is read later), so the board stands
+         * at the raw prompt. */
+        rc = rrepl_resolve(r, msg);
+        return rc < 0 ? rc : RC_OK;
+    }
+    if (rc != RC_TIMEOUT) {
+        return rc;
+    }
+    /* No banner promptly: a program still runs (or ignored the keys, or
+     * read them).  Interrupt it, then let its output settle; repeat while
+     * output keeps flowing (a program printing in a loop). */
     for (int i = 0; i < 3; i++) {
         rc = rrepl_write(r, "\x03", 1, msg);
         if (rc < 0) {
@@ -520,6 +586,25 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg)
     if (rc < 0) {
         return rc;
     }
+    /* The keys of the quick try may still be read late (a program that
+     * took long to stop) and restart the raw REPL once more: let the line
+     * go quiet, and if it spoke, enter again so the last banner is ours. */
+    for (int i = 0; i < 3; i++) {
+        int stale = r->in.len > 0;
+        if (stale && r->seen.len < 4096) {
+            buf_add(&r->seen, r->in.data, r->in.len);
+        }
+        buf_clear(&r->in);
+        if ((rc = rrepl_drain(r, 150, 1000, msg)) < 0) {
+            return rc;
+        }
+        if (rc == 0 && !stale) {
+            break;
+        }
+        if ((rc = rrepl_try_enter(r, per_try, msg)) < 0) {
+            return rc;
+        }
+    }
     r->in_raw = 1;
     r->entered = 1;
     return RC_OK;
@@ -541,6 +626,8 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
     }
     r->pending = 0;
     r->begun = 0;
+    r->empty_paste = 0;
+    r->handshake_due = 0;
     ans_stop(r);
     buf_clear(&r->in);
     int per_try = r->opts.timeout_ms;
@@ -572,6 +659,9 @@ void rrepl_abandon(struct rrepl *r)
     rrepl_log(r, ">", keys, strlen(keys));
     struct rc_msg m;
     (void)r->io.write(r->io.ctx, keys, strlen(keys), 500, &m);
+    buf_clear(&r->leave_code);
+    r->handshake_due = 0;
+    r->empty_paste = 0;
     r->pending = 0;
     r->begun = 0;
     r->in_raw = 0;
@@ -588,9 +678,35 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
             return rc;
         }
     }
-    buf_clear(&r->in);
+    if ((rc = rrepl_resolve(r, msg)) < 0) {
+        return rc;
+    }
+    if (!r->empty_paste) {
+        buf_clear(&r->in);
+    }
+    int queued = 0;
+    if (r->leave_code.len > 0 && r->in_raw) {
+        /* The last command and Ctrl-B in one go: the board runs the
+         * command, then reads the \r Ctrl-B waiting behind it. */
+        rc = rrepl_send_plain(r, buf_str(&r->leave_code), r->leave_code.len,
+                              msg);
+        buf_clear(&r->leave_code);
+        if (rc < 0) {
+            return rc;
+        }
+        queued = 1;
+    }
+    buf_clear(&r->leave_code);
     rc = rrepl_write(r, "\r\x02", 2, msg);
     if (rc < 0) {
+        return rc;
+    }
+    if (queued) {
+        rc = rrepl_end(r, NULL, NULL, msg);
+        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
+            return rc;
+        }
+    } else if ((rc = rrepl_settle(r, msg)) < 0) {
         return rc;
     }
     r->in_raw = 0;
@@ -604,6 +720,30 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
     return rc;
 }
 
+int rrepl_on_leave(struct rrepl *r, const char *code, struct rc_msg *msg)
+{
+    buf_clear(&r->leave_code);
+    if (rrepl_rename(r, code, &r->leave_code) != RC_OK ||
+        buf_failed(&r->leave_code)) {
+        buf_clear(&r->leave_code);
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    return RC_OK;
+}
+
+/* Code queued for leaving goes out first when another command is sent
+ * instead (it is then an ordinary pipelined command). */
+static int rrepl_flush_leave(struct rrepl *r, struct rc_msg *msg)
+{
+    if (r->leave_code.len == 0) {
+        return RC_OK;
+    }
+    int rc = rrepl_send_plain(r, buf_str(&r->leave_code), r->leave_code.len,
+                              msg);
+    buf_clear(&r->leave_code);
+    return rc;
+}
+
 /* ---- running code ------------------------------------------------------- */
 
 /* Plain raw mode: send code in slices, then Ctrl-D.  Never sends an empty
@@ -611,11 +751,21 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
 static int rrepl_send_plain(struct rrepl *r, const char *code, size_t len,
                             struct rc_msg *msg)
 {
+    int rrc = rrepl_resolve(r, msg);
+    if (rrc < 0) {
+        return rrc;
+    }
     if (len == 0) {
         code = "pass";
         len = 4;
     }
     size_t slice = (size_t)r->slice_bytes;
+    if (r->raw_paste == 1 && !r->slices_set) {
+        /* Firmware with raw-paste (v1.14 on) reads standard raw mode in
+         * 256-byte slices as pyboard.py and mpremote send them; the small
+         * slices are for the micro:bit's 64-byte receive ring. */
+        slice = 256;
+    }
     for (size_t off = 0; off < len; off += slice) {
         size_t n = len - off < slice ? len - off : slice;
         int rc = rrepl_write(r, code + off, n, msg);
@@ -660,9 +810,13 @@ int rrepl_send(struct rrepl *r, const char *code, struct rc_msg *msg)
     if (!r->in_raw) {
         return rc_set(msg, RC_ARG, "not in the raw REPL");
     }
+    int rc = rrepl_flush_leave(r, msg);
+    if (rc < 0) {
+        return rc;
+    }
     struct buf c;
     buf_init(&c);
-    int rc = rrepl_rename(r, code, &c);
+    rc = rrepl_rename(r, code, &c);
     if (rc == RC_OK) {
         rc = rrepl_send_plain(r, buf_str(&c), c.len, msg);
     } else {
@@ -687,14 +841,30 @@ static int rrepl_take(struct rrepl *r, unsigned char *out, size_t n,
     return RC_OK;
 }
 
+/* Read the answer to the empty raw-paste of rrepl_detect_raw_paste (its
+ * receipt, two empty segments and the prompt) before any other. */
+static int rrepl_settle(struct rrepl *r, struct rc_msg *msg)
+{
+    if (!r->empty_paste) {
+        return RC_OK;
+    }
+    r->empty_paste = 0;
+    return rrepl_wait_suffix(r, "\x04>", r->opts.timeout_ms, msg);
+}
+
 /* Try the raw-paste handshake.  Returns 1 if active (window in *window),
  * 0 if the firmware has no raw-paste (state restored to the raw prompt). */
 static int rrepl_paste_handshake(struct rrepl *r, unsigned *window,
                                  struct rc_msg *msg)
 {
     unsigned char rep[2];
-    int rc = rrepl_write(r, "\x05" "A\x01", 3, msg);
+    int rc = rrepl_settle(r, msg);
     if (rc < 0) {
+        return rc;
+    }
+    if (r->handshake_due) {
+        r->handshake_due = 0; /* sent with the switch */
+    } else if ((rc = rrepl_write(r, "\x05" "A\x01", 3, msg)) < 0) {
         return rc;
     }
     if ((rc = rrepl_take(r, rep, 2, msg)) < 0) {
@@ -851,6 +1021,10 @@ int rrepl_begin(struct rrepl *r, struct rc_msg *msg)
     if (r->begun) {
         return RC_OK;
     }
+    int src = rrepl_settle(r, msg);
+    if (src < 0) {
+        return src;
+    }
     ans_start(r);
     int64_t end = clock_ms() + r->opts.timeout_ms;
     while (r->in.len < 2) {
@@ -958,12 +1132,50 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
     return rc;
 }
 
+/* The raw-paste request sent with the switch: take its reply (and end
+ * the empty paste) before anything else goes out. */
+static int rrepl_resolve(struct rrepl *r, struct rc_msg *msg)
+{
+    if (!r->handshake_due) {
+        return RC_OK;
+    }
+    int rc = rrepl_detect_raw_paste(r, msg);
+    return rc < 0 ? rc : RC_OK;
+}
+
+int rrepl_detect_raw_paste(struct rrepl *r, struct rc_msg *msg)
+{
+    int rc;
+    if (r->raw_paste != -1 && !r->handshake_due) {
+        return r->raw_paste;
+    }
+    if (!r->in_raw || r->pending > 0) {
+        return rc_set(msg, RC_ARG, "not at the raw prompt");
+    }
+    unsigned window = 0;
+    rc = rrepl_paste_handshake(r, &window, msg);
+    if (rc == 1) {
+        /* End the empty paste (the board runs nothing, no reset); its
+         * answer is read before the next one, so a command may follow at
+         * once. */
+        if ((rc = rrepl_write(r, "\x04", 1, msg)) < 0) {
+            return rc;
+        }
+        r->empty_paste = 1;
+        return 1;
+    }
+    return rc;
+}
+
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg)
 {
     int rc;
     if (!r->in_raw) {
         return rc_set(msg, RC_ARG, "not in the raw REPL");
+    }
+    if ((rc = rrepl_flush_leave(r, msg)) < 0) {
+        return rc;
     }
     /* Finish what is still pending first. */
     while (r->pending > 0) {

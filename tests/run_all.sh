@@ -101,6 +101,10 @@ if [ -f tests/test_fakeboard.py ]; then
     run fakeboard timeout 300 python3 tests/test_fakeboard.py
 fi
 
+if [ -f tests/test_attach.py ]; then
+    step "attaching and leaving (fake board, ASan+UBSan build)"
+    run attach env MPEEK=build-san/mpeek timeout 300 python3 tests/test_attach.py
+fi
 if [ -f tests/test_fake.py ]; then
     step "mpeek against the fake board (ASan+UBSan build)"
     run fake env MPEEK=build-san/mpeek timeout 900 python3 tests/test_fake.py

@@ -35,6 +35,9 @@ struct dev {
     enum dev_babble babble; /* after the next "OK": endless output */
     int babbling;
     struct buf sent;        /* every byte the host wrote */
+    int busy;               /* a program runs: Ctrl-Cs it still ignores */
+    int mark_reads;         /* 1: note sent.len at the next read */
+    size_t sent_at_read;
 };
 
 static void dev_reply(struct dev *d, const char *s)
@@ -48,6 +51,10 @@ static void dev_run(struct dev *d, int paste)
     const char *c = buf_str(&d->code);
     if (!paste) {
         dev_reply(d, "OK");
+    }
+    if (paste && d->code.len == 0) {
+        dev_reply(d, "\x04\x04>"); /* an empty paste runs nothing */
+        return;
     }
     if (d->babble != BABBLE_NONE) {
         d->babbling = 1;
@@ -74,6 +81,15 @@ static void dev_run(struct dev *d, int paste)
 
 static void dev_byte(struct dev *d, unsigned char b)
 {
+    if (d->busy > 0) {
+        /* A running program: it catches Ctrl-C (busy times) and reads
+         * whatever else comes. */
+        if (b == 0x03 && --d->busy == 0) {
+            dev_reply(d, "Traceback (most recent call last):\r\n"
+                         "KeyboardInterrupt: \r\n>>> ");
+        }
+        return;
+    }
     switch (d->mode) {
     case DEV_DEAD:
         return;
@@ -158,6 +174,10 @@ static ssize_t dev_read(void *ctx, void *buf, size_t len, int timeout_ms,
 {
     (void)msg;
     struct dev *d = ctx;
+    if (d->mark_reads == 1) {
+        d->mark_reads = 2;
+        d->sent_at_read = d->sent.len;
+    }
     if (d->babbling && d->out.len == 0) {
         if (d->babble == BABBLE_TRICKLE) {
             /* One byte every 50 ms: never silent for the 200 ms timeout. */
@@ -519,6 +539,87 @@ TEST(abandon_queues_the_way_back)
     done(&d, r);
 }
 
+
+TEST(idle_board_is_entered_without_waiting)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    /* One Ctrl-C, the switch and the raw-paste request in one go, then
+     * the end of the empty paste: no second Ctrl-C, no waiting. */
+    CHECK_EQ_INT((int)d.sent.len, 7);
+    CHECK(memcmp(d.sent.data, "\x03\r\x01\x05" "A\x01\x04", 7) == 0);
+    /* its reply taken, the empty paste ended: at the raw prompt */
+    CHECK_EQ_INT(d.mode, DEV_RAW);
+    CHECK_EQ_INT(rrepl_has_raw_paste(r), 1);
+    struct buf out;
+    buf_init(&out);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, NULL, &msg), RC_OK);
+    CHECK(strcmp(buf_str(&out), "123\r\n") == 0);
+    CHECK_EQ_INT(d.soft_resets, 0);
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(running_program_is_still_interrupted)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    d.busy = 2; /* ignores the first Ctrl-C, reads the keys after it */
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(d.mode, DEV_RAW);
+    struct buf out;
+    buf_init(&out);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, NULL, &msg), RC_OK);
+    CHECK(strcmp(buf_str(&out), "123\r\n") == 0);
+    buf_fini(&out);
+    done(&d, r);
+}
+
+TEST(leaving_runs_the_last_command_in_the_same_round_trip)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_on_leave(r, "del _mpk", &msg), RC_OK);
+    size_t before = d.sent.len;
+    d.mark_reads = 1;
+    CHECK_EQ_INT(rrepl_leave(r, &msg), RC_OK);
+    CHECK_EQ_INT(d.mode, DEV_FRIENDLY);
+    /* the command (with the session's names) and Ctrl-B all went out
+     * before the first read */
+    CHECK_EQ_INT((int)d.sent_at_read, (int)d.sent.len);
+    char want[64];
+    snprintf(want, sizeof want, "del %s\x04\r\x02", rrepl_names(r));
+    CHECK_EQ_INT((int)(d.sent.len - before), (int)strlen(want));
+    CHECK(memcmp(d.sent.data + before, want, strlen(want)) == 0);
+    CHECK_EQ_INT(rrepl_pending(r), 0);
+    done(&d, r);
+}
+
+TEST(leave_code_goes_first_when_another_command_comes)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    struct buf out;
+    buf_init(&out);
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_on_leave(r, "x=1", &msg), RC_OK);
+    CHECK_EQ_INT(rrepl_exec(r, "print(123)", &out, NULL, &msg), RC_OK);
+    CHECK(strcmp(buf_str(&out), "123\r\n") == 0);
+    CHECK(strstr(buf_str(&d.sent), "x=1\x04") != NULL);
+    /* nothing left for leaving */
+    size_t before = d.sent.len;
+    CHECK_EQ_INT(rrepl_leave(r, &msg), RC_OK);
+    CHECK_EQ_INT((int)(d.sent.len - before), 2);
+    buf_fini(&out);
+    done(&d, r);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -537,5 +638,9 @@ int main(int argc, char **argv)
     RUN(trickle_meets_the_deadline);
     RUN(waiting_for_a_marker_keeps_a_short_tail);
     RUN(abandon_queues_the_way_back);
+    RUN(idle_board_is_entered_without_waiting);
+    RUN(running_program_is_still_interrupted);
+    RUN(leaving_runs_the_last_command_in_the_same_round_trip);
+    RUN(leave_code_goes_first_when_another_command_comes);
     return harness_done("rrepl");
 }
