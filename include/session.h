@@ -29,6 +29,7 @@
 struct session {
     /* Options (main.c). */
     const char *port;
+    unsigned needs;  /* CMD_* of the command: what session_attach builds */
     char hint[600]; /* what an image says of its board, for the explorer */
     struct serial_opts sopts;
     int timeout_ms;

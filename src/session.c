@@ -13,15 +13,13 @@
  * What is fetched: each command's entry says what it needs (cmd.h).  The
  * board is attached only for CMD_BOARD; the map is built for CMD_MAP, and
  * for CMD_GUARD unless --unsafe (then nothing checks the range against
- * it).  Building the map asks the board about its memory with
- * discover_run(), which today always fetches the GC heap map
- * (mem_info(1)) and the module list (help('modules')) along with the
- * per-port queries, whatever the command's CMD_HEAP and CMD_MODULES say.
- * What would decide, once discovery can be asked for parts: a command
- * without CMD_MODULES never needs the module list; one without CMD_HEAP
- * needs the heap map only for a CMD_GUARD range that the profile and the
- * per-port queries do not cover (no profile matches the board, so the
- * heap areas may be the only RAM the map knows).
+ * it).  Building the map always asks the port's own queries the profile
+ * names (discover_port: flash and RAM sizes, filesystems, partitions);
+ * the GC heap map (mem_info(1)) only for CMD_HEAP, or when no profile
+ * matches the board (then the heap areas may be the only RAM the map
+ * knows, and a read there must still pass the guard); the module list
+ * (help('modules')) only for CMD_MODULES.  A plain read inside memory the
+ * profile knows thus costs no mem_info(1) and no help('modules').
  */
 #include <errno.h>
 #include <signal.h>
@@ -376,7 +374,16 @@ int session_build_map(struct session *s, struct rc_msg *msg)
     }
     if (connected) {
         discover_info_init(&s->disc);
-        rc = discover_run(s->rrepl, prof, s->map, &s->disc, msg);
+        rc = RC_OK;
+        if ((s->needs & CMD_HEAP) || prof == NULL) {
+            rc = discover_heap(s->rrepl, prof, s->map, &s->disc, msg);
+        }
+        if (rc == RC_OK && (s->needs & CMD_MODULES)) {
+            rc = discover_modules(s->rrepl, &s->disc, msg);
+        }
+        if (rc == RC_OK) {
+            rc = discover_port(s->rrepl, prof, s->map, msg);
+        }
         if (rc < 0) {
             return rc_prefix(msg, rc, "asking the board about its memory");
         }
@@ -479,6 +486,7 @@ void session_signals(void)
 
 int session_attach(struct session *s, unsigned needs, struct rc_msg *msg)
 {
+    s->needs = needs;
     int rc = session_connect(s, msg);
     if (rc == RC_OK &&
         ((needs & CMD_MAP) || ((needs & CMD_GUARD) && !s->unsafe))) {
