@@ -72,6 +72,11 @@ struct cmd_entry {
 /* The table, in the order of mpeek --help; NULL-terminated. */
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
+/* The names of the entries with all of the needs bits (and offline when
+ * offline_only), in table order, as "a, b or c" (last_sep " or " or
+ * " and "), into out. */
+const char *cmd_names(unsigned needs, int offline_only, const char *last_sep,
+                      char *out, size_t size);
 
 /* The entries, one per file. */
 extern const struct cmd_entry cmd_view_entry, cmd_info_entry,

@@ -29,6 +29,34 @@ const struct cmd_entry *const cmd_table[] = {
     NULL,
 };
 
+const char *cmd_names(unsigned needs, int offline_only, const char *last_sep,
+                      char *out, size_t size)
+{
+    size_t n = 0, len = 0;
+    out[0] = 0;
+    for (size_t i = 0; cmd_table[i] != NULL; i++) {
+        if ((cmd_table[i]->needs & needs) == needs &&
+            (!offline_only || cmd_table[i]->offline)) {
+            n++;
+        }
+    }
+    for (size_t i = 0, k = 0; cmd_table[i] != NULL; i++) {
+        const struct cmd_entry *e = cmd_table[i];
+        if ((e->needs & needs) != needs || (offline_only && !e->offline)) {
+            continue;
+        }
+        const char *sep = k == 0 ? "" : k + 1 == n ? last_sep : ", ";
+        int w = snprintf(out + len, size - len, "%s%s", sep, e->name);
+        if (w < 0 || (size_t)w >= size - len) {
+            out[len] = 0; /* whole names only */
+            break;
+        }
+        len += (size_t)w;
+        k++;
+    }
+    return out;
+}
+
 const struct cmd_entry *cmd_find(const char *name)
 {
     for (size_t i = 0; cmd_table[i] != NULL; i++) {

@@ -300,9 +300,9 @@ int main(int argc, char **argv)
     /* Validate everything before touching the board. */
     const struct cmd_entry *e = cmd_find(a.name);
     if (e == NULL) {
-        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try view, info, "
-                    "regions, read, where, heap, frozen, verify, open or ports; "
-                    "see mpeek --help)", a.name);
+        char names[256];
+        rc = rc_set(&msg, RC_ARG, "unknown command '%s' (try %s; see mpeek "
+                    "--help)", a.name, cmd_names(0, 0, " or ", names, sizeof names));
         goto fail;
     }
     rc = e->parse(&a, &s, &msg);
@@ -331,7 +331,9 @@ int main(int argc, char **argv)
         goto fail;
     }
     if (a.compare != NULL && !(e->needs & CMD_COMPARE)) {
-        rc = rc_set(&msg, RC_ARG, "--compare only goes with frozen");
+        char names[256];
+        rc = rc_set(&msg, RC_ARG, "--compare only goes with %s",
+                    cmd_names(CMD_COMPARE, 0, " and ", names, sizeof names));
         goto fail;
     }
     if (s.offline && e->offline_needs_image != NULL && s.nimage == 0) {
@@ -339,8 +341,9 @@ int main(int argc, char **argv)
         goto fail;
     }
     if (s.offline && !e->offline) {
-        rc = rc_set(&msg, RC_ARG, "--offline goes with regions, where, frozen "
-                    "and open (view) only: %s needs the board", a.name);
+        char names[256];
+        rc = rc_set(&msg, RC_ARG, "--offline goes with %s only: %s needs the "
+                    "board", cmd_names(0, 1, " and ", names, sizeof names), a.name);
         goto fail;
     }
     for (size_t i = 0; i < s.nld; i++) {

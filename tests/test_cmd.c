@@ -25,6 +25,22 @@ TEST(every_command_is_in_the_table)
     CHECK(cmd_find("frobnicate") == NULL);
 }
 
+/* The lists the error messages give come from the table. */
+TEST(names_come_from_the_table)
+{
+    char out[256];
+    CHECK_STR(cmd_names(0, 0, " or ", out, sizeof out),
+              "view, info, regions, read, where, heap, ports, open, verify or frozen");
+    CHECK_STR(cmd_names(0, 1, " and ", out, sizeof out),
+              "view, regions, where, open and frozen");
+    CHECK_STR(cmd_names(CMD_COMPARE, 0, " and ", out, sizeof out), "frozen");
+    CHECK_STR(cmd_names(CMD_HEAP, 0, " or ", out, sizeof out),
+              "view, regions, where or heap");
+    /* too small: whole names only */
+    char small[12];
+    CHECK_STR(cmd_names(0, 0, " or ", small, sizeof small), "view, info");
+}
+
 /* Run regions with stdout going to a file; returns its rc and what it
  * printed (at most size - 1 bytes). */
 static int regions(struct session *s, long fail_at, char *out, size_t size,
@@ -105,6 +121,7 @@ int main(int argc, char **argv)
 {
     harness_start(argc, argv);
     RUN(every_command_is_in_the_table);
+    RUN(names_come_from_the_table);
     RUN(regions_out_of_memory_is_reported);
     return harness_done("cmd");
 }
