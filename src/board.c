@@ -751,8 +751,8 @@ int board_helper_code(const struct board_info *info,
         buf_printf(&c, " w(%sE')\n", q);
     }
     int rc = RC_OK;
-    if (c.len + 1 > size) {
-        rc = RC_NOMEM;
+    if (buf_failed(&c) || c.len + 1 > size) {
+        rc = RC_NOMEM; /* never a helper with a piece missing */
     } else {
         memcpy(buf, buf_str(&c), c.len + 1);
     }
@@ -767,7 +767,8 @@ int board_install(struct rrepl *r, struct board_info *info,
     long before = -1, after = -1;
     int rc;
     if (board_helper_code(info, &info->method, code, sizeof code) != RC_OK) {
-        return rc_set(msg, RC_NOMEM, "helper code too long");
+        return rc_set(msg, RC_NOMEM, "out of memory writing the helper, or "
+                      "its code is too long");
     }
     /* The first time, the probe's measurement (just taken, nothing of
      * mpeek's on the board since) is the heap before the helper. */

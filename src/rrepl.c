@@ -1122,7 +1122,11 @@ int rrepl_end(struct rrepl *r, struct buf *out, struct buf *err,
         buf_add(err, tb.data, tb.len);
     }
     rc = RC_OK;
-    if (tb.len > 0) {
+    if (buf_failed(&tb) || (out != NULL && buf_failed(out)) ||
+        (err != NULL && buf_failed(err))) {
+        /* the answer was read whole, but not kept: never take it as given */
+        rc = rc_set(msg, RC_NOMEM, "out of memory keeping the board's answer");
+    } else if (tb.len > 0) {
         char line[300];
         rrepl_traceback_summary(buf_str(&tb), line, sizeof line);
         rc = strncmp(line, "MemoryError", 11) == 0 ? RC_DEVMEM : RC_DEVICE;

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "failalloc.h"
 #include "harness.h"
 
 static struct board_info base(void)
@@ -113,6 +114,31 @@ TEST(force_method)
     CHECK_EQ_INT(board_force_method(&in, "fast", &msg), RC_ARG);
 }
 
+/* Running out of memory while writing the helper gives RC_NOMEM, never
+ * a helper with a piece missing. */
+TEST(helper_code_out_of_memory)
+{
+    struct board_info in = base();
+    char whole[2048], code[2048];
+    in.uctypes = in.mem8 = in.mem32 = 1;
+    in.stdout_buffer = 1;
+    in.binary_clean = 1;
+    in.sha256 = in.b64 = in.hexlify = 1;
+    board_choose(&in);
+    long before = failalloc_calls;
+    CHECK_EQ_INT(board_helper_code(&in, &in.method, whole, sizeof whole), RC_OK);
+    long calls = failalloc_calls - before;
+    CHECK(calls > 0);
+    for (long i = 0; i < calls; i++) {
+        failalloc_arm(i);
+        int rc = board_helper_code(&in, &in.method, code, sizeof code);
+        CHECK(failalloc_fired());
+        failalloc_disarm();
+        CHECK(rc == RC_NOMEM || (rc == RC_OK && strcmp(code, whole) == 0));
+        CHECK_EQ_INT(rc, RC_NOMEM);
+    }
+}
+
 TEST(helper_code_shapes)
 {
     struct board_info in = base();
@@ -166,5 +192,6 @@ int main(int argc, char **argv)
     RUN(small_heap_small_chunks);
     RUN(force_method);
     RUN(helper_code_shapes);
+    RUN(helper_code_out_of_memory);
     return harness_done("board");
 }
