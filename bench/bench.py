@@ -163,7 +163,7 @@ def map_rows(work):
             "\n".join(rows) + "\n")
 
 
-FW129 = "/work/shared/firmware/micropython-1.29-qemu-microbit.elf"
+FW129 = os.path.join(ROOT, "..", "shared", "firmware", "micropython-1.29-qemu-microbit.elf")
 RAWEXEC = os.path.join(ROOT, "tests", "tools", "rawexec.py")
 READ16 = ("import uctypes,sys;sys.stdout.write(bytes(uctypes.bytearray_at(0,16)).hex())"
           )

@@ -205,7 +205,8 @@ int frozen_name_ok(const char *s, size_t n)
             cp = cp << 6 | (d & 0x3f);
         }
         if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff)) {
+            (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f)) {
+            /* also no C1 control: a name must print as it is */
             return 0;
         }
         i += k + 1;

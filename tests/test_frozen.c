@@ -613,6 +613,8 @@ TEST(malformed_manifests)
         {"m.json", "[\n", "{\"name\": \"b\\ud800.py\"}]", "m.json:2: high surrogate without its pair"},
         {"m.json", "[\n", "{\"name\": \"b\\u0001.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]",
          "m.json:2: 'b\x01.py' is not a module name"},
+        {"m.json", "[\n", "{\"name\": \"b\\u009c.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]",
+         "m.json:2: 'b\xc2\x9c.py' is not a module name"},
         {"m.json", "[\n", "{\"name\": \"a\\u0000.py\", \"address\": \"0x10\", \"size\": 5, \"sha256\": \"SHA\"}]",
          "m.json:2: a module name cannot contain NUL ('a\\u0000...')"},
         {"m.json", "[\n", "{\"name\\u0000x\": \"b.py\"}]", "m.json:2: a key cannot contain NUL"},
