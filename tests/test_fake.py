@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, at_prompt, mpeek, mpeek_bin, run_tests, stop_group, talk  # noqa: E402
+from testlib import (ask_board, at_prompt, mpeek, mpeek_bin, mpk_globals, ROOT, run_tests, settle, stop_group, talk, USER_GLOBALS, USER_VALUES)  # noqa: E402
 
 FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
 TMP = tempfile.mkdtemp(prefix="mpeek-fake-")
@@ -678,44 +678,6 @@ def hostile_board(c):
 # ---------------------------------------------------------------------------
 # The board is left as found; nothing the board sends can take over.
 
-USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
-USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
-
-
-def settle(port, quiet=1.0, most=20.0):
-    """Wait until the board has sent nothing for `quiet` seconds (it may
-    still be working through keys queued while it was stopped)."""
-    end = time.monotonic() + most
-    while time.monotonic() < end:
-        if not talk(port, b"", re.compile(b"(?!)"), quiet):
-            return
-
-
-def ask_board(port, code, timeout=5.0):
-    """Run code in the board's raw REPL (from its friendly prompt) and
-    return what it printed, or None; the board is left at >>> again."""
-    got = talk(port, b"\x03\r\x01", b"raw REPL; CTRL-B to exit\r\n>", timeout)
-    if not got.endswith(b"raw REPL; CTRL-B to exit\r\n>"):
-        return None
-    got = talk(port, code.encode() + b"\x04", b"\x04>", timeout)
-    talk(port, b"\r\x02", b">>> ", timeout)
-    if not got.startswith(b"OK") or b"\x04" not in got:
-        return None
-    return got[2:got.index(b"\x04")].decode(errors="replace")
-
-
-def mpk_globals(port):
-    """The board's globals whose names start with _mpk, as {name: repr}."""
-    out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
-                          "sorted(globals()) if k[:4]=='_mpk'))")
-    if out is None:
-        return None
-    res = {}
-    for line in out.splitlines():
-        if line.strip():
-            k, _, v = line.strip().partition(" ")
-            res[k] = v
-    return res
 
 
 def check_found_as_left(c, fb, what, user=True):

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Fixture, Qemu, at_prompt, mpeek, mpeek_bin, run_tests, talk  # noqa: E402
+from testlib import (ask_board, at_prompt, Fixture, mpeek, mpeek_bin, mpk_globals, Qemu, run_tests, settle, talk, USER_GLOBALS, USER_VALUES)  # noqa: E402
 
 FS_MARKER_ADDR = 0x3F800  # the micro:bit filesystem writes 0xFD here at boot
 
@@ -26,43 +26,6 @@ FS_MARKER_ADDR = 0x3F800  # the micro:bit filesystem writes 0xFD here at boot
 # ---------------------------------------------------------------------------
 # The board is left as found, whatever happens to mpeek or to the board.
 
-USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
-USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
-
-
-def settle(port, quiet=1.0, most=20.0):
-    """Wait until the board has sent nothing for `quiet` seconds (it may
-    still be working through keys queued while it was stopped)."""
-    end = time.monotonic() + most
-    while time.monotonic() < end:
-        if not talk(port, b"", re.compile(b"(?!)"), quiet):
-            return
-
-
-def ask_board(port, code, timeout=5.0):
-    """Run code in the board's raw REPL (from its friendly prompt) and
-    return what it printed, or None; the board is left at >>> again."""
-    got = talk(port, b"\x03\r\x01", b"raw REPL; CTRL-B to exit\r\n>", timeout)
-    if not got.endswith(b"raw REPL; CTRL-B to exit\r\n>"):
-        return None
-    got = talk(port, code.encode() + b"\x04", b"\x04>", timeout)
-    talk(port, b"\r\x02", b">>> ", timeout)
-    if not got.startswith(b"OK") or b"\x04" not in got:
-        return None
-    return got[2:got.index(b"\x04")].decode(errors="replace")
-
-
-def mpk_globals(port):
-    out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
-                          "sorted(globals()) if k[:4]=='_mpk'))")
-    if out is None:
-        return None
-    res = {}
-    for line in out.splitlines():
-        if line.strip():
-            k, _, v = line.strip().partition(" ")
-            res[k] = v
-    return res
 
 
 def check_found_as_left(c, port, what):

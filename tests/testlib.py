@@ -372,3 +372,44 @@ def talk(port, data, until, timeout=3.0):
 def at_prompt(port, timeout=3.0):
     """True if the board answers a bare newline with its '>>> ' prompt."""
     return b">>> " in talk(port, b"\r", b">>> ", timeout)
+
+
+# A user's own globals named like mpeek's: they must survive every command.
+USER_GLOBALS = b"_mpk=11;_mpkp=12;_mpkd=13;_mpkv=14\r"
+USER_VALUES = {"_mpk": "11", "_mpkp": "12", "_mpkd": "13", "_mpkv": "14"}
+
+
+def settle(port, quiet=1.0, most=20.0):
+    """Wait until the board has sent nothing for `quiet` seconds (it may
+    still be working through keys queued while it was stopped)."""
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        if not talk(port, b"", re.compile(b"(?!)"), quiet):
+            return
+
+
+def ask_board(port, code, timeout=5.0):
+    """Run code in the board's raw REPL (from its friendly prompt) and
+    return what it printed, or None; the board is left at >>> again."""
+    got = talk(port, b"\x03\r\x01", b"raw REPL; CTRL-B to exit\r\n>", timeout)
+    if not got.endswith(b"raw REPL; CTRL-B to exit\r\n>"):
+        return None
+    got = talk(port, code.encode() + b"\x04", b"\x04>", timeout)
+    talk(port, b"\r\x02", b">>> ", timeout)
+    if not got.startswith(b"OK") or b"\x04" not in got:
+        return None
+    return got[2:got.index(b"\x04")].decode(errors="replace")
+
+
+def mpk_globals(port):
+    """The board's globals whose names start with _mpk, as {name: repr}."""
+    out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
+                          "sorted(globals()) if k[:4]=='_mpk'))")
+    if out is None:
+        return None
+    res = {}
+    for line in out.splitlines():
+        if line.strip():
+            k, _, v = line.strip().partition(" ")
+            res[k] = v
+    return res
