@@ -74,6 +74,12 @@ void rmap_free(struct rmap *m);
 /* Add a copy of r (parent/depth are computed later).  Empty regions are
  * kept as notes only.  RC_ARG for end <= start or end > 2^32. */
 int rmap_add(struct rmap *m, const struct rmap_region *r);
+/* What a board reports outgrew a profile's guess: the profile region of
+ * kind `kind` that holds addr (and ends below end) is widened to end, and
+ * `why` is added to its notes.  1 if a region was widened (*was_out, if not
+ * NULL, gets it as it was), 0 if none needed it.  Before rmap_finish(). */
+int rmap_widen(struct rmap *m, uint32_t addr, uint64_t end, enum rmap_kind kind,
+               const char *why, struct rmap_region *was_out);
 
 /* A map-wide note ("the board reported NUMRAMBLOCK=0xffffffff: not used"). */
 void rmap_note(struct rmap *m, const char *fmt, ...)

@@ -154,6 +154,20 @@ void discover_apply_meminfo(struct rmap *map, struct discover_info *d,
             snprintf(notes, sizeof notes, "GC heap area %zu of %zu (mem_info), "
                      "%u-byte blocks", i + 1, h.nareas, h.block_size);
         }
+        /* A heap the board reports is memory it has: a profile's RAM
+         * that ends short of it was a guess, and is widened, out loud. */
+        struct rmap_region was;
+        char why[120], wsize[24], nsize[24];
+        snprintf(why, sizeof why, "widened to hold the GC heap the board "
+                 "reports (ends at 0x%08llx)", (unsigned long long)end);
+        if (rmap_widen(map, a->pool_start, end, RMAP_K_RAM, why, &was)) {
+            fmt_size(was.end - was.start, wsize, sizeof wsize);
+            fmt_size(end - was.start, nsize, sizeof nsize);
+            rmap_note(map, "the board's GC heap (0x%08x-0x%08llx) ends past the "
+                      "profile's %s (%s): %s widened to %s, as the board "
+                      "reports", a->pool_start, (unsigned long long)end, was.name,
+                      wsize, was.name, nsize);
+        }
         add(map, name, a->pool_start, end, RMAP_A_R | RMAP_A_W, RMAP_K_HEAP,
             RMAP_ACC_READ, notes);
     }

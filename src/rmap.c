@@ -154,6 +154,30 @@ int rmap_add(struct rmap *m, const struct rmap_region *r)
     return RC_OK;
 }
 
+int rmap_widen(struct rmap *m, uint32_t addr, uint64_t end, enum rmap_kind kind,
+               const char *why, struct rmap_region *was_out)
+{
+    if (end > 0x100000000ULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        struct rmap_region *r = &m->r[i];
+        if (r->source != RMAP_S_PROFILE || r->kind != kind || addr < r->start ||
+            addr >= r->end || end <= r->end) {
+            continue;
+        }
+        if (was_out != NULL) {
+            *was_out = *r;
+        }
+        r->end = end;
+        size_t l = strlen(r->notes);
+        snprintf(r->notes + l, sizeof r->notes - l, "%s%s", l ? "; " : "", why);
+        m->indexed = 0;
+        return 1;
+    }
+    return 0;
+}
+
 void rmap_note(struct rmap *m, const char *fmt, ...)
 {
     if (m->nnotes == MAX_NOTES) {

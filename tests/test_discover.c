@@ -3,6 +3,7 @@
  * (captured and documented outputs of each port's discovery snippet).
  */
 #include "discover.h"
+#include "profile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -190,10 +191,61 @@ TEST(meminfo_microbit)
     discover_info_fini(&d);
 }
 
+/* A heap the board reports past a profile's RAM widens it, saying so; one
+ * inside it changes nothing. */
+TEST(meminfo_widens_profile_ram)
+{
+    static const char text[] =
+        "GC: total: 8192, used: 80, free: 8112\r\n"
+        "GC memory layout; from 20003000:\r\n"
+        "00000000: h=h=="
+        "...........................................................\r\n"
+        "       (6 lines all free)\r\n"
+        "00001c00: "
+        "................................................................\r\n";
+    struct profile prof;
+    memset(&prof, 0, sizeof prof);
+    snprintf(prof.name, sizeof prof.name, "p");
+    struct profile_region ram;
+    memset(&ram, 0, sizeof ram);
+    snprintf(ram.name, sizeof ram.name, "ram");
+    ram.start = 0x20000000;
+    ram.size = 16 * 1024;
+    ram.kind = RMAP_K_RAM;
+    ram.access = RMAP_ACC_READ;
+    prof.regions = &ram;
+    prof.nregions = 1;
+    struct rmap *m;
+    rmap_new(&m);
+    discover_add_profile(m, &prof);
+    discover_apply_meminfo(m, NULL, text, 16);
+    rmap_finish(m);
+    const struct rmap_region *r = find(m, "ram");
+    const struct rmap_region *h = find(m, "gc-heap");
+    CHECK(h != NULL && h->start == 0x20003000 && h->end == 0x20005000);
+    CHECK(r != NULL && r->start == 0x20000000 && h != NULL && r->end == h->end);
+    CHECK(r != NULL && strstr(r->notes, "widened") != NULL);
+    CHECK(has_note(m, "ends past the profile's ram (16 KiB): ram widened to 20 KiB"));
+    CHECK(h != NULL && h->parent >= 0 && rmap_get(m, (size_t)h->parent) == r);
+    rmap_free(m);
+
+    /* A profile RAM that holds the heap stays as it is. */
+    ram.size = 256 * 1024;
+    rmap_new(&m);
+    discover_add_profile(m, &prof);
+    discover_apply_meminfo(m, NULL, text, 16);
+    rmap_finish(m);
+    r = find(m, "ram");
+    CHECK(r != NULL && r->end == 0x20040000 && strstr(r->notes, "widened") == NULL);
+    CHECK(!has_note(m, "widened"));
+    rmap_free(m);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
     RUN(ficr_qemu_values);
+    RUN(meminfo_widens_profile_ram);
     RUN(ficr_real_values);
     RUN(esp8266);
     RUN(esp32_partitions);

@@ -9,6 +9,7 @@ and that a board which stops answering ends in a clear error in bounded
 time.  Every QEMU is started here on a free pty or TCP port and stopped at
 the end.
 """
+import json
 import os
 import re
 import signal
@@ -210,6 +211,45 @@ def modern_qemu(c, tmp):
             os.kill(q.proc.pid, signal.SIGCONT)
         except OSError:
             pass
+        q.stop()
+
+
+def modern_map(c, tmp):
+    """MicroPython 1.29 on the emulated micro:bit: its profile is chosen from
+    the chip its machine string names, with no option, and a profile whose
+    RAM is too small for the heap the board reports is widened, saying so."""
+    need_modern_firmware(c)
+    q = ModernQemu()
+    try:
+        c.test("MicroPython 1.29: the map with no option has flash at 0 and RAM holding the heap")
+        rc, out, err, _ = mpeek(["--port", q.port, "regions", "--format", "json"], timeout=30)
+        c.check(rc == 0, "regions exits 0 (%r)" % err)
+        regions = json.loads(out.decode()).get("regions", []) if rc == 0 else []
+        byname = {r["name"]: r for r in regions}
+        flash, ram, heap = byname.get("flash"), byname.get("ram"), byname.get("gc-heap")
+        c.check(flash is not None and flash["start"] == 0, "flash at 0x0: %r" % flash)
+        c.check(ram is not None and ram["start"] == 0x20000000,
+                "RAM at 0x20000000: %r" % ram)
+        c.check(heap is not None and ram is not None and
+                ram["start"] <= heap["start"] and
+                heap["end"] <= ram["end"],
+                "the RAM region holds the whole heap: %r %r" % (ram, heap))
+        rc, out, err, _ = mpeek(["--port", q.port, "regions"], timeout=30)
+        text = out.decode()
+        c.check("profile qemu-microbit" in text, "names the profile: %r" % text[-400:])
+        c.check("FICR still says 256 KiB" in text, "says what QEMU's FICR keeps saying")
+        rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "16", "--format", "bin"],
+                                timeout=30)
+        elf_start = open(MODERN_ELF, "rb").read()[0x1000:0x1010]  # .isr_vector's file offset
+        c.check(rc == 0 and out == elf_start, "a plain read of flash needs no option (%r)" % err)
+
+        c.test("MicroPython 1.29 with --board nrf51-microbit: 16 KiB of RAM is widened to the heap")
+        rc, out, err, _ = mpeek(["--port", q.port, "--board", "nrf51-microbit", "regions"],
+                                timeout=30)
+        text = out.decode()
+        c.check(rc == 0 and "ends past the profile's ram (16 KiB): ram widened to" in text,
+                "the widening is said: %r" % text[-600:])
+    finally:
         q.stop()
 
 
@@ -489,6 +529,7 @@ TESTS = [
     ("signals", signals_qemu),
     ("stalls", stalls_qemu),
     ("modern", modern_qemu),
+    ("modern_map", modern_map),
 ]
 
 
