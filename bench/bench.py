@@ -232,22 +232,21 @@ def attach_rows(tool, work):
             timed(["--port", s.link, "--unsafe", "read", "0", "16", "-o", os.devnull])
             t16, u16, t32, u32, tb = [], [], [], [], []
             for _ in range(3):
-                for args, into in ((["--board", "microbit", "read", "0", "16"], t16),
+                for args, into in ((["read", "0", "16"], t16),
                                    (["--unsafe", "read", "0", "16"], u16)):
                     t, rc, _ = timed(["--port", s.link] + args + ["-o", os.devnull])
                     if rc != 0:
                         raise RuntimeError("mpeek %s failed" % " ".join(args))
                     into.append(t)
                 t0 = time.monotonic()
-                r = subprocess.run(["python3", RAWEXEC, s.link, code], capture_output=True,
+                r = subprocess.run([sys.executable, RAWEXEC, s.link, code], capture_output=True,
                                    timeout=60)
                 if r.returncode != 0:
                     raise RuntimeError("rawexec failed: %s" % r.stderr)
                 tb.append(time.monotonic() - t0)
             log = os.path.join(work, "attach.log")
             for _ in range(2):
-                t, rc, _ = timed(["--port", s.link, "--board", "microbit", "read", "0",
-                                  "32768", "-o", os.devnull])
+                t, rc, _ = timed(["--port", s.link, "read", "0", "32768", "-o", os.devnull])
                 if rc != 0:
                     raise RuntimeError("mpeek read 0 32768 failed")
                 t32.append(t)
@@ -266,8 +265,8 @@ def attach_rows(tool, work):
         finally:
             s.stop()
             q.stop()
-    return ("| board (slowlink 115200) | `--board microbit read 0 16` s | `--unsafe read 0 16` s "
-            "| raw-REPL exec s | `--board microbit read 0 32768` s (x wire) | `--unsafe read 0 32768` s (x wire) "
+    return ("| board (slowlink 115200) | `read 0 16` s | `--unsafe read 0 16` s "
+            "| raw-REPL exec s | `read 0 32768` s (x wire) | `--unsafe read 0 32768` s (x wire) "
             "| attach ms | first byte ms | streaming B/s |\n"
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
 

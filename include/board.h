@@ -45,9 +45,15 @@ struct board_info {
     char hashlib[16];
     int from_bytes;
     int binary_clean;      /* 1 proven, 0 failed, -1 no binary writer */
-    long free_heap;        /* bytes, before mpeek's helper */
+    long free_heap;        /* bytes, before mpeek's helper (with it when
+                              helper_ready and helper_heap is -1) */
     long helper_heap;      /* bytes the helper holds, -1 unknown */
     struct board_method method;
+    /* The probe defined the likely helper (firmware with raw-paste): its
+     * code's SHA-256, and whether it is the one the method needs. */
+    int helper_folded;
+    uint8_t folded_sha[32];
+    int helper_ready;      /* board_install has nothing to do */
 };
 
 /* Ask the board what it is and what it has.  Fills info (method too). */
@@ -65,8 +71,19 @@ int board_force_method(struct board_info *info, const char *name,
 int board_helper_code(const struct board_info *info,
                       const struct board_method *m, char *buf, size_t size);
 
-/* Install the helper; measures the heap it holds into info->helper_heap. */
-int board_install(struct rrepl *r, struct board_info *info,
+/* After the method changed (board_choose, board_force_method): is the
+ * helper the probe defined the one it needs?  Sets info->helper_ready. */
+void board_check_folded(struct board_info *info);
+
+/* The helper may be gone or changed (a reset, a resync): the next
+ * board_install sends it again. */
+void board_helper_lost(struct board_info *info);
+
+/* Install the helper; measures the heap it holds into info->helper_heap.
+ * Nothing to do when info->helper_ready (the probe defined it; the heap
+ * it holds stays unknown unless measure is set: then it is deleted and
+ * installed again, measured, two round trips more). */
+int board_install(struct rrepl *r, struct board_info *info, int measure,
                   struct rc_msg *msg);
 
 /* Remove the helper from the board's globals (best effort): queued to

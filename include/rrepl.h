@@ -191,11 +191,23 @@ void rrepl_renew_names(struct rrepl *r);
 void rrepl_claim_names(struct rrepl *r);
 int rrepl_names_claimed(const struct rrepl *r);
 
+/* A command that defines names only where the board itself found the
+ * prefix free, and then sets the marker global (rrepl_marker), was sent:
+ * until its answer claims the names, the way out deletes them only if the
+ * marker holds this session's nonce. */
+void rrepl_names_maybe(struct rrepl *r);
+/* The marker statement, in code form ("_mpkm=<nonce>", renamed on send). */
+void rrepl_marker(const struct rrepl *r, char *buf, size_t size);
+/* The code (in code form) that deletes mpeek's names on the way out: all
+ * globals with the prefix when claimed, the same behind the marker check
+ * when maybe; 0 (and "") when nothing of mpeek's can be there. */
+int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size);
+
 /*
  * For a board that does not answer: queue, without waiting, the keys that
  * bring it back from any state once it runs again (Ctrl-C twice, the raw
- * REPL, "del" of the helper named prefix when the names are claimed,
- * Ctrl-B to the friendly REPL).
+ * REPL, the deletion of mpeek's names (rrepl_cleanup_code), Ctrl-B to the
+ * friendly REPL).
  */
 void rrepl_abandon(struct rrepl *r);
 

@@ -87,57 +87,100 @@ static const char probe_feat2[] =
     " del _mpkp\n";
 
 /* Everything at once, for firmware with raw-paste (v1.14 on, boards with
- * heap to spare for the text; else MemoryError and the small steps): whether the
- * session's names are free (only then is anything defined), identity,
- * features, then, when there is a binary writer, a line "bin=1" and the
- * 256 byte values framed by '<' '>' through it. */
-static const char probe_all[] =
+ * heap to spare for the text; else MemoryError and the small steps): whether
+ * the session's names are free (only then is anything defined: first the
+ * marker, see rrepl_names_maybe), identity, features, the helper this
+ * firmware most likely gets (PROBE_HELPER: defined inside a try, so a board
+ * without what it uses just has none; "hlp=1" when it was), then, when
+ * there is a binary writer, a line "bin=1" and the 256 byte values framed
+ * by '<' '>' through it.  Kept short: on a 115200-baud line every 100
+ * bytes of it cost 9 ms. */
+static const char probe_all_head[] =
     "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
     "else:\n"
+    " PROBE_MARKER\n"
     " def _mpkp():\n"
+    "  global _mpk\n"
     "  import sys\n"
-    "  i=sys.implementation;v=i.version;f=[]\n"
-    "  print('taken=0\\nimpl='+i.name+'\\nver=%d.%d.%d'%(v[0],v[1],v[2])+'\\nplat='+sys.platform)\n"
+    "  def t(m,a):\n"
+    "   try:return getattr(__import__(m),a)\n"
+    "   except:pass\n"
+    "  i=sys.implementation;v=i.version;f=[];A=f.append\n"
+    "  print('taken=0\\nimpl=%s\\nver=%d.%d.%d\\nplat=%s'%(i.name,v[0],v[1],v[2],sys.platform))\n"
     "  try:print('mach='+i._machine)\n"
     "  except:pass\n"
-    "  try:\n"
-    "   u=__import__('os').uname();print('umach='+u.machine+'\\nfw='+u.version)\n"
+    "  try:u=__import__('os').uname();print('umach='+u.machine+'\\nfw='+u.version)\n"
     "  except:pass\n"
-    "  try:\n"
-    "   __import__('uctypes').bytearray_at;f.append('uctypes')\n"
-    "  except:pass\n"
+    "  if t('uctypes','bytearray_at'):A('uctypes')\n"
     "  for n in('binascii','ubinascii'):\n"
-    "   try:\n"
-    "    m=__import__(n)\n"
-    "    if hasattr(m,'b2a_base64'):f.append('b64:'+n)\n"
-    "    if hasattr(m,'hexlify'):f.append('hex:'+n)\n"
-    "    break\n"
-    "   except:pass\n"
+    "   if t(n,'b2a_base64'):A('b64:'+n)\n"
+    "   if t(n,'hexlify'):A('hex:'+n);break\n"
     "  for n in('hashlib','uhashlib'):\n"
-    "   try:\n"
-    "    __import__(n).sha256(b'').digest();f.append('sha256:'+n);break\n"
+    "   try:__import__(n).sha256(b'').digest();A('sha256:'+n);break\n"
     "   except:pass\n"
-    "  w=None\n"
+    "  w=getattr(getattr(getattr(sys,'stdout',0),'buffer',0),'write',0)\n"
+    "  if w:A('stdoutbuf')\n"
+    "  u=t('microbit','uart')\n"
+    "  if u:A('mbuart');w=w or u.write\n"
+    "  for n in('mem8','mem16','mem32'):\n"
+    "   if t('machine',n):A(n)\n"
     "  try:\n"
-    "   w=sys.stdout.buffer.write;f.append('stdoutbuf')\n"
-    "  except:pass\n"
-    "  try:\n"
-    "   u=__import__('microbit').uart.write;f.append('mbuart');w=w or u\n"
-    "  except:pass\n"
-    "  try:\n"
-    "   m=__import__('machine')\n"
-    "   for n in('mem8','mem16','mem32'):\n"
-    "    if hasattr(m,n):f.append(n)\n"
-    "  except:pass\n"
-    "  try:\n"
-    "   if int.from_bytes(b'\\x01\\x02','little')==513:f.append('frombytes')\n"
+    "   if int.from_bytes(b'\\x01\\x02','little')==513:A('frombytes')\n"
     "  except:pass\n"
     "  print('feat='+','.join(f))\n"
+    "  try:\n";
+/* ... the helper's lines, indented by three spaces ... */
+static const char probe_all_tail[] =
+    "   print('hlp=1')\n"
+    "  except:pass\n"
     "  if w:print('bin=1');w(b'<'+bytes(range(256))+b'>')\n"
     " try:\n"
     "  _mpkp()\n"
     " finally:\n"
     "  del _mpkp\n";
+
+/* The method that firmware with raw-paste most likely gets, for the helper
+ * defined in the probe: binary through sys.stdout.buffer, uctypes,
+ * hashlib.sha256.  It is used only if the probe's answer chooses exactly
+ * the same code (board_probe compares). */
+static void likely_info(struct board_info *t)
+{
+    memset(t, 0, sizeof *t);
+    t->uctypes = t->sha256 = t->stdout_buffer = 1;
+    t->binary_clean = 1;
+    snprintf(t->hashlib, sizeof t->hashlib, "hashlib");
+    t->free_heap = -1;
+    t->helper_heap = -1;
+    board_choose(t);
+}
+
+/* probe_all_head, the marker, the likely helper, probe_all_tail. */
+static int probe_all_code(struct rrepl *r, struct buf *out,
+                          unsigned char sha[32])
+{
+    struct board_info t;
+    char helper[2048], marker[64];
+    likely_info(&t);
+    if (board_helper_code(&t, &t.method, helper, sizeof helper) != RC_OK) {
+        return RC_NOMEM;
+    }
+    recdec_sha256((const uint8_t *)helper, strlen(helper), sha);
+    rrepl_marker(r, marker, sizeof marker);
+    const char *at = strstr(probe_all_head, "PROBE_MARKER");
+    buf_add(out, probe_all_head, (size_t)(at - probe_all_head));
+    buf_addstr(out, marker);
+    buf_addstr(out, at + strlen("PROBE_MARKER"));
+    for (const char *line = helper; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        buf_addstr(out, "   ");
+        buf_add(out, line, n);
+        line += n;
+    }
+    buf_addstr(out, probe_all_tail);
+    buf_str(out);
+    return buf_failed(out) ? RC_NOMEM : RC_OK;
+}
 
 /* The names check and the identity in one snippet (old firmware): the
  * identity's function is defined only when the names are free. */
@@ -378,7 +421,7 @@ static void apply_free(struct board_info *info, const char *t)
                           ? strtol(v, NULL, 10) : -1;
 }
 
-/* Where the text part of probe_all's answer ends: just past the "bin=1"
+/* Where the text part of the probe's answer ends: just past the "bin=1"
  * line (*echo = 1), or at the end of its output (the \x04, *echo = 0).
  * 0 while neither arrived. */
 static size_t probe_text_end(const unsigned char *p, size_t n, int *echo)
@@ -424,9 +467,10 @@ static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
 static int probe_at_once(struct rrepl *r, struct board_info *info,
                          struct rc_msg *msg)
 {
-    struct buf text, out;
+    struct buf text, out, code;
     buf_init(&text);
     buf_init(&out);
+    buf_init(&code);
     int rc = RC_OK;
     for (int tries = 0;; tries++) {
         if ((rc = rrepl_detect_raw_paste(r, msg)) <= 0) {
@@ -435,7 +479,14 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         }
         /* Standard raw mode, in 256-byte slices: no waiting for window
          * credits, and such firmware has the heap to hold the text. */
-        if ((rc = rrepl_send(r, probe_all, msg)) < 0 ||
+        buf_clear(&code);
+        if (probe_all_code(r, &code, info->folded_sha) != RC_OK) {
+            rc = rc_set(msg, RC_NOMEM, "out of memory");
+            goto done;
+        }
+        /* From here the board may define names (behind its own check). */
+        rrepl_names_maybe(r);
+        if ((rc = rrepl_send(r, buf_str(&code), msg)) < 0 ||
             (rc = rrepl_send(r, probe_free, msg)) < 0 ||
             (rc = rrepl_begin(r, msg)) < 0) {
             goto done;
@@ -544,10 +595,42 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         (info->stdout_buffer || info->microbit_uart)) {
         info->binary_clean = 0; /* a writer the echo could not use */
     }
+    {
+        char h[8];
+        info->helper_folded = fmt_kv(buf_str(&text), "hlp", h, sizeof h, NULL) &&
+                              strcmp(h, "1") == 0;
+    }
 done:
     buf_fini(&text);
     buf_fini(&out);
+    buf_fini(&code);
     return rc;
+}
+
+/* The probe defined a helper: is it exactly the one info's method needs?
+ * (The free heap measured behind the probe is then the heap left with the
+ * helper in place; what the helper itself holds is not known.) */
+static int folded_is_wanted(const struct board_info *info)
+{
+    char code[2048];
+    uint8_t sha[32];
+    if (!info->helper_folded ||
+        board_helper_code(info, &info->method, code, sizeof code) != RC_OK) {
+        return 0;
+    }
+    recdec_sha256((const uint8_t *)code, strlen(code), sha);
+    return memcmp(sha, info->folded_sha, sizeof sha) == 0;
+}
+
+void board_check_folded(struct board_info *info)
+{
+    info->helper_ready = folded_is_wanted(info);
+}
+
+void board_helper_lost(struct board_info *info)
+{
+    info->helper_folded = 0;
+    info->helper_ready = 0;
 }
 
 int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
@@ -570,6 +653,7 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
     }
     info->raw_paste = rrepl_has_raw_paste(r);
     board_choose(info);
+    board_check_folded(info);
     if (!info->mem8 && !info->mem32 && !info->uctypes) {
         rc = rc_set(msg, RC_UNSUPP,
                     "this board has neither machine.mem8/mem32 nor uctypes: "
@@ -691,6 +775,7 @@ int board_force_method(struct board_info *info, const char *name,
     }
     board_choose(&t);
     info->method = t.method;
+    board_check_folded(info);
     return RC_OK;
 }
 
@@ -760,15 +845,29 @@ int board_helper_code(const struct board_info *info,
     return rc;
 }
 
-int board_install(struct rrepl *r, struct board_info *info,
+int board_install(struct rrepl *r, struct board_info *info, int measure,
                   struct rc_msg *msg)
 {
     char code[2048];
     long before = -1, after = -1;
     int rc;
+    if (info->helper_ready && !measure) {
+        return RC_OK; /* the probe defined it */
+    }
     if (board_helper_code(info, &info->method, code, sizeof code) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "out of memory writing the helper, or "
                       "its code is too long");
+    }
+    if (info->helper_folded) {
+        /* The probe's helper is there (not wanted, or to be measured):
+         * delete it first, and measure the heap without it. */
+        if ((rc = rrepl_exec(r, "del _mpk", NULL, NULL, msg)) < 0) {
+            return rc_prefix(msg, rc, "replacing the read helper");
+        }
+        info->helper_folded = 0;
+        info->helper_ready = 0;
+        info->helper_heap = -1;
+        info->free_heap = -1;
     }
     /* The first time, the probe's measurement (just taken, nothing of
      * mpeek's on the board since) is the heap before the helper. */
@@ -815,6 +914,9 @@ int board_install(struct rrepl *r, struct board_info *info,
     } else {
         return rc_prefix(msg, rc, "installing the read helper");
     }
+    if (info->free_heap < 0) {
+        info->free_heap = before;
+    }
     info->helper_heap = before >= 0 && after >= 0 ? before - after : -1;
     if (info->helper_heap < 0 && before >= 0 && after >= 0) {
         info->helper_heap = 0;
@@ -824,13 +926,13 @@ int board_install(struct rrepl *r, struct board_info *info,
 
 int board_uninstall(struct rrepl *r, struct rc_msg *msg)
 {
-    if (!rrepl_names_claimed(r)) {
-        return RC_OK; /* nothing of mpeek's can be there */
-    }
     /* Every global with the session's prefix is mpeek's: the helper, and
      * a snippet's function that an interrupt stopped short. */
-    return rrepl_on_leave(r, "[globals().pop(k) for k in list(globals()) "
-                          "if k[:8]=='_mpk']", msg);
+    char code[200];
+    if (!rrepl_cleanup_code(r, code, sizeof code)) {
+        return RC_OK; /* nothing of mpeek's can be there */
+    }
+    return rrepl_on_leave(r, code, msg);
 }
 
 const char *board_method_name(const struct board_method *m, char *buf,

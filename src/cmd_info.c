@@ -32,7 +32,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     (void)a;
     struct board_info *in = &s->info;
-    int rc = board_install(s->rrepl, in, msg);
+    int rc = board_install(s->rrepl, in, 1, msg);
     if (rc < 0) {
         return rc;
     }

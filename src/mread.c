@@ -85,6 +85,7 @@ void mread_set_retries(struct mread *m, int retries)
 void mread_reset(struct mread *m)
 {
     m->installed = 0;
+    board_helper_lost(m->info);
 }
 
 const struct mread_stats *mread_stats(const struct mread *m)
@@ -179,7 +180,7 @@ static int ensure_helper(struct mread *m, struct rc_msg *msg)
     if (m->installed) {
         return RC_OK;
     }
-    int rc = board_install(m->r, m->info, msg);
+    int rc = board_install(m->r, m->info, 0, msg);
     if (rc == RC_OK) {
         m->installed = 1;
     }
@@ -251,6 +252,7 @@ static int recover(struct mread *m, int why, struct rc_msg *msg)
         return rc;
     }
     m->installed = 0;
+    board_helper_lost(m->info);
     return ensure_helper(m, msg);
 }
 
@@ -342,6 +344,7 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             if (helper_gone) {
                 /* The board was reset: globals are gone. */
                 m->installed = 0;
+                board_helper_lost(m->info);
                 int r2 = req_retire(m, 1);
                 return r2 < 0 ? r2 : ensure_helper(m, msg);
             }

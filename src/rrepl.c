@@ -59,6 +59,11 @@ struct rrepl {
     int64_t hard_deadline; /* rrepl_set_deadline; 0 none */
     char names[16];    /* "_mpk1a2b" */
     int names_claimed;
+    /* A command that defines names behind the board's own check of the
+     * prefix (and sets the marker global <prefix>m to nonce) was sent, and
+     * its answer has not said whether they were free. */
+    int names_maybe;
+    uint32_t nonce;
     struct buf leave_code; /* rrepl_on_leave: run on the way out */
 };
 
@@ -115,6 +120,38 @@ void rrepl_renew_names(struct rrepl *r)
                  (unsigned)(((uintptr_t)r) >> 4);
     snprintf(r->names, sizeof r->names, NAME_PREFIX "%04x", (v ^ (v >> 16)) & 0xffffu);
     r->names_claimed = 0;
+    r->names_maybe = 0;
+    r->nonce = (v * 2246822519u) ^ (unsigned)clock_ms() ^ 0x5bd1e995u;
+}
+
+void rrepl_names_maybe(struct rrepl *r)
+{
+    r->names_maybe = 1;
+}
+
+void rrepl_marker(const struct rrepl *r, char *buf, size_t size)
+{
+    snprintf(buf, size, NAME_PREFIX "m=%lu", (unsigned long)r->nonce);
+}
+
+int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size)
+{
+    static const char pop[] = "[globals().pop(k) for k in list(globals()) "
+                              "if k[:8]=='" NAME_PREFIX "']";
+    if (r->names_claimed) {
+        snprintf(buf, size, "%s", pop);
+    } else if (r->names_maybe) {
+        /* Only if the marker holds this session's nonce: else the names
+         * were the board's own (the check found them taken). */
+        snprintf(buf, size, "if globals().get('" NAME_PREFIX "m')==%lu:%s",
+                 (unsigned long)r->nonce, pop);
+    } else {
+        if (size > 0) {
+            buf[0] = 0;
+        }
+        return 0;
+    }
+    return 1;
 }
 
 const char *rrepl_names(const struct rrepl *r)
@@ -125,6 +162,7 @@ const char *rrepl_names(const struct rrepl *r)
 void rrepl_claim_names(struct rrepl *r)
 {
     r->names_claimed = 1;
+    r->names_maybe = 0;
 }
 
 int rrepl_names_claimed(const struct rrepl *r)
@@ -647,18 +685,25 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
 
 void rrepl_abandon(struct rrepl *r)
 {
-    char keys[64];
-    if (r->names_claimed) {
+    char code[200];
+    struct buf keys;
+    buf_init(&keys);
+    if (rrepl_cleanup_code(r, code, sizeof code)) {
         /* Ctrl-C twice stops whatever runs (the helper, a request queued
-         * behind it); the raw REPL then runs the del; Ctrl-B leaves. */
-        snprintf(keys, sizeof keys, "\x03\x03\r\x01" "del %s\x04\r\x02",
-                 r->names);
+         * behind it); the raw REPL then deletes mpeek's names; Ctrl-B
+         * leaves. */
+        buf_addstr(&keys, "\x03\x03\r\x01");
+        rrepl_rename(r, code, &keys);
+        buf_addstr(&keys, "\x04\r\x02");
     } else {
-        snprintf(keys, sizeof keys, "\x03\x03\r\x02");
+        buf_addstr(&keys, "\x03\x03\r\x02");
     }
-    rrepl_log(r, ">", keys, strlen(keys));
-    struct rc_msg m;
-    (void)r->io.write(r->io.ctx, keys, strlen(keys), 500, &m);
+    if (!buf_failed(&keys)) {
+        rrepl_log(r, ">", buf_str(&keys), keys.len);
+        struct rc_msg m;
+        (void)r->io.write(r->io.ctx, buf_str(&keys), keys.len, 500, &m);
+    }
+    buf_fini(&keys);
     buf_clear(&r->leave_code);
     r->handshake_due = 0;
     r->empty_paste = 0;

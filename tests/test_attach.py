@@ -5,8 +5,8 @@ of what it was sent and ran:
 
   - an idle board gets one Ctrl-C, not the repeated recipe;
   - on new firmware the probe is one command (identity, features, the
-    8-bit echo), with the heap measurement queued behind it, and a read
-    runs no more commands than it needs;
+    helper, the 8-bit echo), with the heap measurement queued behind it,
+    and a read runs no more commands than it needs;
   - leaving runs mpeek's clean-up and Ctrl-B together, and the board is
     left at its friendly prompt without mpeek's names;
   - old firmware (no raw-paste) still probes in small steps, and `info`
@@ -82,10 +82,10 @@ def new_firmware(c):
         sizes = execs(ev)
         big = [n for n in sizes if n > 1000]
         c.check(len(big) == 1, "the probe is one command (%s)" % sizes)
-        # the empty paste of the raw-paste question, the probe and the heap
-        # behind it, the helper and the heap behind it, the read, the
-        # clean-up
-        c.check(len(sizes) <= 7, "no more commands than needed (%s)" % sizes)
+        # the empty paste of the raw-paste question, the probe (which
+        # defines the helper this firmware gets) and the heap behind it,
+        # the read, the clean-up
+        c.check(len(sizes) <= 5, "no more commands than needed (%s)" % sizes)
         c.check("raw-exit" in ev and ev.index("raw-exit") > max(
             i for i, e in enumerate(ev) if e.startswith("exec")),
             "the clean-up runs before leaving")

@@ -206,6 +206,25 @@ def modern_qemu(c, tmp):
                     "says the state is unknown: %r" % err)
         time.sleep(2.0)
         check_found_as_left(c, q.port, "1.29, stalled during a read")
+
+        # The probe defines the helper behind the board's own check of the
+        # names, before mpeek knows the answer: stopped right after it was
+        # sent, the way back deletes mpeek's names only by its marker.
+        c.test("MicroPython 1.29 stalls just after the probe (which defines the helper) was sent")
+        log = os.path.join(tmp, "probe-stall.log")
+        p = spawn(["--port", q.port, "--timeout", "2", "--log", log, "--unsafe", "read", "0",
+                   "16", "-o", out])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if os.path.exists(log) and "if[k for k in globals()" in open(log, errors="replace").read():
+                break
+            time.sleep(0.001)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        rc, err = wait_exit(p, 60)
+        os.kill(q.proc.pid, signal.SIGCONT)
+        c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "1.29, stalled after the probe")
     finally:
         try:
             os.kill(q.proc.pid, signal.SIGCONT)

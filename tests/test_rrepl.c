@@ -531,11 +531,46 @@ TEST(abandon_queues_the_way_back)
     rrepl_claim_names(r);
     buf_clear(&d.sent);
     rrepl_abandon(r);
-    char want[64];
-    snprintf(want, sizeof want, "\x03\x03\r\x01" "del %s\x04\r\x02", rrepl_names(r));
+    char want[256];
+    const char *p = rrepl_names(r);
+    snprintf(want, sizeof want, "\x03\x03\r\x01" "[globals().pop(k) for k in "
+             "list(globals()) if k[:8]=='%s']\x04\r\x02", p);
     CHECK_STR(buf_str(&d.sent), want);
     CHECK_EQ_INT(d.mode, DEV_FRIENDLY);
     CHECK_EQ_INT(d.soft_resets, 0);
+    done(&d, r);
+}
+
+/* Names defined behind the board's own check, answer not seen: the way
+ * back deletes them only if the marker holds this session's nonce; with
+ * nothing sent, nothing is deleted. */
+TEST(abandon_with_names_maybe_checks_the_marker)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    char code[200];
+    CHECK_EQ_INT(rrepl_cleanup_code(r, code, sizeof code), 0);
+    buf_clear(&d.sent);
+    rrepl_abandon(r);
+    CHECK_STR(buf_str(&d.sent), "\x03\x03\r\x02");
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    rrepl_names_maybe(r);
+    char marker[64];
+    rrepl_marker(r, marker, sizeof marker);
+    CHECK(strncmp(marker, "_mpkm=", 6) == 0 && strtoul(marker + 6, NULL, 10) > 0);
+    buf_clear(&d.sent);
+    rrepl_abandon(r);
+    char want[300];
+    const char *p = rrepl_names(r);
+    snprintf(want, sizeof want, "\x03\x03\r\x01" "if globals().get('%sm')==%s:"
+             "[globals().pop(k) for k in list(globals()) if k[:8]=='%s']\x04\r\x02",
+             p, marker + 6, p);
+    CHECK_STR(buf_str(&d.sent), want);
+    /* A new prefix (the old one was taken) forgets the maybe. */
+    rrepl_renew_names(r);
+    CHECK_EQ_INT(rrepl_cleanup_code(r, code, sizeof code), 0);
     done(&d, r);
 }
 
@@ -638,6 +673,7 @@ int main(int argc, char **argv)
     RUN(trickle_meets_the_deadline);
     RUN(waiting_for_a_marker_keeps_a_short_tail);
     RUN(abandon_queues_the_way_back);
+    RUN(abandon_with_names_maybe_checks_the_marker);
     RUN(idle_board_is_entered_without_waiting);
     RUN(running_program_is_still_interrupted);
     RUN(leaving_runs_the_last_command_in_the_same_round_trip);
