@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bmem.h"
 #include "buf.h"
 #include "clock.h"
 #include "cmd.h"
@@ -17,61 +18,8 @@
 #include "fscan.h"
 #include "image.h"
 #include "mread.h"
-#include "pcache.h"
 #include "rmap.h"
 #include "session.h"
-
-/* Board memory for the frozen-module walk: guarded by the map, read in
- * whole 256-byte pages where the map allows, kept in a page cache. */
-struct board_mem {
-    struct session *s;
-    struct pcache *cache;
-};
-
-/* A verified piece read for the walk: into the cache (ctx). */
-static void mem_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
-{
-    pcache_put(ctx, addr, data, len);
-}
-
-static int board_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
-                          struct rc_msg *msg)
-{
-    struct board_mem *bm = ctx;
-    struct session *s = bm->s;
-    if (len == 0) {
-        return RC_OK;
-    }
-    if ((uint64_t)addr + len > 0x100000000ULL) {
-        return rc_set(msg, RC_ARG, "0x%08x+%u runs past the address space",
-                      (unsigned)addr, (unsigned)len);
-    }
-    if (!pcache_have(bm->cache, addr, len)) {
-        uint32_t a = addr & ~(PCACHE_PAGE - 1);
-        uint64_t e = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
-        int word_only = 0; /* rmap_check_read's; the reader chooses the loads */
-        if (s->unsafe || rmap_check_read(s->map, a, e - a, &word_only, NULL) == RC_OK) {
-            /* whole pages */
-        } else {
-            a = addr;
-            e = (uint64_t)addr + len;
-            if (rmap_check_read(s->map, a, e - a, &word_only, msg) < 0) {
-                return rc_prefix(msg, RC_ARG, "not reading the board");
-            }
-        }
-        struct mread_cb cb = {mem_chunk, NULL, bm->cache};
-        int rc = mread_read(s->reader, a, (uint32_t)(e - a), &cb, msg);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    for (uint32_t i = 0; i < len; i++) {
-        if (pcache_get(bm->cache, addr + i, &out[i], NULL) != PCACHE_OK) {
-            return rc_set(msg, RC_VERIFY, "0x%08x was not read", (unsigned)(addr + i));
-        }
-    }
-    return RC_OK;
-}
 
 /* No image: look for frozen-module names in the board's flash (fscan.h). */
 static int cmd_frozen_scan(struct session *s, enum frozen_format fmt,
@@ -230,28 +178,9 @@ static int read_text_file(const char *path, struct buf *out, struct rc_msg *msg)
 }
 
 /* Read the span of the image's frozen-module objects from the board in one
- * stream (with a progress bar), so the walk finds them in the cache
- * instead of asking for them page by page.  Best effort: where this fails,
- * the walk reads what it needs itself and reports what goes wrong. */
-struct prefetch_ctx {
-    struct cmd_read_ctx progress;
-    struct pcache *cache;
-};
-
-static void prefetch_chunk(void *ctx, uint32_t addr, const uint8_t *data,
-                           size_t len)
-{
-    struct prefetch_ctx *p = ctx;
-    mem_chunk(p->cache, addr, data, len);
-}
-
-static void prefetch_progress(void *ctx, uint64_t done, uint64_t total)
-{
-    struct prefetch_ctx *p = ctx;
-    cmd_read_progress(&p->progress, done, total);
-}
-
-static int board_mem_prefetch(struct board_mem *bm, const struct image *img)
+ * stream, so the walk finds them in the cache instead of asking for them
+ * page by page. */
+static int frozen_prefetch(struct bmem *bm, const struct image *img)
 {
     static const char *const prefixes[] = {
         "mp_frozen_", "frozen_module_", "proto_fun_", "raw_code_", "fun_data_",
@@ -276,24 +205,10 @@ static int board_mem_prefetch(struct board_mem *bm, const struct image *img)
             }
         }
     }
-    lo &= ~(uint64_t)(PCACHE_PAGE - 1);
-    hi = (hi + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
-    int word_only = 0;
-    if (lo >= hi || hi - lo > (1u << 20) || hi > 0x100000000ULL ||
-        (!bm->s->unsafe &&
-         rmap_check_read(bm->s->map, (uint32_t)lo, hi - lo, &word_only, NULL) != RC_OK)) {
+    if (lo >= hi || hi - lo > (1u << 20) || hi > 0x100000000ULL) {
         return RC_OK;
     }
-    struct prefetch_ctx p;
-    memset(&p, 0, sizeof p);
-    p.cache = bm->cache;
-    cmd_read_start(&p.progress, bm->s);
-    struct mread_cb cb = {prefetch_chunk, prefetch_progress, &p};
-    struct rc_msg m;
-    int rc = mread_read(bm->s->reader, (uint32_t)lo, (uint32_t)(hi - lo),
-                        &cb, &m);
-    cmd_read_end(&p.progress);
-    return rc == RC_CANCEL ? RC_CANCEL : RC_OK;
+    return bmem_prefetch(bm, (uint32_t)lo, (uint32_t)(hi - lo));
 }
 
 /* The frozen modules: from the ELF image's bytes, or (from_board) the same
@@ -304,15 +219,14 @@ static int cmd_frozen(struct session *s, enum frozen_format fmt,
 {
     const struct image *img = session_symbol_image(s);
     struct frozen_mem mem;
-    struct board_mem bm = {s, NULL};
+    struct bmem *bm = NULL;
     if (from_board) {
-        if (pcache_new(&bm.cache) < 0) {
+        if (bmem_new(s, &bm) < 0) {
             return rc_set(msg, RC_NOMEM, "out of memory");
         }
-        mem.read = board_mem_read;
-        mem.ctx = &bm;
-        if (img != NULL && board_mem_prefetch(&bm, img) == RC_CANCEL) {
-            pcache_free(bm.cache);
+        bmem_mem(bm, &mem);
+        if (img != NULL && frozen_prefetch(bm, img) == RC_CANCEL) {
+            bmem_free(bm);
             return rc_set(msg, RC_CANCEL, "interrupted");
         }
     } else {
@@ -359,7 +273,7 @@ static int cmd_frozen(struct session *s, enum frozen_format fmt,
     }
     buf_fini(&out);
     frozen_set_free(&set);
-    pcache_free(bm.cache);
+    bmem_free(bm);
     return rc;
 }
 

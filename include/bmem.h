@@ -1,0 +1,33 @@
+/*
+ * bmem.h: a board's memory as a struct frozen_mem (frozen.h), for the
+ * decoders that walk it (frozen modules, objects, qstr pools): every byte
+ * through the session's verified reader, behind the read guard of its map
+ * (unless --unsafe), read in whole 256-byte pages where the map allows,
+ * kept in a page cache so that each page crosses the wire once.
+ */
+#ifndef MPEEK_BMEM_H
+#define MPEEK_BMEM_H
+
+#include <stdint.h>
+
+#include "frozen.h"
+#include "rc.h"
+
+struct session;
+struct bmem;
+
+/* A board memory over the session's reader and map (both must outlive
+ * it).  *out NULL on failure (RC_NOMEM). */
+int bmem_new(struct session *s, struct bmem **out);
+void bmem_free(struct bmem *bm);
+
+/* The frozen_mem reading through bm. */
+void bmem_mem(struct bmem *bm, struct frozen_mem *mem);
+
+/* Read [addr, addr+len) into the cache in one stream (with the progress
+ * bar of long reads), so that a walk finds it there.  RC_OK also when the
+ * map does not allow the range (the walk then reads what it needs and
+ * reports what goes wrong); RC_CANCEL when interrupted. */
+int bmem_prefetch(struct bmem *bm, uint32_t addr, uint32_t len);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * bmem.c: a board's memory for the decoders that walk it (see bmem.h).
+ */
+#include "bmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "mread.h"
+#include "pcache.h"
+#include "rmap.h"
+#include "session.h"
+
+struct bmem {
+    struct session *s;
+    struct pcache *cache;
+};
+
+int bmem_new(struct session *s, struct bmem **out)
+{
+    *out = NULL;
+    struct bmem *bm = calloc(1, sizeof *bm);
+    if (bm == NULL || pcache_new(&bm->cache) < 0) {
+        free(bm);
+        return RC_NOMEM;
+    }
+    bm->s = s;
+    *out = bm;
+    return RC_OK;
+}
+
+void bmem_free(struct bmem *bm)
+{
+    if (bm != NULL) {
+        pcache_free(bm->cache);
+        free(bm);
+    }
+}
+
+/* A verified piece: into the cache (ctx). */
+static void bmem_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
+{
+    pcache_put(ctx, addr, data, len);
+}
+
+static int bmem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                     struct rc_msg *msg)
+{
+    struct bmem *bm = ctx;
+    struct session *s = bm->s;
+    if (len == 0) {
+        return RC_OK;
+    }
+    if ((uint64_t)addr + len > 0x100000000ULL) {
+        return rc_set(msg, RC_ARG, "0x%08x+%u runs past the address space",
+                      (unsigned)addr, (unsigned)len);
+    }
+    if (!pcache_have(bm->cache, addr, len)) {
+        uint32_t a = addr & ~(PCACHE_PAGE - 1);
+        uint64_t e = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
+        int word_only = 0; /* rmap_check_read's; the reader chooses the loads */
+        if (s->unsafe || rmap_check_read(s->map, a, e - a, &word_only, NULL) == RC_OK) {
+            /* whole pages */
+        } else {
+            a = addr;
+            e = (uint64_t)addr + len;
+            if (rmap_check_read(s->map, a, e - a, &word_only, msg) < 0) {
+                return rc_prefix(msg, RC_ARG, "not reading the board");
+            }
+        }
+        struct mread_cb cb = {bmem_chunk, NULL, bm->cache};
+        int rc = mread_read(s->reader, a, (uint32_t)(e - a), &cb, msg);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        if (pcache_get(bm->cache, addr + i, &out[i], NULL) != PCACHE_OK) {
+            return rc_set(msg, RC_VERIFY, "0x%08x was not read", (unsigned)(addr + i));
+        }
+    }
+    return RC_OK;
+}
+
+void bmem_mem(struct bmem *bm, struct frozen_mem *mem)
+{
+    mem->read = bmem_read;
+    mem->ctx = bm;
+}
+
+struct prefetch_ctx {
+    struct cmd_read_ctx progress;
+    struct pcache *cache;
+};
+
+static void prefetch_chunk(void *ctx, uint32_t addr, const uint8_t *data,
+                           size_t len)
+{
+    struct prefetch_ctx *p = ctx;
+    bmem_chunk(p->cache, addr, data, len);
+}
+
+static void prefetch_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct prefetch_ctx *p = ctx;
+    cmd_read_progress(&p->progress, done, total);
+}
+
+int bmem_prefetch(struct bmem *bm, uint32_t addr, uint32_t len)
+{
+    uint64_t lo = addr & ~(uint64_t)(PCACHE_PAGE - 1);
+    uint64_t hi = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
+    int word_only = 0;
+    if (lo >= hi || hi > 0x100000000ULL ||
+        (!bm->s->unsafe &&
+         rmap_check_read(bm->s->map, (uint32_t)lo, hi - lo, &word_only, NULL) != RC_OK)) {
+        return RC_OK;
+    }
+    if (pcache_have(bm->cache, (uint32_t)lo, (size_t)(hi - lo))) {
+        return RC_OK;
+    }
+    struct prefetch_ctx p;
+    memset(&p, 0, sizeof p);
+    p.cache = bm->cache;
+    cmd_read_start(&p.progress, bm->s);
+    struct mread_cb cb = {prefetch_chunk, prefetch_progress, &p};
+    struct rc_msg m;
+    int rc = mread_read(bm->s->reader, (uint32_t)lo, (uint32_t)(hi - lo), &cb, &m);
+    cmd_read_end(&p.progress);
+    return rc == RC_CANCEL ? RC_CANCEL : RC_OK;
+}
