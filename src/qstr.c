@@ -102,6 +102,7 @@ struct ctx {
     struct rc_msg *msg;
     struct qstr_tab *t;
     char why[300];              /* why the last candidate was refused */
+    int64_t fail_at;            /* the qstr it failed at; -1 its header */
     uint32_t ram_total;
 };
 
@@ -119,6 +120,7 @@ static uint32_t leN(const uint8_t *p, unsigned n)
 __attribute__((format(printf, 2, 3)))
 static int refuse(struct ctx *c, const char *fmt, ...)
 {
+    c->fail_at = -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(c->why, sizeof c->why, fmt, ap);
@@ -321,7 +323,7 @@ static int entries(struct ctx *c, const struct pool *p, const struct fmt *f,
     if (limit == 0) {
         return 1;
     }
-    uint32_t qa = p->addr + f->hdr;
+    uint32_t qa = p->addr + f->hdr, cur = 0;
     uint8_t *ptrs = malloc(4 * (size_t)limit);
     uint8_t *hs = malloc(2 * (size_t)limit + 2);
     uint8_t *ls = malloc(2 * (size_t)limit + 2);
@@ -348,7 +350,7 @@ static int entries(struct ctx *c, const struct pool *p, const struct fmt *f,
             goto out;
         }
     }
-    for (uint32_t i = 0; i < limit; i++) {
+    for (uint32_t i = 0; i < limit; i++, cur++) {
         uint32_t q = p->first + i;
         uint32_t sa = le32(ptrs + 4 * i);
         uint32_t h = 0, n;
@@ -410,6 +412,9 @@ static int entries(struct ctx *c, const struct pool *p, const struct fmt *f,
     }
     ok = 1;
 out:
+    if (!ok) {
+        c->fail_at = p->first + (int64_t)cur;
+    }
     free(ptrs);
     free(hs);
     free(ls);
@@ -507,6 +512,7 @@ static int detect(struct ctx *c, uint32_t addr, const uint8_t *w, struct fmt *f,
     }
     int found = 0;
     char first_why[300] = "";
+    int64_t best = -2;
     for (size_t i = 0; i < nt; i++) {
         struct pool p;
         parse(&p, addr, w, &tries[i]);
@@ -519,7 +525,8 @@ static int detect(struct ctx *c, uint32_t addr, const uint8_t *w, struct fmt *f,
             if (*err != RC_OK) {
                 return 0;
             }
-            if (first_why[0] == 0) {
+            if (c->fail_at > best) {
+                best = c->fail_at;
                 snprintf(first_why, sizeof first_why, "%s", c->why);
             }
             continue;
@@ -970,8 +977,8 @@ static int dyn_by_scan(struct ctx *c, char *note, size_t nsize)
             uint32_t prev = le32(w), first = le32(w + 4) & 0x7fffffffu;
             uint32_t alloc = le32(w + 8), len = le32(w + 12);
             if ((prev == top->addr || ((prev & 3) == 0 && in_ram(c, prev, 16))) &&
-                first >= total && first < MAX_TOTAL && len >= 1 && len <= alloc &&
-                (uint64_t)alloc * 4 <= c->ram_total) {
+                first >= total && first < MAX_TOTAL && len >= 1 &&
+                (uint64_t)len * 4 <= c->ram_total && (uint64_t)alloc * 4 <= c->ram_total) {
                 rc = cand_add(c, &cs, c->ram[r].addr + o, w);
             }
         }
