@@ -4,7 +4,8 @@
  * families and each hash/length width), found with and without symbols;
  * corrupt pools (a loop in prev, len > alloc, pointers outside memory, a
  * wrong hash, a wrong length) refused with a clear message; and the real
- * firmware: MicroPython 1.29's ELF and Debian's micro:bit 1.9.2 HEX.
+ * firmware: MicroPython 1.29's ELF and Debian's micro:bit 1.9.2 HEX, alone
+ * and with their RAM as QEMU ran them (tests/data/qstr/).
  */
 #include "qstr.h"
 
@@ -726,6 +727,175 @@ TEST(microbit_hex_flash_scan)
     image_free(img);
 }
 
+
+/* ---- real RAM: the boards' RAM taken in QEMU (tests/data/qstr/README) -- */
+
+struct live {
+    struct frozen_mem flash;    /* the firmware image */
+    uint8_t *ram;
+    uint32_t ram_len;
+    unsigned outside;
+};
+
+static int live_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                     struct rc_msg *msg)
+{
+    struct live *l = ctx;
+    if (addr >= RAM && (uint64_t)addr + len <= (uint64_t)RAM + l->ram_len) {
+        memcpy(out, l->ram + (addr - RAM), len);
+        return RC_OK;
+    }
+    if (addr >= 0x10000000u) {
+        l->outside++;
+    }
+    return l->flash.read(l->flash.ctx, addr, len, out, msg);
+}
+
+/* RAM of ram_len bytes: zero, then the dump's bytes. */
+static int live_open(struct live *l, const struct image *fw, const char *dump, uint32_t ram_len)
+{
+    struct image *d = NULL;
+    struct rc_msg m;
+    memset(l, 0, sizeof *l);
+    if (image_load(dump, 0, 0, &d, &m) != RC_OK) {
+        printf("  %s\n", m.text);
+        return 0;
+    }
+    l->ram = calloc(1, ram_len);
+    l->ram_len = ram_len;
+    image_copy(d, RAM, ram_len, l->ram);
+    image_free(d);
+    frozen_mem_image(&l->flash, fw);
+    return 1;
+}
+
+/* The qstrs after the const pools are exactly names, in order. */
+static void check_runtime(struct qstr_tab *t, uint32_t nconst, const char *const *names,
+                          size_t n)
+{
+    struct rc_msg m;
+    CHECK_EQ_INT(qstr_count(t), nconst + n);
+    for (size_t i = 0; i < n; i++) {
+        char buf[64];
+        uint32_t q = 0;
+        CHECK_EQ_INT(qstr_text(t, nconst + (uint32_t)i, buf, sizeof buf, &m), RC_OK);
+        CHECK_STR(buf, names[i]);
+        CHECK_EQ_INT(qstr_lookup(t, names[i], &q, &m), RC_OK);
+        CHECK_EQ_INT(q, nconst + i);
+    }
+}
+
+TEST(microbit_ram_scan)
+{
+    const char *fw = "/usr/share/firmware-microbit-micropython/firmware.hex";
+    if (access(fw, R_OK) != 0) {
+        SKIP("needs firmware-microbit-micropython's firmware.hex (not installed)");
+    }
+    struct image *img = NULL;
+    struct rc_msg m;
+    CHECK_EQ_INT(image_load(fw, 0, 0, &img, &m), RC_OK);
+    struct live l;
+    if (img == NULL || !live_open(&l, img, "tests/data/qstr/microbit-1.9.2-ram.hex", 0x4000)) {
+        CHECK(0);
+        image_free(img);
+        return;
+    }
+    struct frozen_mem mem = {live_read, &l};
+    struct qstr_where w;
+    memset(&w, 0, sizeof w);
+    w.flash[0].addr = 0;
+    w.flash[0].len = 0x40000;
+    w.nflash = 1;
+    w.ram[0].addr = RAM;
+    w.ram[0].len = 0x4000;
+    w.nram = 1;
+    struct qstr_tab *t = NULL;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    if (t != NULL) {
+        uint32_t a, first, len, nconst;
+        int ram;
+        CHECK(qstr_pool(t, 0, &a, &first, &nconst, &ram));
+        static const char *const names[] = {"zebra_qstr_one", "giraffe_func", "alpha_arg",
+                                            "beta_arg"};
+        check_runtime(t, nconst, names, 4);
+        CHECK(qstr_pool(t, 1, &a, &first, &len, &ram));
+        CHECK(ram && a >= RAM && first == nconst && len == 4);
+        CHECK(strstr(qstr_layout(t), "dynamic 4 qstrs in 1 pool in RAM)") != NULL);
+    }
+    CHECK_EQ_INT(l.outside, 0);
+    qstr_tab_free(t);
+    free(l.ram);
+    image_free(img);
+}
+
+TEST(modern_ram_by_symbols_and_by_scan)
+{
+    const char *path = modern_elf();
+    if (path == NULL) {
+        SKIP("needs the MicroPython 1.29 ELF (../shared/firmware or MPEEK_MODERN_FIRMWARE)");
+    }
+    struct image *img = NULL;
+    struct rc_msg m;
+    CHECK_EQ_INT(image_load(path, 0, 0, &img, &m), RC_OK);
+    struct live l;
+    if (img == NULL || !live_open(&l, img, "tests/data/qstr/micropython-1.29-ram.hex", 0x40000)) {
+        CHECK(0);
+        image_free(img);
+        return;
+    }
+    struct frozen_mem mem = {live_read, &l};
+    static const char *const names[] = {"zebra_qstr_one", "giraffe_func", "alpha_arg",
+                                        "beta_arg", "i"};
+    uint32_t last_pool[2] = {0, 1};
+    for (int by_syms = 1; by_syms >= 0; by_syms--) {
+        struct qstr_where w;
+        memset(&w, 0, sizeof w);
+        if (by_syms) {
+            w.img = img;
+        } else {
+            w.flash[0].addr = 0;
+            w.flash[0].len = 0x2c418;
+            w.nflash = 1;
+        }
+        w.ram[0].addr = RAM;
+        w.ram[0].len = 0x40000;
+        w.nram = 1;
+        struct qstr_tab *t = NULL;
+        CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+        if (t == NULL) {
+            printf("  (%s)\n", m.text);
+            continue;
+        }
+        uint32_t nconst = 0, a, first, len;
+        int ram;
+        for (size_t i = 0; qstr_pool(t, i, &a, &first, &len, &ram); i++) {
+            if (!ram) {
+                nconst = first + len;
+            } else {
+                last_pool[by_syms] = a;
+            }
+        }
+        CHECK(nconst > 500);
+        check_runtime(t, nconst, names, 5);
+        if (by_syms) {
+            /* The word found is where mp_state_ctx keeps last_pool. */
+            const struct image_sym *s = image_sym_find(img, "mp_state_ctx");
+            const char *at_ = strstr(qstr_layout(t), "last_pool at mp_state_ctx+0x");
+            CHECK(s != NULL && at_ != NULL);
+            if (s != NULL && at_ != NULL) {
+                uint32_t off = (uint32_t)strtoul(at_ + 28, NULL, 16);
+                CHECK_EQ_INT(get32(l.ram + (s->addr - RAM) + off), last_pool[1]);
+            }
+        }
+        qstr_tab_free(t);
+    }
+    /* Both ways find the same newest pool. */
+    CHECK_EQ_INT(last_pool[0], last_pool[1]);
+    CHECK_EQ_INT(l.outside, 0);
+    free(l.ram);
+    image_free(img);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -746,5 +916,7 @@ int main(int argc, char **argv)
     RUN(two_live_chains_refused);
     RUN(modern_elf_const_pools);
     RUN(microbit_hex_flash_scan);
+    RUN(microbit_ram_scan);
+    RUN(modern_ram_by_symbols_and_by_scan);
     return harness_done("qstr");
 }
