@@ -43,8 +43,9 @@
 #define FLASH_CHUNK 4096u
 #define RAM_CHUNK 16384u
 #define BLK 1024u
-#define NBLK 16u
+#define NBLK 64u
 #define STATE_MAX 4096u         /* bytes of mp_state_ctx searched */
+#define MAX_WORK (8u << 20)     /* entries checked in all, candidates included */
 
 enum { FAM_A = 1, FAM_B = 2 };
 
@@ -104,6 +105,7 @@ struct ctx {
     char why[300];              /* why the last candidate was refused */
     int64_t fail_at;            /* the qstr it failed at; -1 its header */
     uint32_t ram_total;
+    uint64_t work;              /* entries checked so far */
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -322,6 +324,12 @@ static int entries(struct ctx *c, const struct pool *p, const struct fmt *f,
     *err = RC_OK;
     if (limit == 0) {
         return 1;
+    }
+    c->work += limit;
+    if (c->work > MAX_WORK) {
+        *err = rc_set(c->msg, RC_PARSE, "the candidate qstr pools would take more than %u "
+                      "checks; not a MicroPython board?", MAX_WORK);
+        return 0;
     }
     uint32_t qa = p->addr + f->hdr, cur = 0;
     uint8_t *ptrs = malloc(4 * (size_t)limit);
