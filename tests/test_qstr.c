@@ -735,6 +735,8 @@ struct live {
     uint8_t *ram;
     uint32_t ram_len;
     unsigned outside;
+    unsigned ram_reads;
+    uint64_t ram_bytes;
 };
 
 static int live_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
@@ -742,6 +744,8 @@ static int live_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
 {
     struct live *l = ctx;
     if (addr >= RAM && (uint64_t)addr + len <= (uint64_t)RAM + l->ram_len) {
+        l->ram_reads++;
+        l->ram_bytes += len;
         memcpy(out, l->ram + (addr - RAM), len);
         return RC_OK;
     }
@@ -822,6 +826,9 @@ TEST(microbit_ram_scan)
         CHECK(ram && a >= RAM && first == nconst && len == 4);
         CHECK(strstr(qstr_layout(t), "dynamic 4 qstrs in 1 pool in RAM)") != NULL);
     }
+    /* RAM read once, whole, in one read (16 KiB). */
+    CHECK_EQ_INT(l.ram_reads, 1);
+    CHECK_EQ_INT(l.ram_bytes, 0x4000);
     CHECK_EQ_INT(l.outside, 0);
     qstr_tab_free(t);
     free(l.ram);
@@ -861,7 +868,14 @@ TEST(modern_ram_by_symbols_and_by_scan)
         w.ram[0].len = 0x40000;
         w.nram = 1;
         struct qstr_tab *t = NULL;
+        l.ram_bytes = 0;
         CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+        /* A scan reads RAM once; through mp_state_ctx only what is needed. */
+        if (by_syms) {
+            CHECK(l.ram_bytes < 0x4000);
+        } else {
+            CHECK_EQ_INT(l.ram_bytes, 0x40000);
+        }
         if (t == NULL) {
             printf("  (%s)\n", m.text);
             continue;
