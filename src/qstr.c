@@ -3,7 +3,8 @@
  * qstr.h for the layouts).
  *
  * Layouts followed, from MicroPython's py/qstr.h and py/qstr.c:
- *   family A (v1.9.x to v1.19.x): qstr_pool_t {prev, total_prev_len,
+ *   family A (v1.9.x to v1.19.x; v1.19 changed only the order of the
+ *     first qstrs, not the layout): qstr_pool_t {prev, total_prev_len,
  *     alloc, len, const byte *qstrs[]}, each string [hash][len] chars NUL
  *     with MICROPY_QSTR_BYTES_IN_HASH 1 or 2 and _IN_LEN 1 or 2 (Q_GET_HASH,
  *     Q_GET_LENGTH, Q_GET_DATA); qstr_add() grows by a heap pool of
@@ -226,7 +227,7 @@ static int get(struct ctx *c, uint32_t addr, uint32_t len, uint8_t *out)
             }
         }
         uint32_t take = (uint32_t)(hi - addr) < len ? (uint32_t)(hi - addr) : len;
-        if (b->n == 0) {
+        if (b->n < addr - b->addr + take) {
             /* The block is not all there: read just what is asked. */
             return raw(c, addr, len, out) == RC_OK;
         }
