@@ -401,6 +401,16 @@ TEST(version_must_match_layout)
     w.version = 10800;
     CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_ARG);
     free(b);
+    /* From v1.19 qstr 2 is "__dir__" (the static qstrs); 1.18 had no such rule. */
+    b = build(1, 2, 1);
+    mem = board_mem(b);
+    w.version = 11900;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_NOTFOUND);
+    CHECK(strstr(m.text, "qstr 2 is not \"__dir__\" (v1.19+ static qstrs)") != NULL);
+    w.version = 11800;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    qstr_tab_free(t);
+    free(b);
 }
 
 TEST(nothing_says_where_flash_is)
