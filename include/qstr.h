@@ -24,8 +24,8 @@
  * total_prev_len values follow from the pools' lengths, qstr 0 and 1 are
  * the null and empty qstrs, every string lies in flash or RAM and ends in
  * NUL at its stated length, every stored hash equals qstr_compute_hash of
- * the string, a heap pool has len <= alloc (and in v1.20+ its hash and
- * length arrays where qstr_add puts them).  What does not validate is
+ * the string, a heap pool has len <= alloc, only the newest is not full
+ * (and in v1.20+ its hash and length arrays are where qstr_add puts them).  What does not validate is
  * refused with one line naming the pool and the entry, never used.
  *
  * The table reads everything once, through struct frozen_mem (frozen.h),

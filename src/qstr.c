@@ -3,7 +3,8 @@
  * qstr.h for the layouts).
  *
  * Layouts followed, from MicroPython's py/qstr.h and py/qstr.c:
- *   family A (v1.9.x to v1.19.x): qstr_pool_t {prev, total_prev_len,
+ *   family A (v1.9.x to v1.19.x; v1.19 changed only the order of the
+ *     first qstrs, not the layout): qstr_pool_t {prev, total_prev_len,
  *     alloc, len, const byte *qstrs[]}, each string [hash][len] chars NUL
  *     with MICROPY_QSTR_BYTES_IN_HASH 1 or 2 and _IN_LEN 1 or 2 (Q_GET_HASH,
  *     Q_GET_LENGTH, Q_GET_DATA); qstr_add() grows by a heap pool of
@@ -43,8 +44,9 @@
 #define FLASH_CHUNK 4096u
 #define RAM_CHUNK 16384u
 #define BLK 1024u
-#define NBLK 16u
+#define NBLK 64u
 #define STATE_MAX 4096u         /* bytes of mp_state_ctx searched */
+#define MAX_WORK (8u << 20)     /* entries checked in all, candidates included */
 
 enum { FAM_A = 1, FAM_B = 2 };
 
@@ -104,6 +106,7 @@ struct ctx {
     char why[300];              /* why the last candidate was refused */
     int64_t fail_at;            /* the qstr it failed at; -1 its header */
     uint32_t ram_total;
+    uint64_t work;              /* entries checked so far */
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -224,7 +227,7 @@ static int get(struct ctx *c, uint32_t addr, uint32_t len, uint8_t *out)
             }
         }
         uint32_t take = (uint32_t)(hi - addr) < len ? (uint32_t)(hi - addr) : len;
-        if (b->n == 0) {
+        if (b->n < addr - b->addr + take) {
             /* The block is not all there: read just what is asked. */
             return raw(c, addr, len, out) == RC_OK;
         }
@@ -322,6 +325,12 @@ static int entries(struct ctx *c, const struct pool *p, const struct fmt *f,
     *err = RC_OK;
     if (limit == 0) {
         return 1;
+    }
+    c->work += limit;
+    if (c->work > MAX_WORK) {
+        *err = rc_set(c->msg, RC_PARSE, "the candidate qstr pools would take more than %u "
+                      "checks; not a MicroPython board?", MAX_WORK);
+        return 0;
     }
     uint32_t qa = p->addr + f->hdr, cur = 0;
     uint8_t *ptrs = malloc(4 * (size_t)limit);

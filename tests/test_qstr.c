@@ -401,6 +401,16 @@ TEST(version_must_match_layout)
     w.version = 10800;
     CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_ARG);
     free(b);
+    /* From v1.19 qstr 2 is "__dir__" (the static qstrs); 1.18 had no such rule. */
+    b = build(1, 2, 1);
+    mem = board_mem(b);
+    w.version = 11900;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_NOTFOUND);
+    CHECK(strstr(m.text, "qstr 2 is not \"__dir__\" (v1.19+ static qstrs)") != NULL);
+    w.version = 11800;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    qstr_tab_free(t);
+    free(b);
 }
 
 TEST(nothing_says_where_flash_is)
@@ -556,6 +566,39 @@ TEST(total_prev_len_must_follow)
              "it hold %u qstrs", b->pool2, NCONST + 21, NCONST + 20);
     refused(b, 1, RC_PARSE, want);
     free(b);
+}
+
+TEST(stale_pool_after_a_pool_not_full)
+{
+    /* Only the newest pool may have room: a pool whose prev is not full
+     * is a leftover (freed, not cleared), even when its numbers fit and
+     * some stale word still points at it. */
+    for (int fam = 1; fam <= 2; fam++) {
+        struct board *b = build(fam, 2, 1);
+        put32(at(b, b->pool1) + 12, 7);          /* pool1: 7 of 20 used */
+        put32(at(b, b->pool2) + 4, NCONST + 7);  /* pool2 follows it by number */
+        put32(b->ram + STATE_AT + 12, b->pool1); /* last_pool */
+        put32(b->ram + STATE_AT + 40, b->pool2); /* a stale word */
+        struct frozen_mem mem = board_mem(b);
+        struct qstr_where w = board_where();
+        struct qstr_tab *t = NULL;
+        struct rc_msg m;
+        CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+        CHECK_EQ_INT(qstr_count(t), NCONST + 7);
+        CHECK(strstr(qstr_layout(t), "dynamic 7 qstrs in 1 pool in RAM") != NULL);
+        qstr_tab_free(t);
+        /* Through mp_state_ctx (word 10 is the stale one), the same. */
+        struct symimg si;
+        w.img = sym_image(&si, b, RAM + STATE_AT);
+        put32(b->ram + STATE_AT + 40, 0);
+        CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+        CHECK_EQ_INT(qstr_count(t), NCONST + 7);
+        qstr_tab_free(t);
+        /* And a last_pool that is a pool after one not full is refused. */
+        put32(b->ram + STATE_AT + 12, b->pool2);
+        refused(b, 1, RC_PARSE, "but only the newest pool is not full");
+        free(b);
+    }
 }
 
 TEST(two_live_chains_refused)
@@ -735,6 +778,8 @@ struct live {
     uint8_t *ram;
     uint32_t ram_len;
     unsigned outside;
+    unsigned ram_reads;
+    uint64_t ram_bytes;
 };
 
 static int live_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
@@ -742,6 +787,8 @@ static int live_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
 {
     struct live *l = ctx;
     if (addr >= RAM && (uint64_t)addr + len <= (uint64_t)RAM + l->ram_len) {
+        l->ram_reads++;
+        l->ram_bytes += len;
         memcpy(out, l->ram + (addr - RAM), len);
         return RC_OK;
     }
@@ -822,6 +869,9 @@ TEST(microbit_ram_scan)
         CHECK(ram && a >= RAM && first == nconst && len == 4);
         CHECK(strstr(qstr_layout(t), "dynamic 4 qstrs in 1 pool in RAM)") != NULL);
     }
+    /* RAM read once, whole, in one read (16 KiB). */
+    CHECK_EQ_INT(l.ram_reads, 1);
+    CHECK_EQ_INT(l.ram_bytes, 0x4000);
     CHECK_EQ_INT(l.outside, 0);
     qstr_tab_free(t);
     free(l.ram);
@@ -861,7 +911,14 @@ TEST(modern_ram_by_symbols_and_by_scan)
         w.ram[0].len = 0x40000;
         w.nram = 1;
         struct qstr_tab *t = NULL;
+        l.ram_bytes = 0;
         CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+        /* A scan reads RAM once; through mp_state_ctx only what is needed. */
+        if (by_syms) {
+            CHECK(l.ram_bytes < 0x4000);
+        } else {
+            CHECK_EQ_INT(l.ram_bytes, 0x40000);
+        }
         if (t == NULL) {
             printf("  (%s)\n", m.text);
             continue;
@@ -896,6 +953,97 @@ TEST(modern_ram_by_symbols_and_by_scan)
     image_free(img);
 }
 
+/* The 1.9.2 board's table from a RAM dump, by scanning; NULL on failure. */
+static struct qstr_tab *microbit_tab(const char *dump, struct live *l, struct image **img)
+{
+    struct rc_msg m;
+    *img = NULL;
+    if (image_load("/usr/share/firmware-microbit-micropython/firmware.hex", 0, 0, img, &m) !=
+        RC_OK || !live_open(l, *img, dump, 0x4000)) {
+        return NULL;
+    }
+    struct frozen_mem mem = {live_read, l};
+    struct qstr_where w;
+    memset(&w, 0, sizeof w);
+    w.flash[0].addr = 0;
+    w.flash[0].len = 0x40000;
+    w.nflash = 1;
+    w.ram[0].addr = RAM;
+    w.ram[0].len = 0x4000;
+    w.nram = 1;
+    struct qstr_tab *t = NULL;
+    if (qstr_tab_new(&t, &mem, &w, &m) != RC_OK) {
+        printf("  (%s)\n", m.text);
+    }
+    return t;
+}
+
+TEST(microbit_three_heap_pools)
+{
+    if (access("/usr/share/firmware-microbit-micropython/firmware.hex", R_OK) != 0) {
+        SKIP("needs firmware-microbit-micropython's firmware.hex (not installed)");
+    }
+    struct live l;
+    struct image *img;
+    struct qstr_tab *t = microbit_tab("tests/data/qstr/microbit-1.9.2-ram-many.hex", &l, &img);
+    CHECK(t != NULL);
+    if (t != NULL) {
+        static char names_buf[101][24];
+        const char *names[101];
+        names[0] = "i";
+        for (int i = 0; i < 100; i++) {
+            snprintf(names_buf[i], sizeof names_buf[i], "many_name_%d", i);
+            names[i + 1] = names_buf[i];
+        }
+        uint32_t a, first, nconst;
+        int ram;
+        CHECK(qstr_pool(t, 0, &a, &first, &nconst, &ram));
+        check_runtime(t, nconst, names, 101);
+        /* Pools of 20 and 40 (full) and 80, as qstr_add doubles them. */
+        uint32_t len, want_first = nconst;
+        for (size_t i = 1; i <= 3; i++) {
+            CHECK(qstr_pool(t, i, &a, &first, &len, &ram));
+            CHECK(ram && first == want_first);
+            want_first += len;
+        }
+        CHECK(strstr(qstr_layout(t), "dynamic 101 qstrs in 3 pools in RAM") != NULL);
+    }
+    qstr_tab_free(t);
+    free(l.ram);
+    image_free(img);
+}
+
+TEST(microbit_soft_reset_leaves_old_pools)
+{
+    if (access("/usr/share/firmware-microbit-micropython/firmware.hex", R_OK) != 0) {
+        SKIP("needs firmware-microbit-micropython's firmware.hex (not installed)");
+    }
+    struct live l;
+    struct image *img;
+    struct qstr_tab *t = microbit_tab("tests/data/qstr/microbit-1.9.2-ram-reset.hex", &l, &img);
+    CHECK(t != NULL);
+    /* The old pools' strings are there to be mistaken... */
+    size_t stale = 0;
+    for (uint32_t o = 0; l.ram != NULL && o + 10 <= l.ram_len; o++) {
+        stale += memcmp(l.ram + o, "many_name_", 10) == 0;
+    }
+    CHECK(stale > 50);
+    if (t != NULL) {
+        /* ...but the live chain is the one mp_state_ctx points at. */
+        static const char *const names[] = {"after_reset_name", "kangaroo"};
+        uint32_t a, first, nconst;
+        int ram;
+        CHECK(qstr_pool(t, 0, &a, &first, &nconst, &ram));
+        check_runtime(t, nconst, names, 2);
+        uint32_t q;
+        struct rc_msg m;
+        CHECK_EQ_INT(qstr_lookup(t, "many_name_5", &q, &m), RC_NOTFOUND);
+    }
+    qstr_tab_free(t);
+    free(l.ram);
+    image_free(img);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -914,9 +1062,12 @@ int main(int argc, char **argv)
     RUN(wrong_length_refused);
     RUN(total_prev_len_must_follow);
     RUN(two_live_chains_refused);
+    RUN(stale_pool_after_a_pool_not_full);
     RUN(modern_elf_const_pools);
     RUN(microbit_hex_flash_scan);
     RUN(microbit_ram_scan);
     RUN(modern_ram_by_symbols_and_by_scan);
+    RUN(microbit_three_heap_pools);
+    RUN(microbit_soft_reset_leaves_old_pools);
     return harness_done("qstr");
 }
