@@ -99,15 +99,15 @@ _mpeek()
 {
     local cur prev cmd i w
     local -a vals
-    local commands="view info regions read where heap verify frozen open ports"
+    local commands="view info regions read where heap verify frozen obj open ports"
     local opts="-p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --offline --unsafe --method --chunk
         --no-progress --log --theme --no-color --refresh -o --output --format
-        --compare -h --help -V --version"
+        --compare --depth --max-items -h --help -V --version"
     # Options that take a value (the next word, or after '=').
     local valued=" -p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --method --chunk --log --theme
-        --refresh -o --output --format --compare "
+        --refresh -o --output --format --compare --depth --max-items "
     valued=${valued//$'\n'/ }
 
     COMPREPLY=()
@@ -163,11 +163,13 @@ _mpeek()
         case $cmd in
         read) _mpeek_reply bin hex ;;
         regions | frozen) _mpeek_reply table csv json ;;
+        obj) _mpeek_reply text json ;;
         *) _mpeek_reply table csv json bin hex ;;
         esac
         return
         ;;
     --method) _mpeek_reply auto bin b64 hex words; return ;;
+    --depth | --max-items) return ;;
     --dtr | --rts) _mpeek_reply on off; return ;;
     -b | --baud) _mpeek_reply 9600 57600 115200 230400 460800 921600 1000000; return ;;
     --ld | --image | --log | -o | --output | --compare) _mpeek_files; return ;;

@@ -31,6 +31,7 @@ struct session;
 #define CMD_MODULES 0x10u /* the board's module list (help('modules')) */
 #define CMD_TTY     0x20u /* a terminal */
 #define CMD_COMPARE 0x40u /* takes --compare */
+#define CMD_DEPTH   0x80u /* takes --depth and --max-items */
 
 /* What the command line gave, for the parse and run functions. */
 struct cmd_args {
@@ -40,6 +41,8 @@ struct cmd_args {
     const char *out_path;   /* -o */
     const char *format;     /* --format */
     const char *compare;    /* --compare */
+    const char *depth;      /* --depth */
+    const char *max_items;  /* --max-items */
 
     /* Parsed. */
     uint64_t addr, len;
@@ -81,7 +84,8 @@ const char *cmd_names(unsigned needs, int offline_only, const char *last_sep,
 /* The entries, one per file. */
 extern const struct cmd_entry cmd_view_entry, cmd_info_entry,
     cmd_regions_entry, cmd_read_entry, cmd_where_entry, cmd_heap_entry,
-    cmd_ports_entry, cmd_open_entry, cmd_verify_entry, cmd_frozen_entry;
+    cmd_ports_entry, cmd_open_entry, cmd_verify_entry, cmd_frozen_entry,
+    cmd_obj_entry;
 
 /*
  * Output of text that may hold text from outside (a board's strings, names

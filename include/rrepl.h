@@ -116,6 +116,10 @@ const char *rrepl_seen(const struct rrepl *r);
  */
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg);
+/* The same for the user's own code: run as typed, "_mpk" in it is not
+ * replaced by the session's prefix. */
+int rrepl_exec_as_is(struct rrepl *r, const char *code, struct buf *out,
+                     struct buf *err, struct rc_msg *msg);
 
 /*
  * Find out (once) whether the firmware has raw-paste: the handshake, and

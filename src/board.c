@@ -677,11 +677,11 @@ static void board_size_chunk(struct board_info *info)
 {
     struct board_method *m = &info->method;
     /* Heap each chunk costs on the board, in tenths of a chunk: the
-     * bytearray a mem8 copy fills, and int.from_bytes with its division,
+     * copy (a bytearray mem8 fills, or the bytes of a uctypes view), and int.from_bytes with its division,
      * which holds about three copies of the chunk at once. */
     long cost = 5;
-    if (m->access == BOARD_ACC_MEM8) {
-        cost += 10;
+    if (m->access == BOARD_ACC_MEM8 || m->access == BOARD_ACC_UCTYPES) {
+        cost += 10; /* the copy of the chunk */
     }
     if (m->digest == RECDEC_MODP) {
         cost += 30;
@@ -820,7 +820,10 @@ int board_helper_code(const struct board_info *info,
             buf_addstr(&c, "  if k<c:m=bytearray(k)\n"
                            "  for i in range(k):m[i]=M[a+i]\n");
         } else {
-            buf_addstr(&c, "  m=g(a,k)\n");
+            /* A copy: memory that changes while it is sent (RAM: the
+             * board's own stack, heap, buffers) is hashed and sent as the
+             * same bytes. */
+            buf_addstr(&c, "  m=bytes(g(a,k))\n");
         }
         if (m->digest == RECDEC_SHA256) {
             buf_addstr(&c, text ? "  d=e(H(m).digest()).decode()\n"

@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_open_entry,
     &cmd_verify_entry,
     &cmd_frozen_entry,
+    &cmd_obj_entry,
     NULL,
 };
 

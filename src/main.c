@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     enum {
         O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
         O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE, O_THEME,
-        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE
+        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE, O_DEPTH, O_ITEMS
     };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -123,6 +123,8 @@ int main(int argc, char **argv)
         {"image", required_argument, NULL, O_IMAGE},
         {"base", required_argument, NULL, O_BASE},
         {"compare", required_argument, NULL, O_COMPARE},
+        {"depth", required_argument, NULL, O_DEPTH},
+        {"max-items", required_argument, NULL, O_ITEMS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -270,6 +272,12 @@ int main(int argc, char **argv)
         case O_COMPARE:
             a.compare = optarg;
             break;
+        case O_DEPTH:
+            a.depth = optarg;
+            break;
+        case O_ITEMS:
+            a.max_items = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -334,6 +342,13 @@ int main(int argc, char **argv)
         char names[256];
         rc = rc_set(&msg, RC_ARG, "--compare only goes with %s",
                     cmd_names(CMD_COMPARE, 0, " and ", names, sizeof names));
+        goto fail;
+    }
+    if ((a.depth != NULL || a.max_items != NULL) && !(e->needs & CMD_DEPTH)) {
+        char names[256];
+        rc = rc_set(&msg, RC_ARG, "%s only goes with %s",
+                    a.depth != NULL ? "--depth" : "--max-items",
+                    cmd_names(CMD_DEPTH, 0, " and ", names, sizeof names));
         goto fail;
     }
     if (s.offline && e->offline_needs_image != NULL && s.nimage == 0) {

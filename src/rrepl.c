@@ -1216,8 +1216,25 @@ int rrepl_detect_raw_paste(struct rrepl *r, struct rc_msg *msg)
     return rc;
 }
 
+static int rrepl_exec_named(struct rrepl *r, const char *code, int rename,
+                            struct buf *out, struct buf *err,
+                            struct rc_msg *msg);
+
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg)
+{
+    return rrepl_exec_named(r, code, 1, out, err, msg);
+}
+
+int rrepl_exec_as_is(struct rrepl *r, const char *code, struct buf *out,
+                     struct buf *err, struct rc_msg *msg)
+{
+    return rrepl_exec_named(r, code, 0, out, err, msg);
+}
+
+static int rrepl_exec_named(struct rrepl *r, const char *code, int rename,
+                            struct buf *out, struct buf *err,
+                            struct rc_msg *msg)
 {
     int rc;
     if (!r->in_raw) {
@@ -1235,7 +1252,8 @@ int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
     }
     struct buf named;
     buf_init(&named);
-    if (rrepl_rename(r, code, &named) != RC_OK) {
+    if ((rename ? rrepl_rename(r, code, &named) : buf_addstr(&named, code)) != RC_OK ||
+        buf_failed(&named)) {
         buf_fini(&named);
         return rc_set(msg, RC_NOMEM, "out of memory");
     }

@@ -1,0 +1,317 @@
+/*
+ * cmd_obj.c: mpeek obj EXPR|ADDR: one MicroPython object, decoded from the
+ * board's memory (objdec.h), with the board's qstr pools (qstr.h).
+ *
+ * An EXPR is evaluated on the board only for id(EXPR); everything else
+ * comes from memory read through the verified reader behind the read
+ * guard (bmem.h) and is decoded on the host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmem.h"
+#include "board.h"
+#include "buf.h"
+#include "cmd.h"
+#include "fmt.h"
+#include "heapmap.h"
+#include "image.h"
+#include "objdec.h"
+#include "qstr.h"
+#include "rmap.h"
+#include "rrepl.h"
+#include "session.h"
+
+/* What the arguments gave, kept between parse and run. */
+static struct {
+    const char *expr;      /* NULL: an address or object word was given */
+    uint32_t word;
+    unsigned depth, items;
+    int json;
+} g_obj;
+
+static int parse_count(const char *opt, const char *v, unsigned max,
+                       unsigned *out, struct rc_msg *msg)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno != 0 || end == v || *end != 0 || v[0] == '-' || n > max) {
+        return rc_set(msg, RC_ARG, "%s takes a number from 0 to %u, not '%s'",
+                      opt, max, v);
+    }
+    *out = (unsigned)n;
+    return RC_OK;
+}
+
+/* An expression the board evaluates: one line of printable text. */
+static int check_expr(const char *e, struct rc_msg *msg)
+{
+    if (e[0] == 0) {
+        return rc_set(msg, RC_ARG, "obj takes a name, an expression or an "
+                      "address, e.g. 'mpeek obj x' or 'mpeek obj 0x20001230'");
+    }
+    for (const unsigned char *p = (const unsigned char *)e; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return rc_set(msg, RC_ARG, "the expression must be one line of "
+                          "text (it holds control character 0x%02x)", *p);
+        }
+    }
+    return RC_OK;
+}
+
+static int parse(struct cmd_args *a, struct session *s, struct rc_msg *msg)
+{
+    int rc;
+    memset(&g_obj, 0, sizeof g_obj);
+    g_obj.depth = OBJDEC_DEFAULT_DEPTH;
+    g_obj.items = OBJDEC_DEFAULT_ITEMS;
+    if (a->depth != NULL &&
+        (rc = parse_count("--depth", a->depth, OBJDEC_MAX_DEPTH, &g_obj.depth, msg)) < 0) {
+        return rc;
+    }
+    if (a->max_items != NULL &&
+        (rc = parse_count("--max-items", a->max_items, OBJDEC_MAX_ITEMS, &g_obj.items,
+                          msg)) < 0) {
+        return rc;
+    }
+    if (a->nrest > 1) {
+        return rc_set(msg, RC_ARG, "obj takes one EXPR or ADDR (quote an "
+                      "expression with spaces: mpeek obj 'x[0]')");
+    }
+    const char *target = a->nrest == 1 ? a->rest[0] : NULL;
+    if (target == NULL) {
+        return check_expr("", msg);
+    }
+    if (a->format == NULL || strcmp(a->format, "text") == 0) {
+        g_obj.json = 0;
+    } else if (strcmp(a->format, "json") == 0) {
+        g_obj.json = 1;
+    } else {
+        return rc_set(msg, RC_ARG, "obj --format takes text or json, not '%s'",
+                      a->format);
+    }
+    uint64_t v;
+    struct rc_msg m;
+    if (fmt_parse_u64(target, "ADDR", &v, &m) == RC_OK) {
+        if (v > 0xffffffffULL) {
+            return rc_set(msg, RC_ARG, "%s is not a 32-bit address or object word",
+                          target);
+        }
+        g_obj.word = (uint32_t)v;
+    } else {
+        if ((rc = check_expr(target, msg)) < 0) {
+            return rc;
+        }
+        g_obj.expr = target;
+    }
+    (void)s;
+    return RC_OK;
+}
+
+/* id(EXPR) on the board, and whether floats are words (representation C:
+ * id(0.5) has the tag 0b10). */
+static int board_id(struct session *s, const char *expr, uint32_t *word,
+                    int *repr_c, struct rc_msg *msg)
+{
+    struct buf code, out;
+    buf_init(&code);
+    buf_init(&out);
+    buf_printf(&code, "print('id=%%d\\nf=%%d'%%(id((%s)),id(0.5)&3))", expr);
+    int rc = buf_check(&code, msg, "the expression");
+    if (rc == RC_OK) {
+        rc = rrepl_exec_as_is(s->rrepl, buf_str(&code), &out, NULL, msg);
+        if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+            char e[CMD_ESC_MAX];
+            rc = rc_set(msg, RC_ARG, "the board could not evaluate %s: %s",
+                        cmd_esc(expr, e), msg->text);
+        }
+    }
+    char v[32], f[8];
+    if (rc == RC_OK && (!fmt_kv(buf_str(&out), "id", v, sizeof v, NULL) ||
+                        !fmt_kv(buf_str(&out), "f", f, sizeof f, NULL))) {
+        rc = rc_set(msg, RC_PROTO, "the board did not say the id of the object");
+    }
+    if (rc == RC_OK) {
+        *word = (uint32_t)strtoll(v, NULL, 10); /* a negative id is a high address */
+        *repr_c = strcmp(f, "2") == 0;
+    }
+    buf_fini(&code);
+    buf_fini(&out);
+    return rc;
+}
+
+/* Where the object at addr lives: a heap object's blocks, or a region. */
+static void lives(struct session *s, const struct objdec_obj *o, char *out,
+                  size_t size)
+{
+    if (o->addr == 0) {
+        snprintf(out, size, "immediate (the value is in the word itself)");
+        return;
+    }
+    struct heapmap_hit hit;
+    if (s->disc.have_heap && heapmap_lookup(&s->disc.heap, o->addr, &hit) == RC_OK &&
+        hit.state != HEAPMAP_FREE && !hit.orphan) {
+        unsigned bs = s->disc.heap.block_size;
+        uint32_t first = (hit.head_addr - s->disc.heap.areas[hit.area].pool_start) / bs;
+        snprintf(out, size, "GC heap, blocks %u-%u (%u bytes at 0x%08x)%s",
+                 (unsigned)first, (unsigned)(first + hit.obj_blocks - 1),
+                 (unsigned)(hit.obj_blocks * bs), (unsigned)hit.head_addr,
+                 hit.head_addr == o->addr ? "" : ", not at its head");
+        return;
+    }
+    const struct rmap_region *r = s->map != NULL ? rmap_lookup_inner(s->map, o->addr) : NULL;
+    if (r != NULL) {
+        snprintf(out, size, "%s (%s at 0x%08x)", rmap_kind_name(r->kind), r->name,
+                 (unsigned)r->start);
+    } else {
+        snprintf(out, size, "no known region");
+    }
+}
+
+/* The qstr pools: through the ELF's symbols if one was given, else found
+ * in the flash and RAM the map vouches for. */
+static int load_qstrs(struct session *s, const struct frozen_mem *mem,
+                      uint32_t version, struct qstr_tab **tab, struct rc_msg *msg)
+{
+    struct qstr_where w;
+    memset(&w, 0, sizeof w);
+    w.img = session_symbol_image(s);
+    w.version = version;
+    for (size_t i = 0; s->map != NULL && i < rmap_count(s->map); i++) {
+        const struct rmap_region *r = rmap_get(s->map, i);
+        int word_only = 0;
+        if (r->parent >= 0 || r->source == RMAP_S_LD || r->source == RMAP_S_IMAGE ||
+            (!s->unsafe && rmap_check_read(s->map, r->start, r->end - r->start,
+                                           &word_only, NULL) != RC_OK)) {
+            continue;
+        }
+        struct frozen_range fr = {r->start, (uint32_t)(r->end - r->start)};
+        if ((r->kind == RMAP_K_FLASH || r->kind == RMAP_K_ROM) && w.nflash < QSTR_MAX_RANGES) {
+            w.flash[w.nflash++] = fr;
+        } else if (r->kind == RMAP_K_RAM && w.nram < QSTR_MAX_RANGES) {
+            w.ram[w.nram++] = fr;
+        }
+    }
+    int rc = qstr_tab_new(tab, mem, &w, msg);
+    if (rc < 0) {
+        return rc_prefix(msg, rc, "the board's qstr pools");
+    }
+    return RC_OK;
+}
+
+static void print_fields(const struct objdec_obj *o)
+{
+    for (size_t i = 0; i < o->nfields; i++) {
+        const struct objdec_field *f = &o->fields[i];
+        if (f->is_ptr) {
+            cmd_outf(stdout, "  %s -> 0x%08x\n", f->name, (unsigned)f->value);
+        } else {
+            cmd_outf(stdout, "  %s: %u (0x%x)\n", f->name, (unsigned)f->value,
+                     (unsigned)f->value);
+        }
+    }
+}
+
+static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
+{
+    (void)a;
+    int major = 0, minor = 0, repr_c = 0;
+    if (sscanf(s->info.version, "%d.%d", &major, &minor) != 2) {
+        return rc_set(msg, RC_UNSUPP, "the board did not say its MicroPython "
+                      "version, which the object layouts depend on");
+    }
+    uint32_t word = g_obj.word;
+    int rc;
+    if (g_obj.expr != NULL) {
+        rc = board_id(s, g_obj.expr, &word, &repr_c, msg);
+    } else {
+        /* No expression: still ask how floats are stored (cheap). */
+        rc = board_id(s, "None", &(uint32_t){0}, &repr_c, msg);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    struct objdec_layout lay;
+    if ((rc = objdec_layout_for(&lay, major, minor,
+                                repr_c ? OBJDEC_REPR_C : OBJDEC_REPR_A, msg)) < 0) {
+        return rc;
+    }
+    const struct image *img = session_symbol_image(s);
+    const struct image_sym *ip = img != NULL ? image_sym_find(img, "instance_print") : NULL;
+    if (ip != NULL) {
+        lay.instance_print = ip->addr & ~1u;
+    }
+    struct bmem *bm;
+    if (bmem_new(s, &bm) < 0) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    struct frozen_mem mem;
+    bmem_mem(bm, &mem);
+    struct qstr_tab *tab = NULL;
+    struct objdec_obj *o = NULL;
+    char *text = NULL;
+    rc = load_qstrs(s, &mem, (uint32_t)(major * 10000 + minor * 100), &tab, msg);
+    if (rc == RC_OK) {
+        struct objdec_qstr_ops qs = {qstr_text, tab};
+        struct objdec_limits lim = {g_obj.depth, g_obj.items};
+        rc = objdec_decode(&lay, &mem, &qs, word, &lim, &o, msg);
+        if (rc < 0) {
+            rc_prefix(msg, rc, "the object 0x%08x", (unsigned)word);
+        }
+    }
+    char where[200] = "";
+    if (rc == RC_OK) {
+        lives(s, o, where, sizeof where);
+        rc = g_obj.json ? objdec_json(o, &lay, &text, msg)
+                        : objdec_repr(o, &lay, &text, msg);
+    }
+    if (rc == RC_OK && g_obj.json) {
+        struct buf j;
+        buf_init(&j);
+        buf_printf(&j, "{\"word\": %u, \"lives\": ", (unsigned)word);
+        fmt_json_str(&j, where);
+        buf_addstr(&j, ", \"qstr_pools\": ");
+        fmt_json_str(&j, qstr_layout(tab));
+        buf_printf(&j, ", \"object\": %s}\n", text);
+        rc = buf_check(&j, msg, "the object");
+        if (rc == RC_OK) {
+            cmd_put_text(stdout, buf_str(&j), j.len);
+        }
+        buf_fini(&j);
+    } else if (rc == RC_OK) {
+        cmd_outf(stdout, "type: %s\n", o->type_name);
+        if (o->addr != 0) {
+            cmd_outf(stdout, "address: 0x%08x\n", (unsigned)o->addr);
+        } else {
+            cmd_outf(stdout, "word: 0x%08x\n", (unsigned)o->word);
+        }
+        cmd_outf(stdout, "lives: %s\n", where);
+        print_fields(o);
+        cmd_outf(stdout, "value: %s\n", text);
+        if (!o->exact) {
+            cmd_outf(stdout, "note: this type's own print is not modelled; the "
+                     "value is its generic form\n");
+        }
+    }
+    free(text);
+    objdec_free(o);
+    qstr_tab_free(tab);
+    bmem_free(bm);
+    return rc < 0 ? rc : cmd_flush(msg);
+}
+
+const struct cmd_entry cmd_obj_entry = {
+    .name = "obj",
+    .usage = "  obj EXPR|ADDR             one MicroPython object decoded from memory: type,\n"
+             "                            where it lives, its fields, its value as repr()\n"
+             "                            prints it (EXPR is evaluated only for id())\n"
+             "       --depth N            levels of objects followed (default 4)\n"
+             "       --max-items N        items shown per container (default 64)\n"
+             "       --format text|json\n",
+    .needs = CMD_BOARD | CMD_MAP | CMD_GUARD | CMD_HEAP | CMD_DEPTH,
+    .parse = parse,
+    .run = run,
+};
