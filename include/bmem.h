@@ -3,7 +3,8 @@
  * decoders that walk it (frozen modules, objects, qstr pools): every byte
  * through the session's verified reader, behind the read guard of its map
  * (unless --unsafe), read in whole 256-byte pages where the map allows,
- * kept in a page cache so that each page crosses the wire once.
+ * kept in a page cache so that each page crosses the wire once.  With no
+ * board (offline), the bytes of the session's images (--image, open).
  */
 #ifndef MPEEK_BMEM_H
 #define MPEEK_BMEM_H

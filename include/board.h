@@ -54,6 +54,9 @@ struct board_info {
     int helper_folded;
     uint8_t folded_sha[32];
     int helper_ready;      /* board_install has nothing to do */
+    /* Floats stored in the object word (MicroPython's object
+     * representation C): 1, 0, or -1 not known yet (learnt by obj). */
+    int repr_c;
 };
 
 /* Ask the board what it is and what it has.  Fills info (method too). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "image.h"
 #include "mread.h"
 #include "pcache.h"
 #include "rmap.h"
@@ -44,6 +45,19 @@ static void bmem_chunk(void *ctx, uint32_t addr, const uint8_t *data, size_t len
     pcache_put(ctx, addr, data, len);
 }
 
+/* No board: the session's images, the first that holds all the bytes. */
+static int bmem_read_images(struct session *s, uint32_t addr, uint32_t len,
+                            uint8_t *out, struct rc_msg *msg)
+{
+    for (size_t i = 0; i < s->nimage; i++) {
+        if (image_copy(s->img[i], addr, len, out) == len) {
+            return RC_OK;
+        }
+    }
+    return rc_set(msg, RC_NOTFOUND, "0x%08x+%u is not in %s", (unsigned)addr,
+                  (unsigned)len, s->nimage > 0 ? "the images given" : "any image (no board)");
+}
+
 static int bmem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
                      struct rc_msg *msg)
 {
@@ -55,6 +69,9 @@ static int bmem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
     if ((uint64_t)addr + len > 0x100000000ULL) {
         return rc_set(msg, RC_ARG, "0x%08x+%u runs past the address space",
                       (unsigned)addr, (unsigned)len);
+    }
+    if (s->reader == NULL) {
+        return bmem_read_images(s, addr, len, out, msg);
     }
     if (!pcache_have(bm->cache, addr, len)) {
         uint32_t a = addr & ~(PCACHE_PAGE - 1);
@@ -112,7 +129,7 @@ int bmem_prefetch(struct bmem *bm, uint32_t addr, uint32_t len)
     uint64_t lo = addr & ~(uint64_t)(PCACHE_PAGE - 1);
     uint64_t hi = ((uint64_t)addr + len + PCACHE_PAGE - 1) & ~(uint64_t)(PCACHE_PAGE - 1);
     int word_only = 0;
-    if (lo >= hi || hi > 0x100000000ULL ||
+    if (bm->s->reader == NULL || lo >= hi || hi > 0x100000000ULL ||
         (!bm->s->unsafe &&
          rmap_check_read(bm->s->map, (uint32_t)lo, hi - lo, &word_only, NULL) != RC_OK)) {
         return RC_OK;

@@ -636,6 +636,7 @@ void board_helper_lost(struct board_info *info)
 int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
 {
     memset(info, 0, sizeof *info);
+    info->repr_c = -1;
     info->raw_paste = -1;
     info->binary_clean = -1;
     info->helper_heap = -1;

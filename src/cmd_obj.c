@@ -224,8 +224,15 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                       "version, which the object layouts depend on");
     }
     uint32_t word = g_obj.word;
-    int rc;
-    if (g_obj.expr != NULL) {
+    int rc = RC_OK;
+    if (s->rrepl == NULL) {
+        /* Offline: what was recorded of the board (a snapshot). */
+        if (g_obj.expr != NULL) {
+            return rc_set(msg, RC_ARG, "without a board, obj takes an address or "
+                          "object word, not an expression");
+        }
+        repr_c = s->info.repr_c;
+    } else if (g_obj.expr != NULL) {
         rc = board_id(s, g_obj.expr, &word, &repr_c, msg);
     } else {
         /* No expression: still ask how floats are stored (cheap). */
@@ -234,6 +241,11 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (rc < 0) {
         return rc;
     }
+    if (repr_c < 0) {
+        return rc_set(msg, RC_UNSUPP, "how this board stores floats is not known "
+                      "(record the snapshot with a newer mpeek)");
+    }
+    s->info.repr_c = repr_c;
     struct objdec_layout lay;
     if ((rc = objdec_layout_for(&lay, major, minor,
                                 repr_c ? OBJDEC_REPR_C : OBJDEC_REPR_A, msg)) < 0) {
