@@ -58,6 +58,7 @@ extern const struct tui_mode tui_mode_goto;
 extern const struct tui_mode tui_mode_search;
 extern const struct tui_mode tui_mode_save;        /* the file name to save to */
 extern const struct tui_mode tui_mode_confirm;     /* overwrite it? y/n */
+extern const struct tui_mode tui_mode_python;      /* '!': a line of Python */
 
 #define TUI_KEY_MAX 8
 
@@ -161,7 +162,13 @@ struct tui {
     uint32_t diff_asked;  /* the page last asked for while comparing */
     int diff_have_asked;
     struct view_diff_stats dstats;
+    /* the board's Python (tui_py.c): what waits for its result */
+    int py_pending;       /* TUI_PY_RUN, TUI_PY_GOTO, or 0 */
+    char py_line[128];
 };
+
+#define TUI_PY_RUN 1
+#define TUI_PY_GOTO 2
 
 /* ---- tui.c: the model, the view, the loop ---- */
 
@@ -209,6 +216,13 @@ void tui_start_search(struct tui *t, int dir, int step);
 /* The next (dir 1) or previous (-1) byte differing from the images. */
 void tui_start_diff(struct tui *t, int dir);
 
+/* ---- tui_py.c: the board's Python ---- */
+
+/* '@EXPR' (in goto): jump to the object EXPR names (asks for its id). */
+void tui_py_goto(struct tui *t, const char *expr);
+/* The loop: collect a finished line's result. */
+void tui_py_step(struct tui *t);
+
 /* ---- tui_box.c: boxes of text ---- */
 
 /* Open an empty box in mode m (help, legend, explain) with title. */
@@ -240,6 +254,10 @@ void tui_frozen_open(struct tui *t);
 
 /* ---- tui_prompt.c: the prompts, saving ---- */
 
+/* The keys every prompt shares: Esc or Ctrl-C cancels (then cancel, may
+ * be NULL), Enter closes the prompt and calls done, others edit. */
+void tui_prompt_key(struct tui *t, int ch, void (*done)(struct tui *t),
+                    void (*cancel)(struct tui *t));
 /* Open prompt m with an empty input. */
 void tui_prompt_open(struct tui *t, const struct tui_mode *m);
 /* Draw the prompt and its input on status line y. */

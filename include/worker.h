@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "rc.h"
 
 struct rrepl;
@@ -69,6 +70,23 @@ void worker_refresh(struct worker *w, uint32_t addr, uint32_t len);
 void worker_cancel(struct worker *w);
 
 void worker_status(struct worker *w, struct worker_status *st);
+
+/*
+ * Run one piece of the user's Python on the board (as typed: mpeek's
+ * names are not substituted), before the next read.  RC_BUSY while one is
+ * waiting or running.  Its result is taken once with worker_exec_result:
+ * 1 and *res (res->out/err the caller's, buf_fini them) when it finished,
+ * 0 while it has not.
+ */
+struct worker_exec_res {
+    int rc;             /* RC_OK, RC_DEVICE (a traceback), ... */
+    char msg[512];      /* the error's one line */
+    struct buf out;     /* what it printed */
+    struct buf err;     /* its traceback */
+};
+int worker_exec(struct worker *w, const char *code);
+int worker_exec_result(struct worker *w, struct worker_exec_res *res);
+int worker_exec_busy(struct worker *w);
 
 /* Stop and join the thread; the link is the caller's again. */
 void worker_stop(struct worker *w);

@@ -1093,6 +1093,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
         if (t.exporting) {
             tui_export_step(&t);
         }
+        if (t.py_pending) {
+            tui_py_step(&t);
+        }
         if (t.searching) {
             int r = search_step(&t);
             t.searching = r == 0 ? 0 : r;

@@ -93,6 +93,19 @@ static void key_goto(struct tui *t, int ch)
     tui_prompt_open(t, &tui_mode_goto);
 }
 
+/* '!': a line of Python for the board; '@': the goto prompt at '@'. */
+static void key_python(struct tui *t, int ch)
+{
+    if (ch == '!') {
+        tui_prompt_open(t, &tui_mode_python);
+        return;
+    }
+    tui_prompt_open(t, &tui_mode_goto);
+    t->input[0] = '@';
+    t->input[1] = 0;
+    t->ninput = 1;
+}
+
 static void key_search(struct tui *t, int ch)
 {
     (void)ch;
@@ -346,8 +359,12 @@ const struct tui_key tui_keys[] = {
     {"g / G", "start / end of the current region", key_region_ends, {'g', 'G'}},
     {"Home / End", "first / last address of the map", key_map_ends, {KEY_HOME, KEY_END}},
     {"Tab / Shift-Tab", "next / previous region", key_next_region, {'\t', KEY_BTAB}},
-    {": or Ctrl-G", "go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-\n"
-                    "(Tab completes region and symbol names)", key_goto, {':', TUI_CTRL('g')}},
+    {": or Ctrl-G", "go to: 0x.., decimal, REGION, REGION+OFF, symbol, . +/-,\n"
+                    "@EXPR (Tab completes region and symbol names)", key_goto,
+     {':', TUI_CTRL('g')}},
+    {"! / @", "run a line of Python on the board (what it prints shows in\n"
+              "a box; the view reads again) / go to the object a name or\n"
+              "expression refers to (:@x also)", key_python, {'!', '@'}},
     {"/", "search: hex bytes (de ad ?? ef), \"text\", or plain\n"
           "text; the whole match lights up", key_search, {'/'}},
     {"n / N", "next / previous match (wraps round, saying so)", key_next_match, {'n', 'N'}},

@@ -120,8 +120,8 @@ void tui_prompt_status(struct tui *t, int y)
 /* The keys every prompt shares: Esc or Ctrl-C cancels (cancel says what
  * else that undoes), Enter gives the input to done (the prompt closed
  * first), Backspace and printable characters edit it. */
-static void prompt_key(struct tui *t, int ch, void (*done)(struct tui *t),
-                       void (*cancel)(struct tui *t))
+void tui_prompt_key(struct tui *t, int ch, void (*done)(struct tui *t),
+                    void (*cancel)(struct tui *t))
 {
     view_tab_reset(&t->tab);
     t->tab_hint[0] = 0;
@@ -153,6 +153,10 @@ static void unselect(struct tui *t)
 static void goto_done(struct tui *t)
 {
     struct rc_msg msg = {{0}};
+    if (t->input[0] == '@') {
+        tui_py_goto(t, t->input + 1);
+        return;
+    }
     uint32_t addr;
     struct view_symbols syms = {tui_symbol, t};
     if (view_parse_goto(t->input, t->o->map, &syms, t->cursor, &addr, &msg) == RC_OK) {
@@ -179,7 +183,7 @@ static void goto_key(struct tui *t, int ch)
         }
         return;
     }
-    prompt_key(t, ch, goto_done, NULL);
+    tui_prompt_key(t, ch, goto_done, NULL);
 }
 
 /* search: hex bytes, "text", or plain text; from the cursor on. */
@@ -213,7 +217,7 @@ static void search_done(struct tui *t)
 
 static void search_key(struct tui *t, int ch)
 {
-    prompt_key(t, ch, search_done, NULL);
+    tui_prompt_key(t, ch, search_done, NULL);
 }
 
 /* save: the file the selection goes to; an existing one is asked about. */
@@ -233,7 +237,7 @@ static void save_done(struct tui *t)
 
 static void save_key(struct tui *t, int ch)
 {
-    prompt_key(t, ch, save_done, unselect);
+    tui_prompt_key(t, ch, save_done, unselect);
 }
 
 /* The file exists: one key answers, y writes, anything else keeps it;

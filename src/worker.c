@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "mread.h"
 #include "pcache.h"
@@ -44,6 +45,13 @@ struct worker {
     struct worker_status st;
     int64_t rate_t0;
     uint64_t rate_bytes;
+    /* One piece of the user's Python at a time (worker_exec): 1 waiting,
+     * 2 running, 3 done (the result waits for worker_exec_result). */
+    int job;
+    char *job_code;
+    struct buf job_out, job_err;
+    int job_rc;
+    char job_msg[512];
 };
 
 static void wake(struct worker *w)
@@ -147,6 +155,36 @@ static int wait_a_second(struct worker *w)
     return pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT;
 }
 
+/* The user's Python (lock held; released while it runs). */
+static void run_job(struct worker *w)
+{
+    w->job = 2;
+    char *code = w->job_code;
+    pthread_mutex_unlock(&w->lock);
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    struct rc_msg msg = {{0}};
+    int rc = rrepl_exec_as_is(w->r, code, &out, &err, &msg);
+    pthread_mutex_lock(&w->lock);
+    buf_fini(&w->job_out);
+    buf_fini(&w->job_err);
+    w->job_out = out;
+    w->job_err = err;
+    w->job_rc = rc;
+    snprintf(w->job_msg, sizeof w->job_msg, "%s", rc < 0 ? msg.text : "");
+    w->job = 3;
+    if (rc == RC_CLOSED) {
+        w->st.link = WORKER_LOST;
+        snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+    } else if (rc == RC_TIMEOUT) {
+        /* The REPL is left to the next read to recover. */
+        w->st.link = WORKER_TIMEOUT;
+        snprintf(w->st.message, sizeof w->st.message, "%s", msg.text);
+    }
+    wake(w);
+}
+
 static void *run(void *arg)
 {
     struct worker *w = arg;
@@ -156,6 +194,10 @@ static void *run(void *arg)
         int lost = 0;
         while (!w->stop) {
             lost = w->st.link == WORKER_LOST;
+            if (!lost && w->job == 1) {
+                run_job(w);
+                continue;
+            }
             if (lost || next_piece(w, &addr, &len)) {
                 break;
             }
@@ -293,6 +335,8 @@ int worker_start(struct rrepl *r, struct mread *m, struct pcache *cache,
         w->reconnect = *reconnect;
     }
     w->st.link = WORKER_IDLE;
+    buf_init(&w->job_out);
+    buf_init(&w->job_err);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, run, w) != 0) {
@@ -367,6 +411,51 @@ void worker_status(struct worker *w, struct worker_status *st)
     pthread_mutex_unlock(&w->lock);
 }
 
+int worker_exec(struct worker *w, const char *code)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->job == 1 || w->job == 2) {
+        pthread_mutex_unlock(&w->lock);
+        return RC_BUSY;
+    }
+    char *c = strdup(code);
+    if (c == NULL) {
+        pthread_mutex_unlock(&w->lock);
+        return RC_NOMEM;
+    }
+    free(w->job_code);
+    w->job_code = c;
+    w->job = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    return RC_OK;
+}
+
+int worker_exec_result(struct worker *w, struct worker_exec_res *res)
+{
+    pthread_mutex_lock(&w->lock);
+    int done = w->job == 3;
+    if (done) {
+        res->rc = w->job_rc;
+        snprintf(res->msg, sizeof res->msg, "%s", w->job_msg);
+        res->out = w->job_out;
+        res->err = w->job_err;
+        buf_init(&w->job_out);
+        buf_init(&w->job_err);
+        w->job = 0;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return done;
+}
+
+int worker_exec_busy(struct worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    int busy = w->job == 1 || w->job == 2;
+    pthread_mutex_unlock(&w->lock);
+    return busy;
+}
+
 void worker_stop(struct worker *w)
 {
     if (w == NULL) {
@@ -380,5 +469,8 @@ void worker_stop(struct worker *w)
     pthread_join(w->thread, NULL);
     pthread_cond_destroy(&w->cond);
     pthread_mutex_destroy(&w->lock);
+    free(w->job_code);
+    buf_fini(&w->job_out);
+    buf_fini(&w->job_err);
     free(w);
 }

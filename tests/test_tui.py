@@ -818,6 +818,55 @@ def explorer_test(c, q):
             os.unlink(log)
 
 
+def python_test(c, q):
+    """! runs a line on the board and shows what it printed; :@x and @x go
+    to the object x names (the address the board's id() gives)."""
+    from testlib import talk
+    start("%s --port %s view" % (mpeek_bin(), q.port), width=110, height=30)
+    try:
+        wait_for(lambda s: "flash+0x0" in status(s), 20)
+        c.test("! runs a line on the board; what it printed shows in a box")
+        keys("!", "x = [7, 8, 9]", "Enter")
+        s = wait_for(lambda s: "(it printed nothing)" in s, 15)
+        c.check("! x = [7, 8, 9]" in s and "(it printed nothing)" in s,
+                "the box names the line: %r" % s[-600:])
+        keys("q", "!", "print(6 * 7, len(x))", "Enter")
+        s = wait_for(lambda s: "42 3" in s, 15)
+        c.check("42 3" in s, "what it printed: %r" % s[-600:])
+        keys("q", "!", "1/0", "Enter")
+        s = wait_for(lambda s: "ZeroDivisionError" in s, 15)
+        c.check("ZeroDivisionError" in s, "its traceback: %r" % s[-600:])
+        keys("q")
+
+        c.test(":@x goes to the list x names")
+        keys(":", "@x", "Enter")
+        s = wait_for(lambda s: "the object at 0x" in status(s), 15)
+        m = re.search(r"the object at 0x([0-9a-f]{8})", status(s))
+        c.check(m is not None, "the status line says where: %r" % status(s))
+        keys("l", "h")  # the message gives way to the cursor's address
+        s = wait_for(lambda s: m is not None and status(s).startswith("0x" + m.group(1)), 5)
+        c.check(m is not None and status(s).startswith("0x" + m.group(1)),
+                "the cursor is there: %r" % status(s))
+        addr = int(m.group(1), 16) if m else None
+        keys(":", "0", "Enter", "@", "x", "Enter")
+        s = wait_for(lambda s: "the object at 0x" in status(s), 15)
+        c.check(m is not None and "the object at 0x" + m.group(1) in status(s),
+                "@x (the key) goes there too: %r" % status(s))
+        keys(":", "@-3", "Enter")
+        s = wait_for(lambda s: "small int" in status(s), 15)
+        c.check("is the small int -3" in status(s), "an immediate is said: %r" % status(s))
+        keys(":", "@no_such_name", "Enter")
+        s = wait_for(lambda s: "NameError" in status(s), 15)
+        c.check("NameError" in status(s), "a bad name says the board's error: %r" % status(s))
+        quit_clean(c, "python")
+        got = talk(q.port, b"print('ID=%d' % id(x))\r", b"\r\n>>> ", timeout=5).decode(errors="replace")
+        mm = re.search(r"ID=(-?\d+)", got)
+        c.check(mm is not None and addr is not None and (int(mm.group(1)) & 0xffffffff) == addr,
+                "the address is the board's id(x): %r vs %r" % (got[-80:], addr))
+    finally:
+        tmux("kill-session", "-t", "t")
+
+
 def tmux_installed(c):
     if shutil.which("tmux") is None:
         print("tmux missing")
@@ -838,6 +887,7 @@ TESTS = [
     ("microbit_image_test", microbit_image_test),
     ("search_follow_test", search_follow_test),
     ("overlay_test", overlay_test),
+    ("python_test", python_test),
 ]
 
 
