@@ -54,6 +54,11 @@ struct tui_opts {
     volatile sig_atomic_t *cancel;
     const char *hint;             /* shown on the status line at the start
                                    * (until a key), may be NULL */
+    /* The board's MicroPython version ("1.29.0", "" unknown) and how it
+     * stores floats (repr_c 1/0, -1 not known: asked of the board when the
+     * inspector first needs it): the object layout of the inspector. */
+    const char *version;
+    int repr_c;
 };
 
 /* Run until the user quits or *cancel is set.  The terminal is restored

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "image.h"
+#include "objdec.h"
 #include "tui.h"
 #include "view.h"
 
@@ -163,12 +164,18 @@ struct tui {
     int diff_have_asked;
     struct view_diff_stats dstats;
     /* the board's Python (tui_py.c): what waits for its result */
-    int py_pending;       /* TUI_PY_RUN, TUI_PY_GOTO, or 0 */
+    int py_pending;       /* TUI_PY_RUN, TUI_PY_GOTO, TUI_PY_REPR or 0 */
     char py_line[128];
+    /* the data inspector (I): 3 lines above the status line */
+    int inspect;
+    int have_lay;         /* 1 lay is known, 0 not yet, -1 cannot be */
+    struct objdec_layout lay;
 };
 
 #define TUI_PY_RUN 1
 #define TUI_PY_GOTO 2
+#define TUI_PY_REPR 3   /* how the board stores floats, for the layout */
+#define TUI_INSPECT_LINES 3
 
 /* ---- tui.c: the model, the view, the loop ---- */
 
@@ -218,6 +225,8 @@ void tui_start_diff(struct tui *t, int dir);
 
 /* ---- tui_py.c: the board's Python ---- */
 
+/* The inspector's object layout: known, or asked of the board. */
+void tui_py_layout(struct tui *t);
 /* '@EXPR' (in goto): jump to the object EXPR names (asks for its id). */
 void tui_py_goto(struct tui *t, const char *expr);
 /* The loop: collect a finished line's result. */

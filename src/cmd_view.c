@@ -79,6 +79,8 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         .frozen = &frozen,
         .frozen_image = simg,
         .hint = s->hint,
+        .version = s->info.version,
+        .repr_c = s->info.repr_c,
     };
     int rc = tui_run(&to, msg);
     frozen_set_free(&frozen);

@@ -34,6 +34,7 @@
 #include "frozen.h"
 #include "frozen_notes.h"
 #include "heapmap.h"
+#include "inspect.h"
 #include "image.h"
 #include "ldscript.h"
 #include "pcache.h"
@@ -257,9 +258,15 @@ static int has_info(const struct tui *t)
     return tui_nfrozen(t) > 0 && t->rows > 4;
 }
 
+/* The inspector's lines, when it is on and there is room. */
+static int inspect_lines(const struct tui *t)
+{
+    return t->inspect && t->rows > 8 ? TUI_INSPECT_LINES : 0;
+}
+
 int tui_view_height(const struct tui *t)
 {
-    int h = t->rows - 1 - has_info(t);
+    int h = t->rows - 1 - has_info(t) - inspect_lines(t);
     return h > 1 ? h : 1;
 }
 
@@ -670,6 +677,44 @@ const char *tui_sym_type_name(enum image_symtype k)
     return k == IMAGE_SYM_FUNC ? "func" : k == IMAGE_SYM_OBJECT ? "obj" : "-";
 }
 
+/* The data inspector: the bytes at the cursor as numbers and as an
+ * object word. */
+static void draw_inspect(struct tui *t)
+{
+    int n = inspect_lines(t);
+    if (n == 0) {
+        return;
+    }
+    int y = t->rows - 1 - has_info(t) - n;
+    uint8_t b[8];
+    size_t have = 0;
+    while (have < sizeof b && (uint64_t)t->cursor + have <= 0xffffffffULL &&
+           tui_provide(t, t->cursor + (uint32_t)have, &b[have]) == VIEW_BYTE_OK) {
+        have++;
+    }
+    char l1[INSPECT_LINE], l2[INSPECT_LINE], l3[INSPECT_LINE];
+    inspect_numbers(b, have, l1, l2);
+    if (have >= 4) {
+        uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                     (uint32_t)b[3] << 24;
+        inspect_word(w, t->have_lay == 1 ? &t->lay : NULL, t->o->map, t->o->heap, NULL, l3);
+        if (t->have_lay == 0 && t->py_pending == TUI_PY_REPR) {
+            size_t l = strlen(l3);
+            snprintf(l3 + l, sizeof l3 - l, "  (asking the board for its object layout)");
+        }
+    } else {
+        snprintf(l3, sizeof l3, "word: (needs 4 read bytes at the cursor)");
+    }
+    const char *lines[3] = {l1, l2, l3};
+    attrset(theme_attr(t->theme, THEME_R_HEADER));
+    for (int i = 0; i < n; i++) {
+        move(y + i, 0);
+        clrtoeol();
+        mvaddnstr(y + i, 0, lines[i], t->cols);
+    }
+    attrset(A_NORMAL);
+}
+
 static void draw(struct tui *t)
 {
     erase();
@@ -681,6 +726,7 @@ static void draw(struct tui *t)
     if (t->mode->draw != NULL) {
         t->mode->draw(t);
     }
+    draw_inspect(t);
     draw_info(t);
     draw_status(t);
     refresh();

@@ -106,6 +106,17 @@ static void key_python(struct tui *t, int ch)
     t->ninput = 1;
 }
 
+/* 'I': the data inspector on or off. */
+static void key_inspect(struct tui *t, int ch)
+{
+    (void)ch;
+    t->inspect = !t->inspect;
+    if (t->inspect) {
+        tui_py_layout(t);
+    }
+    tui_relayout(t);
+}
+
 static void key_search(struct tui *t, int ch)
 {
     (void)ch;
@@ -374,6 +385,8 @@ const struct tui_key tui_keys[] = {
     {"p", "region panel (Enter jumps, v saves the region)", key_regions, {'p'}},
     {"o", "jump to the head of the heap object under the cursor", key_heap_head, {'o'}},
     {"i", "explain the byte: region chain, heap object, value", key_explain, {'i'}},
+    {"I", "data inspector: the bytes at the cursor as u8..i32 (both\n"
+          "orders), float32, and as an object word", key_inspect, {'I'}},
     {"w", "live watch (WATCH on the status line): changes light up", key_watch, {'w'}},
     {"m a-z / ' a-z", "set a mark / jump to it;  [ / ]  back / forward", key_mark,
      {'m', '\''}},

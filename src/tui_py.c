@@ -29,7 +29,7 @@ static int start(struct tui *t, const char *code, int kind, const char *line)
                 kind == TUI_PY_RUN ? "!" : "@");
         return -1;
     }
-    int rc = worker_exec(t->worker, code);
+    int rc = t->py_pending != 0 ? RC_BUSY : worker_exec(t->worker, code);
     if (rc == RC_BUSY) {
         tui_say(t, 1, "the board is still running the last line");
         return -1;
@@ -103,6 +103,35 @@ static void say_immediate(struct tui *t, uint32_t w)
     }
 }
 
+/* The layout from the version and the float storage. */
+static void set_layout(struct tui *t, int repr_c)
+{
+    int major = 0, minor = 0;
+    struct rc_msg msg;
+    const char *v = t->o->version != NULL ? t->o->version : "";
+    if (repr_c < 0 || sscanf(v, "%d.%d", &major, &minor) != 2 ||
+        objdec_layout_for(&t->lay, major, minor, repr_c ? OBJDEC_REPR_C : OBJDEC_REPR_A,
+                          &msg) != RC_OK) {
+        t->have_lay = -1;
+        return;
+    }
+    t->have_lay = 1;
+}
+
+void tui_py_layout(struct tui *t)
+{
+    if (t->have_lay != 0) {
+        return;
+    }
+    if (t->o->repr_c >= 0 || t->worker == NULL) {
+        set_layout(t, t->o->repr_c);
+        return;
+    }
+    if (t->py_pending == 0 && worker_exec(t->worker, "print('f=%d'%(id(0.5)&3))") == RC_OK) {
+        t->py_pending = TUI_PY_REPR;
+    }
+}
+
 void tui_py_step(struct tui *t)
 {
     struct worker_exec_res res;
@@ -111,7 +140,11 @@ void tui_py_step(struct tui *t)
     }
     int kind = t->py_pending;
     t->py_pending = 0;
-    if (kind == TUI_PY_GOTO) {
+    if (kind == TUI_PY_REPR) {
+        char f[8];
+        set_layout(t, res.rc == RC_OK && fmt_kv(buf_str(&res.out), "f", f, sizeof f, NULL)
+                          ? strcmp(f, "2") == 0 : -1);
+    } else if (kind == TUI_PY_GOTO) {
         char v[32];
         if (res.rc == RC_OK && fmt_kv(buf_str(&res.out), "id", v, sizeof v, NULL)) {
             uint32_t w = (uint32_t)strtoll(v, NULL, 10);

@@ -852,6 +852,16 @@ def python_test(c, q):
         s = wait_for(lambda s: "the object at 0x" in status(s), 15)
         c.check(m is not None and "the object at 0x" + m.group(1) in status(s),
                 "@x (the key) goes there too: %r" % status(s))
+        c.test("I: the data inspector reads the list's first item as the small int 7")
+        keys(":", "@x", "Enter")
+        wait_for(lambda s: "the object at 0x" in status(s), 15)
+        keys("l" * 12, "f")
+        s = wait_for(lambda s: "follow" in status(s).lower() or "->" in status(s), 5)
+        keys("I")
+        s = wait_for(lambda s: "word: small int 7" in s, 15)
+        c.check("word: small int 7" in s and "u8 15" in s,
+                "the inspector: %r" % s[-500:])
+        keys("I")
         keys(":", "@-3", "Enter")
         s = wait_for(lambda s: "small int" in status(s), 15)
         c.check("is the small int -3" in status(s), "an immediate is said: %r" % status(s))
