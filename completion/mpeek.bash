@@ -103,7 +103,7 @@ _mpeek()
     local opts="-p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --offline --unsafe --method --chunk
         --no-progress --log --theme --no-color --refresh -o --output --format
-        --compare --depth --max-items -h --help -V --version"
+        --compare --depth --max-items --map -h --help -V --version"
     # Options that take a value (the next word, or after '=').
     local valued=" -p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --method --chunk --log --theme

@@ -32,6 +32,7 @@ struct session;
 #define CMD_TTY     0x20u /* a terminal */
 #define CMD_COMPARE 0x40u /* takes --compare */
 #define CMD_DEPTH   0x80u /* takes --depth and --max-items */
+#define CMD_PICTURE 0x100u /* takes --map (the heap picture) */
 
 /* What the command line gave, for the parse and run functions. */
 struct cmd_args {
@@ -43,6 +44,7 @@ struct cmd_args {
     const char *compare;    /* --compare */
     const char *depth;      /* --depth */
     const char *max_items;  /* --max-items */
+    int picture;            /* --map */
 
     /* Parsed. */
     uint64_t addr, len;

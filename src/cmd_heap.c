@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "buf.h"
 #include "heapmap.h"
+#include "heappic.h"
 #include "session.h"
 
 /* heap: no arguments. */
@@ -21,15 +24,52 @@ static int parse_none(struct cmd_args *a, struct session *s, struct rc_msg *msg)
     return RC_OK;
 }
 
+/* --map: the picture, 64 cells a row (or what the terminal holds), at
+ * most 32 rows; coloured on a terminal unless NO_COLOR is set. */
+static int picture(const struct heapmap *h, struct rc_msg *msg)
+{
+    unsigned width = 64;
+    struct winsize ws;
+    int tty = isatty(STDOUT_FILENO);
+    if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 &&
+        (unsigned)ws.ws_col - 9 < width) {
+        width = ws.ws_col - 9;
+    }
+    struct heappic p;
+    int rc = heappic_build(h, (size_t)width * 32, &p, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    char line[300];
+    heapmap_summary(h, line, sizeof line);
+    cmd_outf(stdout, "%s\n", line);
+    struct buf b;
+    buf_init(&b);
+    const char *nc = getenv("NO_COLOR");
+    rc = heappic_text(&p, width, tty && (nc == NULL || nc[0] == 0), &b);
+    if (rc == RC_OK) {
+        rc = buf_check(&b, msg, "the heap picture");
+    }
+    if (rc == RC_OK) {
+        /* The picture's escapes are mpeek's own; the text is ASCII. */
+        fwrite(b.data, 1, b.len, stdout);
+    }
+    buf_fini(&b);
+    heappic_fini(&p);
+    return rc < 0 ? rc : cmd_flush(msg);
+}
+
 /* The GC heap as mem_info(1) describes it: totals and objects per kind. */
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
-    (void)a;
     if (!s->disc.have_heap) {
         return rc_set(msg, RC_UNSUPP, "the board's micropython.mem_info(1) "
                       "gave no allocation table");
     }
     const struct heapmap *h = &s->disc.heap;
+    if (a->picture) {
+        return picture(h, msg);
+    }
     struct heapmap_stats st;
     heapmap_stats(h, &st);
     char line[300];
@@ -67,8 +107,10 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 
 const struct cmd_entry cmd_heap_entry = {
     .name = "heap",
-    .usage = "  heap                      the GC heap: objects and blocks per kind\n",
-    .needs = CMD_BOARD | CMD_MAP | CMD_HEAP,
+    .usage = "  heap                      the GC heap: objects and blocks per kind\n"
+             "       --map                a picture: a cell per block (or group of blocks)\n"
+             "                            by kind, free runs and the largest\n",
+    .needs = CMD_BOARD | CMD_MAP | CMD_HEAP | CMD_PICTURE,
     .parse = parse_none,
     .run = run,
 };

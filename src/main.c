@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     enum {
         O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
         O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE, O_THEME,
-        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE, O_DEPTH, O_ITEMS
+        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE, O_DEPTH, O_ITEMS, O_MAP
     };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -125,6 +125,7 @@ int main(int argc, char **argv)
         {"compare", required_argument, NULL, O_COMPARE},
         {"depth", required_argument, NULL, O_DEPTH},
         {"max-items", required_argument, NULL, O_ITEMS},
+        {"map", no_argument, NULL, O_MAP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -278,6 +279,9 @@ int main(int argc, char **argv)
         case O_ITEMS:
             a.max_items = optarg;
             break;
+        case O_MAP:
+            a.picture = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -342,6 +346,12 @@ int main(int argc, char **argv)
         char names[256];
         rc = rc_set(&msg, RC_ARG, "--compare only goes with %s",
                     cmd_names(CMD_COMPARE, 0, " and ", names, sizeof names));
+        goto fail;
+    }
+    if (a.picture && !(e->needs & CMD_PICTURE)) {
+        char names[256];
+        rc = rc_set(&msg, RC_ARG, "--map only goes with %s",
+                    cmd_names(CMD_PICTURE, 0, " and ", names, sizeof names));
         goto fail;
     }
     if ((a.depth != NULL || a.max_items != NULL) && !(e->needs & CMD_DEPTH)) {

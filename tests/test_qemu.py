@@ -272,6 +272,34 @@ def modern_map(c, tmp):
         q.stop()
 
 
+def heap_picture(c, q):
+    """heap --map: the board's own allocation table drawn, one cell per block."""
+    c.test("heap --map draws the allocation table mem_info(1) prints")
+    got = talk(q.port, b"import micropython; micropython.mem_info(1); print('E'+'ND')\r",
+               b"\r\nEND\r\n", timeout=10)
+    text = got.decode(errors="replace")
+    m = re.search(r"GC: total: (\d+), used: (\d+), free: (\d+)", text)
+    rows = re.findall(r"^([0-9a-f]{5}): ([.=a-zA-Z]+)\r?$", text, re.M)
+    c.check(m is not None and rows, "the board's own mem_info: %r" % text[-300:])
+    rc, out, err, _ = mpeek(["--port", q.port, "heap", "--map"], timeout=60)
+    pic = out.decode()
+    c.check(rc == 0, "heap --map exits 0 (%r)" % err)
+    total = int(m.group(1)) // 16 if m else None
+    c.check(total is not None and ("%d blocks of 16 bytes:" % total) in pic,
+            "the summary counts the board's blocks (%r): %r" % (total, pic[-400:]))
+    lines = [l.split(" ", 1)[1] for l in pic.splitlines() if re.match(r"^[0-9a-f]{8} ", l)]
+    drawn = "".join(lines)
+    c.check(total is not None and len(drawn) == total and set(drawn) <= set(".=hTLDSAFBMm"),
+            "one cell per block, mem_info's letters: %d cells" % len(drawn))
+    free = drawn.count(".")
+    runs = len([r for r in re.split(r"[^.]+", drawn) if r])
+    c.check(("%d free in %d run" % (free, runs)) in pic, "free blocks and runs: %r" % pic[-300:])
+    longest = max((len(r) for r in re.findall(r"\.+", drawn)), default=0)
+    c.check(("the largest %d blocks" % longest) in pic, "the largest free run")
+    rc, out, err, _ = mpeek(["--port", q.port, "read", "0", "16", "--map"], timeout=30)
+    c.check(rc != 0 and "--map only goes with heap" in err, "--map elsewhere is refused: %r" % err)
+
+
 def info(c, q):
     c.test("info on the micro:bit")
     rc, out, err, secs = mpeek(["--port", q.port, "info"], timeout=30)
@@ -532,6 +560,7 @@ FIXTURES = {"q": Fixture(lambda: Qemu("pty"), lambda q: q.stop()),
 # stalled_board hangs the board for good: it is the last test that uses q.
 TESTS = [
     ("info", info),
+    ("heap_picture", heap_picture),
     ("globals_survive", globals_survive),
     ("interrupts_a_running_program", interrupts_a_running_program),
     ("read_whole_flash", read_whole_flash),
