@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heapmap.h"
+#include "heappic.h"
 #include "image.h"
 #include "objdec.h"
 #include "tui.h"
@@ -60,6 +62,7 @@ extern const struct tui_mode tui_mode_search;
 extern const struct tui_mode tui_mode_save;        /* the file name to save to */
 extern const struct tui_mode tui_mode_confirm;     /* overwrite it? y/n */
 extern const struct tui_mode tui_mode_python;      /* '!': a line of Python */
+extern const struct tui_mode tui_mode_heap;        /* 'H': the heap picture */
 
 #define TUI_KEY_MAX 8
 
@@ -170,11 +173,20 @@ struct tui {
     int inspect;
     int have_lay;         /* 1 lay is known, 0 not yet, -1 cannot be */
     struct objdec_layout lay;
+    /* the heap picture (H) and the heap map read again since the start */
+    struct heapmap heap_own;
+    int have_heap_own;
+    struct heappic pic;
+    int have_pic;
+    size_t pic_sel;
+    unsigned pic_width;
+    int64_t heap_read_at; /* when the heap map was last asked for */
 };
 
 #define TUI_PY_RUN 1
 #define TUI_PY_GOTO 2
 #define TUI_PY_REPR 3   /* how the board stores floats, for the layout */
+#define TUI_PY_HEAP 4   /* mem_info(1) again, for the heap picture */
 #define TUI_INSPECT_LINES 3
 
 /* ---- tui.c: the model, the view, the loop ---- */
@@ -222,6 +234,21 @@ void tui_jump_to(struct tui *t, uint32_t addr);
 void tui_start_search(struct tui *t, int dir, int step);
 /* The next (dir 1) or previous (-1) byte differing from the images. */
 void tui_start_diff(struct tui *t, int dir);
+
+/* ---- tui_heap.c: the heap picture ---- */
+
+/* The heap map: read again since the start (H, r), else the session's. */
+const struct heapmap *tui_heapmap(const struct tui *t);
+/* 'H': open the picture. */
+void tui_heap_open(struct tui *t);
+/* The answer of mem_info(1) (a TUI_PY_HEAP line): the new heap map. */
+void tui_heap_answer(struct tui *t, int rc, const char *text);
+/* Ask the board for mem_info(1) again (a TUI_PY_HEAP line). */
+void tui_heap_reread(struct tui *t);
+/* The loop: live watch reads the heap again while the picture shows. */
+void tui_heap_step(struct tui *t);
+/* Free what the picture holds. */
+void tui_heap_fini(struct tui *t);
 
 /* ---- tui_py.c: the board's Python ---- */
 

@@ -388,7 +388,7 @@ static void draw_row(struct tui *t, int y, uint64_t index)
     struct view_provider prov = {tui_provide, t};
     move(y, 0);
     clrtoeol();
-    if (view_format_row(t->space, index, t->group, &prov, t->o->map, t->o->heap,
+    if (view_format_row(t->space, index, t->group, &prov, t->o->map, tui_heapmap(t),
                         &rc) != RC_OK) {
         return;
     }
@@ -638,7 +638,7 @@ static void draw_status(struct tui *t)
         mvaddstr(y, 0, "WATCH");
         x = 6;
     }
-    view_status_fit(t->o->map, t->o->heap, &v, where, link, (unsigned)(t->cols - x), line,
+    view_status_fit(t->o->map, tui_heapmap(t), &v, where, link, (unsigned)(t->cols - x), line,
                     sizeof line);
     attrset(theme_attr(t->theme, err ? THEME_R_STATUS_ERROR : THEME_R_STATUS));
     mvaddnstr(y, x, line, t->cols - x);
@@ -697,7 +697,7 @@ static void draw_inspect(struct tui *t)
     if (have >= 4) {
         uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
                      (uint32_t)b[3] << 24;
-        inspect_word(w, t->have_lay == 1 ? &t->lay : NULL, t->o->map, t->o->heap, NULL, l3);
+        inspect_word(w, t->have_lay == 1 ? &t->lay : NULL, t->o->map, tui_heapmap(t), NULL, l3);
         if (t->have_lay == 0 && t->py_pending == TUI_PY_REPR) {
             size_t l = strlen(l3);
             snprintf(l3 + l, sizeof l3 - l, "  (asking the board for its object layout)");
@@ -1142,6 +1142,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
         if (t.py_pending) {
             tui_py_step(&t);
         }
+        tui_heap_step(&t);
         if (t.searching) {
             int r = search_step(&t);
             t.searching = r == 0 ? 0 : r;
@@ -1179,6 +1180,7 @@ out:
         *o->cancel = 0;
     }
     view_space_free(t.space);
+    tui_heap_fini(&t);
     images_fini(&t);
     theme_free(t.theme);
     pcache_free(t.cache);

@@ -293,7 +293,7 @@ void tui_explain_open(struct tui *t)
         }
     }
     struct heapmap_hit hit;
-    if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK) {
+    if (tui_heapmap(t) != NULL && heapmap_lookup(tui_heapmap(t), t->cursor, &hit) == RC_OK) {
         if (hit.state == HEAPMAP_FREE) {
             tui_box_add(t, "  heap: a free block (a run of %u blocks from 0x%08x)",
                         (unsigned)hit.obj_blocks, (unsigned)hit.head_addr);

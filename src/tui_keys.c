@@ -106,6 +106,13 @@ static void key_python(struct tui *t, int ch)
     t->ninput = 1;
 }
 
+/* 'H': the heap picture. */
+static void key_heap(struct tui *t, int ch)
+{
+    (void)ch;
+    tui_heap_open(t);
+}
+
 /* 'I': the data inspector on or off. */
 static void key_inspect(struct tui *t, int ch)
 {
@@ -176,7 +183,7 @@ static void key_heap_head(struct tui *t, int ch)
 {
     struct heapmap_hit hit;
     (void)ch;
-    if (t->o->heap != NULL && heapmap_lookup(t->o->heap, t->cursor, &hit) == RC_OK &&
+    if (tui_heapmap(t) != NULL && heapmap_lookup(tui_heapmap(t), t->cursor, &hit) == RC_OK &&
         hit.state != HEAPMAP_FREE && !hit.orphan) {
         tui_jump_to(t, hit.head_addr);
         tui_say(t, 0, "head of a %u-block %s", (unsigned)hit.obj_blocks,
@@ -385,6 +392,8 @@ const struct tui_key tui_keys[] = {
     {"p", "region panel (Enter jumps, v saves the region)", key_regions, {'p'}},
     {"o", "jump to the head of the heap object under the cursor", key_heap_head, {'o'}},
     {"i", "explain the byte: region chain, heap object, value", key_explain, {'i'}},
+    {"H", "heap picture: a cell per block by kind, free runs; Enter goes\n"
+          "to a block, r reads the heap again (live with w)", key_heap, {'H'}},
     {"I", "data inspector: the bytes at the cursor as u8..i32 (both\n"
           "orders), float32, and as an object word", key_inspect, {'I'}},
     {"w", "live watch (WATCH on the status line): changes light up", key_watch, {'w'}},

@@ -140,7 +140,9 @@ void tui_py_step(struct tui *t)
     }
     int kind = t->py_pending;
     t->py_pending = 0;
-    if (kind == TUI_PY_REPR) {
+    if (kind == TUI_PY_HEAP) {
+        tui_heap_answer(t, res.rc, buf_str(&res.out));
+    } else if (kind == TUI_PY_REPR) {
         char f[8];
         set_layout(t, res.rc == RC_OK && fmt_kv(buf_str(&res.out), "f", f, sizeof f, NULL)
                           ? strcmp(f, "2") == 0 : -1);
@@ -172,7 +174,11 @@ void tui_py_step(struct tui *t)
         if (res.out.len == 0 && res.err.len == 0 && res.rc == RC_OK) {
             tui_box_add(t, "(it printed nothing)");
         }
-        /* The line may have changed memory: read the rows on screen again. */
+        /* The line may have changed memory: read the rows on screen and
+         * the heap map again. */
+        if (t->o->heap != NULL) {
+            tui_heap_reread(t);
+        }
         struct view_row r;
         uint64_t nrows = view_row_count(t->space);
         for (int y = 0; y < tui_view_height(t) && t->top + (uint64_t)y < nrows; y++) {

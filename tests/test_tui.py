@@ -838,6 +838,17 @@ def python_test(c, q):
         c.check("ZeroDivisionError" in s, "its traceback: %r" % s[-600:])
         keys("q")
 
+        c.test("H: the heap picture, read again after the line, shows the list")
+        keys("H")
+        s = wait_for(lambda s: "GC heap: arrows move" in s and "blocks of 16 bytes" in s, 15)
+        c.check("GC heap: arrows move" in s and "blocks of 16 bytes" in s,
+                "the picture: %r" % s[:400])
+        keys("r")
+        s = wait_for(lambda s: "as read at the start" not in s, 15)
+        c.check("as read at the start" not in s and "free in" in s,
+                "r reads it again: %r" % s[-400:])
+        keys("q")
+
         c.test(":@x goes to the list x names")
         keys(":", "@x", "Enter")
         s = wait_for(lambda s: "the object at 0x" in status(s), 15)
@@ -848,6 +859,10 @@ def python_test(c, q):
         c.check(m is not None and status(s).startswith("0x" + m.group(1)),
                 "the cursor is there: %r" % status(s))
         addr = int(m.group(1), 16) if m else None
+        keys("i")
+        s = wait_for(lambda s: "list" in s, 10)
+        c.check("list" in s, "the heap map read again after ! knows the list: %r" % s[:600])
+        keys("q")
         keys(":", "0", "Enter", "@", "x", "Enter")
         s = wait_for(lambda s: "the object at 0x" in status(s), 15)
         c.check(m is not None and "the object at 0x" + m.group(1) in status(s),
