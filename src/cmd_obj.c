@@ -156,8 +156,14 @@ static void lives(struct session *s, const struct objdec_obj *o, char *out,
         hit.state != HEAPMAP_FREE && !hit.orphan) {
         unsigned bs = s->disc.heap.block_size;
         uint32_t first = (hit.head_addr - s->disc.heap.areas[hit.area].pool_start) / bs;
-        snprintf(out, size, "GC heap, blocks %u-%u (%u bytes at 0x%08x)%s",
-                 (unsigned)first, (unsigned)(first + hit.obj_blocks - 1),
+        char blocks[40];
+        if (hit.obj_blocks == 1) {
+            snprintf(blocks, sizeof blocks, "block %u", (unsigned)first);
+        } else {
+            snprintf(blocks, sizeof blocks, "blocks %u-%u", (unsigned)first,
+                     (unsigned)(first + hit.obj_blocks - 1));
+        }
+        snprintf(out, size, "GC heap, %s (%u bytes at 0x%08x)%s", blocks,
                  (unsigned)(hit.obj_blocks * bs), (unsigned)hit.head_addr,
                  hit.head_addr == o->addr ? "" : ", not at its head");
         return;
@@ -204,6 +210,9 @@ static int load_qstrs(struct session *s, const struct frozen_mem *mem,
 
 static void print_fields(const struct objdec_obj *o)
 {
+    if (o->nfields > 0) {
+        cmd_outf(stdout, "fields:\n");
+    }
     for (size_t i = 0; i < o->nfields; i++) {
         const struct objdec_field *f = &o->fields[i];
         if (f->is_ptr) {
@@ -212,6 +221,45 @@ static void print_fields(const struct objdec_obj *o)
             cmd_outf(stdout, "  %s: %u (0x%x)\n", f->name, (unsigned)f->value,
                      (unsigned)f->value);
         }
+    }
+}
+
+/* The children one per line: index (or key), raw word, type, value. */
+static void print_items(const struct objdec_obj *o, const struct objdec_layout *lay)
+{
+    if (o->nitems == 0) {
+        return;
+    }
+    int dict = o->kind == OBJDEC_DICT;
+    cmd_outf(stdout, "%s:\n", dict ? "entries" : "items");
+    for (size_t i = 0; i < o->nitems; i += dict ? 2 : 1) {
+        const struct objdec_obj *c = o->items[i];
+        char *v = NULL;
+        struct rc_msg m;
+        if (objdec_repr(c, lay, &v, &m) != RC_OK) {
+            v = NULL;
+        }
+        char e[CMD_ESC_MAX];
+        if (dict && i + 1 < o->nitems) {
+            const struct objdec_obj *val = o->items[i + 1];
+            char *vv = NULL;
+            if (objdec_repr(val, lay, &vv, &m) != RC_OK) {
+                vv = NULL;
+            }
+            char e2[CMD_ESC_MAX];
+            cmd_outf(stdout, "  0x%08x: 0x%08x  %s: %s\n", (unsigned)c->word,
+                     (unsigned)val->word, cmd_esc(v ? v : "?", e), cmd_esc(vv ? vv : "?", e2));
+            free(vv);
+        } else if (c->kind == OBJDEC_CUT) {
+            cmd_outf(stdout, "  [%zu] 0x%08x  ...\n", i, (unsigned)c->word);
+        } else {
+            cmd_outf(stdout, "  [%zu] 0x%08x  %s%s %s\n", i, (unsigned)c->word,
+                     c->addr != 0 ? "-> " : "", c->type_name, cmd_esc(v ? v : "?", e));
+        }
+        free(v);
+    }
+    if (o->items_cut) {
+        cmd_outf(stdout, "  ... (%zu in all; --max-items shows more)\n", o->total);
     }
 }
 
@@ -294,7 +342,12 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         }
         buf_fini(&j);
     } else if (rc == RC_OK) {
-        cmd_outf(stdout, "type: %s\n", o->type_name);
+        if (o->type_addr != 0) {
+            cmd_outf(stdout, "type: %s (type object at 0x%08x)\n", o->type_name,
+                     (unsigned)o->type_addr);
+        } else {
+            cmd_outf(stdout, "type: %s\n", o->type_name);
+        }
         if (o->addr != 0) {
             cmd_outf(stdout, "address: 0x%08x\n", (unsigned)o->addr);
         } else {
@@ -302,6 +355,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         }
         cmd_outf(stdout, "lives: %s\n", where);
         print_fields(o);
+        print_items(o, &lay);
         cmd_outf(stdout, "value: %s\n", text);
         if (!o->exact) {
             cmd_outf(stdout, "note: this type's own print is not modelled; the "
