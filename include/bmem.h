@@ -12,9 +12,11 @@
 #include <stdint.h>
 
 #include "frozen.h"
+#include "qstr.h"
 #include "rc.h"
 
 struct session;
+struct rmap;
 struct bmem;
 
 /* A board memory over the session's reader and map (both must outlive
@@ -30,5 +32,9 @@ void bmem_mem(struct bmem *bm, struct frozen_mem *mem);
  * map does not allow the range (the walk then reads what it needs and
  * reports what goes wrong); RC_CANCEL when interrupted. */
 int bmem_prefetch(struct bmem *bm, uint32_t addr, uint32_t len);
+
+/* Where the decoders look for qstr pools: the flash, ROM and RAM regions
+ * the map vouches for (rmap_vouched), added to w's ranges. */
+void bmem_qstr_where(struct qstr_where *w, const struct rmap *map, int unsafe);
 
 #endif

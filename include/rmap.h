@@ -116,6 +116,13 @@ const struct rmap_region *rmap_lookup_inner(const struct rmap *m, uint32_t addr)
  * anything about mapping.  msg may be NULL (then nothing is formatted:
  * cheap enough to ask for every byte drawn).
  */
+/* The top-level regions of kind `kind` that the board or a profile vouch
+ * for (not a linker script's or an image's alone) and that may be read
+ * whole (or any, with unsafe): up to max of them as [start, start+len) into
+ * starts/lens.  Returns how many. */
+size_t rmap_vouched(const struct rmap *m, enum rmap_kind kind, int unsafe,
+                    uint32_t *starts, uint32_t *lens, size_t max);
+
 int rmap_check_read(const struct rmap *m, uint32_t addr, uint64_t len,
                     int *word_only, struct rc_msg *msg);
 

@@ -63,6 +63,7 @@ extern const struct tui_mode tui_mode_save;        /* the file name to save to *
 extern const struct tui_mode tui_mode_confirm;     /* overwrite it? y/n */
 extern const struct tui_mode tui_mode_python;      /* '!': a line of Python */
 extern const struct tui_mode tui_mode_heap;        /* 'H': the heap picture */
+extern const struct tui_mode tui_mode_object;      /* 'O': the object panel */
 
 #define TUI_KEY_MAX 8
 
@@ -86,6 +87,10 @@ struct tui_sym {
 };
 
 #define TUI_BOX_LINES 64
+
+#define TUI_OBJ_LINES 300
+
+struct qstr_tab;
 
 struct tui {
     const struct tui_opts *o;
@@ -181,6 +186,15 @@ struct tui {
     size_t pic_sel;
     unsigned pic_width;
     int64_t heap_read_at; /* when the heap map was last asked for */
+    /* the object panel (O) */
+    int obj_state;        /* 0 closed, 1 decoding (waiting for bytes), 2 shown */
+    uint32_t obj_word;
+    struct qstr_tab *obj_qtab;
+    char obj_lines[TUI_OBJ_LINES][160];
+    uint32_t obj_target[TUI_OBJ_LINES]; /* where Enter on a line goes; 0 none */
+    unsigned char obj_is_obj[TUI_OBJ_LINES]; /* an object there, or raw memory */
+    int nobj_lines;
+    int obj_sel;
 };
 
 #define TUI_PY_RUN 1
@@ -249,6 +263,17 @@ void tui_heap_reread(struct tui *t);
 void tui_heap_step(struct tui *t);
 /* Free what the picture holds. */
 void tui_heap_fini(struct tui *t);
+
+/* '[': back to where the last jump came from. */
+void tui_back(struct tui *t);
+
+/* ---- tui_obj.c: the object panel ---- */
+
+/* 'O': decode the object under the cursor into the panel. */
+void tui_obj_open(struct tui *t);
+/* The loop: go on decoding as bytes arrive. */
+void tui_obj_step(struct tui *t);
+void tui_obj_fini(struct tui *t);
 
 /* ---- tui_py.c: the board's Python ---- */
 

@@ -147,3 +147,20 @@ int bmem_prefetch(struct bmem *bm, uint32_t addr, uint32_t len)
     cmd_read_end(&p.progress);
     return rc == RC_CANCEL ? RC_CANCEL : RC_OK;
 }
+
+/* Where qstr pools may be: the flash, ROM and RAM the map vouches for. */
+void bmem_qstr_where(struct qstr_where *w, const struct rmap *map, int unsafe)
+{
+    uint32_t st[QSTR_MAX_RANGES], ln[QSTR_MAX_RANGES];
+    static const enum rmap_kind flashy[] = {RMAP_K_FLASH, RMAP_K_ROM};
+    for (size_t k = 0; k < 2; k++) {
+        size_t n = rmap_vouched(map, flashy[k], unsafe, st, ln, QSTR_MAX_RANGES - w->nflash);
+        for (size_t i = 0; i < n; i++) {
+            w->flash[w->nflash++] = (struct frozen_range){st[i], ln[i]};
+        }
+    }
+    size_t n = rmap_vouched(map, RMAP_K_RAM, unsafe, st, ln, QSTR_MAX_RANGES);
+    for (size_t i = 0; i < n; i++) {
+        w->ram[w->nram++] = (struct frozen_range){st[i], ln[i]};
+    }
+}

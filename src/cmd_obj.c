@@ -186,21 +186,7 @@ static int load_qstrs(struct session *s, const struct frozen_mem *mem,
     memset(&w, 0, sizeof w);
     w.img = session_symbol_image(s);
     w.version = version;
-    for (size_t i = 0; s->map != NULL && i < rmap_count(s->map); i++) {
-        const struct rmap_region *r = rmap_get(s->map, i);
-        int word_only = 0;
-        if (r->parent >= 0 || r->source == RMAP_S_LD || r->source == RMAP_S_IMAGE ||
-            (!s->unsafe && rmap_check_read(s->map, r->start, r->end - r->start,
-                                           &word_only, NULL) != RC_OK)) {
-            continue;
-        }
-        struct frozen_range fr = {r->start, (uint32_t)(r->end - r->start)};
-        if ((r->kind == RMAP_K_FLASH || r->kind == RMAP_K_ROM) && w.nflash < QSTR_MAX_RANGES) {
-            w.flash[w.nflash++] = fr;
-        } else if (r->kind == RMAP_K_RAM && w.nram < QSTR_MAX_RANGES) {
-            w.ram[w.nram++] = fr;
-        }
-    }
+    bmem_qstr_where(&w, s->map, s->unsafe);
     int rc = qstr_tab_new(tab, mem, &w, msg);
     if (rc < 0) {
         return rc_prefix(msg, rc, "the board's qstr pools");

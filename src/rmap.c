@@ -154,6 +154,26 @@ int rmap_add(struct rmap *m, const struct rmap_region *r)
     return RC_OK;
 }
 
+size_t rmap_vouched(const struct rmap *m, enum rmap_kind kind, int unsafe,
+                    uint32_t *starts, uint32_t *lens, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; m != NULL && i < m->n && n < max; i++) {
+        const struct rmap_region *r = &m->r[i];
+        int word_only = 0;
+        if (r->parent >= 0 || r->kind != kind || r->source == RMAP_S_LD ||
+            r->source == RMAP_S_IMAGE || r->end - r->start > 0xffffffffULL ||
+            (!unsafe && rmap_check_read(m, r->start, r->end - r->start, &word_only,
+                                        NULL) != RC_OK)) {
+            continue;
+        }
+        starts[n] = r->start;
+        lens[n] = (uint32_t)(r->end - r->start);
+        n++;
+    }
+    return n;
+}
+
 int rmap_widen(struct rmap *m, uint32_t addr, uint64_t end, enum rmap_kind kind,
                const char *why, struct rmap_region *was_out)
 {

@@ -1143,6 +1143,9 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
             tui_py_step(&t);
         }
         tui_heap_step(&t);
+        if (t.obj_state == 1) {
+            tui_obj_step(&t);
+        }
         if (t.searching) {
             int r = search_step(&t);
             t.searching = r == 0 ? 0 : r;
@@ -1181,6 +1184,7 @@ out:
     }
     view_space_free(t.space);
     tui_heap_fini(&t);
+    tui_obj_fini(&t);
     images_fini(&t);
     theme_free(t.theme);
     pcache_free(t.cache);

@@ -106,6 +106,13 @@ static void key_python(struct tui *t, int ch)
     t->ninput = 1;
 }
 
+/* 'O': the object panel. */
+static void key_object(struct tui *t, int ch)
+{
+    (void)ch;
+    tui_obj_open(t);
+}
+
 /* 'H': the heap picture. */
 static void key_heap(struct tui *t, int ch)
 {
@@ -305,6 +312,11 @@ static void key_mark(struct tui *t, int ch)
 static void key_back(struct tui *t, int ch)
 {
     (void)ch;
+    tui_back(t);
+}
+
+void tui_back(struct tui *t)
+{
     if (t->nback > 0) {
         if (t->nfwd < 64) {
             t->fwd[t->nfwd++] = t->cursor;
@@ -353,6 +365,7 @@ static void key_cancel(struct tui *t, int ch)
     t->searching = 0;
     t->diffing = 0;
     t->exporting = 0;
+    t->obj_state = 0;
     t->sel = 0;
     t->have_hit = 0;
     tui_say(t, 0, "cancelled");
@@ -392,6 +405,8 @@ const struct tui_key tui_keys[] = {
     {"p", "region panel (Enter jumps, v saves the region)", key_regions, {'p'}},
     {"o", "jump to the head of the heap object under the cursor", key_heap_head, {'o'}},
     {"i", "explain the byte: region chain, heap object, value", key_explain, {'i'}},
+    {"O", "object panel: the object under the cursor decoded (type,\n"
+          "fields, items, value); Enter follows a pointer, [ back", key_object, {'O'}},
     {"H", "heap picture: a cell per block by kind, free runs; Enter goes\n"
           "to a block, r reads the heap again (live with w)", key_heap, {'H'}},
     {"I", "data inspector: the bytes at the cursor as u8..i32 (both\n"
