@@ -30,12 +30,12 @@ TEST(names_come_from_the_table)
 {
     char out[256];
     CHECK_STR(cmd_names(0, 0, " or ", out, sizeof out),
-              "view, info, regions, read, where, heap, ports, open, verify or frozen");
+              "view, info, regions, read, where, heap, ports, open, verify, frozen or obj");
     CHECK_STR(cmd_names(0, 1, " and ", out, sizeof out),
               "view, regions, where, open and frozen");
     CHECK_STR(cmd_names(CMD_COMPARE, 0, " and ", out, sizeof out), "frozen");
     CHECK_STR(cmd_names(CMD_HEAP, 0, " or ", out, sizeof out),
-              "view, regions, where or heap");
+              "view, regions, where, heap or obj");
     /* too small: whole names only */
     char small[12];
     CHECK_STR(cmd_names(0, 0, " or ", small, sizeof small), "view, info");
