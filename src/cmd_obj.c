@@ -125,8 +125,9 @@ static int board_id(struct session *s, const char *expr, uint32_t *word,
         rc = rrepl_exec_as_is(s->rrepl, buf_str(&code), &out, NULL, msg);
         if (rc == RC_DEVICE || rc == RC_DEVMEM) {
             char e[CMD_ESC_MAX];
+            struct rc_msg why = *msg; /* rc_set writes over msg->text */
             rc = rc_set(msg, RC_ARG, "the board could not evaluate %s: %s",
-                        cmd_esc(expr, e), msg->text);
+                        cmd_esc(expr, e), why.text);
         }
     }
     char v[32], f[8];

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""test_obj.py: `mpeek obj` against real MicroPython in QEMU: objects made
+at the board's REPL, decoded by mpeek from memory, must print the same
+`value:` line as the board's own repr() (both emulated firmwares: the
+micro:bit's 1.9.2, and 1.29 from ../shared/firmware when it is there).
+Also the limits (--depth, --max-items), JSON, and bad input.
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Qemu, mpeek, need_modern_firmware, run_tests, talk  # noqa: E402
+
+# name, definition lines typed at the REPL (each ends a statement)
+OBJECTS = [
+    ("mixed", ["mixed = [1, 'two', None, 4.5, -7, True, (1, 2)]"]),
+    ("dct", ["dct = {'a': 1, 2: 'b', 'c': [3]}"]),
+    ("hstr", ["hstr = 'heap ' + 'string' * 3"]),
+    ("byts", ["byts = b'\\x00ab\\xff\\n'"]),
+    ("barr", ["barr = bytearray(b'xyz\\x01')"]),
+    ("tup", ["tup = (1, 'a', None)"]),
+    ("flt", ["flt = 1 / 3"]),
+    ("big", ["big = 2 ** 100 + 12345"]),
+    ("nbig", ["nbig = -(3 ** 70)"]),
+    ("neg", ["neg = -5"]),
+    ("st", ["st = {1, 2, 3}"]),
+    ("fst", ["fst = frozenset((4, 5))"]),
+    ("fn", ["def fn(a):", "    return a", ""]),
+    ("Cls", ["class Cls:", "    def m(self):", "        return 1", ""]),
+    ("inst", ["inst = Cls()"]),
+    ("meth", ["meth = inst.m"]),
+    ("gen", ["gen = (i for i in range(3))"]),
+    ("empty", ["empty = []"]),
+    ("one", ["one = (1,)"]),
+    ("edict", ["edict = {}"]),
+    ("nested", ["nested = [[1, [2, [3]]]]"]),
+    ("qs", ["qs = 'print'"]),
+    ("none", ["none = None"]),
+    ("tr", ["tr = True"]),
+    ("flist", ["flist = [0.5, -2.25, 1e10, 1.5e-5]"]),
+    ("mod", ["import micropython as mod"]),
+    ("typ", ["typ = list"]),
+    ("ell", ["ell = ..."]),
+]
+
+
+def define(port, lines):
+    for line in lines:
+        talk(port, line.encode() + b"\r", b"\r\n", timeout=5)
+    talk(port, b"\r", b">>> ", timeout=5)
+
+
+def board_repr(port, name):
+    out = talk(port, b"print('R=' + repr(%s) + '=R')\r" % name.encode(), b"=R\r\n", timeout=5)
+    m = re.search(rb"\r\nR=(.*)=R\r\n", out, re.S)
+    return m.group(1).decode(errors="replace") if m else None
+
+
+def compare_all(c, port, label, extra=()):
+    """Each object made, compared, and deleted again (the micro:bit's heap is
+    10 KiB); Cls stays for inst and meth."""
+    for name, lines in [(n, l) for n, l in OBJECTS] + [(n, []) for n in extra]:
+        define(port, lines)
+        want = board_repr(port, name)
+        rc, out, err, _ = mpeek(["--port", port, "obj", name], timeout=120)
+        text = out.decode(errors="replace")
+        got = re.search(r"^value: (.*)$", text, re.M)
+        c.check(rc == 0 and want is not None and got is not None and got.group(1) == want,
+                "%s: obj %s prints the board's repr %r: %r %r" % (label, name, want,
+                                                                   got and got.group(1),
+                                                                   err[-300:]))
+        if name not in ("Cls", "inst", "dct", "nested", "mixed"):
+            define(port, ["del %s" % name])
+        talk(port, b"import gc; gc.collect()\r", b">>> ", timeout=5)
+
+
+def limits_and_json(c, port, label):
+    c.test("%s: --depth and --max-items cut with '...', --format json" % label)
+    define(port, ["longl = list(range(40))"])
+    rc, out, err, _ = mpeek(["--port", port, "obj", "nested", "--depth", "2"], timeout=120)
+    c.check(rc == 0 and re.search(r"^value: \[\[1, \[\.\.\., \.\.\.\]\]\]$", out.decode(), re.M),
+            "depth 2: %r" % out.decode()[-200:])
+    rc, out, err, _ = mpeek(["--port", port, "obj", "nested"], timeout=120)
+    c.check(rc == 0 and "value: [[1, [2, [3]]]]" in out.decode(), "depth 4 (the default) reaches "
+            "the 3: %r" % out.decode()[-200:])
+    rc, out, err, _ = mpeek(["--port", port, "obj", "longl", "--max-items", "3"], timeout=120)
+    text = out.decode()
+    c.check(rc == 0 and "value: [0, 1, 2, ...]" in text and "(40 in all" in text,
+            "max-items 3: %r" % text[-300:])
+    rc, out, err, _ = mpeek(["--port", port, "obj", "dct", "--format", "json"], timeout=120)
+    try:
+        j = json.loads(out.decode())
+    except ValueError:
+        j = None
+    c.check(rc == 0 and j is not None and j["object"]["type"] == "dict" and
+            j["object"]["value"] == board_repr(port, "dct"), "json: %r" % out[:300])
+
+
+def bad_input(c, port, label):
+    c.test("%s: bad input gives one clear line" % label)
+    rc, out, err, _ = mpeek(["--port", port, "obj", "no_such_name"], timeout=60)
+    e = err
+    c.check(rc == 1 and "NameError" in e and e.count("\n") == 1, "a bad name: %r" % e)
+    rc, out, err, _ = mpeek(["--port", port, "obj", "0"], timeout=60)
+    e = err
+    c.check(rc == 1 and "NULL" in e and e.count("\n") == 1, "address 0: %r" % e)
+    rc, out, err, _ = mpeek(["--port", port, "obj", "0x30000000"], timeout=60)
+    e = err
+    c.check(rc == 1 and e.count("\n") == 1 and "0x30000000" in e and not out,
+            "an address outside the map is refused, not read: %r" % e)
+    rc, out, err, _ = mpeek(["--port", port, "obj", "x\ny"], timeout=60)
+    c.check(rc == 1 and "one line" in err, "a two-line expression: %r" % err)
+    rc, out, err, _ = mpeek(["--port", port, "obj", "mixed", "--depth", "x"], timeout=60)
+    c.check(rc == 1 and "--depth takes a number" in err, "--depth x: %r" % err)
+    # the board is left as it was: its prompt answers and mpeek's names are gone
+    got = talk(port, b"print([k for k in globals() if k.startswith('_mpk')])\r", b"]\r\n", timeout=5)
+    c.check(b"[]" in got, "no mpeek names left: %r" % got[-80:])
+
+
+def microbit(c):
+    q = Qemu("pty")
+    try:
+        c.test("micro:bit 1.9.2: obj prints what repr() prints, for every type made at the REPL")
+        compare_all(c, q.port, "1.9.2")
+        limits_and_json(c, q.port, "1.9.2")
+        bad_input(c, q.port, "1.9.2")
+    finally:
+        q.stop()
+
+
+def modern(c):
+    need_modern_firmware(c)
+    from test_qemu import ModernQemu
+    q = ModernQemu()
+    try:
+        c.test("MicroPython 1.29: obj prints what repr() prints, for every type made at the REPL")
+        define(q.port, ["import array", "arr = array.array('h', [1, -2, 3])",
+                        "mv = memoryview(b'abc')",
+                        "def outer(a):", "    def inner():", "        return a",
+                        "    return inner", "", "clo = outer(5)"])
+        compare_all(c, q.port, "1.29", extra=("arr", "clo"))
+        limits_and_json(c, q.port, "1.29")
+        bad_input(c, q.port, "1.29")
+    finally:
+        q.stop()
+
+
+TESTS = [("microbit", microbit), ("modern", modern)]
+
+
+def main():
+    return run_tests("obj", TESTS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
