@@ -41,11 +41,25 @@ struct dec {
     const struct objdec_qstr_ops *qs;
     unsigned max_items;
     uint32_t type_type; /* validated address of `type`, 0 until found */
-    unsigned steps;     /* bounded work */
+    unsigned steps;     /* bounded work: reads */
+    int placed;         /* the message already says which item failed */
+    uint64_t budget;    /* items and text bytes the tree may still hold */
     struct rc_msg *msg;
 };
 
 #define MAX_STEPS 200000u
+#define MAX_BUDGET (32ull << 20)
+
+static int spend(struct dec *d, uint64_t n)
+{
+    if (n > d->budget) {
+        return rc_set(d->msg, RC_PARSE, "the object holds more than %llu items "
+                      "and bytes in all; lower the depth or item limits",
+                      (unsigned long long)MAX_BUDGET);
+    }
+    d->budget -= n;
+    return RC_OK;
+}
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -247,7 +261,10 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
                      unsigned depth, const char *what, size_t index)
 {
     struct objdec_obj *c = NULL;
-    int rc;
+    int rc = spend(d, sizeof *c);
+    if (rc != RC_OK) {
+        return rc;
+    }
     if (depth == 0) {
         c = new_obj(word);
         if (c == NULL) {
@@ -258,7 +275,11 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
     } else {
         rc = decode(d, word, depth - 1, &c);
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "%s %zu of %s at 0x%08x: ", what, index,
+            if (d->placed) {
+                return rc; /* the innermost place is the useful one */
+            }
+            d->placed = 1;
+            return rc_prefix(d->msg, rc, "%s %zu of %s at 0x%08x", what, index,
                              o->type_name, o->addr);
         }
     }
@@ -268,6 +289,10 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
 
 static int alloc_items(struct dec *d, struct objdec_obj *o, size_t n)
 {
+    int rc = spend(d, (uint64_t)n * sizeof *o->items + sizeof *o);
+    if (rc != RC_OK) {
+        return rc;
+    }
     o->items = calloc(n ? n : 1, sizeof *o->items);
     if (o->items == NULL) {
         return rc_set(d->msg, RC_NOMEM, "out of memory for %zu items", n);
@@ -324,7 +349,7 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
         uint32_t chunk = alloc - i < 64 ? alloc - i : 64;
         rc = rd(d, table + i * 4u * stride, chunk * 4u * stride, buf, "table");
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "%s at 0x%08x: ", o->type_name, o->addr);
+            return rc_prefix(d->msg, rc, "%s at 0x%08x", o->type_name, o->addr);
         }
         for (uint32_t k = 0; k < chunk && found < show; k++) {
             uint32_t key = rd32(buf + k * 4u * stride);
@@ -369,13 +394,17 @@ static int read_bytes(struct dec *d, struct objdec_obj *o, uint32_t data,
         n = cap - cap % item;
         o->text_cut = 1;
     }
+    int rc0 = spend(d, n);
+    if (rc0 != RC_OK) {
+        return rc0;
+    }
     o->text = malloc((size_t)n + 1);
     if (o->text == NULL) {
         return rc_set(d->msg, RC_NOMEM, "out of memory for %u bytes", (unsigned)n);
     }
     int rc = rd(d, data, (uint32_t)n, (uint8_t *)o->text, "data");
     if (rc != RC_OK) {
-        return rc_prefix(d->msg, rc, "%s at 0x%08x: ", o->type_name, o->addr);
+        return rc_prefix(d->msg, rc, "%s at 0x%08x", o->type_name, o->addr);
     }
     o->text[n] = '\0';
     o->len = (size_t)n;
@@ -516,7 +545,7 @@ static int fun_name(struct dec *d, uint32_t f, char *name, size_t size)
             rc = rd(d, table + 2 * q, 2, qb, "qstr table entry");
         }
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "function at 0x%08x: ", f);
+            return rc_prefix(d->msg, rc, "function at 0x%08x", f);
         }
         q = (uint32_t)(qb[0] | qb[1] << 8);
     }
@@ -627,7 +656,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
     struct tinfo ti;
     rc = read_type(d, rd32(b), &ti);
     if (rc != RC_OK) {
-        return rc_prefix(d->msg, rc, "object at 0x%08x: ", a);
+        return rc_prefix(d->msg, rc, "object at 0x%08x", a);
     }
     o->type_addr = ti.addr;
     snprintf(o->type_name, sizeof o->type_name, "%s", ti.name);
@@ -674,9 +703,12 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         rc = rd(d, w3, 2 * len, dig, "big int digits");
         if (rc == RC_OK) {
+            rc = spend(d, 5ull * len);
+        }
+        if (rc == RC_OK) {
             rc = mpz_text(d, o, dig, len, w1 & 1);
         } else {
-            rc_prefix(d->msg, rc, "int at 0x%08x: ", a);
+            rc_prefix(d->msg, rc, "int at 0x%08x", a);
         }
         free(dig);
         return rc;
@@ -768,7 +800,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         rc = fun_name(d, w2, name, sizeof name);
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "generator at 0x%08x: ", a);
+            return rc_prefix(d->msg, rc, "generator at 0x%08x", a);
         }
         return set_text(d, o, name, strlen(name));
     case OBJDEC_CLOSURE:
@@ -804,7 +836,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         if (rc == RC_OK && o->text == NULL) {
             rc = set_text(d, o, "", 0);
         }
-        return rc != RC_OK ? rc_prefix(d->msg, rc, "module at 0x%08x: ", a) : RC_OK;
+        return rc != RC_OK ? rc_prefix(d->msg, rc, "module at 0x%08x", a) : RC_OK;
     }
     case OBJDEC_INSTANCE: {
         field(o, "members.used", w1 >> 3, 0);
@@ -815,7 +847,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
             uint32_t v;
             rc = dict_lookup(d, ti.locals_dict, names, &v, 1);
             if (rc != RC_OK) {
-                return rc_prefix(d->msg, rc, "class of the instance at 0x%08x: ", a);
+                return rc_prefix(d->msg, rc, "class of the instance at 0x%08x", a);
             }
             o->exact = v == 0; /* its own __repr__ would run on the board */
         }
@@ -931,8 +963,18 @@ int objdec_decode(const struct objdec_layout *lay, const struct frozen_mem *mem,
                       "limits %u / %u", depth, items, OBJDEC_MAX_DEPTH,
                       OBJDEC_MAX_ITEMS);
     }
-    struct dec d = {lay, mem, qs, items, 0, 0, msg};
-    return decode(&d, word, depth, out);
+    struct dec d = {lay, mem, qs, items, 0, 0, 0, MAX_BUDGET, msg};
+    int rc = decode(&d, word, depth, out);
+    if (rc != RC_OK && msg != NULL) {
+        /* names from the board's qstrs may hold control characters: the
+         * message stays one line */
+        for (char *c = msg->text; *c; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                *c = '?';
+            }
+        }
+    }
+    return rc;
 }
 
 int objdec_layout_for(struct objdec_layout *lay, int major, int minor, int repr,

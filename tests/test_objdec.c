@@ -583,6 +583,26 @@ TEST(lists_tuples_nesting_and_cuts)
         CHECK_STR(show_lim(&F, w_tuple(&F, many, 10), &lim), "(0, 1, 2, ...)");
         lim.max_items = 0;
         CHECK_STR(show_lim(&F, w_list(&F, many, 10, 10), &lim), "[...]");
+        /* 64 items, each the list itself, 64 levels deep: bounded work */
+        uint32_t selfs[64];
+        uint32_t big = w_list(&F, many, 0, 64);
+        for (int i = 0; i < 64; i++) {
+            selfs[i] = big;
+        }
+        memcpy(&it, at(&F, big + 12, 4), 4);
+        for (int i = 0; i < 64; i++) {
+            put32(&F, it + 4 * (uint32_t)i, big);
+        }
+        put32(&F, big + 8, 64);
+        lim.depth = OBJDEC_MAX_DEPTH;
+        lim.max_items = 64;
+        CHECK_STR(show_lim(&F, big, &lim), "");
+        CHECK_EQ_INT(last_rc, RC_PARSE);
+        CHECK(strstr(last_msg.text, "lower the depth or item limits") != NULL);
+        if (strstr(last_msg.text, "lower the depth") == NULL) {
+            printf("  message: %s\n", last_msg.text);
+        }
+        (void)selfs;
         /* len beyond alloc */
         uint32_t bad = w_list(&F, many, 3, 3);
         put32(&F, bad + 8, 4);
@@ -798,6 +818,10 @@ TEST(words_that_are_no_objects)
         put32(&F, o2, lt);
         CHECK_STR(show(&F, o2), "");
         CHECK(strstr(last_msg.text, "named 'list', not 'type'") != NULL);
+        /* a name with a line break stays on one line in the message */
+        put32(&F, t2 + 4, slots(&F) ? qstr(&F, "a\nb") << 16 : qstr(&F, "a\nb"));
+        CHECK_STR(show(&F, o2), "");
+        CHECK(strstr(last_msg.text, "named 'a?b', not 'type'") != NULL);
         /* a type pointer out of memory, or misaligned */
         put32(&F, o2, 0x40000000u);
         CHECK_STR(show(&F, o2), "");
