@@ -1042,6 +1042,161 @@ TEST(v129_elf_rom_objects)
     image_free(e.img);
 }
 
+/* RAM lines "ADDR w0 .. w7" of a board snapshot over the ELF's bytes. */
+struct snap {
+    struct elfq e;
+    uint32_t lo, hi;
+    uint8_t *ram;
+};
+
+static int snap_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                     struct rc_msg *msg)
+{
+    struct snap *s = ctx;
+    if (addr >= s->lo && (uint64_t)addr + len <= s->hi) {
+        memcpy(out, s->ram + (addr - s->lo), len);
+        return RC_OK;
+    }
+    if (addr >= s->lo && addr < 0x20040000u) {
+        return rc_set(msg, RC_NOTFOUND, "RAM at 0x%08x is not in the snapshot", addr);
+    }
+    return img_read(&s->e, addr, len, out, msg);
+}
+
+static uint32_t snap32(struct snap *s, uint32_t a)
+{
+    uint8_t b[4] = {0};
+    struct rc_msg m;
+    snap_read(s, a, 4, b, &m);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* qstr text through the RAM pools (found in the snapshot: a pool whose
+ * prev is the ELF's last ROM pool) and then the ROM ones. */
+static uint32_t snap_pool;
+static int snap_text(void *ctx, uint32_t q, char *buf, size_t size, struct rc_msg *msg)
+{
+    struct snap *s = ctx;
+    uint32_t pool = snap_pool;
+    for (int hops = 0; pool != 0 && hops < 16; hops++) {
+        uint32_t first = snap32(s, pool + 4) & 0x7fffffffu;
+        uint32_t len = snap32(s, pool + 12), lengths = snap32(s, pool + 20);
+        if (q < first) {
+            pool = snap32(s, pool);
+            continue;
+        }
+        if (q - first >= len) {
+            break;
+        }
+        uint8_t n = 0;
+        snap_read(s, lengths + (q - first), 1, &n, msg);
+        if ((size_t)n + 1 > size) {
+            return rc_set(msg, RC_ARG, "qstr %u too long", q);
+        }
+        memset(buf, 0, size);
+        snap_read(s, snap32(s, pool + 24 + 4 * (q - first)), n, (uint8_t *)buf, msg);
+        return RC_OK;
+    }
+    return rc_set(msg, RC_NOTFOUND, "qstr %u is in no pool", q);
+}
+
+TEST(v129_heap_snapshot)
+{
+    const char *path = getenv("MPEEK_MODERN_FIRMWARE");
+    if (path == NULL) {
+        path = "../shared/firmware/micropython-1.29-qemu-microbit.elf";
+    }
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        SKIP("needs the v1.29 firmware ELF (../shared/firmware/; set "
+             "MPEEK_MODERN_FIRMWARE to its path)");
+    }
+    fclose(fp);
+    static struct snap s;
+    struct rc_msg msg;
+    memset(&s, 0, sizeof s);
+    s.lo = 0x20000000u;
+    s.hi = 0x20006000u;
+    s.ram = calloc(1, s.hi - s.lo);
+    CHECK_EQ_INT(image_load(path, 0, 0, &s.e.img, &msg), RC_OK);
+    FILE *in = fopen("tests/data/objdec_v129_heap.txt", "r");
+    CHECK(in != NULL && s.ram != NULL && s.e.img != NULL);
+    if (in == NULL || s.ram == NULL || s.e.img == NULL) {
+        free(s.ram);
+        image_free(s.e.img);
+        if (in != NULL) {
+            fclose(in);
+        }
+        return;
+    }
+    static char line[8192], want[8192];
+    uint32_t root = 0, inst = 0;
+    while (fgets(line, sizeof line, in) != NULL) {
+        unsigned a, w[8];
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "ROOT ", 5) == 0) {
+            root = (uint32_t)strtoul(line + 5, NULL, 16);
+        } else if (strncmp(line, "A ", 2) == 0) {
+            inst = (uint32_t)strtoul(line + 2, NULL, 16);
+        } else if (strncmp(line, "REPR ", 5) == 0) {
+            snprintf(want, sizeof want, "%s", line + 5);
+        } else if (sscanf(line, "%x %x %x %x %x %x %x %x %x", &a, &w[0], &w[1], &w[2],
+                          &w[3], &w[4], &w[5], &w[6], &w[7]) == 9 &&
+                   a >= s.lo && a + 32 <= s.hi) {
+            for (int i = 0; i < 8; i++) {
+                for (int k = 0; k < 4; k++) {
+                    s.ram[a - s.lo + 4u * (uint32_t)i + (uint32_t)k] = (uint8_t)(w[i] >> (8 * k));
+                }
+            }
+        }
+    }
+    fclose(in);
+    const struct image_sym *frozen = image_sym_find(s.e.img, "mp_qstr_frozen_const_pool");
+    const struct image_sym *cpool = image_sym_find(s.e.img, "mp_qstr_const_pool");
+    CHECK(cpool != NULL);
+    uint32_t last_rom = frozen ? frozen->addr : cpool ? cpool->addr : 0;
+    s.e.pool = cpool ? cpool->addr : 0;
+    snap_pool = last_rom;
+    for (uint32_t a = s.lo; a + 8 <= s.hi; a += 4) {
+        if (snap32(&s, a) == last_rom && last_rom != 0 &&
+            (snap32(&s, a + 4) & 0x7fffffffu) ==
+                (snap32(&s, last_rom + 4) & 0x7fffffffu) + snap32(&s, last_rom + 12)) {
+            snap_pool = a; /* the first RAM pool; later ones chain to it */
+        }
+    }
+    /* the newest RAM pool: the one no other pool names as prev */
+    for (int more = 1; more;) {
+        more = 0;
+        for (uint32_t a = s.lo; a + 8 <= s.hi; a += 4) {
+            if (snap32(&s, a) == snap_pool && snap_pool >= s.lo &&
+                (snap32(&s, a + 4) & 0x7fffffffu) ==
+                    (snap32(&s, snap_pool + 4) & 0x7fffffffu) + snap32(&s, snap_pool + 12)) {
+                snap_pool = a;
+                more = 1;
+            }
+        }
+    }
+    struct objdec_layout lay;
+    CHECK_EQ_INT(objdec_layout_for(&lay, 1, 29, OBJDEC_REPR_A, &msg), RC_OK);
+    struct frozen_mem m = {snap_read, &s};
+    struct objdec_qstr_ops qs = {snap_text, &s};
+    struct objdec_obj *o = NULL;
+    CHECK(root != 0 && inst != 0);
+    int rc = objdec_decode(&lay, &m, &qs, root, NULL, &o, &msg);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+    }
+    CHECK_EQ_INT(rc, RC_OK);
+    char *t = NULL;
+    if (o != NULL && objdec_repr(o, &lay, &t, &msg) == RC_OK) {
+        CHECK_STR(t, want);
+    }
+    free(t);
+    objdec_free(o);
+    free(s.ram);
+    image_free(s.e.img);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -1062,5 +1217,6 @@ int main(int argc, char **argv)
     RUN(json_form);
     RUN(reads_are_few);
     RUN(v129_elf_rom_objects);
+    RUN(v129_heap_snapshot);
     return harness_done("objdec");
 }
