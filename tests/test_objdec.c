@@ -1072,15 +1072,18 @@ static uint32_t snap32(struct snap *s, uint32_t a)
 }
 
 /* qstr text through the RAM pools (found in the snapshot: a pool whose
- * prev is the ELF's last ROM pool) and then the ROM ones. */
+ * prev is the last ROM pool) and then the ROM ones.  v1.20+ pools hold
+ * lengths[] and qstrs[] at +24; v1.9 pools {prev, total_prev_len, alloc,
+ * len, qstrs[]} point at entries of hash (1 byte), length (1 byte), text. */
 static uint32_t snap_pool;
+static int snap_old_pools;
 static int snap_text(void *ctx, uint32_t q, char *buf, size_t size, struct rc_msg *msg)
 {
     struct snap *s = ctx;
     uint32_t pool = snap_pool;
     for (int hops = 0; pool != 0 && hops < 16; hops++) {
         uint32_t first = snap32(s, pool + 4) & 0x7fffffffu;
-        uint32_t len = snap32(s, pool + 12), lengths = snap32(s, pool + 20);
+        uint32_t len = snap32(s, pool + 12);
         if (q < first) {
             pool = snap32(s, pool);
             continue;
@@ -1089,15 +1092,74 @@ static int snap_text(void *ctx, uint32_t q, char *buf, size_t size, struct rc_ms
             break;
         }
         uint8_t n = 0;
-        snap_read(s, lengths + (q - first), 1, &n, msg);
+        uint32_t text;
+        if (snap_old_pools) {
+            uint32_t entry = snap32(s, pool + 16 + 4 * (q - first));
+            snap_read(s, entry + 1, 1, &n, msg);
+            text = entry + 2;
+        } else {
+            snap_read(s, snap32(s, pool + 20) + (q - first), 1, &n, msg);
+            text = snap32(s, pool + 24 + 4 * (q - first));
+        }
         if ((size_t)n + 1 > size) {
             return rc_set(msg, RC_ARG, "qstr %u too long", q);
         }
         memset(buf, 0, size);
-        snap_read(s, snap32(s, pool + 24 + 4 * (q - first)), n, (uint8_t *)buf, msg);
+        snap_read(s, text, n, (uint8_t *)buf, msg);
         return RC_OK;
     }
     return rc_set(msg, RC_NOTFOUND, "qstr %u is in no pool", q);
+}
+
+/* Fill the snapshot's RAM from the data file; ROOT, REPR lines. */
+static int snap_load(struct snap *s, const char *path, uint32_t *root, char *want,
+                     size_t wsize)
+{
+    static char line[8192];
+    FILE *in = fopen(path, "r");
+    if (in == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, in) != NULL) {
+        unsigned a, w[8];
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "ROOT ", 5) == 0) {
+            *root = (uint32_t)strtoul(line + 5, NULL, 16);
+        } else if (strncmp(line, "REPR ", 5) == 0) {
+            snprintf(want, wsize, "%s", line + 5);
+        } else if (sscanf(line, "%x %x %x %x %x %x %x %x %x", &a, &w[0], &w[1], &w[2],
+                          &w[3], &w[4], &w[5], &w[6], &w[7]) == 9 &&
+                   a >= s->lo && a + 32 <= s->hi) {
+            for (int i = 0; i < 8; i++) {
+                for (int k = 0; k < 4; k++) {
+                    s->ram[a - s->lo + 4u * (uint32_t)i + (uint32_t)k] =
+                        (uint8_t)(w[i] >> (8 * k));
+                }
+            }
+        }
+    }
+    fclose(in);
+    return 0;
+}
+
+/* The newest RAM qstr pool chained (maybe through others) to rom_pool:
+ * prev == the pool before it, total_prev_len == its total. */
+static uint32_t newest_pool(struct snap *s, uint32_t rom_pool)
+{
+    uint32_t pool = rom_pool;
+    for (int more = 1; more;) {
+        more = 0;
+        for (uint32_t a = s->lo; a + 16 <= s->hi; a += 4) {
+            if (pool != 0 && snap32(s, a) == pool &&
+                (snap32(s, a + 4) & 0x7fffffffu) ==
+                    (snap32(s, pool + 4) & 0x7fffffffu) + snap32(s, pool + 12)) {
+                pool = a;
+                more = 1;
+                break;
+            }
+        }
+    }
+    return pool;
 }
 
 TEST(v129_heap_snapshot)
@@ -1119,69 +1181,100 @@ TEST(v129_heap_snapshot)
     s.hi = 0x20006000u;
     s.ram = calloc(1, s.hi - s.lo);
     CHECK_EQ_INT(image_load(path, 0, 0, &s.e.img, &msg), RC_OK);
-    FILE *in = fopen("tests/data/objdec_v129_heap.txt", "r");
-    CHECK(in != NULL && s.ram != NULL && s.e.img != NULL);
-    if (in == NULL || s.ram == NULL || s.e.img == NULL) {
+    CHECK(s.ram != NULL && s.e.img != NULL);
+    if (s.ram == NULL || s.e.img == NULL) {
         free(s.ram);
         image_free(s.e.img);
-        if (in != NULL) {
-            fclose(in);
-        }
         return;
     }
-    static char line[8192], want[8192];
-    uint32_t root = 0, inst = 0;
-    while (fgets(line, sizeof line, in) != NULL) {
-        unsigned a, w[8];
-        line[strcspn(line, "\r\n")] = '\0';
-        if (strncmp(line, "ROOT ", 5) == 0) {
-            root = (uint32_t)strtoul(line + 5, NULL, 16);
-        } else if (strncmp(line, "A ", 2) == 0) {
-            inst = (uint32_t)strtoul(line + 2, NULL, 16);
-        } else if (strncmp(line, "REPR ", 5) == 0) {
-            snprintf(want, sizeof want, "%s", line + 5);
-        } else if (sscanf(line, "%x %x %x %x %x %x %x %x %x", &a, &w[0], &w[1], &w[2],
-                          &w[3], &w[4], &w[5], &w[6], &w[7]) == 9 &&
-                   a >= s.lo && a + 32 <= s.hi) {
-            for (int i = 0; i < 8; i++) {
-                for (int k = 0; k < 4; k++) {
-                    s.ram[a - s.lo + 4u * (uint32_t)i + (uint32_t)k] = (uint8_t)(w[i] >> (8 * k));
-                }
-            }
-        }
-    }
-    fclose(in);
+    static char want[8192];
+    uint32_t root = 0;
+    CHECK_EQ_INT(snap_load(&s, "tests/data/objdec_v129_heap.txt", &root, want, sizeof want), 0);
     const struct image_sym *frozen = image_sym_find(s.e.img, "mp_qstr_frozen_const_pool");
     const struct image_sym *cpool = image_sym_find(s.e.img, "mp_qstr_const_pool");
     CHECK(cpool != NULL);
-    uint32_t last_rom = frozen ? frozen->addr : cpool ? cpool->addr : 0;
-    s.e.pool = cpool ? cpool->addr : 0;
-    snap_pool = last_rom;
-    for (uint32_t a = s.lo; a + 8 <= s.hi; a += 4) {
-        if (snap32(&s, a) == last_rom && last_rom != 0 &&
-            (snap32(&s, a + 4) & 0x7fffffffu) ==
-                (snap32(&s, last_rom + 4) & 0x7fffffffu) + snap32(&s, last_rom + 12)) {
-            snap_pool = a; /* the first RAM pool; later ones chain to it */
-        }
-    }
-    /* the newest RAM pool: the one no other pool names as prev */
-    for (int more = 1; more;) {
-        more = 0;
-        for (uint32_t a = s.lo; a + 8 <= s.hi; a += 4) {
-            if (snap32(&s, a) == snap_pool && snap_pool >= s.lo &&
-                (snap32(&s, a + 4) & 0x7fffffffu) ==
-                    (snap32(&s, snap_pool + 4) & 0x7fffffffu) + snap32(&s, snap_pool + 12)) {
-                snap_pool = a;
-                more = 1;
-            }
-        }
-    }
+    snap_old_pools = 0;
+    snap_pool = newest_pool(&s, frozen ? frozen->addr : cpool ? cpool->addr : 0);
     struct objdec_layout lay;
     CHECK_EQ_INT(objdec_layout_for(&lay, 1, 29, OBJDEC_REPR_A, &msg), RC_OK);
     struct frozen_mem m = {snap_read, &s};
     struct objdec_qstr_ops qs = {snap_text, &s};
     struct objdec_obj *o = NULL;
-    CHECK(root != 0 && inst != 0);
+    CHECK(root != 0 && want[0] == '[');
+    int rc = objdec_decode(&lay, &m, &qs, root, NULL, &o, &msg);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+    }
+    CHECK_EQ_INT(rc, RC_OK);
+    char *t = NULL;
+    if (o != NULL && objdec_repr(o, &lay, &t, &msg) == RC_OK) {
+        CHECK_STR(t, want);
+    }
+    free(t);
+    objdec_free(o);
+    free(s.ram);
+    image_free(s.e.img);
+}
+
+/* The ROM qstr pool of a v1.9 image without symbols: a header {prev 0,
+ * total_prev_len 0, alloc, len} followed by len pointers at entries
+ * (hash, length, text, NUL), the second of them the empty qstr. */
+static uint32_t find_old_pool(struct snap *s, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t a = lo; a + 32 <= hi; a += 4) {
+        uint32_t len = snap32(s, a + 12);
+        if (snap32(s, a) != 0 || snap32(s, a + 4) != 0 || len < 100 || len > 4096) {
+            continue;
+        }
+        int ok = 1;
+        for (uint32_t i = 1; ok && i < 8; i++) {
+            uint32_t e = snap32(s, a + 16 + 4 * i);
+            uint8_t b[2] = {0xff, 0xff}, nul = 0xff;
+            struct rc_msg m;
+            ok = snap_read(s, e, 2, b, &m) == RC_OK &&
+                 snap_read(s, e + 2 + b[1], 1, &nul, &m) == RC_OK && nul == 0 &&
+                 (i != 1 || b[1] == 0);
+        }
+        if (ok) {
+            return a;
+        }
+    }
+    return 0;
+}
+
+TEST(v192_heap_snapshot)
+{
+    const char *hex = "/usr/share/firmware-microbit-micropython/firmware.hex";
+    FILE *fp = fopen(hex, "rb");
+    if (fp == NULL) {
+        SKIP("needs the micro:bit firmware (package firmware-microbit-micropython)");
+    }
+    fclose(fp);
+    static struct snap s;
+    struct rc_msg msg;
+    memset(&s, 0, sizeof s);
+    s.lo = 0x20000000u;
+    s.hi = 0x20004000u;
+    s.ram = calloc(1, s.hi - s.lo);
+    CHECK_EQ_INT(image_load(hex, 0, 0, &s.e.img, &msg), RC_OK);
+    if (s.ram == NULL || s.e.img == NULL) {
+        free(s.ram);
+        image_free(s.e.img);
+        return;
+    }
+    static char want[8192];
+    uint32_t root = 0;
+    CHECK_EQ_INT(snap_load(&s, "tests/data/objdec_v192_heap.txt", &root, want, sizeof want), 0);
+    CHECK(root != 0 && want[0] == '[');
+    uint32_t rom_pool = find_old_pool(&s, 0x18000, 0x40000);
+    CHECK(rom_pool != 0);
+    snap_old_pools = 1;
+    snap_pool = newest_pool(&s, rom_pool);
+    struct objdec_layout lay;
+    CHECK_EQ_INT(objdec_layout_for(&lay, 1, 9, OBJDEC_REPR_C, &msg), RC_OK);
+    struct frozen_mem m = {snap_read, &s};
+    struct objdec_qstr_ops qs = {snap_text, &s};
+    struct objdec_obj *o = NULL;
     int rc = objdec_decode(&lay, &m, &qs, root, NULL, &o, &msg);
     if (rc != RC_OK) {
         printf("  %s\n", msg.text);
@@ -1218,5 +1311,6 @@ int main(int argc, char **argv)
     RUN(reads_are_few);
     RUN(v129_elf_rom_objects);
     RUN(v129_heap_snapshot);
+    RUN(v192_heap_snapshot);
     return harness_done("objdec");
 }
