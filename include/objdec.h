@@ -76,8 +76,10 @@ struct objdec_layout {
     /* SLOTS: names in the bytecode index the module's qstr table
      * (MICROPY_EMIT_BYTECODE_USES_QSTR_TABLE, on with .mpy loading). */
     int bc_qstr_table;
-    /* str repr of bytes >= 0x80: OLD escapes them as \xNN (or \uNNNN with
-     * unicode); SLOTS prints them as they are (UTF-8). */
+    /* MICROPY_PY_BUILTINS_STR_UNICODE.  OLD: str repr goes by code point
+     * (\xNN, \uNNNN, \UNNNNNNNN for those outside ' '..'~'), else by byte
+     * (\xNN).  SLOTS (v1.29 as seen): bytes >= 0x80 of a str print as they
+     * are either way. */
     int unicode;
     /* OLD: the address of instance_print (py/objtype.c), when known (from
      * the firmware's symbols): types printing with it are user classes.

@@ -745,7 +745,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         if (size == 0) {
             return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: typecode 0x%02x is "
-                          "none MicroPython uses", o->type_name, a, tc);
+                          "not one objdec decodes (b B h H i I l L q Q f d)", o->type_name, a, tc);
         }
         o->typecode = (char)(tc & 0x7f);
         return read_bytes(d, o, w3, w2, size);
@@ -998,6 +998,6 @@ int objdec_layout_for(struct objdec_layout *lay, int major, int minor, int repr,
     lay->float_text = minor >= 29 ? OBJDEC_FLOAT_APPROX
                      : minor >= 23 ? OBJDEC_FLOAT_UNKNOWN : OBJDEC_FLOAT_G;
     lay->bc_qstr_table = lay->family == OBJDEC_FAMILY_SLOTS;
-    lay->unicode = lay->family == OBJDEC_FAMILY_SLOTS;
+    lay->unicode = 1; /* MICROPY_PY_BUILTINS_STR_UNICODE, on in the micro:bit's v1.9.2 */
     return RC_OK;
 }

@@ -491,9 +491,20 @@ TEST(strings_and_bytes)
     CHECK_STR(show(&F, w_str_of(&F, "bytes", "\x00\xff'\"", 4)), "b'\\x00\\xff\\'\"'");
     CHECK_STR(show(&F, w_str_of(&F, "bytes", "", 0)), "b''");
     CHECK_STR(show(&F, w_str(&F, "")), "''");
-    /* v1.9.2 escapes bytes >= 0x7f in str too (it printed '\xe9') */
+    /* v1.29 prints every byte >= 0x80 of a str as it is (seen: U+0080,
+     * U+00A0, U+20AC, U+1F600), controls and 0x7f escaped */
+    CHECK_STR(show(&F, w_str(&F, "a\xc2\x80\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80\x1b\x7f")),
+              "'a\xc2\x80\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80\\x1b\\x7f'");
+    /* v1.9.2 (unicode on): by code point; str(b'a\xc3\xa9\xe2\x82\xac',
+     * 'utf8') printed 'a\xe9\u20ac' there, str(b'\xff', 'utf8') '\x00' */
     setup(&F, OBJDEC_FAMILY_OLD, OBJDEC_REPR_C);
-    CHECK_STR(show(&F, w_str(&F, "a\xe9")), "'a\\xe9'");
+    CHECK_STR(show(&F, w_str(&F, "a\xc3\xa9\xe2\x82\xac")), "'a\\xe9\\u20ac'");
+    CHECK_STR(show(&F, w_str(&F, "\xff")), "'\\x00'");
+    CHECK_STR(show(&F, w_str(&F, "\xf0\x9f\x98\x80'")), "\"\\U0001f600'\"");
+    CHECK_STR(show(&F, w_str_of(&F, "bytes", "\xc3\xa9", 2)), "b'\\xc3\\xa9'");
+    F.lay.unicode = 0;
+    CHECK_STR(show(&F, w_str(&F, "a\xc3\xa9")), "'a\\xc3\\xa9'");
+    F.lay.unicode = 1;
     CHECK_STR(show(&F, w_str(&F, "a'b\"c\n\t\x01\x7f")), "'a\\'b\"c\\n\\t\\x01\\x7f'");
     /* cut: at most 16 bytes per allowed item are read */
     struct objdec_limits lim = {4, 1};
@@ -903,6 +914,13 @@ TEST(json_form)
     CHECK_EQ_INT(o->nfields, 3);
     CHECK_STR(o->fields[2].name, "items");
     CHECK_EQ_INT(o->fields[2].value, it);
+    free(j);
+    objdec_free(o);
+    /* UTF-8 stays as it is in JSON; other high bytes become \u00NN */
+    uint32_t s8 = w_str(&F, "\xc3\xa9\xff\x01");
+    CHECK_EQ_INT(objdec_decode(&F.lay, &m, &qs, s8, NULL, &o, &msg), RC_OK);
+    CHECK_EQ_INT(objdec_json(o, &F.lay, &j, &msg), RC_OK);
+    CHECK(j != NULL && strstr(j, "\"value\":\"'\xc3\xa9\\u00ff\\\\x01'\"") != NULL);
     free(j);
     objdec_free(o);
 }
