@@ -170,6 +170,7 @@ struct tinfo {
     int has_print;
     int instance_flag;
     uint32_t locals_dict; /* 0 when none or unknown */
+    int has_parent;       /* a base class is set (v1.20+ slot, OLD parent) */
 };
 
 static int slots_v20(const struct objdec_layout *lay)
@@ -229,12 +230,14 @@ static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
         ti->instance_flag = d->lay->instance_print != 0 &&
                             rd32(b + 8) == d->lay->instance_print;
         ti->locals_dict = rd32(b + 56);
+        ti->has_parent = rd32(b + 52) != 0;
     } else {
         uint16_t flags = (uint16_t)(b[4] | b[5] << 8);
         q = (uint32_t)(b[6] | b[7] << 8);
         if (slots_v20(d->lay)) {
             ti->has_print = b[9] != 0;
             ti->instance_flag = (flags & 0x0200) != 0;
+            ti->has_parent = b[18] != 0;
             uint8_t li = b[19];
             if (li != 0) {
                 rc = word_at(d, t + 20 + 4u * (li - 1u), &ti->locals_dict,
@@ -850,6 +853,11 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
                 return rc_prefix(d->msg, rc, "class of the instance at 0x%08x", a);
             }
             o->exact = v == 0; /* its own __repr__ would run on the board */
+        }
+        if (ti.has_parent) {
+            /* a base class may bring __repr__, or a native base's print
+             * (instance_print prints subobj[0] then): not modelled */
+            o->exact = 0;
         }
         return RC_OK;
     }
