@@ -742,6 +742,62 @@ TEST(functions_generators_closures_methods)
     }
 }
 
+TEST(prelude_variants)
+{
+    char want[96];
+    /* v1.9 with MICROPY_PERSISTENT_CODE: the simple name is 2 raw bytes */
+    setup(&F, OBJDEC_FAMILY_OLD, OBJDEC_REPR_C);
+    F.lay.persistent_code = 1;
+    uint32_t ft = mktype(&F, "function", 1);
+    uint32_t fn = w_fun(&F, ft, "pc");
+    uint32_t bc;
+    memcpy(&bc, at(&F, fn + 8, 4), 4);
+    uint32_t q = qstr(&F, "pc");
+    put8(&F, bc + 7, (uint8_t)q);
+    put8(&F, bc + 8, (uint8_t)(q >> 8));
+    snprintf(want, sizeof want, "<function pc at 0x%x>", fn);
+    CHECK_STR(show(&F, fn), want);
+    /* v1.12: MP_BC_PRELUDE_SIG (0x80-continued), MP_BC_PRELUDE_SIZE, name */
+    F.lay.persistent_code = 0;
+    F.lay.minor = 12;
+    q = qstr(&F, "twelve");
+    const uint8_t pre[] = {0x92, 0x81, 0x01, 0x08, (uint8_t)(0x80 | q >> 7), (uint8_t)(q & 0x7f)};
+    memcpy(at(&F, bc, sizeof pre), pre, sizeof pre);
+    snprintf(want, sizeof want, "<function twelve at 0x%x>", fn);
+    CHECK_STR(show(&F, fn), want);
+    /* v1.19: flags and name as in v1.20+, then function pointers (print at
+     * +8), no slot indices */
+    setup(&F, OBJDEC_FAMILY_SLOTS, OBJDEC_REPR_A);
+    F.lay.minor = 19;
+    uint32_t t = rom(&F, 64);
+    put32(&F, t, F.type_type);
+    put32(&F, t + 4, qstr(&F, "range") << 16);
+    uint32_t r = ram(&F, 16);
+    put32(&F, r, t);
+    CHECK_STR(show(&F, r), "<range>");
+    put32(&F, t + 8, 0x1235);
+    snprintf(want, sizeof want, "<range object at %x>", r);
+    CHECK_STR(show(&F, r), want);
+    CHECK(!last_exact);
+    /* arrays of 'q', 'd' and 'H' */
+    uint32_t data = ram(&F, 16), a = ram(&F, 16);
+    put32(&F, a, mktype(&F, "array", 1));
+    put32(&F, a + 4, 'q');
+    put32(&F, a + 8, 1);
+    put32(&F, a + 12, data);
+    put32(&F, data, 0xfffffffe);
+    put32(&F, data + 4, 0xffffffff);
+    CHECK_STR(show(&F, a), "array('q', [-2])");
+    put32(&F, a + 4, 'd');
+    put32(&F, data, 0);
+    put32(&F, data + 4, 0x3ff80000); /* 1.5 */
+    CHECK_STR(show(&F, a), "array('d', [1.5])");
+    put32(&F, a + 4, 'H');
+    put32(&F, a + 8, 2);
+    put32(&F, data, 0x0001ffff);
+    CHECK_STR(show(&F, a), "array('H', [65535, 1])");
+}
+
 TEST(classes_instances_modules_others)
 {
     char want[96];
@@ -1337,6 +1393,7 @@ int main(int argc, char **argv)
     RUN(dicts_in_table_order);
     RUN(sets_and_frozensets);
     RUN(functions_generators_closures_methods);
+    RUN(prelude_variants);
     RUN(classes_instances_modules_others);
     RUN(words_that_are_no_objects);
     RUN(layouts_and_arguments);
