@@ -212,7 +212,7 @@ static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
         }
         uint32_t mq = d->lay->family == OBJDEC_FAMILY_OLD ? rd32(mb + 4)
                                                           : (uint32_t)(mb[6] | mb[7] << 8);
-        char mname[16];
+        char mname[128];
         rc = qstr_text(d, mq, mname, sizeof mname, "name of type `type`");
         if (rc != RC_OK) {
             return rc;
@@ -333,12 +333,12 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
                       unsigned depth)
 {
     if (alloc > OBJDEC_MAX_ALLOC) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: table size %u is beyond "
-                      "any sane bound", o->type_name, o->addr, alloc);
+        return rc_set(d->msg, RC_PARSE, "table size %u is beyond "
+                      "any sane bound", alloc);
     }
     if (used > alloc) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: %u used entries in a "
-                      "table of %u", o->type_name, o->addr, used, alloc);
+        return rc_set(d->msg, RC_PARSE, "%u used entries in a "
+                      "table of %u", used, alloc);
     }
     size_t show = used < d->max_items ? used : d->max_items;
     int rc = alloc_items(d, o, show * stride);
@@ -352,7 +352,7 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
         uint32_t chunk = alloc - i < 64 ? alloc - i : 64;
         rc = rd(d, table + i * 4u * stride, chunk * 4u * stride, buf, "table");
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "%s at 0x%08x", o->type_name, o->addr);
+            return rc;
         }
         for (uint32_t k = 0; k < chunk && found < show; k++) {
             uint32_t key = rd32(buf + k * 4u * stride);
@@ -371,8 +371,8 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
         i += chunk;
     }
     if (found < show) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: the table holds %u "
-                      "entries, not the %u it claims", o->type_name, o->addr,
+        return rc_set(d->msg, RC_PARSE, "the table holds %u "
+                      "entries, not the %u it claims",
                       found, used);
     }
     o->items_cut = show < used;
@@ -389,8 +389,8 @@ static int read_bytes(struct dec *d, struct objdec_obj *o, uint32_t data,
     }
     uint64_t n = (uint64_t)len * item;
     if (n > 0xffffffffu) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: length %u is beyond any "
-                      "sane bound", o->type_name, o->addr, len);
+        return rc_set(d->msg, RC_PARSE, "length %u is beyond any "
+                      "sane bound", len);
     }
     o->total = len;
     if (n > cap) {
@@ -407,7 +407,7 @@ static int read_bytes(struct dec *d, struct objdec_obj *o, uint32_t data,
     }
     int rc = rd(d, data, (uint32_t)n, (uint8_t *)o->text, "data");
     if (rc != RC_OK) {
-        return rc_prefix(d->msg, rc, "%s at 0x%08x", o->type_name, o->addr);
+        return rc;
     }
     o->text[n] = '\0';
     o->len = (size_t)n;
@@ -533,22 +533,22 @@ static int fun_name(struct dec *d, uint32_t f, char *name, size_t size)
         bad = decode_uint(b, sizeof b, &at, &q);
     }
     if (bad) {
-        return rc_set(d->msg, RC_PARSE, "function at 0x%08x: its bytecode "
-                      "prelude at 0x%08x does not decode", f, bc);
+        return rc_set(d->msg, RC_PARSE, "its bytecode "
+                      "prelude at 0x%08x does not decode", bc);
     }
     if (!old && d->lay->bc_qstr_table) {
         uint32_t ctx = rd32(fb + 4), table;
         uint8_t qb[2];
         if (q > 0xffff) {
-            return rc_set(d->msg, RC_PARSE, "function at 0x%08x: qstr index %u "
-                          "out of range", f, q);
+            return rc_set(d->msg, RC_PARSE, "qstr index %u "
+                          "out of range", q);
         }
         rc = word_at(d, ctx + 8, &table, "module context's qstr table");
         if (rc == RC_OK) {
             rc = rd(d, table + 2 * q, 2, qb, "qstr table entry");
         }
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "function at 0x%08x", f);
+            return rc;
         }
         q = (uint32_t)(qb[0] | qb[1] << 8);
     }
@@ -610,7 +610,7 @@ static int dict_lookup(struct dec *d, uint32_t dict_addr, const char *const *nam
             if (!is_q) {
                 continue;
             }
-            char t[64];
+            char t[256];
             rc = qstr_text(d, q, t, sizeof t, "dict key");
             if (rc != RC_OK) {
                 return rc;
@@ -643,7 +643,7 @@ static const struct {
     {"type", OBJDEC_CLASS},        {"module", OBJDEC_MODULE},
 };
 
-static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
+static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
 {
     uint32_t a = o->addr;
     uint8_t b[16];
@@ -697,8 +697,8 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         field(o, "len", len, 0);
         field(o, "dig", w3, 1);
         if (len > alloc || len > OBJDEC_MAX_MPZ_DIGS) {
-            return rc_set(d->msg, RC_PARSE, "int at 0x%08x: %u digits (alloc %u) "
-                          "is no sane big int", a, len, alloc);
+            return rc_set(d->msg, RC_PARSE, "%u digits (alloc %u) "
+                          "is no sane big int", len, alloc);
         }
         uint8_t *dig = malloc(len ? 2u * len : 1);
         if (dig == NULL) {
@@ -710,8 +710,6 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         if (rc == RC_OK) {
             rc = mpz_text(d, o, dig, len, w1 & 1);
-        } else {
-            rc_prefix(d->msg, rc, "int at 0x%08x", a);
         }
         free(dig);
         return rc;
@@ -747,8 +745,8 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
             }
         }
         if (size == 0) {
-            return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: typecode 0x%02x is "
-                          "not one objdec decodes (b B h H i I l L q Q f d)", o->type_name, a, tc);
+            return rc_set(d->msg, RC_PARSE, "typecode 0x%02x is "
+                          "not one objdec decodes (b B h H i I l L q Q f d)", tc);
         }
         o->typecode = (char)(tc & 0x7f);
         return read_bytes(d, o, w3, w2, size);
@@ -758,15 +756,15 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         field(o, "len", w2, 0);
         field(o, "items", w3, 1);
         if (w2 > w1 || w1 > OBJDEC_MAX_ALLOC) {
-            return rc_set(d->msg, RC_PARSE, "list at 0x%08x: len %u, alloc %u is "
-                          "no sane list", a, w2, w1);
+            return rc_set(d->msg, RC_PARSE, "len %u, alloc %u is "
+                          "no sane list", w2, w1);
         }
         return word_array(d, o, w3, w2, depth, "list items");
     case OBJDEC_TUPLE:
         field(o, "len", w1, 0);
         if (w1 > OBJDEC_MAX_ALLOC) {
-            return rc_set(d->msg, RC_PARSE, "tuple at 0x%08x: len %u is beyond any "
-                          "sane bound", a, w1);
+            return rc_set(d->msg, RC_PARSE, "len %u is beyond any "
+                          "sane bound", w1);
         }
         return word_array(d, o, a + 8, w1, depth, "tuple items");
     case OBJDEC_DICT:
@@ -803,7 +801,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         rc = fun_name(d, w2, name, sizeof name);
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "generator at 0x%08x", a);
+            return rc_prefix(d->msg, rc, "its function at 0x%08x", w2);
         }
         return set_text(d, o, name, strlen(name));
     case OBJDEC_CLOSURE:
@@ -839,7 +837,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         if (rc == RC_OK && o->text == NULL) {
             rc = set_text(d, o, "", 0);
         }
-        return rc != RC_OK ? rc_prefix(d->msg, rc, "module at 0x%08x", a) : RC_OK;
+        return rc;
     }
     case OBJDEC_INSTANCE: {
         field(o, "members.used", w1 >> 3, 0);
@@ -850,7 +848,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
             uint32_t v;
             rc = dict_lookup(d, ti.locals_dict, names, &v, 1);
             if (rc != RC_OK) {
-                return rc_prefix(d->msg, rc, "class of the instance at 0x%08x", a);
+                return rc_prefix(d->msg, rc, "its class's locals dict");
             }
             o->exact = v == 0; /* its own __repr__ would run on the board */
         }
@@ -867,6 +865,18 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         o->exact = !o->has_print;
         return RC_OK;
     }
+}
+
+/* The object at o->addr; a failure names it ("list at 0x...") unless a
+ * child's failure already says where it was. */
+static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
+{
+    int rc = decode_body(d, o, depth);
+    if (rc != RC_OK && !d->placed && o->type_addr != 0) {
+        return rc_prefix(d->msg, rc, "%s at 0x%08x",
+                         o->type_name[0] ? o->type_name : "object", o->addr);
+    }
+    return rc;
 }
 
 static int decode(struct dec *d, uint32_t w, unsigned depth,
