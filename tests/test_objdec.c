@@ -916,6 +916,15 @@ TEST(words_that_are_no_objects)
         put32(&F, s + 12, RAM_BASE + MEM_SIZE - 2);
         CHECK_STR(show(&F, s), "");
         CHECK_EQ_INT(last_rc, RC_NOTFOUND);
+        /* inside a list: the message names the item, then the object */
+        uint32_t holder[2] = {w_int(7), s};
+        uint32_t l = w_list(&F, holder, 2, 2);
+        char want[256];
+        snprintf(want, sizeof want, "item 1 of list at 0x%08x: str at 0x%08x: data at "
+                 "0x%08x (100 bytes) is not readable: no memory at 0x%08x", l, s,
+                 RAM_BASE + MEM_SIZE - 2, RAM_BASE + MEM_SIZE - 2);
+        CHECK_STR(show(&F, l), "");
+        CHECK_STR(last_msg.text, want);
     }
 }
 
