@@ -35,6 +35,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct tinfo {
+    uint32_t addr;
+    char name[128];
+    int has_print;
+    int instance_flag;
+    uint32_t locals_dict; /* 0 when none or unknown */
+    int has_parent;       /* a base class is set (v1.20+ slot, OLD parent) */
+};
+
+#define TYPE_CACHE 16
+
 struct dec {
     const struct objdec_layout *lay;
     const struct frozen_mem *mem;
@@ -44,6 +55,8 @@ struct dec {
     unsigned steps;     /* bounded work: reads */
     int placed;         /* the message already says which item failed */
     uint64_t budget;    /* items and text bytes the tree may still hold */
+    struct tinfo types[TYPE_CACHE]; /* types read in this decode */
+    unsigned ntypes;
     struct rc_msg *msg;
 };
 
@@ -164,15 +177,6 @@ static int set_text(struct dec *d, struct objdec_obj *o, const char *s, size_t n
 
 /* ---- types ---------------------------------------------------------------- */
 
-struct tinfo {
-    uint32_t addr;
-    char name[128];
-    int has_print;
-    int instance_flag;
-    uint32_t locals_dict; /* 0 when none or unknown */
-    int has_parent;       /* a base class is set (v1.20+ slot, OLD parent) */
-};
-
 static int slots_v20(const struct objdec_layout *lay)
 {
     return lay->family == OBJDEC_FAMILY_SLOTS && lay->minor >= 20;
@@ -180,7 +184,26 @@ static int slots_v20(const struct objdec_layout *lay)
 
 /* Read the type object at t: its name and whether it prints.  It is valid
  * only if its own type T is `type`, i.e. T's type is T itself. */
+static int read_type_mem(struct dec *d, uint32_t t, struct tinfo *ti);
+
+/* read_type_mem, once per type in a decode (a list of 64 str objects reads
+ * the str type once). */
 static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
+{
+    for (unsigned i = 0; i < d->ntypes && i < TYPE_CACHE; i++) {
+        if (d->types[i].addr == t) {
+            *ti = d->types[i];
+            return RC_OK;
+        }
+    }
+    int rc = read_type_mem(d, t, ti);
+    if (rc == RC_OK) {
+        d->types[d->ntypes++ % TYPE_CACHE] = *ti;
+    }
+    return rc;
+}
+
+static int read_type_mem(struct dec *d, uint32_t t, struct tinfo *ti)
 {
     uint8_t b[64] = {0};
     memset(ti, 0, sizeof *ti);
@@ -196,19 +219,15 @@ static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
     }
     uint32_t meta = rd32(b);
     if (meta != d->type_type || d->type_type == 0) {
-        uint32_t metameta;
-        rc = word_at(d, meta, &metameta, "type of a type object");
+        uint8_t mb[8];
+        rc = rd(d, meta, 8, mb, "type of a type object");
         if (rc != RC_OK) {
             return rc;
         }
+        uint32_t metameta = rd32(mb);
         if (metameta != meta || meta == 0) {
             return rc_set(d->msg, RC_PARSE, "0x%08x is no type object: its type "
                           "0x%08x is not `type` (whose type is itself)", t, meta);
-        }
-        uint8_t mb[8];
-        rc = rd(d, meta, 8, mb, "type `type`");
-        if (rc != RC_OK) {
-            return rc;
         }
         uint32_t mq = d->lay->family == OBJDEC_FAMILY_OLD ? rd32(mb + 4)
                                                           : (uint32_t)(mb[6] | mb[7] << 8);
@@ -981,8 +1000,13 @@ int objdec_decode(const struct objdec_layout *lay, const struct frozen_mem *mem,
                       "limits %u / %u", depth, items, OBJDEC_MAX_DEPTH,
                       OBJDEC_MAX_ITEMS);
     }
-    struct dec d = {lay, mem, qs, items, 0, 0, 0, MAX_BUDGET, msg};
-    int rc = decode(&d, word, depth, out);
+    struct dec *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    *d = (struct dec){lay, mem, qs, items, 0, 0, 0, MAX_BUDGET, {{0}}, 0, msg};
+    int rc = decode(d, word, depth, out);
+    free(d);
     if (rc != RC_OK && msg != NULL) {
         /* names from the board's qstrs may hold control characters: the
          * message stays one line */

@@ -1012,6 +1012,20 @@ TEST(reads_are_few)
     F.reads = 0;
     show(&F, l);
     CHECK(F.reads <= 6);
+    /* 16 str objects: each object and its data, the str type once */
+    uint32_t strs[16];
+    for (int i = 0; i < 16; i++) {
+        strs[i] = w_str(&F, "s");
+        uint32_t t0;
+        memcpy(&t0, at(&F, strs[0], 4), 4);
+        put32(&F, strs[i], t0); /* one str type, as on a board */
+    }
+    l = w_list(&F, strs, 16, 16);
+    F.reads = 0;
+    CHECK_STR(show(&F, l), "['s', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', "
+                           "'s', 's', 's']");
+    CHECK(F.reads <= 4 + 2 * 16 + 1);
+
 }
 
 /* ---- the v1.29 firmware's own objects, from its ELF ------------------------ */
