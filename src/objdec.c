@@ -42,6 +42,8 @@ struct tinfo {
     int instance_flag;
     uint32_t locals_dict; /* 0 when none or unknown */
     int has_parent;       /* a base class is set (v1.20+ slot, OLD parent) */
+    int repr_looked;      /* has_repr is known */
+    int has_repr;         /* locals_dict holds __repr__ */
 };
 
 #define TYPE_CACHE 16
@@ -862,14 +864,29 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         field(o, "members.used", w1 >> 3, 0);
         field(o, "members.alloc", w2, 0);
         field(o, "members.table", w3, 1);
-        if (ti.locals_dict != 0) {
+        struct tinfo *cached = NULL;
+        for (unsigned i = 0; i < d->ntypes && i < TYPE_CACHE; i++) {
+            if (d->types[i].addr == ti.addr) {
+                cached = &d->types[i];
+            }
+        }
+        if (cached != NULL && cached->repr_looked) {
+            ti.has_repr = cached->has_repr;
+        } else if (ti.locals_dict != 0) {
             static const char *const names[] = {"__repr__"};
             uint32_t v;
             rc = dict_lookup(d, ti.locals_dict, names, &v, 1);
             if (rc != RC_OK) {
                 return rc_prefix(d->msg, rc, "its class's locals dict");
             }
-            o->exact = v == 0; /* its own __repr__ would run on the board */
+            ti.has_repr = v != 0;
+        }
+        if (cached != NULL) {
+            cached->repr_looked = 1;
+            cached->has_repr = ti.has_repr;
+        }
+        if (ti.has_repr) {
+            o->exact = 0; /* its own __repr__ would run on the board */
         }
         if (ti.has_parent) {
             /* a base class may bring __repr__, or a native base's print

@@ -1025,6 +1025,19 @@ TEST(reads_are_few)
     CHECK_STR(show(&F, l), "['s', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', "
                            "'s', 's', 's']");
     CHECK(F.reads <= 4 + 2 * 16 + 1);
+    /* 8 instances of one class: its locals dict is searched once */
+    uint32_t kv[2] = {w_qstr(&F, "__init__"), w_int(0)};
+    uint32_t cls = mktype_full(&F, "B", 1, 0x0200, w_dict(&F, kv, 1, 1));
+    uint32_t insts[8];
+    for (int i = 0; i < 8; i++) {
+        insts[i] = ram(&F, 16);
+        put32(&F, insts[i], cls);
+    }
+    l = w_list(&F, insts, 8, 8);
+    F.reads = 0;
+    show(&F, l);
+    CHECK(last_exact);
+    CHECK(F.reads <= 4 + 8 + 1 + 3);
 
 }
 
