@@ -24,10 +24,19 @@
  *                  pend_exc; then code_state.fun_bc), objmodule (globals),
  *                  objsingleton (qstr name), objbool (bool value),
  *                  objtype mp_obj_instance_t (members map, subobj[]).
+ *   names          mp_obj_fun_get_name: v1.9-v1.11 prelude n_state,
+ *                  n_exc_stack (uints), 4 bytes, code_info_size, then the
+ *                  simple name (uint, or 2 raw bytes with
+ *                  MICROPY_PERSISTENT_CODE); v1.12+ MP_BC_PRELUDE_SIG and
+ *                  MP_BC_PRELUDE_SIZE (0x80-continued bytes), then the name
+ *                  (v1.19+: an index into context->constants.qstr_table).
+ *                  module_print: __name__ (and __file__) in the globals.
  * Map and set slots holding MP_OBJ_NULL (0) or MP_OBJ_SENTINEL (4, release
  * builds) are empty; repr walks the table in order, as dict_print does.
  * The struct offsets above were checked on the boards (v1.9.2 micro:bit,
- * v1.29 qemu) by reading objects with machine.mem32.
+ * v1.29 qemu) by reading objects with machine.mem32 (tests/data/
+ * objdec_v*_heap.txt); the v1.12 prelude and the v1.19 type are from the
+ * sources only.
  */
 #include "objdec.h"
 
