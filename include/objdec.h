@@ -23,12 +23,21 @@
  *                        name qstr and function pointers (print at +8);
  *                        None/True/False/Ellipsis are ROM objects.
  *   OBJDEC_FAMILY_SLOTS  v1.19 to the newest: uint16 flags and uint16 name
- *                        at +4 (v1.19: function pointers follow; v1.20+:
- *                        uint8 slot indices and slots[]; the decoder reads
- *                        the print slot index only from v1.20 on, see
- *                        objdec_layout_for); None/False/True are immediate
- *                        words, Ellipsis a ROM object.
+ *                        at +4; v1.19: the print pointer follows at +8;
+ *                        v1.20+: uint8 slot indices (print at +9, parent
+ *                        +18, locals_dict +19) and slots[] from +20, and
+ *                        flag 0x0200 marks user classes; None/False/True
+ *                        are immediate words, Ellipsis a ROM object.
  * v1.13 to v1.18 are not supported (objdec_layout_for says so).
+ *
+ * Checked on the boards: heaps read from the v1.9.2 micro:bit and the
+ * v1.29 qemu firmware decode to exactly the repr() they printed
+ * (tests/data/objdec_v*_heap.txt), and float text matches theirs.
+ *
+ * Exactness: a text is the board's own unless the model says otherwise
+ * (objdec_obj.exact 0, and JSON "exact": false): a type whose print
+ * function is not modelled, an instance whose class has __repr__ or a
+ * base class, parts cut by the limits, floats of an unknown formatter.
  */
 #ifndef MPEEK_OBJDEC_H
 #define MPEEK_OBJDEC_H
@@ -76,8 +85,10 @@ struct objdec_layout {
     /* SLOTS: names in the bytecode index the module's qstr table
      * (MICROPY_EMIT_BYTECODE_USES_QSTR_TABLE, on with .mpy loading). */
     int bc_qstr_table;
-    /* str repr of bytes >= 0x80: OLD escapes them as \xNN (or \uNNNN with
-     * unicode); SLOTS prints them as they are (UTF-8). */
+    /* MICROPY_PY_BUILTINS_STR_UNICODE.  OLD: str repr goes by code point
+     * (\xNN, \uNNNN, \UNNNNNNNN for those outside ' '..'~'), else by byte
+     * (\xNN).  SLOTS (v1.29 as seen): bytes >= 0x80 of a str print as they
+     * are either way. */
     int unicode;
     /* OLD: the address of instance_print (py/objtype.c), when known (from
      * the firmware's symbols): types printing with it are user classes.

@@ -24,10 +24,19 @@
  *                  pend_exc; then code_state.fun_bc), objmodule (globals),
  *                  objsingleton (qstr name), objbool (bool value),
  *                  objtype mp_obj_instance_t (members map, subobj[]).
+ *   names          mp_obj_fun_get_name: v1.9-v1.11 prelude n_state,
+ *                  n_exc_stack (uints), 4 bytes, code_info_size, then the
+ *                  simple name (uint, or 2 raw bytes with
+ *                  MICROPY_PERSISTENT_CODE); v1.12+ MP_BC_PRELUDE_SIG and
+ *                  MP_BC_PRELUDE_SIZE (0x80-continued bytes), then the name
+ *                  (v1.19+: an index into context->constants.qstr_table).
+ *                  module_print: __name__ (and __file__) in the globals.
  * Map and set slots holding MP_OBJ_NULL (0) or MP_OBJ_SENTINEL (4, release
  * builds) are empty; repr walks the table in order, as dict_print does.
  * The struct offsets above were checked on the boards (v1.9.2 micro:bit,
- * v1.29 qemu) by reading objects with machine.mem32.
+ * v1.29 qemu) by reading objects with machine.mem32 (tests/data/
+ * objdec_v*_heap.txt); the v1.12 prelude and the v1.19 type are from the
+ * sources only.
  */
 #include "objdec.h"
 
@@ -35,17 +44,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct tinfo {
+    uint32_t addr;
+    char name[128];
+    int has_print;
+    int instance_flag;
+    uint32_t locals_dict; /* 0 when none or unknown */
+    int has_parent;       /* a base class is set (v1.20+ slot, OLD parent) */
+    int repr_looked;      /* has_repr is known */
+    int has_repr;         /* locals_dict holds __repr__ */
+};
+
+#define TYPE_CACHE 16
+
 struct dec {
     const struct objdec_layout *lay;
     const struct frozen_mem *mem;
     const struct objdec_qstr_ops *qs;
     unsigned max_items;
     uint32_t type_type; /* validated address of `type`, 0 until found */
-    unsigned steps;     /* bounded work */
+    unsigned steps;     /* bounded work: reads */
+    int placed;         /* the message already says which item failed */
+    uint64_t budget;    /* items and text bytes the tree may still hold */
+    struct tinfo types[TYPE_CACHE]; /* types read in this decode */
+    unsigned ntypes;
     struct rc_msg *msg;
 };
 
 #define MAX_STEPS 200000u
+#define MAX_BUDGET (32ull << 20)
+
+static int spend(struct dec *d, uint64_t n)
+{
+    if (n > d->budget) {
+        return rc_set(d->msg, RC_PARSE, "the object holds more than %llu items "
+                      "and bytes in all; lower the depth or item limits",
+                      (unsigned long long)MAX_BUDGET);
+    }
+    d->budget -= n;
+    return RC_OK;
+}
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -150,14 +188,6 @@ static int set_text(struct dec *d, struct objdec_obj *o, const char *s, size_t n
 
 /* ---- types ---------------------------------------------------------------- */
 
-struct tinfo {
-    uint32_t addr;
-    char name[128];
-    int has_print;
-    int instance_flag;
-    uint32_t locals_dict; /* 0 when none or unknown */
-};
-
 static int slots_v20(const struct objdec_layout *lay)
 {
     return lay->family == OBJDEC_FAMILY_SLOTS && lay->minor >= 20;
@@ -165,7 +195,26 @@ static int slots_v20(const struct objdec_layout *lay)
 
 /* Read the type object at t: its name and whether it prints.  It is valid
  * only if its own type T is `type`, i.e. T's type is T itself. */
+static int read_type_mem(struct dec *d, uint32_t t, struct tinfo *ti);
+
+/* read_type_mem, once per type in a decode (a list of 64 str objects reads
+ * the str type once). */
 static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
+{
+    for (unsigned i = 0; i < d->ntypes && i < TYPE_CACHE; i++) {
+        if (d->types[i].addr == t) {
+            *ti = d->types[i];
+            return RC_OK;
+        }
+    }
+    int rc = read_type_mem(d, t, ti);
+    if (rc == RC_OK) {
+        d->types[d->ntypes++ % TYPE_CACHE] = *ti;
+    }
+    return rc;
+}
+
+static int read_type_mem(struct dec *d, uint32_t t, struct tinfo *ti)
 {
     uint8_t b[64] = {0};
     memset(ti, 0, sizeof *ti);
@@ -181,23 +230,19 @@ static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
     }
     uint32_t meta = rd32(b);
     if (meta != d->type_type || d->type_type == 0) {
-        uint32_t metameta;
-        rc = word_at(d, meta, &metameta, "type of a type object");
+        uint8_t mb[8];
+        rc = rd(d, meta, 8, mb, "type of a type object");
         if (rc != RC_OK) {
             return rc;
         }
+        uint32_t metameta = rd32(mb);
         if (metameta != meta || meta == 0) {
             return rc_set(d->msg, RC_PARSE, "0x%08x is no type object: its type "
                           "0x%08x is not `type` (whose type is itself)", t, meta);
         }
-        uint8_t mb[8];
-        rc = rd(d, meta, 8, mb, "type `type`");
-        if (rc != RC_OK) {
-            return rc;
-        }
         uint32_t mq = d->lay->family == OBJDEC_FAMILY_OLD ? rd32(mb + 4)
                                                           : (uint32_t)(mb[6] | mb[7] << 8);
-        char mname[16];
+        char mname[128];
         rc = qstr_text(d, mq, mname, sizeof mname, "name of type `type`");
         if (rc != RC_OK) {
             return rc;
@@ -215,12 +260,14 @@ static int read_type(struct dec *d, uint32_t t, struct tinfo *ti)
         ti->instance_flag = d->lay->instance_print != 0 &&
                             rd32(b + 8) == d->lay->instance_print;
         ti->locals_dict = rd32(b + 56);
+        ti->has_parent = rd32(b + 52) != 0;
     } else {
         uint16_t flags = (uint16_t)(b[4] | b[5] << 8);
         q = (uint32_t)(b[6] | b[7] << 8);
         if (slots_v20(d->lay)) {
             ti->has_print = b[9] != 0;
             ti->instance_flag = (flags & 0x0200) != 0;
+            ti->has_parent = b[18] != 0;
             uint8_t li = b[19];
             if (li != 0) {
                 rc = word_at(d, t + 20 + 4u * (li - 1u), &ti->locals_dict,
@@ -247,7 +294,10 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
                      unsigned depth, const char *what, size_t index)
 {
     struct objdec_obj *c = NULL;
-    int rc;
+    int rc = spend(d, sizeof *c);
+    if (rc != RC_OK) {
+        return rc;
+    }
     if (depth == 0) {
         c = new_obj(word);
         if (c == NULL) {
@@ -258,7 +308,11 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
     } else {
         rc = decode(d, word, depth - 1, &c);
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "%s %zu of %s at 0x%08x: ", what, index,
+            if (d->placed) {
+                return rc; /* the innermost place is the useful one */
+            }
+            d->placed = 1;
+            return rc_prefix(d->msg, rc, "%s %zu of %s at 0x%08x", what, index,
                              o->type_name, o->addr);
         }
     }
@@ -268,6 +322,10 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
 
 static int alloc_items(struct dec *d, struct objdec_obj *o, size_t n)
 {
+    int rc = spend(d, (uint64_t)n * sizeof *o->items + sizeof *o);
+    if (rc != RC_OK) {
+        return rc;
+    }
     o->items = calloc(n ? n : 1, sizeof *o->items);
     if (o->items == NULL) {
         return rc_set(d->msg, RC_NOMEM, "out of memory for %zu items", n);
@@ -305,12 +363,12 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
                       unsigned depth)
 {
     if (alloc > OBJDEC_MAX_ALLOC) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: table size %u is beyond "
-                      "any sane bound", o->type_name, o->addr, alloc);
+        return rc_set(d->msg, RC_PARSE, "table size %u is beyond "
+                      "any sane bound", alloc);
     }
     if (used > alloc) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: %u used entries in a "
-                      "table of %u", o->type_name, o->addr, used, alloc);
+        return rc_set(d->msg, RC_PARSE, "%u used entries in a "
+                      "table of %u", used, alloc);
     }
     size_t show = used < d->max_items ? used : d->max_items;
     int rc = alloc_items(d, o, show * stride);
@@ -324,7 +382,7 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
         uint32_t chunk = alloc - i < 64 ? alloc - i : 64;
         rc = rd(d, table + i * 4u * stride, chunk * 4u * stride, buf, "table");
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "%s at 0x%08x: ", o->type_name, o->addr);
+            return rc;
         }
         for (uint32_t k = 0; k < chunk && found < show; k++) {
             uint32_t key = rd32(buf + k * 4u * stride);
@@ -343,8 +401,8 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
         i += chunk;
     }
     if (found < show) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: the table holds %u "
-                      "entries, not the %u it claims", o->type_name, o->addr,
+        return rc_set(d->msg, RC_PARSE, "the table holds %u "
+                      "entries, not the %u it claims",
                       found, used);
     }
     o->items_cut = show < used;
@@ -361,13 +419,17 @@ static int read_bytes(struct dec *d, struct objdec_obj *o, uint32_t data,
     }
     uint64_t n = (uint64_t)len * item;
     if (n > 0xffffffffu) {
-        return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: length %u is beyond any "
-                      "sane bound", o->type_name, o->addr, len);
+        return rc_set(d->msg, RC_PARSE, "length %u is beyond any "
+                      "sane bound", len);
     }
     o->total = len;
     if (n > cap) {
         n = cap - cap % item;
         o->text_cut = 1;
+    }
+    int rc0 = spend(d, n);
+    if (rc0 != RC_OK) {
+        return rc0;
     }
     o->text = malloc((size_t)n + 1);
     if (o->text == NULL) {
@@ -375,7 +437,7 @@ static int read_bytes(struct dec *d, struct objdec_obj *o, uint32_t data,
     }
     int rc = rd(d, data, (uint32_t)n, (uint8_t *)o->text, "data");
     if (rc != RC_OK) {
-        return rc_prefix(d->msg, rc, "%s at 0x%08x: ", o->type_name, o->addr);
+        return rc;
     }
     o->text[n] = '\0';
     o->len = (size_t)n;
@@ -501,22 +563,22 @@ static int fun_name(struct dec *d, uint32_t f, char *name, size_t size)
         bad = decode_uint(b, sizeof b, &at, &q);
     }
     if (bad) {
-        return rc_set(d->msg, RC_PARSE, "function at 0x%08x: its bytecode "
-                      "prelude at 0x%08x does not decode", f, bc);
+        return rc_set(d->msg, RC_PARSE, "its bytecode "
+                      "prelude at 0x%08x does not decode", bc);
     }
     if (!old && d->lay->bc_qstr_table) {
         uint32_t ctx = rd32(fb + 4), table;
         uint8_t qb[2];
         if (q > 0xffff) {
-            return rc_set(d->msg, RC_PARSE, "function at 0x%08x: qstr index %u "
-                          "out of range", f, q);
+            return rc_set(d->msg, RC_PARSE, "qstr index %u "
+                          "out of range", q);
         }
         rc = word_at(d, ctx + 8, &table, "module context's qstr table");
         if (rc == RC_OK) {
             rc = rd(d, table + 2 * q, 2, qb, "qstr table entry");
         }
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "function at 0x%08x: ", f);
+            return rc;
         }
         q = (uint32_t)(qb[0] | qb[1] << 8);
     }
@@ -578,7 +640,7 @@ static int dict_lookup(struct dec *d, uint32_t dict_addr, const char *const *nam
             if (!is_q) {
                 continue;
             }
-            char t[64];
+            char t[256];
             rc = qstr_text(d, q, t, sizeof t, "dict key");
             if (rc != RC_OK) {
                 return rc;
@@ -611,7 +673,7 @@ static const struct {
     {"type", OBJDEC_CLASS},        {"module", OBJDEC_MODULE},
 };
 
-static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
+static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
 {
     uint32_t a = o->addr;
     uint8_t b[16];
@@ -627,7 +689,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
     struct tinfo ti;
     rc = read_type(d, rd32(b), &ti);
     if (rc != RC_OK) {
-        return rc_prefix(d->msg, rc, "object at 0x%08x: ", a);
+        return rc_prefix(d->msg, rc, "object at 0x%08x", a);
     }
     o->type_addr = ti.addr;
     snprintf(o->type_name, sizeof o->type_name, "%s", ti.name);
@@ -665,8 +727,8 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         field(o, "len", len, 0);
         field(o, "dig", w3, 1);
         if (len > alloc || len > OBJDEC_MAX_MPZ_DIGS) {
-            return rc_set(d->msg, RC_PARSE, "int at 0x%08x: %u digits (alloc %u) "
-                          "is no sane big int", a, len, alloc);
+            return rc_set(d->msg, RC_PARSE, "%u digits (alloc %u) "
+                          "is no sane big int", len, alloc);
         }
         uint8_t *dig = malloc(len ? 2u * len : 1);
         if (dig == NULL) {
@@ -674,9 +736,10 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         rc = rd(d, w3, 2 * len, dig, "big int digits");
         if (rc == RC_OK) {
+            rc = spend(d, 5ull * len);
+        }
+        if (rc == RC_OK) {
             rc = mpz_text(d, o, dig, len, w1 & 1);
-        } else {
-            rc_prefix(d->msg, rc, "int at 0x%08x: ", a);
         }
         free(dig);
         return rc;
@@ -712,8 +775,8 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
             }
         }
         if (size == 0) {
-            return rc_set(d->msg, RC_PARSE, "%s at 0x%08x: typecode 0x%02x is "
-                          "none MicroPython uses", o->type_name, a, tc);
+            return rc_set(d->msg, RC_PARSE, "typecode 0x%02x is "
+                          "not one objdec decodes (b B h H i I l L q Q f d)", tc);
         }
         o->typecode = (char)(tc & 0x7f);
         return read_bytes(d, o, w3, w2, size);
@@ -723,15 +786,15 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         field(o, "len", w2, 0);
         field(o, "items", w3, 1);
         if (w2 > w1 || w1 > OBJDEC_MAX_ALLOC) {
-            return rc_set(d->msg, RC_PARSE, "list at 0x%08x: len %u, alloc %u is "
-                          "no sane list", a, w2, w1);
+            return rc_set(d->msg, RC_PARSE, "len %u, alloc %u is "
+                          "no sane list", w2, w1);
         }
         return word_array(d, o, w3, w2, depth, "list items");
     case OBJDEC_TUPLE:
         field(o, "len", w1, 0);
         if (w1 > OBJDEC_MAX_ALLOC) {
-            return rc_set(d->msg, RC_PARSE, "tuple at 0x%08x: len %u is beyond any "
-                          "sane bound", a, w1);
+            return rc_set(d->msg, RC_PARSE, "len %u is beyond any "
+                          "sane bound", w1);
         }
         return word_array(d, o, a + 8, w1, depth, "tuple items");
     case OBJDEC_DICT:
@@ -768,7 +831,7 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         rc = fun_name(d, w2, name, sizeof name);
         if (rc != RC_OK) {
-            return rc_prefix(d->msg, rc, "generator at 0x%08x: ", a);
+            return rc_prefix(d->msg, rc, "its function at 0x%08x", w2);
         }
         return set_text(d, o, name, strlen(name));
     case OBJDEC_CLOSURE:
@@ -804,20 +867,40 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         if (rc == RC_OK && o->text == NULL) {
             rc = set_text(d, o, "", 0);
         }
-        return rc != RC_OK ? rc_prefix(d->msg, rc, "module at 0x%08x: ", a) : RC_OK;
+        return rc;
     }
     case OBJDEC_INSTANCE: {
         field(o, "members.used", w1 >> 3, 0);
         field(o, "members.alloc", w2, 0);
         field(o, "members.table", w3, 1);
-        if (ti.locals_dict != 0) {
+        struct tinfo *cached = NULL;
+        for (unsigned i = 0; i < d->ntypes && i < TYPE_CACHE; i++) {
+            if (d->types[i].addr == ti.addr) {
+                cached = &d->types[i];
+            }
+        }
+        if (cached != NULL && cached->repr_looked) {
+            ti.has_repr = cached->has_repr;
+        } else if (ti.locals_dict != 0) {
             static const char *const names[] = {"__repr__"};
             uint32_t v;
             rc = dict_lookup(d, ti.locals_dict, names, &v, 1);
             if (rc != RC_OK) {
-                return rc_prefix(d->msg, rc, "class of the instance at 0x%08x: ", a);
+                return rc_prefix(d->msg, rc, "its class's locals dict");
             }
-            o->exact = v == 0; /* its own __repr__ would run on the board */
+            ti.has_repr = v != 0;
+        }
+        if (cached != NULL) {
+            cached->repr_looked = 1;
+            cached->has_repr = ti.has_repr;
+        }
+        if (ti.has_repr) {
+            o->exact = 0; /* its own __repr__ would run on the board */
+        }
+        if (ti.has_parent) {
+            /* a base class may bring __repr__, or a native base's print
+             * (instance_print prints subobj[0] then): not modelled */
+            o->exact = 0;
         }
         return RC_OK;
     }
@@ -827,6 +910,18 @@ static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
         o->exact = !o->has_print;
         return RC_OK;
     }
+}
+
+/* The object at o->addr; a failure names it ("list at 0x...") unless a
+ * child's failure already says where it was. */
+static int decode_ptr(struct dec *d, struct objdec_obj *o, unsigned depth)
+{
+    int rc = decode_body(d, o, depth);
+    if (rc != RC_OK && !d->placed && o->type_addr != 0) {
+        return rc_prefix(d->msg, rc, "%s at 0x%08x",
+                         o->type_name[0] ? o->type_name : "object", o->addr);
+    }
+    return rc;
 }
 
 static int decode(struct dec *d, uint32_t w, unsigned depth,
@@ -931,8 +1026,23 @@ int objdec_decode(const struct objdec_layout *lay, const struct frozen_mem *mem,
                       "limits %u / %u", depth, items, OBJDEC_MAX_DEPTH,
                       OBJDEC_MAX_ITEMS);
     }
-    struct dec d = {lay, mem, qs, items, 0, 0, msg};
-    return decode(&d, word, depth, out);
+    struct dec *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    *d = (struct dec){lay, mem, qs, items, 0, 0, 0, MAX_BUDGET, {{0}}, 0, msg};
+    int rc = decode(d, word, depth, out);
+    free(d);
+    if (rc != RC_OK && msg != NULL) {
+        /* names from the board's qstrs may hold control characters: the
+         * message stays one line */
+        for (char *c = msg->text; *c; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                *c = '?';
+            }
+        }
+    }
+    return rc;
 }
 
 int objdec_layout_for(struct objdec_layout *lay, int major, int minor, int repr,
@@ -956,6 +1066,6 @@ int objdec_layout_for(struct objdec_layout *lay, int major, int minor, int repr,
     lay->float_text = minor >= 29 ? OBJDEC_FLOAT_APPROX
                      : minor >= 23 ? OBJDEC_FLOAT_UNKNOWN : OBJDEC_FLOAT_G;
     lay->bc_qstr_table = lay->family == OBJDEC_FAMILY_SLOTS;
-    lay->unicode = lay->family == OBJDEC_FAMILY_SLOTS;
+    lay->unicode = 1; /* MICROPY_PY_BUILTINS_STR_UNICODE, on in the micro:bit's v1.9.2 */
     return RC_OK;
 }

@@ -20,6 +20,28 @@
 
 #include "buf.h"
 
+/* v1.9-v1.12 with unicode: utf8_get_char / utf8_next_char of py/unicode.c
+ * (a lead byte's marker bits cleared, then every continuation byte taken),
+ * bounded by the string's end. */
+static uint32_t utf8_char(const unsigned char *s, size_t n, size_t *i)
+{
+    uint32_t ord = s[(*i)++];
+    if (ord < 0x80) {
+        return ord;
+    }
+    ord &= 0x7f;
+    for (uint32_t mask = 0x40; ord & mask; mask >>= 1) {
+        ord &= ~mask;
+    }
+    while (*i < n && (s[*i] & 0xc0) == 0x80) {
+        ord = ord << 6 | (s[(*i)++] & 0x3f);
+    }
+    return ord;
+}
+
+/* mp_str_print_quoted (bytes, and str in v1.19+: bytes >= 0x80 of a str
+ * pass through) and uni_print_quoted (str in v1.9-v1.12 with unicode: by
+ * code point, \xNN, \uNNNN, \UNNNNNNNN). */
 static void quoted(struct buf *b, const struct objdec_layout *lay,
                    const unsigned char *s, size_t n, int is_bytes)
 {
@@ -33,42 +55,31 @@ static void quoted(struct buf *b, const struct objdec_layout *lay,
     }
     char q = has_single && !has_double ? '"' : '\'';
     int modern = lay->family == OBJDEC_FAMILY_SLOTS;
+    int by_char = !modern && lay->unicode && !is_bytes;
     buf_add(b, &q, 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
+    for (size_t i = 0; i < n;) {
+        size_t start = i;
+        uint32_t c = by_char ? utf8_char(s, n, &i) : s[i++];
         if (c == (unsigned char)q) {
             buf_printf(b, "\\%c", q);
         } else if (c == '\\') {
             buf_addstr(b, "\\\\");
         } else if (c >= 0x20 && c < 0x7f) {
-            buf_add(b, &s[i], 1);
+            buf_add(b, &s[start], 1);
         } else if (modern && c > 0x7f && !is_bytes) {
-            buf_add(b, &s[i], 1); /* UTF-8 passes through */
+            buf_add(b, &s[start], 1); /* UTF-8 passes through */
         } else if (c == '\n') {
             buf_addstr(b, "\\n");
         } else if (c == '\r') {
             buf_addstr(b, "\\r");
         } else if (c == '\t') {
             buf_addstr(b, "\\t");
-        } else if (!modern && lay->unicode && !is_bytes && c >= 0xc0) {
-            /* uni_print_quoted: one code point */
-            unsigned need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-            uint32_t cp = c & (0x3fu >> need);
-            size_t k = 0;
-            while (k < need && i + 1 + k < n) {
-                cp = cp << 6 | (s[i + 1 + k] & 0x3f);
-                k++;
-            }
-            i += k;
-            if (cp < 0x100) {
-                buf_printf(b, "\\x%02" PRIx32, cp);
-            } else if (cp < 0x10000) {
-                buf_printf(b, "\\u%04" PRIx32, cp);
-            } else {
-                buf_printf(b, "\\U%08" PRIx32, cp);
-            }
+        } else if (c < 0x100) {
+            buf_printf(b, "\\x%02" PRIx32, c);
+        } else if (c < 0x10000) {
+            buf_printf(b, "\\u%04" PRIx32, c);
         } else {
-            buf_printf(b, "\\x%02x", c);
+            buf_printf(b, "\\U%08" PRIx32, c);
         }
     }
     buf_add(b, &q, 1);
@@ -340,18 +351,47 @@ static int all_exact(const struct objdec_obj *o, const struct objdec_layout *lay
     return 1;
 }
 
-static void json_str(struct buf *b, const char *s, size_t n)
+/* Length of a valid UTF-8 sequence at s (at most n bytes), else 0. */
+static size_t utf8_valid(const unsigned char *s, size_t n)
 {
+    size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (len == 0 || len > n) {
+        return 0;
+    }
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)) {
+        return 0; /* overlong, surrogate or beyond U+10FFFF */
+    }
+    return len;
+}
+
+/* A JSON string: valid UTF-8 as it is, other bytes >= 0x80 as the code
+ * point of the same value (\u00NN), controls escaped. */
+static void json_str(struct buf *b, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
     buf_addstr(b, "\"");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t u = c >= 0x80 ? utf8_valid(s + i, n - i) : 0;
+        if (u > 0) {
+            buf_add(b, s + i, u);
+            i += u;
+            continue;
+        }
         if (c == '"' || c == '\\') {
             buf_printf(b, "\\%c", c);
         } else if (c < 0x20 || c >= 0x7f) {
-            buf_printf(b, "\\u%04x", c); /* bytes >= 0x7f as code points */
+            buf_printf(b, "\\u%04x", c);
         } else {
             buf_add(b, &c, 1);
         }
+        i++;
     }
     buf_addstr(b, "\"");
 }

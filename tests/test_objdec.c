@@ -491,9 +491,20 @@ TEST(strings_and_bytes)
     CHECK_STR(show(&F, w_str_of(&F, "bytes", "\x00\xff'\"", 4)), "b'\\x00\\xff\\'\"'");
     CHECK_STR(show(&F, w_str_of(&F, "bytes", "", 0)), "b''");
     CHECK_STR(show(&F, w_str(&F, "")), "''");
-    /* v1.9.2 escapes bytes >= 0x7f in str too (it printed '\xe9') */
+    /* v1.29 prints every byte >= 0x80 of a str as it is (seen: U+0080,
+     * U+00A0, U+20AC, U+1F600), controls and 0x7f escaped */
+    CHECK_STR(show(&F, w_str(&F, "a\xc2\x80\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80\x1b\x7f")),
+              "'a\xc2\x80\xc2\xa0\xe2\x82\xac\xf0\x9f\x98\x80\\x1b\\x7f'");
+    /* v1.9.2 (unicode on): by code point; str(b'a\xc3\xa9\xe2\x82\xac',
+     * 'utf8') printed 'a\xe9\u20ac' there, str(b'\xff', 'utf8') '\x00' */
     setup(&F, OBJDEC_FAMILY_OLD, OBJDEC_REPR_C);
-    CHECK_STR(show(&F, w_str(&F, "a\xe9")), "'a\\xe9'");
+    CHECK_STR(show(&F, w_str(&F, "a\xc3\xa9\xe2\x82\xac")), "'a\\xe9\\u20ac'");
+    CHECK_STR(show(&F, w_str(&F, "\xff")), "'\\x00'");
+    CHECK_STR(show(&F, w_str(&F, "\xf0\x9f\x98\x80'")), "\"\\U0001f600'\"");
+    CHECK_STR(show(&F, w_str_of(&F, "bytes", "\xc3\xa9", 2)), "b'\\xc3\\xa9'");
+    F.lay.unicode = 0;
+    CHECK_STR(show(&F, w_str(&F, "a\xc3\xa9")), "'a\\xc3\\xa9'");
+    F.lay.unicode = 1;
     CHECK_STR(show(&F, w_str(&F, "a'b\"c\n\t\x01\x7f")), "'a\\'b\"c\\n\\t\\x01\\x7f'");
     /* cut: at most 16 bytes per allowed item are read */
     struct objdec_limits lim = {4, 1};
@@ -583,6 +594,26 @@ TEST(lists_tuples_nesting_and_cuts)
         CHECK_STR(show_lim(&F, w_tuple(&F, many, 10), &lim), "(0, 1, 2, ...)");
         lim.max_items = 0;
         CHECK_STR(show_lim(&F, w_list(&F, many, 10, 10), &lim), "[...]");
+        /* 64 items, each the list itself, 64 levels deep: bounded work */
+        uint32_t selfs[64];
+        uint32_t big = w_list(&F, many, 0, 64);
+        for (int i = 0; i < 64; i++) {
+            selfs[i] = big;
+        }
+        memcpy(&it, at(&F, big + 12, 4), 4);
+        for (int i = 0; i < 64; i++) {
+            put32(&F, it + 4 * (uint32_t)i, big);
+        }
+        put32(&F, big + 8, 64);
+        lim.depth = OBJDEC_MAX_DEPTH;
+        lim.max_items = 64;
+        CHECK_STR(show_lim(&F, big, &lim), "");
+        CHECK_EQ_INT(last_rc, RC_PARSE);
+        CHECK(strstr(last_msg.text, "lower the depth or item limits") != NULL);
+        if (strstr(last_msg.text, "lower the depth") == NULL) {
+            printf("  message: %s\n", last_msg.text);
+        }
+        (void)selfs;
         /* len beyond alloc */
         uint32_t bad = w_list(&F, many, 3, 3);
         put32(&F, bad + 8, 4);
@@ -711,6 +742,62 @@ TEST(functions_generators_closures_methods)
     }
 }
 
+TEST(prelude_variants)
+{
+    char want[96];
+    /* v1.9 with MICROPY_PERSISTENT_CODE: the simple name is 2 raw bytes */
+    setup(&F, OBJDEC_FAMILY_OLD, OBJDEC_REPR_C);
+    F.lay.persistent_code = 1;
+    uint32_t ft = mktype(&F, "function", 1);
+    uint32_t fn = w_fun(&F, ft, "pc");
+    uint32_t bc;
+    memcpy(&bc, at(&F, fn + 8, 4), 4);
+    uint32_t q = qstr(&F, "pc");
+    put8(&F, bc + 7, (uint8_t)q);
+    put8(&F, bc + 8, (uint8_t)(q >> 8));
+    snprintf(want, sizeof want, "<function pc at 0x%x>", fn);
+    CHECK_STR(show(&F, fn), want);
+    /* v1.12: MP_BC_PRELUDE_SIG (0x80-continued), MP_BC_PRELUDE_SIZE, name */
+    F.lay.persistent_code = 0;
+    F.lay.minor = 12;
+    q = qstr(&F, "twelve");
+    const uint8_t pre[] = {0x92, 0x81, 0x01, 0x08, (uint8_t)(0x80 | q >> 7), (uint8_t)(q & 0x7f)};
+    memcpy(at(&F, bc, sizeof pre), pre, sizeof pre);
+    snprintf(want, sizeof want, "<function twelve at 0x%x>", fn);
+    CHECK_STR(show(&F, fn), want);
+    /* v1.19: flags and name as in v1.20+, then function pointers (print at
+     * +8), no slot indices */
+    setup(&F, OBJDEC_FAMILY_SLOTS, OBJDEC_REPR_A);
+    F.lay.minor = 19;
+    uint32_t t = rom(&F, 64);
+    put32(&F, t, F.type_type);
+    put32(&F, t + 4, qstr(&F, "range") << 16);
+    uint32_t r = ram(&F, 16);
+    put32(&F, r, t);
+    CHECK_STR(show(&F, r), "<range>");
+    put32(&F, t + 8, 0x1235);
+    snprintf(want, sizeof want, "<range object at %x>", r);
+    CHECK_STR(show(&F, r), want);
+    CHECK(!last_exact);
+    /* arrays of 'q', 'd' and 'H' */
+    uint32_t data = ram(&F, 16), a = ram(&F, 16);
+    put32(&F, a, mktype(&F, "array", 1));
+    put32(&F, a + 4, 'q');
+    put32(&F, a + 8, 1);
+    put32(&F, a + 12, data);
+    put32(&F, data, 0xfffffffe);
+    put32(&F, data + 4, 0xffffffff);
+    CHECK_STR(show(&F, a), "array('q', [-2])");
+    put32(&F, a + 4, 'd');
+    put32(&F, data, 0);
+    put32(&F, data + 4, 0x3ff80000); /* 1.5 */
+    CHECK_STR(show(&F, a), "array('d', [1.5])");
+    put32(&F, a + 4, 'H');
+    put32(&F, a + 8, 2);
+    put32(&F, data, 0x0001ffff);
+    CHECK_STR(show(&F, a), "array('H', [65535, 1])");
+}
+
 TEST(classes_instances_modules_others)
 {
     char want[96];
@@ -765,9 +852,18 @@ TEST(classes_instances_modules_others)
         CHECK_STR(show(&F, inst), want);
         CHECK(!last_exact);
         kv[0] = w_qstr(&F, "__init__");
-        put32(&F, inst, mktype_full(&F, "B", 1, 0x0200, w_dict(&F, kv, 1, 1)));
+        uint32_t c = mktype_full(&F, "B", 1, 0x0200, w_dict(&F, kv, 1, 1));
+        put32(&F, inst, c);
         CHECK_STR(show(&F, inst), want);
         CHECK(last_exact);
+        /* with a base class (class B(list): ...) the text may differ */
+        if (slots(&F)) {
+            put8(&F, c + 18, 3);
+        } else {
+            put32(&F, c + 52, F.type_type);
+        }
+        CHECK_STR(show(&F, inst), want);
+        CHECK(!last_exact);
     }
 }
 
@@ -798,6 +894,10 @@ TEST(words_that_are_no_objects)
         put32(&F, o2, lt);
         CHECK_STR(show(&F, o2), "");
         CHECK(strstr(last_msg.text, "named 'list', not 'type'") != NULL);
+        /* a name with a line break stays on one line in the message */
+        put32(&F, t2 + 4, slots(&F) ? qstr(&F, "a\nb") << 16 : qstr(&F, "a\nb"));
+        CHECK_STR(show(&F, o2), "");
+        CHECK(strstr(last_msg.text, "named 'a?b', not 'type'") != NULL);
         /* a type pointer out of memory, or misaligned */
         put32(&F, o2, 0x40000000u);
         CHECK_STR(show(&F, o2), "");
@@ -816,6 +916,15 @@ TEST(words_that_are_no_objects)
         put32(&F, s + 12, RAM_BASE + MEM_SIZE - 2);
         CHECK_STR(show(&F, s), "");
         CHECK_EQ_INT(last_rc, RC_NOTFOUND);
+        /* inside a list: the message names the item, then the object */
+        uint32_t holder[2] = {w_int(7), s};
+        uint32_t l = w_list(&F, holder, 2, 2);
+        char want[256];
+        snprintf(want, sizeof want, "item 1 of list at 0x%08x: str at 0x%08x: data at "
+                 "0x%08x (100 bytes) is not readable: no memory at 0x%08x", l, s,
+                 RAM_BASE + MEM_SIZE - 2, RAM_BASE + MEM_SIZE - 2);
+        CHECK_STR(show(&F, l), "");
+        CHECK_STR(last_msg.text, want);
     }
 }
 
@@ -881,6 +990,13 @@ TEST(json_form)
     CHECK_EQ_INT(o->fields[2].value, it);
     free(j);
     objdec_free(o);
+    /* UTF-8 stays as it is in JSON; other high bytes become \u00NN */
+    uint32_t s8 = w_str(&F, "\xc3\xa9\xff\x01");
+    CHECK_EQ_INT(objdec_decode(&F.lay, &m, &qs, s8, NULL, &o, &msg), RC_OK);
+    CHECK_EQ_INT(objdec_json(o, &F.lay, &j, &msg), RC_OK);
+    CHECK(j != NULL && strstr(j, "\"value\":\"'\xc3\xa9\\u00ff\\\\x01'\"") != NULL);
+    free(j);
+    objdec_free(o);
 }
 
 TEST(reads_are_few)
@@ -896,6 +1012,33 @@ TEST(reads_are_few)
     F.reads = 0;
     show(&F, l);
     CHECK(F.reads <= 6);
+    /* 16 str objects: each object and its data, the str type once */
+    uint32_t strs[16];
+    for (int i = 0; i < 16; i++) {
+        strs[i] = w_str(&F, "s");
+        uint32_t t0;
+        memcpy(&t0, at(&F, strs[0], 4), 4);
+        put32(&F, strs[i], t0); /* one str type, as on a board */
+    }
+    l = w_list(&F, strs, 16, 16);
+    F.reads = 0;
+    CHECK_STR(show(&F, l), "['s', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', 's', "
+                           "'s', 's', 's']");
+    CHECK(F.reads <= 4 + 2 * 16 + 1);
+    /* 8 instances of one class: its locals dict is searched once */
+    uint32_t kv[2] = {w_qstr(&F, "__init__"), w_int(0)};
+    uint32_t cls = mktype_full(&F, "B", 1, 0x0200, w_dict(&F, kv, 1, 1));
+    uint32_t insts[8];
+    for (int i = 0; i < 8; i++) {
+        insts[i] = ram(&F, 16);
+        put32(&F, insts[i], cls);
+    }
+    l = w_list(&F, insts, 8, 8);
+    F.reads = 0;
+    show(&F, l);
+    CHECK(last_exact);
+    CHECK(F.reads <= 4 + 8 + 1 + 3);
+
 }
 
 /* ---- the v1.29 firmware's own objects, from its ELF ------------------------ */
@@ -1018,6 +1161,260 @@ TEST(v129_elf_rom_objects)
     image_free(e.img);
 }
 
+/* RAM lines "ADDR w0 .. w7" of a board snapshot over the ELF's bytes. */
+struct snap {
+    struct elfq e;
+    uint32_t lo, hi;
+    uint8_t *ram;
+};
+
+static int snap_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                     struct rc_msg *msg)
+{
+    struct snap *s = ctx;
+    if (addr >= s->lo && (uint64_t)addr + len <= s->hi) {
+        memcpy(out, s->ram + (addr - s->lo), len);
+        return RC_OK;
+    }
+    if (addr >= s->lo && addr < 0x20040000u) {
+        return rc_set(msg, RC_NOTFOUND, "RAM at 0x%08x is not in the snapshot", addr);
+    }
+    return img_read(&s->e, addr, len, out, msg);
+}
+
+static uint32_t snap32(struct snap *s, uint32_t a)
+{
+    uint8_t b[4] = {0};
+    struct rc_msg m;
+    snap_read(s, a, 4, b, &m);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* qstr text through the RAM pools (found in the snapshot: a pool whose
+ * prev is the last ROM pool) and then the ROM ones.  v1.20+ pools hold
+ * lengths[] and qstrs[] at +24; v1.9 pools {prev, total_prev_len, alloc,
+ * len, qstrs[]} point at entries of hash (1 byte), length (1 byte), text. */
+static uint32_t snap_pool;
+static int snap_old_pools;
+static int snap_text(void *ctx, uint32_t q, char *buf, size_t size, struct rc_msg *msg)
+{
+    struct snap *s = ctx;
+    uint32_t pool = snap_pool;
+    for (int hops = 0; pool != 0 && hops < 16; hops++) {
+        uint32_t first = snap32(s, pool + 4) & 0x7fffffffu;
+        uint32_t len = snap32(s, pool + 12);
+        if (q < first) {
+            pool = snap32(s, pool);
+            continue;
+        }
+        if (q - first >= len) {
+            break;
+        }
+        uint8_t n = 0;
+        uint32_t text;
+        if (snap_old_pools) {
+            uint32_t entry = snap32(s, pool + 16 + 4 * (q - first));
+            snap_read(s, entry + 1, 1, &n, msg);
+            text = entry + 2;
+        } else {
+            snap_read(s, snap32(s, pool + 20) + (q - first), 1, &n, msg);
+            text = snap32(s, pool + 24 + 4 * (q - first));
+        }
+        if ((size_t)n + 1 > size) {
+            return rc_set(msg, RC_ARG, "qstr %u too long", q);
+        }
+        memset(buf, 0, size);
+        snap_read(s, text, n, (uint8_t *)buf, msg);
+        return RC_OK;
+    }
+    return rc_set(msg, RC_NOTFOUND, "qstr %u is in no pool", q);
+}
+
+/* Fill the snapshot's RAM from the data file; ROOT, REPR lines. */
+static int snap_load(struct snap *s, const char *path, uint32_t *root, char *want,
+                     size_t wsize)
+{
+    static char line[8192];
+    FILE *in = fopen(path, "r");
+    if (in == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, in) != NULL) {
+        unsigned a, w[8];
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, "ROOT ", 5) == 0) {
+            *root = (uint32_t)strtoul(line + 5, NULL, 16);
+        } else if (strncmp(line, "REPR ", 5) == 0) {
+            snprintf(want, wsize, "%s", line + 5);
+        } else if (sscanf(line, "%x %x %x %x %x %x %x %x %x", &a, &w[0], &w[1], &w[2],
+                          &w[3], &w[4], &w[5], &w[6], &w[7]) == 9 &&
+                   a >= s->lo && a + 32 <= s->hi) {
+            for (int i = 0; i < 8; i++) {
+                for (int k = 0; k < 4; k++) {
+                    s->ram[a - s->lo + 4u * (uint32_t)i + (uint32_t)k] =
+                        (uint8_t)(w[i] >> (8 * k));
+                }
+            }
+        }
+    }
+    fclose(in);
+    return 0;
+}
+
+/* The newest RAM qstr pool chained (maybe through others) to rom_pool:
+ * prev == the pool before it, total_prev_len == its total. */
+static uint32_t newest_pool(struct snap *s, uint32_t rom_pool)
+{
+    uint32_t pool = rom_pool;
+    for (int more = 1; more;) {
+        more = 0;
+        for (uint32_t a = s->lo; a + 16 <= s->hi; a += 4) {
+            if (pool != 0 && snap32(s, a) == pool &&
+                (snap32(s, a + 4) & 0x7fffffffu) ==
+                    (snap32(s, pool + 4) & 0x7fffffffu) + snap32(s, pool + 12)) {
+                pool = a;
+                more = 1;
+                break;
+            }
+        }
+    }
+    return pool;
+}
+
+TEST(v129_heap_snapshot)
+{
+    const char *path = getenv("MPEEK_MODERN_FIRMWARE");
+    if (path == NULL) {
+        path = "../shared/firmware/micropython-1.29-qemu-microbit.elf";
+    }
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        SKIP("needs the v1.29 firmware ELF (../shared/firmware/; set "
+             "MPEEK_MODERN_FIRMWARE to its path)");
+    }
+    fclose(fp);
+    static struct snap s;
+    struct rc_msg msg;
+    memset(&s, 0, sizeof s);
+    s.lo = 0x20000000u;
+    s.hi = 0x20006000u;
+    s.ram = calloc(1, s.hi - s.lo);
+    CHECK_EQ_INT(image_load(path, 0, 0, &s.e.img, &msg), RC_OK);
+    CHECK(s.ram != NULL && s.e.img != NULL);
+    if (s.ram == NULL || s.e.img == NULL) {
+        free(s.ram);
+        image_free(s.e.img);
+        return;
+    }
+    static char want[8192];
+    uint32_t root = 0;
+    CHECK_EQ_INT(snap_load(&s, "tests/data/objdec_v129_heap.txt", &root, want, sizeof want), 0);
+    const struct image_sym *frozen = image_sym_find(s.e.img, "mp_qstr_frozen_const_pool");
+    const struct image_sym *cpool = image_sym_find(s.e.img, "mp_qstr_const_pool");
+    CHECK(cpool != NULL);
+    snap_old_pools = 0;
+    snap_pool = newest_pool(&s, frozen ? frozen->addr : cpool ? cpool->addr : 0);
+    struct objdec_layout lay;
+    CHECK_EQ_INT(objdec_layout_for(&lay, 1, 29, OBJDEC_REPR_A, &msg), RC_OK);
+    struct frozen_mem m = {snap_read, &s};
+    struct objdec_qstr_ops qs = {snap_text, &s};
+    struct objdec_obj *o = NULL;
+    CHECK(root != 0 && want[0] == '[');
+    int rc = objdec_decode(&lay, &m, &qs, root, NULL, &o, &msg);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+    }
+    CHECK_EQ_INT(rc, RC_OK);
+    char *t = NULL;
+    if (o != NULL && objdec_repr(o, &lay, &t, &msg) == RC_OK) {
+        CHECK_STR(t, want);
+        /* everything in it is modelled: the JSON says exact */
+        char *js = NULL;
+        CHECK_EQ_INT(objdec_json(o, &lay, &js, &msg), RC_OK);
+        const char *ex = js ? strstr(js, "\"exact\":") : NULL;
+        CHECK(ex != NULL && strncmp(ex, "\"exact\":true", 12) == 0);
+        free(js);
+    }
+    free(t);
+    objdec_free(o);
+    free(s.ram);
+    image_free(s.e.img);
+}
+
+/* The ROM qstr pool of a v1.9 image without symbols: a header {prev 0,
+ * total_prev_len 0, alloc, len} followed by len pointers at entries
+ * (hash, length, text, NUL), the second of them the empty qstr. */
+static uint32_t find_old_pool(struct snap *s, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t a = lo; a + 32 <= hi; a += 4) {
+        uint32_t len = snap32(s, a + 12);
+        if (snap32(s, a) != 0 || snap32(s, a + 4) != 0 || len < 100 || len > 4096) {
+            continue;
+        }
+        int ok = 1;
+        for (uint32_t i = 1; ok && i < 8; i++) {
+            uint32_t e = snap32(s, a + 16 + 4 * i);
+            uint8_t b[2] = {0xff, 0xff}, nul = 0xff;
+            struct rc_msg m;
+            ok = snap_read(s, e, 2, b, &m) == RC_OK &&
+                 snap_read(s, e + 2 + b[1], 1, &nul, &m) == RC_OK && nul == 0 &&
+                 (i != 1 || b[1] == 0);
+        }
+        if (ok) {
+            return a;
+        }
+    }
+    return 0;
+}
+
+TEST(v192_heap_snapshot)
+{
+    const char *hex = "/usr/share/firmware-microbit-micropython/firmware.hex";
+    FILE *fp = fopen(hex, "rb");
+    if (fp == NULL) {
+        SKIP("needs the micro:bit firmware (package firmware-microbit-micropython)");
+    }
+    fclose(fp);
+    static struct snap s;
+    struct rc_msg msg;
+    memset(&s, 0, sizeof s);
+    s.lo = 0x20000000u;
+    s.hi = 0x20004000u;
+    s.ram = calloc(1, s.hi - s.lo);
+    CHECK_EQ_INT(image_load(hex, 0, 0, &s.e.img, &msg), RC_OK);
+    if (s.ram == NULL || s.e.img == NULL) {
+        free(s.ram);
+        image_free(s.e.img);
+        return;
+    }
+    static char want[8192];
+    uint32_t root = 0;
+    CHECK_EQ_INT(snap_load(&s, "tests/data/objdec_v192_heap.txt", &root, want, sizeof want), 0);
+    CHECK(root != 0 && want[0] == '[');
+    uint32_t rom_pool = find_old_pool(&s, 0x18000, 0x40000);
+    CHECK(rom_pool != 0);
+    snap_old_pools = 1;
+    snap_pool = newest_pool(&s, rom_pool);
+    struct objdec_layout lay;
+    CHECK_EQ_INT(objdec_layout_for(&lay, 1, 9, OBJDEC_REPR_C, &msg), RC_OK);
+    struct frozen_mem m = {snap_read, &s};
+    struct objdec_qstr_ops qs = {snap_text, &s};
+    struct objdec_obj *o = NULL;
+    int rc = objdec_decode(&lay, &m, &qs, root, NULL, &o, &msg);
+    if (rc != RC_OK) {
+        printf("  %s\n", msg.text);
+    }
+    CHECK_EQ_INT(rc, RC_OK);
+    char *t = NULL;
+    if (o != NULL && objdec_repr(o, &lay, &t, &msg) == RC_OK) {
+        CHECK_STR(t, want);
+    }
+    free(t);
+    objdec_free(o);
+    free(s.ram);
+    image_free(s.e.img);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -1032,11 +1429,14 @@ int main(int argc, char **argv)
     RUN(dicts_in_table_order);
     RUN(sets_and_frozensets);
     RUN(functions_generators_closures_methods);
+    RUN(prelude_variants);
     RUN(classes_instances_modules_others);
     RUN(words_that_are_no_objects);
     RUN(layouts_and_arguments);
     RUN(json_form);
     RUN(reads_are_few);
     RUN(v129_elf_rom_objects);
+    RUN(v129_heap_snapshot);
+    RUN(v192_heap_snapshot);
     return harness_done("objdec");
 }
