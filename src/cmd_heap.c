@@ -25,6 +25,12 @@ static int parse_none(struct cmd_args *a, struct session *s, struct rc_msg *msg)
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     (void)a;
+    if (!s->disc.have_heap && s->rrepl == NULL) {
+        return rc_set(msg, RC_UNSUPP, "no heap map: %s",
+                      s->snap != NULL ? "the snapshot holds none"
+                                      : "without a board, heap needs a snapshot "
+                                        "(mpeek snapshot FILE; then --image FILE)");
+    }
     if (!s->disc.have_heap) {
         return rc_set(msg, RC_UNSUPP, "the board's micropython.mem_info(1) "
                       "gave no allocation table");
@@ -69,6 +75,9 @@ const struct cmd_entry cmd_heap_entry = {
     .name = "heap",
     .usage = "  heap                      the GC heap: objects and blocks per kind\n",
     .needs = CMD_BOARD | CMD_MAP | CMD_HEAP,
+    .offline = 1,
+    .offline_needs_image = "without a board, heap needs a snapshot: mpeek "
+                           "snapshot FILE records one; give it with --image FILE",
     .parse = parse_none,
     .run = run,
 };
