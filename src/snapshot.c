@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "recdec.h"
 
 #define ADDR_LIMIT 0x100000000ULL
@@ -383,8 +384,9 @@ static int parse_regions(struct cur *c, struct store *st, size_t *nout)
             bad = "attributes", val = attrs;
         }
         if (bad != NULL) {
+            char e[100];
             return rc_set(c->msg, RC_PARSE, "%s: %s: unknown %s '%s'", c->name,
-                          where, bad, val);
+                          where, bad, fmt_esc(val, e, sizeof e));
         }
         r->parent = -1;
     }
