@@ -16,11 +16,14 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import (at_prompt, Fixture, mpeek, Qemu, run_tests, settle, talk)  # noqa: E402
+from testlib import (at_prompt, Fixture, mpeek, mpeek_bin, Qemu, run_tests, settle,  # noqa: E402
+                     talk)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "tests", "fuzz", "corpus", "snapshot", "microbit")
@@ -44,6 +47,70 @@ def make_objects(c, port):
     objs = re.findall(r"ID=(-?\d+) R=(.*?)\r\n", got)
     c.check(len(objs) == 4, "the board printed id and repr of 4 objects: %r" % got)
     return [(int(i) & 0xffffffff, r) for i, r in objs]
+
+
+def snapshot_memory(path):
+    """The memory blocks of a snapshot, {address: bytes}, read by the
+    format as README.md describes it (not by mpeek)."""
+    d = open(path, "rb").read()
+    assert d[:8] == b"MPEEKSNP" and struct.unpack_from("<I", d, 8)[0] == 1
+    assert struct.unpack_from("<Q", d, 16)[0] == len(d)
+    assert hashlib.sha256(d[:-32]).digest() == d[-32:]
+    pos, blocks = 24, {}
+    while pos < len(d) - 32:
+        tag, n = d[pos:pos + 4], struct.unpack_from("<Q", d, pos + 8)[0]
+        if tag == b"MEM ":
+            blocks[struct.unpack_from("<I", d, pos + 16)[0]] = d[pos + 20:pos + 16 + n]
+        pos += 16 + n
+    return blocks
+
+
+def snapshot_bytes(blocks, addr, n):
+    for a, b in blocks.items():
+        if a <= addr and addr + n <= a + len(b):
+            return b[addr - a:addr - a + n]
+    return None
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-L", "mpeek-snap-%d" % os.getpid()] + list(args),
+                          capture_output=True, text=True, timeout=20)
+
+
+def explorer(c, snap, addr, label):
+    """mpeek open SNAP ADDR in tmux: the row at ADDR holds the snapshot's
+    bytes, the status line names the heap object there."""
+    if shutil.which("tmux") is None:
+        c.check(False, "tmux is installed")
+        return
+    c.test("%s: mpeek open SNAP shows the recorded board" % label)
+    tmux("kill-server")
+    tmux("new-session", "-d", "-s", "t", "-x", "120", "-y", "30",
+         "TERM=xterm-256color %s open %s 0x%08x; echo EXITED $?; sleep 30"
+         % (mpeek_bin(), snap, addr))
+    want = "%08x " % addr
+    end, screen = time.monotonic() + 15, ""
+    while time.monotonic() < end:
+        screen = tmux("capture-pane", "-p", "-t", "t").stdout
+        if "heap: list 0x%08x" % addr in screen:
+            break
+        time.sleep(0.1)
+    rows = [line for line in screen.splitlines() if line.startswith(want)]
+    data = snapshot_bytes(snapshot_memory(snap), addr, 16)
+    shown = bytes(int(x, 16) for x in re.findall(r"\b[0-9a-f]{2}\b", rows[0][10:60])) \
+        if rows else None
+    c.check(data is not None and shown == data, "the row at 0x%08x: %r, the file holds %r"
+            % (addr, rows, data))
+    c.check("heap: list 0x%08x" % addr in screen and
+            "snapshot %s" % os.path.basename(snap) in screen,
+            "the status line: the list there, a snapshot: %r" % screen[-400:])
+    tmux("send-keys", "-t", "t", "q")
+    end = time.monotonic() + 10
+    while time.monotonic() < end and "EXITED" not in screen:
+        screen = tmux("capture-pane", "-p", "-t", "t").stdout
+        time.sleep(0.1)
+    c.check("EXITED 0" in screen, "q quits cleanly: %r" % screen[-200:])
+    tmux("kill-server")
 
 
 def csv_rows(text):
@@ -109,6 +176,7 @@ def record_and_explore(c, port, stop, tmp, label):
     rc, out, err, _ = mpeek(["--image", snap, "regions"], timeout=60)
     c.check(rc == 0 and "note: snapshot %s: recorded " % snap in out.decode(),
             "regions says when it was recorded: %r" % out.decode()[-600:])
+    explorer(c, snap, word, label)
 
 
 def microbit_192(c, tmp):
