@@ -228,6 +228,11 @@ def broken_files(c, tmp):
     refused("newer.mpk", bytes(newer), "version 7")
     refused("longer.mpk", data + b"\0\0", "2 bytes after the end")
 
+    c.test("one snapshot at a time")
+    rc, out, err, _ = mpeek(["--image", SEED, "--image", SEED, "regions"])
+    c.check(rc == 1 and "one snapshot at a time" in err and err.count("\n") == 1,
+            "two snapshots: %r" % err)
+
     c.test("without a board, heap and obj need a snapshot")
     rc, out, err, _ = mpeek(["--offline", "heap"])
     c.check(rc == 1 and "needs a snapshot" in err, "heap: %r" % err)
