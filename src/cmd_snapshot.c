@@ -121,14 +121,21 @@ static void snap_progress(void *ctx, uint64_t done, uint64_t total)
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     const char *path = a->rest[0];
-    int rc = RC_OK;
+    /* The file first: a folder that cannot take it fails before the read. */
+    struct ofile of = {0};
+    int rc = ofile_open(&of, path, msg);
+    if (rc < 0) {
+        return rc;
+    }
     if (s->info.repr_c < 0 && (rc = board_repr_c(s->rrepl, &s->info, msg)) < 0) {
+        ofile_abort(&of);
         return rc_prefix(msg, rc, "asking the board how it stores floats");
     }
     struct range *rg = NULL;
     size_t nrg = 0;
     char skipped[400];
     if (ranges(s->map, &rg, &nrg, skipped, sizeof skipped) < 0) {
+        ofile_abort(&of);
         return rc_set(msg, RC_NOMEM, "out of memory");
     }
     struct snapshot snap;
@@ -213,10 +220,11 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (rc == RC_OK) {
         rc = snapshot_encode(&snap, &out, msg);
     }
-    struct ofile of = {0};
-    if (rc == RC_OK && (rc = ofile_open(&of, path, msg)) == RC_OK) {
+    if (rc == RC_OK) {
         fwrite(out.data, 1, out.len, of.f); /* ofile_commit sees an error */
         rc = ofile_commit(&of, msg);
+    } else {
+        ofile_abort(&of);
     }
     if (rc == RC_OK) {
         char sz[24], when[40];

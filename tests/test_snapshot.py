@@ -135,6 +135,12 @@ def record_and_explore(c, port, stop, tmp, label):
     rc, live_heap, err, _ = mpeek(["--port", port, "heap"], timeout=60)
     c.check(rc == 0, "%s: heap with the board (%r)" % (label, err))
 
+    c.test("%s: mpeek snapshot into a folder that does not exist" % label)
+    bad = os.path.join(tmp, "no-such-folder", "x.mpk")
+    rc, out, err, _ = mpeek(["--port", port, "snapshot", bad], timeout=60)
+    c.check(rc == 1 and bad in err and err.count("\n") == 1 and not os.path.exists(bad),
+            "one line naming the file (rc=%r, %r)" % (rc, err))
+
     c.test("%s: mpeek snapshot" % label)
     rc, out, err, _ = mpeek(["--port", port, "--no-progress", "snapshot", snap], timeout=300)
     text = out.decode(errors="replace")
