@@ -23,18 +23,20 @@
  *                   N  payload
  *   end-32  32    SHA-256 of every byte before it
  *
- * Strings are a 2-byte length and that many bytes (no NUL).  Sections:
+ * Strings are a 2-byte length and that many bytes (no NUL byte in them;
+ * at most what the struct below keeps: a region's name 47 bytes, its
+ * notes 199, the firmware string 199, ...).  Sections:
  *
- *   INFO (once)  8 recorded (seconds since 1970, UTC), 4 repr_c (signed:
+ *   INFO (one)   8 recorded (seconds since 1970, UTC), 4 repr_c (signed:
  *                1 floats in the object word, 0 boxed, -1 not known),
  *                strings: implementation, version, firmware, machine,
  *                platform, port, the mpeek version that wrote it
- *   REGN (once)  4 count, then per region: 4 start, 8 end (exclusive),
+ *   REGN (one)   4 count, then per region: 4 start, 8 end (exclusive),
  *                strings: name, kind ("flash", "ram", ... as rmap_kind_name),
  *                source ("board", "profile", "linker script"), access
  *                ("read", "word", "none", "unknown"), attributes ("rwx"
  *                with '-'), notes
- *   NOTE (once)  4 count, then the map's notes as strings
+ *   NOTE (0-1)   4 count, then the map's notes as strings
  *   HEAP (0-1)   4 GC block size, then the mem_info(1) text to the end
  *   MEM  (0-n)   4 address, then the bytes there to the end ("MEM "
  *                with a space); blocks do not overlap
