@@ -94,6 +94,12 @@ int board_install(struct rrepl *r, struct board_info *info, int measure,
  * (call rrepl_leave next; any other command sends it first). */
 int board_uninstall(struct rrepl *r, struct rc_msg *msg);
 
+/* Learn how the board stores floats (MicroPython's object representation
+ * C keeps them in the object word: id(0.5) has the tag 0b10) and set
+ * info->repr_c to 1 or 0.  One small command; RC_PROTO when the answer is
+ * not understood, else the rc of running it. */
+int board_repr_c(struct rrepl *r, struct board_info *info, struct rc_msg *msg);
+
 /* Human names for info output. */
 const char *board_method_name(const struct board_method *m, char *buf,
                               size_t size);

@@ -27,6 +27,9 @@ struct profile;
 struct discover_info {
     struct heapmap heap;   /* parsed mem_info(1); heap.nareas 0 if none */
     int have_heap;
+    /* The mem_info(1) text heap was parsed from, as the board printed it
+     * (for a snapshot); NULL when there is none.  Owned. */
+    char *heap_text;
     char modules[8192];    /* help('modules'), space separated */
     int nmodules;          /* names kept in modules */
     int modules_dropped;   /* names that did not fit */

@@ -38,7 +38,9 @@
 
 #include "rc.h"
 
-enum image_kind { IMAGE_ELF, IMAGE_HEX, IMAGE_BIN, IMAGE_UF2 };
+/* IMAGE_SNAP: the memory of an mpeek snapshot (snapshot.h), made by
+ * image_from_segs; image_load never makes one. */
+enum image_kind { IMAGE_ELF, IMAGE_HEX, IMAGE_BIN, IMAGE_UF2, IMAGE_SNAP };
 
 /* Load bytes: [addr, addr+len) of data. */
 struct image_seg {
@@ -98,6 +100,13 @@ int image_load(const char *path, uint32_t base, int have_base,
 int image_load_mem(const uint8_t *data, size_t len, const char *name,
                    uint32_t base, int have_base, struct image **out,
                    struct rc_msg *msg);
+
+/* An image of n segments given in memory (copied; any order, disjoint,
+ * each ending at most at 2^32): no sections, no symbols.  RC_PARSE
+ * ("NAME: segments overlap at 0x...") or RC_NOMEM; *out NULL on failure. */
+int image_from_segs(const char *name, enum image_kind kind,
+                    const struct image_seg *segs, size_t n,
+                    struct image **out, struct rc_msg *msg);
 
 void image_free(struct image *img);
 

@@ -23,6 +23,7 @@
 #include "rc.h"
 #include "rmap.h"
 #include "serial.h"
+#include "snapshot.h"
 
 #define SESSION_MAX_LIST 32
 
@@ -68,6 +69,10 @@ struct session {
     struct ldscript *ldscript;
     struct rmap *map;
     struct discover_info disc;
+    /* A snapshot among the images (at most one): with no board, its
+     * regions, heap map and board info are the session's. */
+    struct snapshot *snap;
+    char snap_path[1024];
 
     /* Set by a signal: stop what is being done. */
     volatile sig_atomic_t *cancel;
@@ -102,6 +107,9 @@ void session_close(struct session *s);
 
 /* The explorer's way back to a board that went away (worker.h). */
 int session_reconnect(void *ctx, struct rc_msg *msg);
+
+/* Is any image a snapshot (by its first bytes; before loading)? */
+int session_has_snapshot(const struct session *s);
 
 /* The first image with symbols (an ELF that was not stripped), else the
  * first image, else NULL. */

@@ -957,3 +957,19 @@ const char *board_method_name(const struct board_method *m, char *buf,
     snprintf(buf, size, "%s via %s, %s, verified by %s", enc, w, acc, dig);
     return buf;
 }
+
+int board_repr_c(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
+{
+    struct buf out;
+    buf_init(&out);
+    int rc = rrepl_exec_as_is(r, "print('f=%d'%(id(0.5)&3))", &out, NULL, msg);
+    char f[8];
+    if (rc == RC_OK && !fmt_kv(buf_str(&out), "f", f, sizeof f, NULL)) {
+        rc = rc_set(msg, RC_PROTO, "the board did not say how it stores floats");
+    }
+    if (rc == RC_OK) {
+        info->repr_c = strcmp(f, "2") == 0;
+    }
+    buf_fini(&out);
+    return rc;
+}

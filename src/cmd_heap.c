@@ -62,6 +62,12 @@ static int picture(const struct heapmap *h, struct rc_msg *msg)
 /* The GC heap as mem_info(1) describes it: totals and objects per kind. */
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
+    if (!s->disc.have_heap && s->rrepl == NULL) {
+        return rc_set(msg, RC_UNSUPP, "no heap map: %s",
+                      s->snap != NULL ? "the snapshot holds none"
+                                      : "without a board, heap needs a snapshot "
+                                        "(mpeek snapshot FILE; then --image FILE)");
+    }
     if (!s->disc.have_heap) {
         return rc_set(msg, RC_UNSUPP, "the board's micropython.mem_info(1) "
                       "gave no allocation table");
@@ -111,6 +117,9 @@ const struct cmd_entry cmd_heap_entry = {
              "       --map                a picture: a cell per block (or group of blocks)\n"
              "                            by kind, free runs and the largest\n",
     .needs = CMD_BOARD | CMD_MAP | CMD_HEAP | CMD_PICTURE,
+    .offline = 1,
+    .offline_needs_image = "without a board, heap needs a snapshot: mpeek "
+                           "snapshot FILE records one; give it with --image FILE",
     .parse = parse_none,
     .run = run,
 };

@@ -365,6 +365,7 @@ const struct cmd_entry cmd_obj_entry = {
              "       --max-items N        items shown per container (default 64)\n"
              "       --format text|json\n",
     .needs = CMD_BOARD | CMD_MAP | CMD_GUARD | CMD_HEAP | CMD_DEPTH,
+    .offline = 1, .offline_needs_image = "without a board, obj needs a snapshot: mpeek snapshot FILE records one; give it with --image FILE",
     .parse = parse,
     .run = run,
 };

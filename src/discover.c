@@ -71,6 +71,7 @@ void discover_info_fini(struct discover_info *d)
     if (d->have_heap) {
         heapmap_fini(&d->heap);
     }
+    free(d->heap_text);
     memset(d, 0, sizeof *d);
 }
 
@@ -185,6 +186,8 @@ void discover_apply_meminfo(struct rmap *map, struct discover_info *d,
         }
         d->heap = h;
         d->have_heap = 1;
+        free(d->heap_text);
+        d->heap_text = strdup(text);
     } else {
         heapmap_fini(&h);
     }

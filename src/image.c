@@ -78,6 +78,7 @@ const char *image_kind_name(enum image_kind k)
     case IMAGE_HEX: return "Intel HEX";
     case IMAGE_BIN: return "raw binary";
     case IMAGE_UF2: return "UF2";
+    case IMAGE_SNAP: return "mpeek snapshot";
     }
     return "?";
 }
@@ -1156,6 +1157,59 @@ int image_load(const char *path, uint32_t base, int have_base,
     int rc = load_buf(d, len, path, base, have_base, out, msg);
     free(d);
     return rc;
+}
+
+int image_from_segs(const char *name, enum image_kind kind,
+                    const struct image_seg *segs, size_t n,
+                    struct image **out, struct rc_msg *msg)
+{
+    *out = NULL;
+    struct image *img = calloc(1, sizeof *img);
+    struct store *st = calloc(1, sizeof *st);
+    struct lseg *ls = calloc(n ? n : 1, sizeof *ls);
+    uint8_t *flat = NULL;
+    int rc = RC_OK;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += segs[i].len;
+        if ((uint64_t)segs[i].addr + segs[i].len > ADDR_LIMIT || segs[i].len == 0) {
+            rc = rc_set(msg, RC_PARSE, "%s: segment 0x%08x+%u is empty or runs "
+                        "past 4 GiB", name, (unsigned)segs[i].addr,
+                        (unsigned)segs[i].len);
+        }
+    }
+    if (rc == RC_OK && total > IMAGE_MAX_BYTES) {
+        rc = rc_set(msg, RC_PARSE, "%s: the segments hold 0x%llx bytes, more "
+                    "than 256 MiB", name, (unsigned long long)total);
+    }
+    if (rc == RC_OK) {
+        flat = malloc(total ? (size_t)total : 1);
+    }
+    if (rc == RC_OK && (img == NULL || st == NULL || ls == NULL || flat == NULL)) {
+        rc = rc_set(msg, RC_NOMEM, "%s: out of memory", name);
+    }
+    if (rc == RC_OK) {
+        img->store = st;
+        st = NULL;
+        img->kind = kind;
+        snprintf(img->path, sizeof img->path, "%s", name);
+        size_t pos = 0;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(flat + pos, segs[i].data, segs[i].len);
+            ls[i] = (struct lseg){segs[i].addr, segs[i].len, pos, i};
+            pos += segs[i].len;
+        }
+        rc = take_segs(img, ls, n, flat, name, msg);
+    }
+    free(flat);
+    free(ls);
+    free(st);
+    if (rc != RC_OK) {
+        image_free(img);
+        return rc;
+    }
+    *out = img;
+    return RC_OK;
 }
 
 /* ---- queries ----------------------------------------------------------- */

@@ -21,8 +21,6 @@
 #include "serial.h"
 #include "session.h"
 
-#define MPEEK_VERSION "0.2.0"
-
 static void usage(FILE *f)
 {
     fputs(
@@ -54,6 +52,7 @@ static void usage(FILE *f)
         "                     with --base (or FILE@ADDR); repeatable\n"
         "      --base ADDR    where raw binary images start\n"
         "      --offline      no board: the map from --ld, --board and --image only\n"
+        "                     (a snapshot's --image: the board as recorded)\n"
         "      --unsafe       read outside the regions known to be mapped\n"
         "      --theme NAME   explorer colours: default, light, high-contrast, mono,\n"
         "                     or your own in ~/.config/mpeek/themes\n"
@@ -323,6 +322,10 @@ int main(int argc, char **argv)
     }
     if (rc < 0) {
         goto fail;
+    }
+    /* A snapshot and no port: the board as it was recorded. */
+    if (!s.port_given && e->offline && session_has_snapshot(&s)) {
+        s.offline = 1;
     }
     if ((e->needs & CMD_TTY) && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
         rc = rc_set(&msg, RC_ARG, "the explorer needs a terminal; for "

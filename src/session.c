@@ -33,6 +33,7 @@
 #include "emu.h"
 #include "fmt.h"
 #include "mapsrc.h"
+#include "heapmap.h"
 #include "rrepl.h"
 #include "session.h"
 
@@ -195,6 +196,88 @@ static enum gave_back session_disconnect(struct session *s, int failure,
     return gave;
 }
 
+/* A snapshot: kept in s->snap, its memory as an image. */
+static int load_snapshot(struct session *s, const char *path,
+                         struct image **out, struct rc_msg *msg)
+{
+    *out = NULL;
+    if (s->snap != NULL) {
+        return rc_set(msg, RC_ARG, "%s: one snapshot at a time (%s is one too)",
+                      path, s->snap_path);
+    }
+    struct snapshot *snap;
+    int rc = snapshot_load(path, &snap, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    struct image_seg *segs = calloc(snap->nmem ? snap->nmem : 1, sizeof *segs);
+    if (segs == NULL) {
+        snapshot_free(snap);
+        return rc_set(msg, RC_NOMEM, "%s: out of memory", path);
+    }
+    for (size_t i = 0; i < snap->nmem; i++) {
+        segs[i] = (struct image_seg){snap->mem[i].addr, snap->mem[i].len,
+                                     snap->mem[i].data};
+    }
+    rc = image_from_segs(path, IMAGE_SNAP, segs, snap->nmem, out, msg);
+    free(segs);
+    if (rc < 0) {
+        snapshot_free(snap);
+        return rc;
+    }
+    s->snap = snap;
+    snprintf(s->snap_path, sizeof s->snap_path, "%s", path);
+    return RC_OK;
+}
+
+int session_has_snapshot(const struct session *s)
+{
+    for (size_t i = 0; i < s->nimage; i++) {
+        const char *spec = s->image_path[i];
+        if (snapshot_file_is(spec)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* No board: the snapshot's map, heap map and board info are the
+ * session's, as the board reported them when it was recorded. */
+static void apply_snapshot(struct session *s)
+{
+    const struct snapshot *sn = s->snap;
+    char when[40];
+    snapshot_time_text(sn->info.recorded, when, sizeof when);
+    for (size_t i = 0; i < sn->nregions; i++) {
+        rmap_add(s->map, &sn->regions[i]);
+    }
+    rmap_note(s->map, "snapshot %.200s: recorded %s from %.100s (%s %s on %s); "
+              "the map, the heap and the bytes as they were then", s->snap_path,
+              when, sn->info.port, sn->info.impl, sn->info.version,
+              sn->info.machine[0] ? sn->info.machine : sn->info.platform);
+    for (size_t i = 0; i < sn->nnotes; i++) {
+        rmap_note(s->map, "%s", sn->notes[i]);
+    }
+    discover_info_init(&s->disc);
+    if (sn->heap_text != NULL) {
+        struct rc_msg m;
+        if (heapmap_parse(sn->heap_text, sn->heap_len, sn->block_size,
+                          &s->disc.heap, &m) == RC_OK) {
+            s->disc.have_heap = 1;
+        } else {
+            rmap_note(s->map, "the snapshot's mem_info(1) could not be read: %s",
+                      m.text);
+        }
+    }
+    struct board_info *in = &s->info;
+    snprintf(in->impl, sizeof in->impl, "%s", sn->info.impl);
+    snprintf(in->version, sizeof in->version, "%s", sn->info.version);
+    snprintf(in->firmware, sizeof in->firmware, "%s", sn->info.firmware);
+    snprintf(in->machine, sizeof in->machine, "%s", sn->info.machine);
+    snprintf(in->platform, sizeof in->platform, "%s", sn->info.platform);
+    in->repr_c = sn->info.repr_c;
+}
+
 /* Load every --image: FILE, or FILE@ADDR for a raw binary at ADDR. */
 int session_load_images(struct session *s, struct rc_msg *msg)
 {
@@ -215,7 +298,9 @@ int session_load_images(struct session *s, struct rc_msg *msg)
                 have_base = 1;
             }
         }
-        int rc = image_load(path, base, have_base, &s->img[i], msg);
+        int rc = snapshot_file_is(path)
+                     ? load_snapshot(s, path, &s->img[i], msg)
+                     : image_load(path, base, have_base, &s->img[i], msg);
         if (rc < 0) {
             return rc;
         }
@@ -223,8 +308,9 @@ int session_load_images(struct session *s, struct rc_msg *msg)
             cmd_outf(stderr, "mpeek: warning: %s is %s file with its own "
                     "addresses; the base address 0x%08x is not used\n", path,
                     s->img[i]->kind == IMAGE_ELF ? "an ELF"
-                    : s->img[i]->kind == IMAGE_UF2 ? "a UF2" : "an Intel HEX",
-                    (unsigned)base);
+                    : s->img[i]->kind == IMAGE_UF2 ? "a UF2"
+                    : s->img[i]->kind == IMAGE_SNAP ? "an mpeek snapshot"
+                    : "an Intel HEX", (unsigned)base);
         }
     }
     return RC_OK;
@@ -250,6 +336,8 @@ void session_free_images(struct session *s)
         image_free(s->img[i]);
         s->img[i] = NULL;
     }
+    snapshot_free(s->snap);
+    s->snap = NULL;
 }
 
 /* The first image with symbols (an ELF that was not stripped), else the
@@ -347,7 +435,13 @@ int session_build_map(struct session *s, struct rc_msg *msg)
         }
         mapsrc_add_ld(s->map, s->ldscript);
     }
+    if (!connected && s->snap != NULL) {
+        apply_snapshot(s);
+    }
     for (size_t i = 0; i < s->nimage; i++) {
+        if (s->img[i]->kind == IMAGE_SNAP) {
+            continue; /* its regions are the board's own */
+        }
         mapsrc_add_image(s->map, s->img[i]);
         /* No board's map: does the image say which board it is for? */
         char names[200];

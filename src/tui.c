@@ -481,7 +481,9 @@ static const char *link_text(struct tui *t, char *buf, size_t size, int *err)
     if (t->image_only) {
         size_t i = 0;
         if (tui_image_at(t, t->cursor, NULL, &i) != NULL) {
-            snprintf(buf, size, "image %s", tui_base_name(t->o->images[i]->path));
+            snprintf(buf, size, "%s %s",
+                     t->o->images[i]->kind == IMAGE_SNAP ? "snapshot" : "image",
+                     tui_base_name(t->o->images[i]->path));
         } else {
             snprintf(buf, size, "no image holds this byte");
         }

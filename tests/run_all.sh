@@ -7,7 +7,8 @@
 #   4. end to end against the fake board (newest and old firmware, faults),
 #      with the ASan+UBSan mpeek; the command line, the first run
 #      (make deps/run), the manual page, completion and make install
-#   5. end to end against real MicroPython firmware in QEMU (micro:bit)
+#   5. end to end against real MicroPython firmware in QEMU (micro:bit),
+#      snapshots of it explored with no board
 #   6. every fuzz target for FUZZ_SECONDS (default 20)
 #
 # Each part prints "NAME: N passed, N failed" (tests, not checks; ", N
@@ -136,6 +137,9 @@ run docs timeout 600 python3 tests/test_docs.py
 
 step "mpeek against MicroPython 1.9.2 in QEMU"
 run qemu timeout 900 python3 tests/test_qemu.py
+
+step "snapshots of MicroPython 1.9.2 and 1.29 in QEMU, explored with no board"
+run snapshot timeout 900 python3 tests/test_snapshot.py
 
 step "the explorer in tmux against QEMU"
 run tui timeout 300 python3 tests/test_tui.py

@@ -14,7 +14,7 @@ TEST(every_command_is_in_the_table)
 {
     static const char *const names[] = {
         "view", "info", "regions", "read", "where", "heap", "ports", "open",
-        "verify", "frozen",
+        "verify", "frozen", "obj", "snapshot",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const struct cmd_entry *e = cmd_find(names[i]);
@@ -30,12 +30,13 @@ TEST(names_come_from_the_table)
 {
     char out[256];
     CHECK_STR(cmd_names(0, 0, " or ", out, sizeof out),
-              "view, info, regions, read, where, heap, ports, open, verify, frozen or obj");
+              "view, info, regions, read, where, heap, ports, open, verify, frozen, "
+              "obj or snapshot");
     CHECK_STR(cmd_names(0, 1, " and ", out, sizeof out),
-              "view, regions, where, open and frozen");
+              "view, regions, where, heap, open, frozen and obj");
     CHECK_STR(cmd_names(CMD_COMPARE, 0, " and ", out, sizeof out), "frozen");
     CHECK_STR(cmd_names(CMD_HEAP, 0, " or ", out, sizeof out),
-              "view, regions, where, heap or obj");
+              "view, regions, where, heap, obj or snapshot");
     /* too small: whole names only */
     char small[12];
     CHECK_STR(cmd_names(0, 0, " or ", small, sizeof small), "view, info");
