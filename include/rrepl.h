@@ -116,6 +116,12 @@ const char *rrepl_seen(const struct rrepl *r);
  */
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg);
+/* mpeek's own code, which compiles and runs on every board it is sent to:
+ * a SyntaxError, IndentationError, NameError or AttributeError in its
+ * answer means bytes were lost on the way in, and it is sent again (three
+ * times in all).  out (may be NULL) is cleared first. */
+int rrepl_exec_own(struct rrepl *r, const char *code, struct buf *out,
+                   struct rc_msg *msg);
 /* The same for the user's own code: run as typed, "_mpk" in it is not
  * replaced by the session's prefix. */
 int rrepl_exec_as_is(struct rrepl *r, const char *code, struct buf *out,
@@ -210,8 +216,10 @@ int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size);
 /*
  * For a board that does not answer: queue, without waiting, the keys that
  * bring it back from any state once it runs again (Ctrl-C twice, the raw
- * REPL, the deletion of mpeek's names (rrepl_cleanup_code), Ctrl-B to the
- * friendly REPL).
+ * REPL, "del" of the helper when the names are claimed (short: a
+ * recovering board may hold only 64 bytes of input), the marker-checked
+ * deletion of rrepl_cleanup_code when they may be, Ctrl-B to the friendly
+ * REPL).
  */
 void rrepl_abandon(struct rrepl *r);
 

@@ -239,8 +239,7 @@ static int has_feat(const char *feats, const char *name, char *mod,
 static int run(struct rrepl *r, const char *code, struct buf *out,
                struct rc_msg *msg)
 {
-    buf_clear(out);
-    return rrepl_exec(r, code, out, NULL, msg);
+    return rrepl_exec_own(r, code, out, msg);
 }
 
 /* Measure the free heap after a collection. */
@@ -908,7 +907,7 @@ int board_install(struct rrepl *r, struct board_info *info, int measure,
     } else if (rc == RC_UNSUPP) {
         /* Standard raw mode: the board may have a tiny receive buffer and
          * keep the command in RAM, so nothing is queued behind it. */
-        rc = rrepl_exec(r, code, NULL, NULL, msg);
+        rc = rrepl_exec_own(r, code, NULL, msg);
         if (rc < 0) {
             return rc_prefix(msg, rc, "installing the read helper");
         }

@@ -382,8 +382,7 @@ void discover_apply_rp2(struct rmap *map, const char *text)
 static int run(struct rrepl *r, const char *code, struct buf *out,
                struct rc_msg *msg)
 {
-    buf_clear(out);
-    return rrepl_exec(r, code, out, NULL, msg);
+    return rrepl_exec_own(r, code, out, msg);
 }
 
 int discover_heap(struct rrepl *r, const struct profile *prof,

@@ -688,7 +688,15 @@ void rrepl_abandon(struct rrepl *r)
     char code[200];
     struct buf keys;
     buf_init(&keys);
-    if (rrepl_cleanup_code(r, code, sizeof code)) {
+    if (r->names_claimed) {
+        /* Short: the keys go unpaced to a board that may hold only 64
+         * bytes of input (the micro:bit's 1.9.2) while it recovers; the
+         * helper is what a stopped read leaves. */
+        snprintf(code, sizeof code, "del %s", r->names);
+        buf_addstr(&keys, "\x03\x03\r\x01");
+        buf_addstr(&keys, code);
+        buf_addstr(&keys, "\x04\r\x02");
+    } else if (rrepl_cleanup_code(r, code, sizeof code)) {
         /* Ctrl-C twice stops whatever runs (the helper, a request queued
          * behind it); the raw REPL then deletes mpeek's names; Ctrl-B
          * leaves. */
@@ -1224,6 +1232,29 @@ int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg)
 {
     return rrepl_exec_named(r, code, 1, out, err, msg);
+}
+
+int rrepl_exec_own(struct rrepl *r, const char *code, struct buf *out,
+                   struct rc_msg *msg)
+{
+    static const char *const lost[] = {"SyntaxError", "IndentationError", "NameError",
+                                       "AttributeError"};
+    int rc = RC_OK;
+    for (int tries = 0; tries < 3; tries++) {
+        if (out != NULL) {
+            buf_clear(out);
+        }
+        rc = rrepl_exec(r, code, out, NULL, msg);
+        int garbled = 0;
+        for (size_t i = 0; rc == RC_DEVICE && i < sizeof lost / sizeof lost[0]; i++) {
+            garbled |= strstr(msg->text, lost[i]) != NULL;
+        }
+        if (!garbled) {
+            break;
+        }
+        rrepl_log(r, "!", "input garbled; sending it again", 31);
+    }
+    return rc;
 }
 
 int rrepl_exec_as_is(struct rrepl *r, const char *code, struct buf *out,
