@@ -172,6 +172,10 @@ void heapmap_fini(struct heapmap *h);
 int heapmap_lookup(const struct heapmap *h, uint32_t addr,
                    struct heapmap_hit *hit);
 
+/* 1 if addr is the first block of an object (ctx: a const struct heapmap *;
+ * the shape of a "does the heap hold this" callback, qstr.h's in_use). */
+int heapmap_head_at(void *ctx, uint32_t addr);
+
 /* State and kind of one block character as printed ('.' -> FREE/NONE). */
 enum heapmap_state heapmap_state_of(uint8_t c);
 enum heapmap_kind heapmap_kind_of(uint8_t c);

@@ -69,6 +69,17 @@ struct qstr_tab;
  *            must be that version's (and from v1.19 qstr 2 "__dir__").
  */
 struct qstr_where {
+    /* in_use (may be NULL): 1 if addr starts an object the GC heap holds
+     * now (its allocation table), 0 if it lies in a free block or not in
+     * the heap at all.  Heap pools are heap objects: when RAM holds more
+     * than one chain that could be the live one (freed pools stay in RAM),
+     * the one whose pools are all in use is it. */
+    int (*in_use)(void *ctx, uint32_t addr);
+    void *in_use_ctx;
+    /* What micropython.qstr_info() says of the live chain's heap pools
+     * (n_pool, n_qstr); n_pool 0: not known.  The surest way to tell the
+     * live chain from freed ones. */
+    int32_t n_pool, n_qstr;
     const struct image *img;
     struct frozen_range flash[QSTR_MAX_RANGES];
     size_t nflash;

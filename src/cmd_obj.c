@@ -180,15 +180,58 @@ static void lives(struct session *s, const struct objdec_obj *o, char *out,
 
 /* The qstr pools: through the ELF's symbols if one was given, else found
  * in the flash and RAM the map vouches for. */
+/* The heap map and the live qstr pools' count (qstr_info) as they are
+ * now, mpeek's helper in place (a new qstr pool may have come with its
+ * name): for telling the live qstr pools from freed ones.  0 when it
+ * cannot be had (then the session's map serves). */
+static int heap_now(struct session *s, const struct frozen_mem *mem, struct heapmap *h,
+                    struct qstr_where *w)
+{
+    if (s->rrepl == NULL || !s->disc.have_heap || s->disc.heap.nareas == 0) {
+        return 0;
+    }
+    uint8_t b;
+    struct rc_msg m;
+    if (mem->read(mem->ctx, s->disc.heap.areas[0].pool_start, 1, &b, &m) != RC_OK) {
+        return 0; /* the helper is installed by the first read */
+    }
+    struct buf out;
+    buf_init(&out);
+    int ok = rrepl_exec_own(s->rrepl, "__import__('micropython').qstr_info();"
+                            "__import__('micropython').mem_info(1)", &out, &m) == RC_OK &&
+             heapmap_parse(buf_str(&out), out.len, s->disc.heap.block_size, h, &m) == RC_OK;
+    const char *q = ok ? strstr(buf_str(&out), "n_pool=") : NULL;
+    long np, nq;
+    if (q != NULL && sscanf(q, "n_pool=%ld, n_qstr=%ld", &np, &nq) == 2 && np >= 0 &&
+        np < 100000 && nq >= 0 && nq < 10000000) {
+        w->n_pool = (int32_t)np;
+        w->n_qstr = (int32_t)nq;
+    }
+    buf_fini(&out);
+    return ok;
+}
+
 static int load_qstrs(struct session *s, const struct frozen_mem *mem,
                       uint32_t version, struct qstr_tab **tab, struct rc_msg *msg)
 {
     struct qstr_where w;
     memset(&w, 0, sizeof w);
+    struct heapmap now;
+    int have_now = session_symbol_image(s) == NULL && heap_now(s, mem, &now, &w);
+    if (have_now) {
+        w.in_use = heapmap_head_at;
+        w.in_use_ctx = &now;
+    } else if (s->disc.have_heap) {
+        w.in_use = heapmap_head_at;
+        w.in_use_ctx = &s->disc.heap;
+    }
     w.img = session_symbol_image(s);
     w.version = version;
     bmem_qstr_where(&w, s->map, s->unsafe);
     int rc = qstr_tab_new(tab, mem, &w, msg);
+    if (have_now) {
+        heapmap_fini(&now);
+    }
     if (rc < 0) {
         return rc_prefix(msg, rc, "the board's qstr pools");
     }

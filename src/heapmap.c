@@ -1008,3 +1008,10 @@ size_t heapmap_summary(const struct heapmap *h, char *out, size_t size)
                  where, bytes, bytes - freeb, (unsigned long long)st.objects, freeb);
     return n < 0 ? 0 : (size_t)n;
 }
+
+int heapmap_head_at(void *ctx, uint32_t addr)
+{
+    struct heapmap_hit hit;
+    return heapmap_lookup(ctx, addr, &hit) == RC_OK && hit.head_addr == addr &&
+           (hit.state == HEAPMAP_HEAD || hit.state == HEAPMAP_MARKED);
+}

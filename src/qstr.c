@@ -107,6 +107,9 @@ struct ctx {
     int64_t fail_at;            /* the qstr it failed at; -1 its header */
     uint32_t ram_total;
     uint64_t work;              /* entries checked so far */
+    int (*in_use)(void *ctx, uint32_t addr);
+    void *in_use_ctx;
+    int32_t n_pool, n_qstr;
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -1062,6 +1065,62 @@ static int dyn_by_scan(struct ctx *c, char *note, size_t nsize)
             snprintf(why, sizeof why, "%s", c->why);
         }
     }
+    if (rc == RC_OK && nheads > 1 && nheads <= 8 && c->n_pool > 0 && c->n_qstr >= 0) {
+        /* The board counted its live heap pools (qstr_info): the chain
+         * with exactly that many pools and qstrs. */
+        int nmatch = 0;
+        uint32_t match = 0;
+        for (int h = 0; h < nheads; h++) {
+            uint32_t a = heads[h];
+            int64_t pools = 0, qstrs = 0;
+            for (size_t steps = 0; a != top->addr && steps <= cs.n; steps++) {
+                int j = cand_find(&cs, a);
+                if (j < 0) {
+                    pools = -1;
+                    break;
+                }
+                pools++;
+                qstrs += cs.v[j].len;
+                a = cs.v[j].prev;
+            }
+            if (pools == c->n_pool && qstrs == c->n_qstr && a == top->addr) {
+                nmatch++;
+                match = heads[h];
+            }
+        }
+        if (nmatch == 1) {
+            heads[0] = match;
+            nheads = 1;
+        }
+    }
+    if (rc == RC_OK && nheads > 1 && nheads <= 8 && c->in_use != NULL) {
+        /* Freed pools stay in RAM: the live chain is the one whose pools
+         * the heap still holds, from its newest pool back to the const
+         * pools. */
+        int nlive = 0;
+        uint32_t live = 0;
+        for (int h = 0; h < nheads; h++) {
+            int ok = 1;
+            uint32_t a = heads[h];
+            for (size_t steps = 0; ok && a != top->addr && steps <= cs.n; steps++) {
+                int j = cand_find(&cs, a);
+                if (j < 0) {
+                    ok = 0;
+                    break;
+                }
+                ok = c->in_use(c->in_use_ctx, a);
+                a = cs.v[j].prev;
+            }
+            if (ok && a == top->addr) {
+                nlive++;
+                live = heads[h];
+            }
+        }
+        if (nlive == 1) {
+            heads[0] = live;
+            nheads = 1;
+        }
+    }
     free(by);
     free(cs.v);
     if (rc != RC_OK) {
@@ -1194,6 +1253,10 @@ int qstr_tab_new(struct qstr_tab **tab_out, const struct frozen_mem *mem,
     c->t = t;
     c->cache = cache;
     c->version = where->version;
+    c->in_use = where->in_use;
+    c->in_use_ctx = where->in_use_ctx;
+    c->n_pool = where->n_pool;
+    c->n_qstr = where->n_qstr;
     c->img = where->img != NULL && where->img->nsyms > 0 ? where->img : NULL;
     c->nflash = where->nflash < QSTR_MAX_RANGES ? where->nflash : QSTR_MAX_RANGES;
     memcpy(c->flash, where->flash, c->nflash * sizeof *c->flash);

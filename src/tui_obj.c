@@ -160,6 +160,11 @@ static int attempt(struct tui *t)
             w.version = (uint32_t)(major * 10000 + minor * 100);
         }
         bmem_qstr_where(&w, t->o->map, t->o->unsafe);
+        if (tui_heapmap(t) != NULL) {
+            /* freed pools stay in RAM: the heap says which are live */
+            w.in_use = heapmap_head_at;
+            w.in_use_ctx = (void *)tui_heapmap(t);
+        }
         if (qstr_tab_new(&t->obj_qtab, &mem, &w, &msg) != RC_OK) {
             if (om.missing) {
                 tui_say(t, 0, "reading the qstr pools... 0x%08x (Esc stops)", (unsigned)om.at);

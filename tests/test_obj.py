@@ -11,7 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Qemu, mpeek, need_modern_firmware, run_tests, talk  # noqa: E402
+from testlib import Qemu, mpeek, need_modern_firmware, run_tests, settle, talk  # noqa: E402
 
 # name, definition lines typed at the REPL (each ends a statement)
 OBJECTS = [
@@ -47,15 +47,28 @@ OBJECTS = [
 
 
 def define(port, lines):
-    for line in lines:
-        talk(port, line.encode() + b"\r", b"\r\n", timeout=5)
-    talk(port, b"\r", b">>> ", timeout=5)
+    """Type the lines at the friendly REPL: one statement as it is, more
+    through paste mode (Ctrl-E ... Ctrl-D: no auto-indent)."""
+    lines = [l for l in lines if l]
+    if not lines:
+        return
+    if len(lines) == 1:
+        talk(port, lines[0].encode() + b"\r", b"\r\n>>> ", timeout=5)
+        return
+    talk(port, b"\x05", b"=== ", timeout=5)
+    talk(port, b"\r\n".join(l.encode() for l in lines) + b"\r\n\x04", b"\r\n>>> ",
+         timeout=5)
 
 
 def board_repr(port, name):
-    out = talk(port, b"print('R=' + repr(%s) + '=R')\r" % name.encode(), b"=R\r\n", timeout=5)
-    m = re.search(rb"\r\nR=(.*)=R\r\n", out, re.S)
-    return m.group(1).decode(errors="replace") if m else None
+    for _ in range(2):  # the first answer after boot may come with the banner
+        out = talk(port, b"print('R=' + repr(%s) + '=R')\r" % name.encode(), b"=R\r\n",
+                   timeout=5)
+        m = re.search(rb"\r\nR=(.*)=R\r\n", out, re.S)
+        if m:
+            return m.group(1).decode(errors="replace")
+        settle(port)
+    return None
 
 
 def compare_all(c, port, label, extra=()):
@@ -123,6 +136,7 @@ def microbit(c):
     q = Qemu("pty")
     try:
         c.test("micro:bit 1.9.2: obj prints what repr() prints, for every type made at the REPL")
+        settle(q.port)
         compare_all(c, q.port, "1.9.2")
         limits_and_json(c, q.port, "1.9.2")
         bad_input(c, q.port, "1.9.2")

@@ -615,6 +615,48 @@ TEST(two_live_chains_refused)
     free(b);
 }
 
+/* in_use for the test: every address but the one in ctx ("freed") */
+static int all_but(void *ctx, uint32_t addr)
+{
+    return addr != *(const uint32_t *)ctx;
+}
+
+TEST(two_chains_told_apart_by_the_heap)
+{
+    struct board *b = build(1, 1, 1);
+    uint32_t size = 16 + 4 * 40;
+    uint32_t copy = (RAM + b->rused + 3) & ~3u;
+    memcpy(at(b, copy), at(b, b->pool2), size);
+    put32(b->ram + STATE_AT + 20, copy);
+    struct frozen_mem mem = board_mem(b);
+    struct qstr_where w = board_where();
+    struct qstr_tab *t = NULL;
+    struct rc_msg m;
+    /* The heap no longer holds the copy: pool2 is the live one. */
+    w.in_use = all_but;
+    w.in_use_ctx = &copy;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    uint32_t addr = 0, first, len;
+    int in_ram = 0;
+    size_t last = 0;
+    for (size_t i = 0; qstr_pool(t, i, &addr, &first, &len, &in_ram); i++) {
+        last = i;
+    }
+    CHECK(qstr_pool(t, last, &addr, &first, &len, &in_ram) && addr == b->pool2 && in_ram);
+    qstr_tab_free(t);
+    /* Both held: still two candidates, refused. */
+    uint32_t none = 0;
+    w.in_use_ctx = &none;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_PARSE);
+    CHECK(strstr(m.text, "could be the live one") != NULL);
+    /* The board's own count (qstr_info) cannot tell two copies apart. */
+    w.in_use = NULL;
+    w.n_pool = 1;
+    w.n_qstr = 40;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_PARSE);
+    free(b);
+}
+
 /* ---- real firmware ------------------------------------------------------------ */
 
 static const char *modern_elf(void)
@@ -1062,6 +1104,7 @@ int main(int argc, char **argv)
     RUN(wrong_length_refused);
     RUN(total_prev_len_must_follow);
     RUN(two_live_chains_refused);
+    RUN(two_chains_told_apart_by_the_heap);
     RUN(stale_pool_after_a_pool_not_full);
     RUN(modern_elf_const_pools);
     RUN(microbit_hex_flash_scan);
