@@ -124,7 +124,8 @@ size_t image_copy(const struct image *img, uint32_t addr, uint32_t len,
 uint64_t image_size(const struct image *img);
 
 /* The symbol named name (exact; a global one first when names repeat), or
- * NULL. */
+ * NULL.  Through the index of a loaded image; a hand-built one (no store)
+ * is searched. */
 const struct image_sym *image_sym_find(const struct image *img,
                                        const char *name);
 

@@ -90,22 +90,7 @@ void frozen_mem_image(struct frozen_mem *mem, const struct image *img)
 const struct image_sym *frozen_sym_named(const struct image *img,
                                          const char *name)
 {
-    if (img->store != NULL) {
-        return image_sym_find(img, name);
-    }
-    const struct image_sym *found = NULL;
-    for (size_t i = 0; i < img->nsyms; i++) {
-        const struct image_sym *s = &img->syms[i];
-        if (s->name != NULL && strcmp(s->name, name) == 0) {
-            if (s->global) {
-                return s;
-            }
-            if (found == NULL) {
-                found = s;
-            }
-        }
-    }
-    return found;
+    return image_sym_find(img, name);
 }
 
 /* The smallest sized symbol covering addr (through the image's index when

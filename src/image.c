@@ -1272,7 +1272,18 @@ const struct image_sym *image_sym_find(const struct image *img,
 {
     const struct store *st = img->store;
     if (st == NULL || st->by_name == NULL) {
-        return NULL;
+        /* A hand-built image (tests, fuzzing): no index, look at each. */
+        const struct image_sym *found = NULL;
+        for (size_t i = 0; img->syms != NULL && i < img->nsyms; i++) {
+            const struct image_sym *s = &img->syms[i];
+            if (s->name != NULL && strcmp(s->name, name) == 0) {
+                if (s->global) {
+                    return s;
+                }
+                found = found != NULL ? found : s;
+            }
+        }
+        return found;
     }
     size_t lo = 0, hi = img->nsyms;
     while (lo < hi) {

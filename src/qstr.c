@@ -595,25 +595,7 @@ static void rollback(struct qstr_tab *t, size_t npools)
 
 static const struct image_sym *sym(const struct image *img, const char *name)
 {
-    if (img == NULL) {
-        return NULL;
-    }
-    if (img->store != NULL) {
-        return image_sym_find(img, name);
-    }
-    const struct image_sym *found = NULL;
-    for (size_t i = 0; i < img->nsyms; i++) {
-        const struct image_sym *s = &img->syms[i];
-        if (s->name != NULL && strcmp(s->name, name) == 0) {
-            if (s->global) {
-                return s;
-            }
-            if (found == NULL) {
-                found = s;
-            }
-        }
-    }
-    return found;
+    return img != NULL ? image_sym_find(img, name) : NULL;
 }
 
 /* The const pools from the symbols: newest is mp_qstr_frozen_const_pool or
