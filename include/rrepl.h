@@ -216,7 +216,7 @@ int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size);
 /*
  * For a board that does not answer: queue, without waiting, the keys that
  * bring it back from any state once it runs again (Ctrl-C twice, the raw
- * REPL, "del" of the helper when the names are claimed (short: a
+ * REPL, "del" of the helper (and the marker) when the names are claimed (short: a
  * recovering board may hold only 64 bytes of input), the marker-checked
  * deletion of rrepl_cleanup_code when they may be, Ctrl-B to the friendly
  * REPL).

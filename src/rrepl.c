@@ -63,6 +63,7 @@ struct rrepl {
      * prefix (and sets the marker global <prefix>m to nonce) was sent, and
      * its answer has not said whether they were free. */
     int names_maybe;
+    int marker;        /* the marker global may exist (names_maybe was set) */
     uint32_t nonce;
     struct buf leave_code; /* rrepl_on_leave: run on the way out */
 };
@@ -121,12 +122,14 @@ void rrepl_renew_names(struct rrepl *r)
     snprintf(r->names, sizeof r->names, NAME_PREFIX "%04x", (v ^ (v >> 16)) & 0xffffu);
     r->names_claimed = 0;
     r->names_maybe = 0;
+    r->marker = 0;
     r->nonce = (v * 2246822519u) ^ (unsigned)clock_ms() ^ 0x5bd1e995u;
 }
 
 void rrepl_names_maybe(struct rrepl *r)
 {
     r->names_maybe = 1;
+    r->marker = 1;
 }
 
 void rrepl_marker(const struct rrepl *r, char *buf, size_t size)
@@ -692,7 +695,11 @@ void rrepl_abandon(struct rrepl *r)
         /* Short: the keys go unpaced to a board that may hold only 64
          * bytes of input (the micro:bit's 1.9.2) while it recovers; the
          * helper is what a stopped read leaves. */
-        snprintf(code, sizeof code, "del %s", r->names);
+        if (r->marker) {
+            snprintf(code, sizeof code, "del %s,%sm", r->names, r->names);
+        } else {
+            snprintf(code, sizeof code, "del %s", r->names);
+        }
         buf_addstr(&keys, "\x03\x03\r\x01");
         buf_addstr(&keys, code);
         buf_addstr(&keys, "\x04\r\x02");

@@ -607,6 +607,14 @@ TEST(abandon_with_names_maybe_checks_the_marker)
              "[globals().pop(k) for k in list(globals()) if k[:8]=='%s']\x04\r\x02",
              p, marker + 6, p);
     CHECK_STR(buf_str(&d.sent), want);
+    /* Claimed after the marker was set: the short way back deletes the
+     * helper and the marker. */
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    rrepl_claim_names(r);
+    buf_clear(&d.sent);
+    rrepl_abandon(r);
+    snprintf(want, sizeof want, "\x03\x03\r\x01" "del %s,%sm\x04\r\x02", p, p);
+    CHECK_STR(buf_str(&d.sent), want);
     /* A new prefix (the old one was taken) forgets the maybe. */
     rrepl_renew_names(r);
     CHECK_EQ_INT(rrepl_cleanup_code(r, code, sizeof code), 0);
