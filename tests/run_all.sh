@@ -7,8 +7,10 @@
 #   4. end to end against the fake board (newest and old firmware, faults),
 #      with the ASan+UBSan mpeek; the command line, the first run
 #      (make deps/run), the manual page, completion and make install
-#   5. end to end against real MicroPython firmware in QEMU (micro:bit),
-#      snapshots of it explored with no board
+#   5. end to end against real MicroPython firmware in QEMU (micro:bit;
+#      MicroPython 1.29 from ../shared/firmware when it is there): the
+#      commands, objects against repr(), snapshots explored with no
+#      board, the explorer in tmux
 #   6. every fuzz target for FUZZ_SECONDS (default 20)
 #
 # Each part prints "NAME: N passed, N failed" (tests, not checks; ", N
@@ -137,6 +139,9 @@ run docs timeout 600 python3 tests/test_docs.py
 
 step "mpeek against MicroPython 1.9.2 in QEMU"
 run qemu timeout 900 python3 tests/test_qemu.py
+
+step "objects decoded from memory against the board's repr() (1.9.2 and 1.29 in QEMU)"
+run obj timeout 900 python3 tests/test_obj.py
 
 step "snapshots of MicroPython 1.9.2 and 1.29 in QEMU, explored with no board"
 run snapshot timeout 900 python3 tests/test_snapshot.py
