@@ -312,23 +312,32 @@ static void repr(struct buf *b, const struct objdec_obj *o,
     }
 }
 
-int objdec_repr(const struct objdec_obj *o, const struct objdec_layout *lay,
-                char **out, struct rc_msg *msg)
+/* The text made by fn into a malloc'd string (*out), or RC_NOMEM naming
+ * what it was. */
+static int made(void (*fn)(struct buf *, const struct objdec_obj *,
+                           const struct objdec_layout *),
+                const struct objdec_obj *o, const struct objdec_layout *lay,
+                const char *what, char **out, struct rc_msg *msg)
 {
     struct buf b;
     buf_init(&b);
     *out = NULL;
-    repr(&b, o, lay);
-    if (buf_check(&b, msg, "object text") != RC_OK) {
-        buf_fini(&b);
-        return RC_NOMEM;
+    fn(&b, o, lay);
+    if (buf_check(&b, msg, what) == RC_OK) {
+        *out = strdup(buf_str(&b));
     }
-    *out = strdup(buf_str(&b));
+    int failed = buf_failed(&b) || *out == NULL;
     buf_fini(&b);
-    if (*out == NULL) {
-        return rc_set(msg, RC_NOMEM, "out of memory for the object text");
+    if (failed) {
+        return rc_set(msg, RC_NOMEM, "out of memory for the %s", what);
     }
     return RC_OK;
+}
+
+int objdec_repr(const struct objdec_obj *o, const struct objdec_layout *lay,
+                char **out, struct rc_msg *msg)
+{
+    return made(repr, o, lay, "object text", out, msg);
 }
 
 /* All parts printed exactly as the board would (nothing cut, every print
@@ -449,18 +458,5 @@ static void json(struct buf *b, const struct objdec_obj *o,
 int objdec_json(const struct objdec_obj *o, const struct objdec_layout *lay,
                 char **out, struct rc_msg *msg)
 {
-    struct buf b;
-    buf_init(&b);
-    *out = NULL;
-    json(&b, o, lay);
-    if (buf_check(&b, msg, "object JSON") != RC_OK) {
-        buf_fini(&b);
-        return RC_NOMEM;
-    }
-    *out = strdup(buf_str(&b));
-    buf_fini(&b);
-    if (*out == NULL) {
-        return rc_set(msg, RC_NOMEM, "out of memory for the object JSON");
-    }
-    return RC_OK;
+    return made(json, o, lay, "object JSON", out, msg);
 }
