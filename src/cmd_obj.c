@@ -313,8 +313,11 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     } else if (g_obj.expr != NULL) {
         rc = board_id(s, g_obj.expr, &word, &repr_c, msg);
     } else {
-        /* No expression: still ask how floats are stored (cheap). */
-        rc = board_id(s, "None", &(uint32_t){0}, &repr_c, msg);
+        /* No expression: still ask how floats are stored, once. */
+        if (s->info.repr_c < 0) {
+            rc = board_repr_c(s->rrepl, &s->info, msg);
+        }
+        repr_c = s->info.repr_c;
     }
     if (rc < 0) {
         return rc;
