@@ -18,7 +18,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := ncursesw libserialport libelf
+PKGS := ncursesw libserialport libelf capstone
 
 ifeq ($(V),1)
 Q :=

@@ -8,7 +8,7 @@
 set -eu
 
 job=${1:-build}
-build="make gcc pkg-config libncurses-dev libserialport-dev libmbedtls-dev libelf-dev"
+build="make gcc pkg-config libncurses-dev libserialport-dev libmbedtls-dev libelf-dev libcapstone-dev"
 run="$build qemu-system-arm firmware-microbit-micropython"
 test="$run clang libclang-rt-14-dev valgrind python3 tmux xxd binutils-arm-none-eabi gcc-arm-none-eabi man-db groff-base"
 
