@@ -48,6 +48,8 @@ struct board_info {
     long free_heap;        /* bytes, before mpeek's helper (with it when
                               helper_ready and helper_heap is -1) */
     long helper_heap;      /* bytes the helper holds, -1 unknown */
+    int free_in_probe;     /* free_heap was measured with the probe's code
+                              still held (a little low) */
     struct board_method method;
     /* The probe defined the likely helper (firmware with raw-paste): its
      * code's SHA-256, and whether it is the one the method needs. */
@@ -61,6 +63,31 @@ struct board_info {
 
 /* Ask the board what it is and what it has.  Fills info (method too). */
 int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg);
+
+/* What a full probe of firmware with raw-paste learnt, for the next attach
+ * on the same port (attcache.h): the board's identity ("IMPL VER PLAT
+ * MACH FW", as the warm probe computes it on the board) and the probe's
+ * answer. */
+struct board_warm {
+    char ident[512];
+    char text[1024];
+};
+
+/*
+ * board_probe, first trying warm (NULL or an empty one: not tried): one
+ * short paste in which the board checks that its identity is warm->ident
+ * and that mpeek's names are free, and only then defines the helper that
+ * the answer in warm->text chose; the rest of what the board is and has is
+ * then taken from warm->text, and the line is not echo-tested again (every
+ * read is verified anyway).  Anything else (another board, another
+ * firmware, no raw-paste, a helper that fails) falls back to the full
+ * probe.  *used says whether warm was used; learnt (may be NULL) receives
+ * what a full probe learnt (empty when it is nothing to keep: old
+ * firmware, a line that is not 8-bit clean, a helper not defined).
+ */
+int board_probe_warm(struct rrepl *r, struct board_info *info,
+                     const struct board_warm *warm, int *used,
+                     struct board_warm *learnt, struct rc_msg *msg);
 
 /* Pick the method from the features in info (pure; sets info->method). */
 void board_choose(struct board_info *info);

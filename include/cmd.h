@@ -35,6 +35,8 @@ struct session;
 #define CMD_COMPARE 0x40u /* takes --compare */
 #define CMD_DEPTH   0x80u /* takes --depth and --max-items */
 #define CMD_PICTURE 0x100u /* takes --map (the heap picture) */
+#define CMD_PROBE   0x200u /* reports what the board has: probed in full,
+                            * never from the attach cache (attcache.h) */
 
 /* What the command line gave, for the parse and run functions. */
 struct cmd_args {

@@ -116,6 +116,14 @@ const char *rrepl_seen(const struct rrepl *r);
  */
 int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
                struct buf *err, struct rc_msg *msg);
+/* Whether a command of mpeek's own failed as code does whose bytes were
+ * lost on the way in (SyntaxError, IndentationError, NameError,
+ * AttributeError): worth sending again. */
+int rrepl_input_lost(int rc, const struct rc_msg *msg);
+
+/* A line of mpeek's own in the --log (marked "!"). */
+void rrepl_note(struct rrepl *r, const char *what);
+
 /* mpeek's own code, which compiles and runs on every board it is sent to:
  * a SyntaxError, IndentationError, NameError or AttributeError in its
  * answer means bytes were lost on the way in, and it is sent again (three

@@ -134,6 +134,7 @@ static const char probe_all_tail[] =
     "   print('hlp=1')\n"
     "  except:pass\n"
     "  if w:print('bin=1');w(b'<'+bytes(range(256))+b'>')\n"
+    "  import gc;gc.collect();print('free=%d'%gc.mem_free())\n"
     " try:\n"
     "  _mpkp()\n"
     " finally:\n"
@@ -154,6 +155,18 @@ static void likely_info(struct board_info *t)
     board_choose(t);
 }
 
+/* The helper's lines, each indented by three spaces. */
+static void add_indented(struct buf *out, const char *code)
+{
+    for (const char *line = code; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        buf_addstr(out, "   ");
+        buf_add(out, line, n);
+        line += n;
+    }
+}
+
 /* probe_all_head, the marker, the likely helper, probe_all_tail. */
 static int probe_all_code(struct rrepl *r, struct buf *out,
                           unsigned char sha[32])
@@ -170,13 +183,7 @@ static int probe_all_code(struct rrepl *r, struct buf *out,
     buf_add(out, probe_all_head, (size_t)(at - probe_all_head));
     buf_addstr(out, marker);
     buf_addstr(out, at + strlen("PROBE_MARKER"));
-    for (const char *line = helper; *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        buf_addstr(out, "   ");
-        buf_add(out, line, n);
-        line += n;
-    }
+    add_indented(out, helper);
     buf_addstr(out, probe_all_tail);
     buf_str(out);
     return buf_failed(out) ? RC_NOMEM : RC_OK;
@@ -458,8 +465,68 @@ static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
 }
 
 /*
- * The probe in one command, with the free-heap measurement queued behind
- * it (it runs once the probe's code is gone, as on its own).  RC_UNSUPP
+ * Send a probe (standard raw mode, in the engine's slices) and take its
+ * answer: the text up to a "bin=1" line into text, then, when that line
+ * came, the 256 echo bytes framed by '<' '>' (*echo = 1, *clean whether
+ * they came through unchanged), then the rest of the output into tail.
+ * After an echo that was not clean the caller resyncs (the framing may be
+ * out of step).
+ */
+static int probe_answer(struct rrepl *r, const char *code, struct buf *text,
+                        struct buf *tail, int *echo, int *clean,
+                        struct rc_msg *msg)
+{
+    buf_clear(text);
+    buf_clear(tail);
+    *echo = *clean = 0;
+    int rc;
+    if ((rc = rrepl_send(r, code, msg)) < 0 || (rc = rrepl_begin(r, msg)) < 0) {
+        return rc;
+    }
+    /* The text, up to the echo or the end of the output. */
+    size_t end = 0;
+    for (;;) {
+        size_t have;
+        const unsigned char *p = rrepl_peek(r, &have);
+        end = probe_text_end(p, have, echo);
+        if (end != 0) {
+            break;
+        }
+        int got = rrepl_fill(r, rrepl_timeout(r), msg);
+        if (got < 0) {
+            return got;
+        }
+    }
+    if (end != (size_t)-1) {
+        size_t have;
+        const unsigned char *p = rrepl_peek(r, &have);
+        buf_add(text, p, end);
+        rrepl_consume(r, end);
+    }
+    if (buf_failed(text)) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    if (*echo) {
+        rc = await_bytes(r, 258, msg);
+        if (rc == RC_OK) {
+            size_t have;
+            const unsigned char *p = rrepl_peek(r, &have);
+            *clean = p[0] == '<' && p[257] == '>';
+            for (int i = 0; *clean && i < 256; i++) {
+                *clean = p[1 + i] == i;
+            }
+            rrepl_consume(r, 258);
+        }
+    }
+    if (rc == RC_OK && (!*echo || *clean)) {
+        rc = rrepl_end(r, tail, NULL, msg);
+    }
+    return rc;
+}
+
+/*
+ * The probe in one command, the free-heap measurement at its end (with
+ * the probe's code still held: a little less than without it).  RC_UNSUPP
  * when the firmware has no raw-paste (nothing run) or too little heap
  * for it: the caller probes in small snippets instead.
  */
@@ -485,63 +552,12 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         }
         /* From here the board may define names (behind its own check). */
         rrepl_names_maybe(r);
-        if ((rc = rrepl_send(r, buf_str(&code), msg)) < 0 ||
-            (rc = rrepl_send(r, probe_free, msg)) < 0 ||
-            (rc = rrepl_begin(r, msg)) < 0) {
-            goto done;
-        }
-        /* The text, up to the echo or the end of the output. */
-        int echo = 0;
-        size_t end = 0;
-        for (;;) {
-            size_t have;
-            const unsigned char *p = rrepl_peek(r, &have);
-            end = probe_text_end(p, have, &echo);
-            if (end != 0) {
-                break;
-            }
-            int got = rrepl_fill(r, rrepl_timeout(r), msg);
-            if (got < 0) {
-                rc = got;
-                goto done;
-            }
-        }
-        buf_clear(&text);
-        if (end != (size_t)-1) {
-            size_t have;
-            const unsigned char *p = rrepl_peek(r, &have);
-            buf_add(&text, p, end);
-            rrepl_consume(r, end);
-        }
-        if (buf_failed(&text)) {
-            rc = rc_set(msg, RC_NOMEM, "out of memory");
-            goto done;
-        }
-        int clean = 0;
-        if (echo) {
-            rc = await_bytes(r, 258, msg);
-            if (rc == RC_OK) {
-                size_t have;
-                const unsigned char *p = rrepl_peek(r, &have);
-                clean = p[0] == '<' && p[257] == '>';
-                for (int i = 0; clean && i < 256; i++) {
-                    clean = p[1 + i] == i;
-                }
-                rrepl_consume(r, 258);
-            }
-        }
-        if (rc == RC_OK && (!echo || clean)) {
-            rc = rrepl_end(r, NULL, NULL, msg);
-        }
+        int echo = 0, clean = 0;
+        rc = probe_answer(r, buf_str(&code), &text, &out, &echo, &clean, msg);
         if (rc == RC_DEVICE || rc == RC_DEVMEM) {
-            /* Finish the queued measurement; short of heap for the
-             * probe in one piece, probe in small steps. */
-            struct rc_msg m2;
-            int rc2 = rrepl_end(r, NULL, NULL, &m2);
-            if (rc2 < 0 && rc2 != RC_DEVICE && rc2 != RC_DEVMEM) {
-                rc = rc2;
-                *msg = m2;
-            } else if (rc == RC_DEVMEM) {
+            /* Short of heap for the probe in one piece: probe in small
+             * steps. */
+            if (rc == RC_DEVMEM) {
                 rc = RC_UNSUPP;
             }
             goto done;
@@ -560,13 +576,15 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         } else if (rc < 0) {
             goto done;
         } else {
+            /* The measurement came last: after the echo, or in the
+             * text when there was none. */
             info->binary_clean = echo ? 1 : -1;
-            buf_clear(&out);
-            if ((rc = rrepl_end(r, &out, NULL, msg)) < 0) {
-                goto done;
+            if (!echo) {
+                buf_addstr(&out, buf_str(&text));
             }
         }
         apply_free(info, buf_str(&out));
+        info->free_in_probe = !echo || clean; /* else measured alone */
         char v[16];
         if (!fmt_kv(buf_str(&text), "taken", v, sizeof v, NULL)) {
             rc = rc_set(msg, RC_PROTO, "the board did not say which names "
@@ -632,16 +650,313 @@ void board_helper_lost(struct board_info *info)
     info->helper_ready = 0;
 }
 
+/* The warm probe (board_probe_warm): WARM_IDENT becomes the identity as a
+ * bytes literal, PROBE_MARKER the marker, then come the helper's lines.
+ * Nothing is defined unless the names are free and the identity matches;
+ * the marker goes again when the helper cannot be defined.  The machine is
+ * sys.implementation._machine, else os.uname().machine, as apply_ident
+ * takes it. */
+static const char probe_warm_head[] =
+    "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
+    "else:\n"
+    " def _mpkp():\n"
+    "  global _mpk,_mpkm\n"
+    "  import sys\n"
+    "  i=sys.implementation;v=i.version;m=u=''\n"
+    "  try:m=i._machine\n"
+    "  except:pass\n"
+    "  try:o=__import__('os').uname();m=m or o.machine;u=o.version\n"
+    "  except:pass\n"
+    "  if bytes('%s %d.%d.%d %s %s %s'%(i.name,v[0],v[1],v[2],sys.platform,m,u),'utf8')!=WARM_IDENT:\n"
+    "   print('taken=0\\nwarm=0');return\n"
+    "  PROBE_MARKER\n"
+    "  try:\n";
+static const char probe_warm_tail[] =
+    "   import gc;gc.collect();print('taken=0\\nwarm=1\\nfree=%d'%gc.mem_free())\n"
+    "  except:\n"
+    "   del _mpkm;print('taken=0\\nwarm=0');return\n"
+    "WARM_ECHO"
+    " try:\n"
+    "  _mpkp()\n"
+    " finally:\n"
+    "  del _mpkp\n";
+
+/* The identity the warm probe computes on the board: "IMPL VER PLAT MACH
+ * FW" (MACH and FW may be empty). */
+static int warm_ident(const struct board_info *info, char *out, size_t size)
+{
+    if (info->impl[0] == 0 || info->version[0] == 0) {
+        return 0;
+    }
+    int n = snprintf(out, size, "%s %s %s %s %s", info->impl, info->version,
+                     info->platform, info->machine, info->firmware);
+    return n > 0 && (size_t)n < size;
+}
+
+/* What the board is and has, from a warm text: identity, features, and
+ * whether the line proved 8-bit clean ("bin=1", "bin=0", "bin=-1"). */
+static int warm_apply(struct board_info *info, const char *text,
+                      struct rc_msg *msg)
+{
+    int rc = apply_ident(info, text, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    char feats[400] = "", bin[8] = "";
+    fmt_kv(text, "feat", feats, sizeof feats, NULL);
+    apply_feats(info, feats);
+    if (!fmt_kv(text, "bin", bin, sizeof bin, NULL)) {
+        return rc_set(msg, RC_PARSE, "no bin line");
+    }
+    info->binary_clean = strcmp(bin, "1") == 0 ? 1 : strcmp(bin, "0") == 0 ? 0 : -1;
+    return RC_OK;
+}
+
+static int probe_warm_code(struct rrepl *r, const char *ident,
+                           const char *helper, const char *writer,
+                           struct buf *out)
+{
+    char marker[64];
+    rrepl_marker(r, marker, sizeof marker);
+    const char *id = strstr(probe_warm_head, "WARM_IDENT");
+    const char *mk = strstr(probe_warm_head, "PROBE_MARKER");
+    buf_add(out, probe_warm_head, (size_t)(id - probe_warm_head));
+    /* Letters, digits, space, '.', '-', ':' as they are, every other
+     * byte escaped: nothing of the cache can become code, nor "_mpk". */
+    buf_addstr(out, "b'");
+    for (const unsigned char *p = (const unsigned char *)ident; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || *p == ' ' || *p == '.' || *p == '-' ||
+            *p == ':') {
+            buf_add(out, p, 1);
+        } else {
+            buf_printf(out, "\\x%02x", *p);
+        }
+    }
+    buf_addstr(out, "'");
+    const char *after = id + strlen("WARM_IDENT");
+    buf_add(out, after, (size_t)(mk - after));
+    buf_addstr(out, marker);
+    buf_addstr(out, mk + strlen("PROBE_MARKER"));
+    add_indented(out, helper);
+    /* The echo proves the line 8-bit clean again, as the full probe
+     * does (the cable or adapter may have changed since). */
+    const char *echo = strstr(probe_warm_tail, "WARM_ECHO");
+    buf_add(out, probe_warm_tail, (size_t)(echo - probe_warm_tail));
+    if (writer != NULL) {
+        buf_printf(out, "  w=%s;print('bin=1');w(b'<'+bytes(range(256))+b'>')\n",
+                   writer);
+    }
+    buf_addstr(out, echo + strlen("WARM_ECHO"));
+    buf_str(out);
+    return buf_failed(out) ? RC_NOMEM : RC_OK;
+}
+
+/* After the warm probe defined mpeek's names but cannot be used: delete
+ * them, and take new names for the full probe. */
+static int warm_undo(struct rrepl *r, struct rc_msg *msg)
+{
+    char code[200];
+    rrepl_claim_names(r);
+    int rc = RC_OK;
+    if (rrepl_cleanup_code(r, code, sizeof code)) {
+        rc = rrepl_exec_own(r, code, NULL, msg);
+    }
+    rrepl_renew_names(r);
+    return rc;
+}
+
+/* The warm probe, which also measures the free heap (with the helper in
+ * place and the probe's own code still held: a little less than after
+ * it).  RC_OK: used (info filled from warm->text); RC_NOTFOUND: not this
+ * board or firmware, or no heap for it, nothing left defined (the full
+ * probe follows; *nomem says whether it was the heap); else an error. */
+static int probe_warm(struct rrepl *r, struct board_info *info,
+                      const struct board_warm *warm, int *nomem,
+                      struct rc_msg *msg)
+{
+    char ident[sizeof warm->ident], helper[2048];
+    struct rc_msg pm;
+    *nomem = 0;
+    if (warm_apply(info, warm->text, &pm) < 0 ||
+        !warm_ident(info, ident, sizeof ident) ||
+        strcmp(ident, warm->ident) != 0) {
+        return RC_NOTFOUND; /* a cache that contradicts itself */
+    }
+    board_choose(info);
+    if (board_helper_code(info, &info->method, helper, sizeof helper) != RC_OK) {
+        return RC_NOTFOUND;
+    }
+    struct buf code, text, tail;
+    buf_init(&code);
+    buf_init(&text);
+    buf_init(&tail);
+    int rc = rrepl_detect_raw_paste(r, msg);
+    if (rc < 0) {
+        goto done;
+    }
+    int binary = info->method.enc == RECDEC_BIN;
+    if (probe_warm_code(r, warm->ident, helper,
+                        binary ? writer_expr(info->method.writer) : NULL,
+                        &code) != RC_OK) {
+        rc = rc_set(msg, RC_NOMEM, "out of memory");
+        goto done;
+    }
+    rrepl_names_maybe(r);
+    int echo = 0, clean = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        /* Old firmware gets it paced for its small receive buffer, and
+         * again if bytes were lost on the way in (as rrepl_exec_own). */
+        rc = probe_answer(r, buf_str(&code), &text, &tail, &echo, &clean, msg);
+        if (!rrepl_input_lost(rc, msg)) {
+            break;
+        }
+        rrepl_note(r, "input garbled; sending it again");
+    }
+    char v[8];
+    int defined = fmt_kv(buf_str(&text), "taken", v, sizeof v, NULL) &&
+                  strcmp(v, "0") == 0 &&
+                  fmt_kv(buf_str(&text), "warm", v, sizeof v, NULL) &&
+                  strcmp(v, "1") == 0;
+    if (echo && (rc != RC_OK || !clean)) {
+        /* The line mangled the echo: the helper defined is for binary,
+         * which this line cannot carry.  Out of step, perhaps: resync,
+         * take the names back, and probe in full. */
+        if ((rc = rrepl_resync(r, msg)) < 0 || (rc = warm_undo(r, msg)) < 0) {
+            goto done;
+        }
+        rc = RC_NOTFOUND;
+        goto done;
+    }
+    if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+        /* No heap for it, or an error.  Without "warm=1" nothing is
+         * defined (the marker goes when the helper fails); probe in full. */
+        *nomem = rc == RC_DEVMEM;
+        if (defined && (rc = warm_undo(r, msg)) < 0) {
+            goto done;
+        }
+        rc = RC_NOTFOUND;
+        goto done;
+    }
+    if (rc < 0) {
+        goto done;
+    }
+    if (!defined || (binary && !echo)) {
+        if (defined && (rc = warm_undo(r, msg)) < 0) {
+            goto done;
+        }
+        rc = RC_NOTFOUND;
+        goto done;
+    }
+    rrepl_claim_names(r);
+    apply_free(info, buf_str(&text));
+    info->free_in_probe = 1;
+    recdec_sha256((const uint8_t *)helper, strlen(helper), info->folded_sha);
+    info->helper_folded = 1;
+    rc = RC_OK;
+done:
+    buf_fini(&code);
+    buf_fini(&text);
+    buf_fini(&tail);
+    return rc;
+}
+
+/* What a full probe learnt, as warm text: the identity and features in the
+ * probe's own words, and what the echo proved. */
+static void warm_learn(const struct board_info *info, struct board_warm *learnt)
+{
+    memset(learnt, 0, sizeof *learnt);
+    if (!warm_ident(info, learnt->ident, sizeof learnt->ident)) {
+        return;
+    }
+    struct buf t;
+    buf_init(&t);
+    buf_printf(&t, "impl=%s\nver=%s\n", info->impl, info->version);
+    if (info->platform[0]) {
+        buf_printf(&t, "plat=%s\n", info->platform);
+    }
+    if (info->machine[0]) {
+        buf_printf(&t, "mach=%s\n", info->machine);
+    }
+    if (info->firmware[0]) {
+        buf_printf(&t, "fw=%s\n", info->firmware);
+    }
+    buf_addstr(&t, "feat=");
+    const char *sep = "";
+#define FEAT(cond, ...)                                                       \
+    do {                                                                      \
+        if (cond) {                                                           \
+            buf_addstr(&t, sep);                                              \
+            buf_printf(&t, __VA_ARGS__);                                      \
+            sep = ",";                                                        \
+        }                                                                     \
+    } while (0)
+    FEAT(info->uctypes, "uctypes");
+    FEAT(info->b64, "b64:%s", info->binascii);
+    FEAT(info->hexlify, "hex:%s", info->binascii);
+    FEAT(info->sha256, "sha256:%s", info->hashlib);
+    FEAT(info->stdout_buffer, "stdoutbuf");
+    FEAT(info->microbit_uart, "mbuart");
+    FEAT(info->mem8, "mem8");
+    FEAT(info->mem16, "mem16");
+    FEAT(info->mem32, "mem32");
+    FEAT(info->from_bytes, "frombytes");
+#undef FEAT
+    buf_printf(&t, "\nbin=%d\n", info->binary_clean);
+    if (buf_failed(&t) || t.len >= sizeof learnt->text ||
+        strchr(learnt->ident, '\n') != NULL) {
+        memset(learnt, 0, sizeof *learnt);
+    } else {
+        memcpy(learnt->text, t.data, t.len + 1);
+    }
+    buf_fini(&t);
+}
+
 int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
+{
+    return board_probe_warm(r, info, NULL, NULL, NULL, msg);
+}
+
+int board_probe_warm(struct rrepl *r, struct board_info *info,
+                     const struct board_warm *warm, int *used,
+                     struct board_warm *learnt, struct rc_msg *msg)
 {
     memset(info, 0, sizeof *info);
     info->repr_c = -1;
     info->raw_paste = -1;
     info->binary_clean = -1;
     info->helper_heap = -1;
+    if (used != NULL) {
+        *used = 0;
+    }
+    if (learnt != NULL) {
+        memset(learnt, 0, sizeof *learnt);
+    }
     struct buf out;
     buf_init(&out);
-    int rc = RC_UNSUPP;
+    int rc = RC_UNSUPP, nomem = 0;
+    char nw[4];
+    if (warm != NULL && warm->ident[0] &&
+        fmt_kv(warm->text, "nowarm", nw, sizeof nw, NULL)) {
+        nomem = 1; /* this board had no heap for it before */
+    } else if (warm != NULL && warm->ident[0]) {
+        rc = probe_warm(r, info, warm, &nomem, msg);
+        if (rc == RC_OK) {
+            if (used != NULL) {
+                *used = 1;
+            }
+            goto chosen;
+        }
+        if (rc != RC_NOTFOUND) {
+            goto done;
+        }
+        memset(info, 0, sizeof *info);
+        info->repr_c = -1;
+        info->raw_paste = -1;
+        info->binary_clean = -1;
+        info->helper_heap = -1;
+        rc = RC_UNSUPP;
+    }
     if (rrepl_has_raw_paste(r) != 0) {
         rc = probe_at_once(r, info, msg);
     }
@@ -651,6 +966,7 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
     if (rc < 0) {
         goto done;
     }
+chosen:
     info->raw_paste = rrepl_has_raw_paste(r);
     board_choose(info);
     board_check_folded(info);
@@ -658,6 +974,14 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
         rc = rc_set(msg, RC_UNSUPP,
                     "this board has neither machine.mem8/mem32 nor uctypes: "
                     "mpeek cannot read its memory");
+    } else if (learnt != NULL && (used == NULL || !*used)) {
+        warm_learn(info, learnt);
+        if (nomem && learnt->ident[0] && strcmp(learnt->ident, warm->ident) == 0 &&
+            strlen(learnt->text) + 10 < sizeof learnt->text) {
+            /* A board short of heap for the warm probe is probed in full
+             * from now on (as long as it is the same). */
+            strcat(learnt->text, "nowarm=1\n");
+        }
     }
 done:
     buf_fini(&out);
@@ -874,7 +1198,7 @@ int board_install(struct rrepl *r, struct board_info *info, int measure,
     }
     /* The first time, the probe's measurement (just taken, nothing of
      * mpeek's on the board since) is the heap before the helper. */
-    if (info->helper_heap < 0 && info->free_heap > 0) {
+    if (info->helper_heap < 0 && info->free_heap > 0 && !info->free_in_probe) {
         before = info->free_heap;
     } else if ((rc = free_heap(r, &before, msg)) < 0) {
         return rc;

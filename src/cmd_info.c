@@ -93,7 +93,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 const struct cmd_entry cmd_info_entry = {
     .name = "info",
     .usage = "  info                      what the board is and how mpeek reads it\n",
-    .needs = CMD_BOARD,
+    .needs = CMD_BOARD | CMD_PROBE,
     .parse = parse_none,
     .run = run,
 };

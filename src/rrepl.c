@@ -1241,25 +1241,35 @@ int rrepl_exec(struct rrepl *r, const char *code, struct buf *out,
     return rrepl_exec_named(r, code, 1, out, err, msg);
 }
 
-int rrepl_exec_own(struct rrepl *r, const char *code, struct buf *out,
-                   struct rc_msg *msg)
+int rrepl_input_lost(int rc, const struct rc_msg *msg)
 {
     static const char *const lost[] = {"SyntaxError", "IndentationError", "NameError",
                                        "AttributeError"};
+    int garbled = 0;
+    for (size_t i = 0; rc == RC_DEVICE && i < sizeof lost / sizeof lost[0]; i++) {
+        garbled |= strstr(msg->text, lost[i]) != NULL;
+    }
+    return garbled;
+}
+
+void rrepl_note(struct rrepl *r, const char *what)
+{
+    rrepl_log(r, "!", what, strlen(what));
+}
+
+int rrepl_exec_own(struct rrepl *r, const char *code, struct buf *out,
+                   struct rc_msg *msg)
+{
     int rc = RC_OK;
     for (int tries = 0; tries < 3; tries++) {
         if (out != NULL) {
             buf_clear(out);
         }
         rc = rrepl_exec(r, code, out, NULL, msg);
-        int garbled = 0;
-        for (size_t i = 0; rc == RC_DEVICE && i < sizeof lost / sizeof lost[0]; i++) {
-            garbled |= strstr(msg->text, lost[i]) != NULL;
-        }
-        if (!garbled) {
+        if (!rrepl_input_lost(rc, msg)) {
             break;
         }
-        rrepl_log(r, "!", "input garbled; sending it again", 31);
+        rrepl_note(r, "input garbled; sending it again");
     }
     return rc;
 }

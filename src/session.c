@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attcache.h"
 #include "clock.h"
 #include "cmd.h"
 #include "emu.h"
@@ -101,9 +102,20 @@ static int session_connect(struct session *s, struct rc_msg *msg)
     if (rc < 0) {
         return rc;
     }
-    rc = board_probe(s->rrepl, &s->info, msg);
+    /* What the last full probe of this port learnt: the board checks it
+     * is still the same before anything is defined (board_probe_warm). */
+    struct board_warm warm, learnt;
+    struct rc_msg cm;
+    int cached = s->method == NULL && !(s->needs & CMD_PROBE) &&
+                 attcache_load(s->port, &warm, &cm) == RC_OK;
+    int used = 0;
+    rc = board_probe_warm(s->rrepl, &s->info, cached ? &warm : NULL, &used,
+                          &learnt, msg);
     if (rc < 0) {
         return rc_prefix(msg, rc, "asking the board what it is");
+    }
+    if (!used && learnt.ident[0]) {
+        attcache_save(s->port, &learnt, &cm);
     }
     if (s->method != NULL) {
         rc = board_force_method(&s->info, s->method, msg);

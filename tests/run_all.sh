@@ -19,6 +19,11 @@
 # python3 tests/test_qemu.py -k stall (--list names the tests).
 set -u
 export MPEEK_REQUIRE_LD=1
+# mpeek's caches (what earlier runs learnt of a port) start empty for
+# every run, apart from the user's own.
+XDG_CACHE_HOME=$(mktemp -d "${TMPDIR:-/tmp}/mpeek-test-cache.XXXXXX")
+export XDG_CACHE_HOME
+trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 jobs=$(nproc 2>/dev/null || echo 2)

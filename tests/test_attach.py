@@ -10,8 +10,12 @@ of what it was sent and ran:
   - leaving runs mpeek's clean-up and Ctrl-B together, and the board is
     left at its friendly prompt without mpeek's names;
   - old firmware (no raw-paste) still probes in small steps, and `info`
-    still reports the heap the helper holds on both.
+    still reports the heap the helper holds on both;
+  - the attach cache: a second attach of the same board is one short
+    command, and a cache that names another board, is corrupt or was made
+    on a clean line costs a full probe, never a wrong byte.
 """
+import hashlib
 import os
 import re
 import shutil
@@ -21,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, mpeek, run_tests, stop_group  # noqa: E402
+from testlib import ROOT, mpeek, mpk_globals, run_tests, stop_group  # noqa: E402
 
 FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
 TMP = tempfile.mkdtemp(prefix="mpeek-attach-")
@@ -74,7 +78,8 @@ def new_firmware(c):
     c.test("an idle board: one Ctrl-C, one probe, a read, a clean-up")
     b = Board("--preset", "new")
     try:
-        rc, out, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "16"])
+        rc, out, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "16"],
+                                env=cache_env("new")[1])
         c.check(rc == 0, "read exits 0 (%s)" % err.strip())
         time.sleep(0.3)
         ev = one_session(b.events())
@@ -89,7 +94,7 @@ def new_firmware(c):
         c.check("raw-exit" in ev and ev.index("raw-exit") > max(
             i for i, e in enumerate(ev) if e.startswith("exec")),
             "the clean-up runs before leaving")
-        rc, out, err, _ = mpeek(["--port", b.pty, "info"])
+        rc, out, err, _ = mpeek(["--port", b.pty, "info"], env=cache_env("new")[1])
         c.check(rc == 0 and re.search(rb"helper heap: [1-9]\d* bytes", out) is not None,
                 "info reports the helper's heap (%r)" % out[-300:])
     finally:
@@ -100,7 +105,7 @@ def old_firmware(c):
     c.test("old firmware: small steps, the helper's heap measured")
     b = Board("--preset", "old")
     try:
-        rc, out, err, _ = mpeek(["--port", b.pty, "info"])
+        rc, out, err, _ = mpeek(["--port", b.pty, "info"], env=cache_env("old")[1])
         c.check(rc == 0, "info exits 0 (%s)" % err.strip())
         c.check(re.search(rb"helper heap: [1-9]\d* bytes", out) is not None,
                 "info reports the helper's heap")
@@ -117,7 +122,7 @@ def unclean_line(c):
     c.test("a line that is not 8-bit clean: base64, the helper installed for it")
     b = Board("--preset", "new", "--line7bit")
     try:
-        rc, out, err, _ = mpeek(["--port", b.pty, "info"])
+        rc, out, err, _ = mpeek(["--port", b.pty, "info"], env=cache_env("line7")[1])
         c.check(rc == 0, "info exits 0 (%s)" % err.strip())
         c.check(b"base64" in out, "base64 chosen (%r)" % out[-300:])
         c.check(re.search(rb"helper heap: [1-9]\d* bytes", out) is not None,
@@ -128,10 +133,158 @@ def unclean_line(c):
         b.stop()
 
 
+def cache_env(name):
+    d = os.path.join(TMP, "cache-" + name)
+    env = dict(os.environ, XDG_CACHE_HOME=d)
+    env.pop("MPEEK_NO_CACHE", None)
+    return d, env
+
+
+def cache_files(d):
+    sub = os.path.join(d, "mpeek")
+    if not os.path.isdir(sub):
+        return []
+    return [os.path.join(sub, f) for f in os.listdir(sub) if f.startswith("attach-")]
+
+
+def cache_fields(path):
+    """(port, ident, text) of a cache file, checking its checksum."""
+    data = open(path, "rb").read()
+    body, _, last = data.rstrip(b"\n").rpartition(b"\n")
+    body += b"\n"
+    assert last == b"sha256 " + hashlib.sha256(body).hexdigest().encode(), "checksum"
+    lines = dict(ln.split(b" ", 1) for ln in body.splitlines()[1:])
+    return (lines[b"port"].decode(), bytes.fromhex(lines[b"ident"].decode()).decode(),
+            bytes.fromhex(lines[b"text"].decode()).decode())
+
+
+def write_cache(d, port, ident, text):
+    """A cache file for port, as mpeek writes it (the name: the first 8
+    bytes of the SHA-256 of the port's name, in hex)."""
+    body = ("mpeek attach cache 1\nport %s\nident %s\ntext %s\n" % (
+        port, ident.encode().hex(), text.encode().hex())).encode()
+    data = body + b"sha256 " + hashlib.sha256(body).hexdigest().encode() + b"\n"
+    os.makedirs(os.path.join(d, "mpeek"), exist_ok=True)
+    path = os.path.join(d, "mpeek", "attach-" + hashlib.sha256(port.encode()).hexdigest()[:16])
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def warm_attach(c):
+    c.test("attach cache: the second attach is one short command, same bytes, board clean")
+    d, env = cache_env("warm")
+    b = Board("--preset", "new")
+    try:
+        rc, out1, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "64"], env=env)
+        c.check(rc == 0, "first read exits 0 (%s)" % err.strip())
+        files = cache_files(d)
+        c.check(len(files) == 1, "one cache file written (%s)" % files)
+        if files:
+            port, ident, text = cache_fields(files[0])
+            c.check(port == b.pty, "it names the port (%s)" % port)
+            c.check(ident.startswith("micropython ") and "feat=" in text and "taken=" not in text,
+                    "it holds the identity and the probe's answer (%r, %r)" % (ident, text))
+        time.sleep(0.3)
+        log = os.path.join(TMP, "warm.log")
+        rc, out2, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "64"],
+                                 env=env)
+        c.check(rc == 0 and out2 == out1, "second read exits 0 with the same bytes (%s)" % err.strip())
+        time.sleep(0.3)
+        ev = one_session(b.events())
+        sizes = execs(ev)
+        wire = open(log, errors="replace").read()
+        c.check("warm=1" in wire and "feat=" not in wire,
+                "the second attach is the warm probe, not the full one")
+        c.check(len(sizes) <= 4, "the warm probe, the read, the clean-up (%s)" % sizes)
+        c.check(ev.count("ctrl-c") == 1, "one Ctrl-C (%d)" % ev.count("ctrl-c"))
+        c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
+        env_off = dict(env, MPEEK_NO_CACHE="1")
+        rc, out3, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "64"], env=env_off)
+        time.sleep(0.3)
+        sizes = execs(one_session(b.events()))
+        c.check(rc == 0 and out3 == out1 and max(sizes) > 1000,
+                "MPEEK_NO_CACHE=1: the full probe again (%s)" % sizes)
+    finally:
+        b.stop()
+
+
+def warm_other_board(c):
+    c.test("attach cache: a cache of another board, a corrupt one: full probe, right bytes")
+    d, env = cache_env("other")
+    a = Board("--preset", "new")
+    try:
+        rc, out_a, err, _ = mpeek(["--port", a.pty, "--unsafe", "read", "0", "64"], env=env)
+        c.check(rc == 0 and len(cache_files(d)) == 1, "a cache of the first board (%s)" % err.strip())
+        _, ident_a, text_a = cache_fields(cache_files(d)[0])
+    finally:
+        a.stop()
+    for preset, addr in (("rp2", "0x10000000"), ("esp32", "0x3ff90000")):
+        b = Board("--preset", preset)
+        try:
+            path = write_cache(d, b.pty, ident_a, text_a)
+            rc, info, err, _ = mpeek(["--port", b.pty, "info"], env=env)
+            c.check(rc == 0 and preset.encode() in info,
+                    "%s: info names the board (%s)" % (preset, err.strip()))
+            rc2, out_b, err, _ = mpeek(["--port", b.pty, "read", addr, "64"], env=env)
+            rc3, out_ref, err3, _ = mpeek(["--port", b.pty, "read", addr, "64"],
+                                          env=dict(env, MPEEK_NO_CACHE="1"))
+            c.check(rc2 == 0 and rc3 == 0 and out_b == out_ref,
+                    "%s: the same bytes as with no cache (%s %s)" % (preset, err.strip(), err3.strip()))
+            _, ident_b, _ = cache_fields(path)
+            c.check(ident_b != ident_a, "%s: the cache now names this board (%r)" % (preset, ident_b))
+            c.check(mpk_globals(b.pty) == {}, "%s: no mpeek names left on the board" % preset)
+        finally:
+            b.stop()
+    b = Board("--preset", "new")
+    try:
+        path = write_cache(d, b.pty, ident_a, text_a)
+        with open(path, "r+b") as f:
+            f.seek(40)
+            f.write(b"zz")
+        rc, out, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "64"], env=env)
+        c.check(rc == 0 and out == out_a, "corrupt cache: same bytes (%s)" % err.strip())
+        port, _, _ = cache_fields(path)
+        c.check(port == b.pty, "corrupt cache: written again, whole")
+        with open(path, "wb") as f:
+            f.write(os.urandom(5000))
+        rc, out, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "64"], env=env)
+        c.check(rc == 0 and out == out_a, "random cache: same bytes (%s)" % err.strip())
+    finally:
+        b.stop()
+
+
+def warm_unclean_line(c):
+    c.test("attach cache made on a clean line, used on one that is not 8-bit clean")
+    d, env = cache_env("line")
+    a = Board("--preset", "new")
+    try:
+        rc, out_a, err, _ = mpeek(["--port", a.pty, "--unsafe", "read", "0", "256"], env=env)
+        c.check(rc == 0 and len(cache_files(d)) == 1, "a cache of the clean board (%s)" % err.strip())
+        _, ident_a, text_a = cache_fields(cache_files(d)[0])
+    finally:
+        a.stop()
+    b = Board("--preset", "new", "--line7bit")
+    try:
+        write_cache(d, b.pty, ident_a, text_a)
+        rc, out, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "256"], env=env)
+        c.check(rc == 0 and out == out_a, "the right bytes all the same (rc %s, %s)" % (rc, err.strip()))
+        c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
+        # (Bit 7 cleared also breaks the raw-paste window: such a line
+        # never gets the warm probe, which needs raw-paste.)
+        rc, out, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "256"], env=env)
+        c.check(rc == 0 and out == out_a, "and again (%s)" % err.strip())
+    finally:
+        b.stop()
+
+
 TESTS = [
     ("new_firmware", new_firmware),
     ("old_firmware", old_firmware),
     ("unclean_line", unclean_line),
+    ("warm_attach", warm_attach),
+    ("warm_other_board", warm_other_board),
+    ("warm_unclean_line", warm_unclean_line),
 ]
 
 

@@ -225,6 +225,42 @@ def modern_qemu(c, tmp):
         c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
         time.sleep(2.0)
         check_found_as_left(c, q.port, "1.29, stalled after the probe")
+
+        # The attach cache: the second attach checks the board's identity
+        # and defines the helper in one short paste.
+        c.test("MicroPython 1.29: the second attach is the warm probe, same bytes")
+        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "warm-cache"))
+        env.pop("MPEEK_NO_CACHE", None)
+        logs = [os.path.join(tmp, "warm%d.log" % i) for i in range(2)]
+        outs = []
+        for lg in logs:
+            rc, o, err, _ = mpeek(["--port", q.port, "--log", lg, "read", "0", "4096"], env=env)
+            c.check(rc == 0, "read exits 0 (%s)" % err.strip())
+            outs.append(o)
+        first, second = (open(lg, errors="replace").read() for lg in logs)
+        c.check("warm=1" not in first and "bin=1" in first, "the first attach probes in full")
+        c.check("warm=1" in second and "bin=1" not in second,
+                "the second is the warm probe, with no echo test")
+        c.check(outs[0] == outs[1] and len(outs[0]) > 4096, "the same dump both times")
+        check_found_as_left(c, q.port, "1.29, after the warm attach")
+
+        c.test("MicroPython 1.29 stalls just after the warm probe was sent")
+        log = os.path.join(tmp, "warm-stall.log")
+        p = subprocess.Popen([mpeek_bin(), "--port", q.port, "--timeout", "2", "--log", log,
+                              "--unsafe", "read", "0", "16", "-o", out],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                             start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if os.path.exists(log) and "warm=0" in open(log, errors="replace").read():
+                break
+            time.sleep(0.001)
+        os.kill(q.proc.pid, signal.SIGSTOP)
+        rc, err = wait_exit(p, 60)
+        os.kill(q.proc.pid, signal.SIGCONT)
+        c.check(rc is not None, "ends (rc=%r, %r)" % (rc, err))
+        time.sleep(2.0)
+        check_found_as_left(c, q.port, "1.29, stalled after the warm probe")
     finally:
         try:
             os.kill(q.proc.pid, signal.SIGCONT)
@@ -360,6 +396,30 @@ def read_whole_flash(c, q, tmp):
     c.check(not diffs, "byte for byte equal to firmware.hex (first diffs %s)"
             % [hex(i) for i in diffs[:5]])
     c.check(at_prompt(q.port), "board answers >>> after the read")
+
+
+def warm_attach(c, q, tmp):
+    """The attach cache on the micro:bit's 1.9.2 (no raw-paste, 16 KiB of
+    RAM): the second attach is one paced snippet that checks the identity
+    and defines the helper; the bytes are the firmware's all the same."""
+    c.test("micro:bit 1.9.2: the second attach is the warm probe, same bytes")
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "warm-cache-192"))
+    env.pop("MPEEK_NO_CACHE", None)
+    logs = [os.path.join(tmp, "warm192-%d.log" % i) for i in range(2)]
+    outs = []
+    for lg in logs:
+        rc, o, err, _ = mpeek(["--port", q.port, "--log", lg, "read", "0", "0x800", "-o",
+                               lg + ".bin"], env=env)
+        c.check(rc == 0, "read exits 0 (%s)" % err.strip())
+        outs.append(open(lg + ".bin", "rb").read() if rc == 0 else b"")
+    first, second = (open(lg, errors="replace").read() for lg in logs)
+    c.check("warm=1" not in first and "feat=" in first, "the first attach probes in steps")
+    c.check("warm=1" in second and "feat=" not in second,
+            "the second is the warm probe, with no feature snippets")
+    c.check(outs[0] == outs[1] == bytes(q.flash[:0x800]),
+            "both equal firmware.hex")
+    c.check(at_prompt(q.port, timeout=5), "the board answers >>> afterwards")
+    c.check(mpk_globals(q.port) == {}, "no mpeek names left")
 
 
 def hex_dump(c, q):
@@ -565,6 +625,7 @@ TESTS = [
     ("interrupts_a_running_program", interrupts_a_running_program),
     ("read_whole_flash", read_whole_flash),
     ("hex_dump", hex_dump),
+    ("warm_attach", warm_attach),
     ("read_ram", read_ram),
     ("sigint_during_read", sigint_during_read),
     ("bad_arguments", bad_arguments),

@@ -5,6 +5,7 @@
  * read out of bounds, whatever the board says.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "board.h"
@@ -76,7 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rrepl_set_slices(r, 4096, 0);
     if (rrepl_enter(r, &msg) == RC_OK) {
         struct board_info info;
-        if (board_probe(r, &info, &msg) == RC_OK) {
+        /* Odd first byte: attach warm, with what a cache would hold. */
+        struct board_warm warm, learnt;
+        memset(&warm, 0, sizeof warm);
+        snprintf(warm.text, sizeof warm.text,
+                 "impl=micropython\nver=1.29.0\nplat=qemu\nmach=m\nfeat="
+                 "uctypes,sha256:hashlib,stdoutbuf,mem32\nhlp=1\nbin=1\n");
+        snprintf(warm.ident, sizeof warm.ident, "micropython 1.29.0 qemu m ");
+        int used;
+        if (board_probe_warm(r, &info, size > 0 && (data[0] & 1) ? &warm : NULL,
+                             &used, &learnt, &msg) == RC_OK) {
             struct mread *m = NULL;
             if (mread_new(r, &info, &m) == RC_OK) {
                 struct mread_cb cb = {sink, NULL, NULL};
