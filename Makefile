@@ -90,7 +90,7 @@ $(BUILD)/libmpeek.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $(LIB_OBJS)
 
 # Unit tests that make realloc() fail on purpose (tests/failalloc.h).
-FAILALLOC_TESTS := test_board test_buf test_cmd test_fmt test_image test_rmap test_verify
+FAILALLOC_TESTS := test_board test_buf test_cmd test_fmt test_image test_rmap test_rrepl test_verify
 $(FAILALLOC_TESTS:%=$(BUILD)/tests/%): TEST_LDFLAGS := -Wl,--wrap=realloc
 
 $(BUILD)/tests/%: tests/%.c tests/harness.h tests/failalloc.h $(BUILD)/libmpeek.a

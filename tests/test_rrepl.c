@@ -9,11 +9,13 @@
  */
 #include "rrepl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "failalloc.h"
 #include "harness.h"
 
 enum dev_mode { DEV_FRIENDLY, DEV_RAW, DEV_PASTE, DEV_DEAD, DEV_JUNK };
@@ -702,6 +704,81 @@ TEST(leave_code_goes_first_when_another_command_comes)
     done(&d, r);
 }
 
+/* The test board's buffers, grown beforehand: the failures armed below
+ * are then the engine's own. */
+static void dev_reserve(struct dev *d)
+{
+    static char room[8192];
+    struct buf *b[] = {&d->line, &d->out, &d->code, &d->sent};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+        size_t keep = b[i]->len;
+        char *copy = keep ? malloc(keep) : NULL;
+        if (keep) {
+            memcpy(copy, b[i]->data, keep);
+        }
+        buf_add(b[i], room, sizeof room);
+        buf_clear(b[i]);
+        buf_add(b[i], copy, keep);
+        free(copy);
+    }
+}
+
+/* Out of memory at any allocation of the engine while a command is sent
+ * and its answer taken: the command fails, or it succeeds with the whole
+ * answer; an answer short of bytes is never taken as given.  Both a
+ * printed answer and a traceback. */
+TEST(out_of_memory_never_gives_a_short_answer)
+{
+    static const char *const cmds[] = {"print(123)", "1/0"};
+    for (size_t c = 0; c < 2; c++) {
+        const char *cmd = cmds[c];
+        int want = c == 0 ? RC_OK : RC_DEVICE;
+        struct dev d;
+        struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+        struct rc_msg msg;
+        struct buf out, err;
+        buf_init(&out);
+        buf_init(&err);
+        CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+        dev_reserve(&d);
+        long first = failalloc_calls;
+        CHECK_EQ_INT(rrepl_exec(r, cmd, &out, &err, &msg), want);
+        long calls = failalloc_calls - first;
+        char good_out[64], good_err[512];
+        snprintf(good_out, sizeof good_out, "%s", buf_str(&out));
+        snprintf(good_err, sizeof good_err, "%s", buf_str(&err));
+        buf_fini(&out);
+        buf_fini(&err);
+        done(&d, r);
+        CHECK(calls > 0);
+        int kept = 0;
+        for (long k = 0; k < calls; k++) {
+            r = make(&d, DEV_FRIENDLY, 1);
+            buf_init(&out);
+            buf_init(&err);
+            CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+            dev_reserve(&d);
+            failalloc_arm(k);
+            int rc = rrepl_exec(r, cmd, &out, &err, &msg);
+            int fired = failalloc_fired();
+            failalloc_disarm();
+            if (rc == want) {
+                CHECK_STR(buf_str(&out), good_out);
+                CHECK_STR(buf_str(&err), good_err);
+            } else {
+                CHECK(rc < 0);
+                CHECK(fired);
+                kept |= rc == RC_NOMEM &&
+                        strstr(msg.text, "keeping the board's answer") != NULL;
+            }
+            buf_fini(&out);
+            buf_fini(&err);
+            done(&d, r);
+        }
+        CHECK(kept); /* the answer itself was among what failed */
+    }
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -726,5 +803,6 @@ int main(int argc, char **argv)
     RUN(running_program_is_still_interrupted);
     RUN(leaving_runs_the_last_command_in_the_same_round_trip);
     RUN(leave_code_goes_first_when_another_command_comes);
+    RUN(out_of_memory_never_gives_a_short_answer);
     return harness_done("rrepl");
 }
