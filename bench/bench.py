@@ -25,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from testlib import Qemu, free_port  # noqa: E402
+from testlib import Qemu, free_port, wait_listening  # noqa: E402
 
 BAUD = 115200
 WIRE = BAUD / 10.0
@@ -184,7 +184,8 @@ class Qemu129:
              "-serial", "tcp:127.0.0.1:%d,server=on,wait=off" % self.tcp_port,
              "-kernel", FW129], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
-        time.sleep(0.5)
+        wait_listening(self.tcp_port, 10)
+        time.sleep(0.2)  # the firmware's own start
 
     def stop(self):
         try:

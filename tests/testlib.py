@@ -286,6 +286,25 @@ def _read_pty_line(proc, timeout):
     raise RuntimeError("no pty line from %r: %r" % (proc.args, buf))
 
 
+def wait_listening(port, timeout):
+    """Wait until something listens on the local TCP port (read from
+    /proc/net/tcp: no connection is made, so the listener sees nothing)."""
+    want = ":%04X " % port
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/net/tcp") as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    if len(fields) > 3 and (fields[1] + " ").endswith(want) and fields[3] == "0A":
+                        return True
+        except OSError:
+            time.sleep(0.3)
+            return False
+        time.sleep(0.02)
+    return False
+
+
 class Qemu:
     """The BBC micro:bit in QEMU, running Debian's MicroPython firmware.
 
@@ -313,7 +332,7 @@ class Qemu:
                                      stderr=subprocess.STDOUT, start_new_session=True)
         if serial == "tcp":
             self.port = "tcp:127.0.0.1:%d" % self.tcp_port
-            time.sleep(0.3)
+            wait_listening(self.tcp_port, 10)
         else:
             try:
                 self.pty = _read_pty_line(self.proc, 10)
