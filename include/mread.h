@@ -77,6 +77,13 @@ const struct mread_stats *mread_stats(const struct mread *m);
  * next read. */
 void mread_reset(struct mread *m);
 
+/* The next read is the last use of the helper in this session (a command
+ * that reads once, then leaves): when it takes one request, mpeek's names
+ * are deleted in that same command, so that leaving needs only Ctrl-B.
+ * The board is then left with nothing of mpeek's; a later read installs
+ * the helper again.  Reset by that read. */
+void mread_set_last(struct mread *m, int last);
+
 /*
  * For a caller that runs its own board-side code over a range along with
  * reads (verify's digests): switch the board's method to the loads the

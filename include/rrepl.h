@@ -204,6 +204,10 @@ const char *rrepl_names(const struct rrepl *r);
  * current one). */
 void rrepl_renew_names(struct rrepl *r);
 
+/* The board deleted mpeek's names (a command ended with the clean-up):
+ * nothing is left to clean up when leaving. */
+void rrepl_names_released(struct rrepl *r);
+
 /* The board has no global starting with the prefix: names made with it
  * are mpeek's and may be deleted (rrepl_abandon, board_uninstall). */
 void rrepl_claim_names(struct rrepl *r);

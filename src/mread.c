@@ -26,6 +26,7 @@ struct range {
 struct req {
     uint32_t addr, len, chunk;
     int tries;
+    int cleans;    /* mpeek's names are deleted behind the helper's call */
     struct recdec *dec;
 };
 
@@ -49,6 +50,7 @@ struct mread {
     int unsafe;
     int selected;  /* mread_select switched the method */
     struct board_method saved;
+    int last;      /* mread_set_last: the next read is the helper's last */
 };
 
 int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
@@ -210,9 +212,21 @@ static int send_next(struct mread *m, struct rc_msg *msg)
     if (rc < 0) {
         return rc;
     }
-    char cmd[80];
-    snprintf(cmd, sizeof cmd, "_mpk(%lu,%lu,%lu)", (unsigned long)t->addr,
-             (unsigned long)len, (unsigned long)chunk);
+    char cmd[400];
+    int n = snprintf(cmd, sizeof cmd, "_mpk(%lu,%lu,%lu)", (unsigned long)t->addr,
+                     (unsigned long)len, (unsigned long)chunk);
+    /* The last request of the helper's last read, alone on the line:
+     * mpeek's names are deleted behind it, in the same command, and
+     * leaving is then Ctrl-B alone. */
+    q->cleans = 0;
+    char clean[300];
+    if (m->last && m->nq == 0 && m->ntodo == 1 && len == t->len &&
+        rrepl_names_claimed(m->r) &&
+        rrepl_cleanup_code(m->r, clean, sizeof clean) &&
+        (size_t)n + 1 + strlen(clean) < sizeof cmd) {
+        snprintf(cmd + n, sizeof cmd - (size_t)n, "\n%s", clean);
+        q->cleans = 1;
+    }
     rc = rrepl_send(m->r, cmd, msg);
     if (rc < 0) {
         recdec_free(q->dec);
@@ -321,6 +335,24 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             buf_fini(&err);
             if (rc < 0) {
                 return rc == RC_DEVICE || rc == RC_DEVMEM ? RC_PROTO : rc;
+            }
+            if (q->cleans) {
+                rc = req_retire(m, 0);
+                if (rc < 0) {
+                    return rc;
+                }
+                if (m->ntodo == 0) {
+                    /* Read whole, and nothing of mpeek's is left. */
+                    rrepl_names_released(m->r);
+                    m->installed = 0;
+                    board_helper_lost(m->info);
+                    m->last = 0;
+                    return RC_OK;
+                }
+                /* Chunks to read again, and the helper is gone. */
+                m->installed = 0;
+                board_helper_lost(m->info);
+                return ensure_helper(m, msg);
             }
             return req_retire(m, 0);
         }
@@ -471,6 +503,11 @@ static int read_words(struct mread *m, uint32_t addr, uint32_t len,
     m->info->method = saved;
     m->installed = 0;
     return rc;
+}
+
+void mread_set_last(struct mread *m, int last)
+{
+    m->last = last;
 }
 
 void mread_set_map(struct mread *m, const struct rmap *map, int unsafe)

@@ -168,6 +168,13 @@ void rrepl_claim_names(struct rrepl *r)
     r->names_maybe = 0;
 }
 
+void rrepl_names_released(struct rrepl *r)
+{
+    r->names_claimed = 0;
+    r->names_maybe = 0;
+    r->marker = 0;
+}
+
 int rrepl_names_claimed(const struct rrepl *r)
 {
     return r->names_claimed;

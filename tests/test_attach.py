@@ -278,6 +278,54 @@ def warm_unclean_line(c):
         b.stop()
 
 
+def sent_lines(log):
+    """What mpeek sent, line by line, from its --log (escapes as written)."""
+    return [ln.split(" ", 3)[3] for ln in open(log, errors="replace").read().splitlines()
+            if ln.split(" ")[1:2] == [">"] and len(ln.split(" ", 3)) > 3]
+
+
+def last_read_cleans(c):
+    c.test("a command's one read carries the clean-up; a chunk read again still verifies")
+    d, env = cache_env("last")
+    b = Board("--preset", "new")
+    try:
+        log = os.path.join(TMP, "last.log")
+        rc, out, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "16"],
+                                env=env)
+        c.check(rc == 0, "read exits 0 (%s)" % err.strip())
+        sent = sent_lines(log)
+        req = [i for i, ln in enumerate(sent) if re.match(r"_mpk[0-9a-f]{4}\(0,16,", ln)]
+        c.check(len(req) == 1 and "globals().pop" in sent[req[0]],
+                "the read request ends with the clean-up (%s)" % sent[req[0]:] if req else sent)
+        c.check(req and not any("pop" in ln for ln in sent[req[0] + 1:]),
+                "and nothing is deleted again when leaving (%s)" % sent[req[0] + 1:] if req else "")
+        c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
+    finally:
+        b.stop()
+    # The answer of the request that carries the clean-up garbled: its chunk
+    # is read again, with the helper sent again (the board deleted it).
+    b = Board("--preset", "new", "--fault", "garble:3000")
+    try:
+        log = os.path.join(TMP, "last-garbled.log")
+        rc, out1, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0",
+                                  "0x4000"], env=env)
+        c.check(rc == 0, "garbled: read exits 0 (%s)" % err.strip())
+        rc, out2, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "0x4000"], env=env)
+        c.check(rc == 0 and out1 == out2 and len(out1) > 0x4000, "garbled: the same dump as "
+                "a clean read (%s)" % err.strip())
+        sent = sent_lines(log)
+        at = [i for i, ln in enumerate(sent) if re.match(r"_mpk[0-9a-f]{4}\(\d+,\d+,\d+\)", ln)]
+        reqs = [sent[i] for i in at]
+        c.check(len(reqs) >= 2 and all("globals().pop" in ln for ln in reqs),
+                "garbled: the chunk was read again, that request with the clean-up too (%s)"
+                % reqs)
+        c.check(len(at) >= 2 and any("stdout.buffer.write" in ln for ln in sent[at[0]:at[-1]]),
+                "garbled: the helper was sent again before it")
+        c.check(mpk_globals(b.pty) == {}, "garbled: no mpeek names left on the board")
+    finally:
+        b.stop()
+
+
 TESTS = [
     ("new_firmware", new_firmware),
     ("old_firmware", old_firmware),
@@ -285,6 +333,7 @@ TESTS = [
     ("warm_attach", warm_attach),
     ("warm_other_board", warm_other_board),
     ("warm_unclean_line", warm_unclean_line),
+    ("last_read_cleans", last_read_cleans),
 ]
 
 
