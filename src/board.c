@@ -721,13 +721,12 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
     const char *id = strstr(probe_warm_head, "WARM_IDENT");
     const char *mk = strstr(probe_warm_head, "PROBE_MARKER");
     buf_add(out, probe_warm_head, (size_t)(id - probe_warm_head));
-    /* Letters, digits, space, '.', '-', ':' as they are, every other
-     * byte escaped: nothing of the cache can become code, nor "_mpk". */
+    /* Printable ASCII as it is, but for the quote, the backslash and '_';
+     * every other byte escaped: nothing of the cache can end the literal
+     * or become code, nor spell "_mpk" (which sending renames). */
     buf_addstr(out, "b'");
     for (const unsigned char *p = (const unsigned char *)ident; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-            (*p >= '0' && *p <= '9') || *p == ' ' || *p == '.' || *p == '-' ||
-            *p == ':') {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\'' && *p != '\\' && *p != '_') {
             buf_add(out, p, 1);
         } else {
             buf_printf(out, "\\x%02x", *p);

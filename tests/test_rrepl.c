@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "board.h"
 #include "buf.h"
 #include "failalloc.h"
 #include "harness.h"
@@ -704,6 +705,32 @@ TEST(leave_code_goes_first_when_another_command_comes)
     done(&d, r);
 }
 
+/* The warm probe puts the cached identity into the code it sends: as a
+ * bytes literal in which nothing can end the literal, become code or
+ * spell the name prefix (which sending renames). */
+TEST(warm_identity_is_escaped)
+{
+    struct dev d;
+    struct rrepl *r = make(&d, DEV_FRIENDLY, 1);
+    struct rc_msg msg;
+    CHECK_EQ_INT(rrepl_enter(r, &msg), RC_OK);
+    struct board_warm warm;
+    memset(&warm, 0, sizeof warm);
+    snprintf(warm.text, sizeof warm.text,
+             "impl=micropython\nver=1.29.0\nplat=q'\\_mpk\x01\xc3\xa9\n"
+             "feat=uctypes,sha256:hashlib,stdoutbuf\nbin=1\n");
+    snprintf(warm.ident, sizeof warm.ident,
+             "micropython 1.29.0 q'\\_mpk\x01\xc3\xa9  ");
+    struct board_info info;
+    int used = 1;
+    board_probe_warm(r, &info, &warm, &used, NULL, &msg);
+    CHECK_EQ_INT(used, 0); /* the test board does not answer "warm=1" */
+    const char *sent = buf_str(&d.sent);
+    CHECK(strstr(sent, "!=b'micropython 1.29.0 q\\x27\\x5c\\x5fmpk\\x01\\xc3\\xa9  ':") != NULL);
+    CHECK(strstr(sent, "q'") == NULL);
+    done(&d, r);
+}
+
 /* The test board's buffers, grown beforehand: the failures armed below
  * are then the engine's own. */
 static void dev_reserve(struct dev *d)
@@ -804,5 +831,6 @@ int main(int argc, char **argv)
     RUN(leaving_runs_the_last_command_in_the_same_round_trip);
     RUN(leave_code_goes_first_when_another_command_comes);
     RUN(out_of_memory_never_gives_a_short_answer);
+    RUN(warm_identity_is_escaped);
     return harness_done("rrepl");
 }
