@@ -43,6 +43,7 @@ struct session {
     int port_given;
     int offline;
     int unsafe;
+    int no_cache; /* --no-cache: no qstr cache (qcache.h) read or written */
     const char *board;
     const char *theme;
     int no_color;
