@@ -123,6 +123,12 @@ struct qstr_where {
     struct frozen_range ram[QSTR_MAX_RANGES];
     size_t nram;
     uint32_t version;
+    /* The GC heap's areas (nheap 0: not known).  Only a word outside
+     * them can be MP_STATE_VM(last_pool) (freed heap blocks keep copies
+     * of RAM read through them), so what is learned of last_pool's word
+     * looks only there. */
+    struct frozen_range heap[QSTR_MAX_RANGES];
+    size_t nheap;
     /* What an earlier search of this firmware learned (may be NULL);
      * used only without symbols, and only once it validates. */
     const struct qstr_hint *hint;

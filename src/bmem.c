@@ -191,6 +191,12 @@ int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
     uint8_t id[32];
     struct qstr_hint hint;
     struct qstr_where ww = *w;
+    for (size_t i = 0; s->disc.have_heap && i < s->disc.heap.nareas && ww.nheap < QSTR_MAX_RANGES;
+         i++) {
+        const struct heapmap_area *a = &s->disc.heap.areas[i];
+        ww.heap[ww.nheap++] = (struct frozen_range){a->pool_start,
+                                                    a->nblocks * s->disc.heap.block_size};
+    }
     struct rc_msg m;
     char e[CMD_ESC_MAX];
     int use = !s->no_cache && s->rrepl != NULL && s->info.version[0] != 0;

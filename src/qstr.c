@@ -117,6 +117,8 @@ struct ctx {
     int32_t n_pool, n_qstr;
     const struct qstr_hint *hint;
     uint32_t last_word;         /* where last_pool was seen, 0 unknown */
+    struct frozen_range heap[QSTR_MAX_RANGES];
+    size_t nheap;
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -1118,7 +1120,8 @@ static int dyn_by_scan(struct ctx *c, char *note, size_t nsize)
         for (size_t r = 0; r < c->nram; r++) {
             for (uint32_t o = (4 - (c->ram[r].addr & 3)) & 3; o + 4 <= c->ram[r].len; o += 4) {
                 int self = cand_find(&cs, c->ram[r].addr + o);
-                if (le32(c->snap[r] + o) == head && (self < 0 || cs.v[self].state != 1)) {
+                if (le32(c->snap[r] + o) == head && (self < 0 || cs.v[self].state != 1) &&
+                    !in_ranges(c->heap, c->nheap, c->ram[r].addr + o, 4, NULL)) {
                     at = c->ram[r].addr + o;
                     nat++;
                 }
@@ -1475,6 +1478,8 @@ int qstr_tab_new(struct qstr_tab **tab_out, const struct frozen_mem *mem,
         cs = sym(c->img, "mp_qstr_const_pool");
     }
     c->hint = where->hint;
+    c->nheap = where->nheap < QSTR_MAX_RANGES ? where->nheap : QSTR_MAX_RANGES;
+    memcpy(c->heap, where->heap, c->nheap * sizeof *c->heap);
     if (rc == RC_OK && cs != NULL) {
         rc = const_by_sym(c, cs);
     } else if (rc == RC_OK) {
