@@ -1156,6 +1156,31 @@ TEST(hint_learned_then_used)
     }
 }
 
+TEST(last_pool_word_learned_outside_the_heap)
+{
+    struct board *b = build(1, 2, 1);
+    /* A copy of mp_state_ctx in a freed heap block (a read buffer). */
+    uint32_t copy = take(b, 1, 64, 1);
+    memcpy(at(b, copy), b->ram + STATE_AT, 64);
+    struct qstr_tab *t = search(b, NULL, 0, 0);
+    struct qstr_hint h;
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    CHECK_EQ_INT(h.last_word, 0);   /* two words hold it: which is not known */
+    qstr_tab_free(t);
+    struct frozen_mem mem = board_mem(b);
+    struct qstr_where w = board_where();
+    w.heap[0].addr = copy - 0x10;
+    w.heap[0].len = 0x100;
+    w.nheap = 1;
+    t = NULL;
+    struct rc_msg m;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    CHECK_EQ_INT(h.last_word, RAM + STATE_AT + 12);
+    qstr_tab_free(t);
+    free(b);
+}
+
 TEST(hint_of_a_moved_pool_rescans)
 {
     struct board *b = build(1, 2, 1);
@@ -1317,6 +1342,7 @@ int main(int argc, char **argv)
     RUN(pointer_outside_memory_refused);
     RUN(wrong_hash_refused);
     RUN(hint_learned_then_used);
+    RUN(last_pool_word_learned_outside_the_heap);
     RUN(hint_of_a_moved_pool_rescans);
     RUN(hint_refuted_by_the_bytes);
     RUN(microbit_hint_skips_the_scans);
