@@ -5,10 +5,12 @@ at the board's REPL, decoded by mpeek from memory, must print the same
 micro:bit's 1.9.2, and 1.29 from ../shared/firmware when it is there).
 Also the limits (--depth, --max-items), JSON, and bad input.
 """
+import hashlib
 import json
 import os
 import re
 import shutil
+import struct
 import sys
 import tempfile
 
@@ -239,6 +241,26 @@ def cache_used(c, port, label):
         lines = cache_lines(log)
         c.check(rc == 0 and out4 == out0 and len(lines) == 1 and "hit" in lines[0],
                 "after the rewrite: %r" % lines)
+        # a file that reads well but no longer fits (the pool moved): the
+        # board is searched again, the names are right, the file rewritten
+        if files:
+            path = os.path.join(qdir, files[0])
+            data = bytearray(open(path, "rb").read())
+            struct.pack_into("<I", data, 104, struct.unpack_from("<I", data, 104)[0] + 4)
+            data[-32:] = hashlib.sha256(bytes(data[:-32])).digest()
+            open(path, "wb").write(bytes(data))
+        rc, out5, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and out5 == out0 and "does not fit the board" in err and
+                err.count("\n") == 1 and any(l.startswith("# qstr cache: stale: ") for l in lines)
+                and any(l.startswith("# qstr cache: wrote") for l in lines),
+                "a moved pool: %r %r" % (lines, err))
+        rc, out6, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and out6 == out0 and len(lines) == 1 and "hit" in lines[0],
+                "after the rescan: %r" % lines)
         define(port, ["del cachelist"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
