@@ -183,6 +183,8 @@ def own_cache(fn):
 
 
 def cache_lines(log):
+    if not os.path.exists(log):
+        return []
     with open(log, errors="replace") as f:
         lines = [l.strip() for l in f if l.startswith("# qstr cache: ")]
     open(log, "w").close()
