@@ -100,7 +100,8 @@ enum {
  *            offline).  Without mp_state_ctx, RAM is read whole (16 KiB
  *            reads) and scanned for pools chained to the const pools; the
  *            newest is the one no other pool points at and some other
- *            word of RAM does (as mp_state_ctx does).
+ *            word of RAM does (as mp_state_ctx does).  With a hint (below)
+ *            that validates, neither flash nor RAM is scanned.
  *   version  MicroPython's version as MAJOR*10000 + MINOR*100 + MICRO
  *            (1.9.2 is 10902), 0 when unknown; when known, the layout
  *            must be that version's (and from v1.19 qstr 2 "__dir__").

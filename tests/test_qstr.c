@@ -5,7 +5,10 @@
  * corrupt pools (a loop in prev, len > alloc, pointers outside memory, a
  * wrong hash, a wrong length) refused with a clear message; and the real
  * firmware: MicroPython 1.29's ELF and Debian's micro:bit 1.9.2 HEX, alone
- * and with their RAM as QEMU ran them (tests/data/qstr/).
+ * and with their RAM as QEMU ran them (tests/data/qstr/).  Hints (what a
+ * search learned, as the qstr cache keeps it): used when they validate,
+ * refused for a moved pool, other bytes, a wrong last_pool word or counts
+ * that disagree with qstr_info, and the names always the scan's.
  */
 #include "qstr.h"
 
