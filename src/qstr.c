@@ -1305,6 +1305,23 @@ static int dyn_by_hint(struct ctx *c, int *err)
         return *err != RC_OK ? 0 : hint_refuse(c, "the cached last_pool word 0x%08x: %s",
                                                wa, c->why);
     }
+    /* A pool's prev field holds a pool address too: the word must not
+     * start a pool that continues the chain (then it is not the newest). */
+    uint8_t w[32];
+    if (in_ram(c, wa, 16) && read_hdr(c, wa, w)) {
+        struct pool p;
+        parse(&p, wa, w, &t->f);
+        if (p.prev == v && p.first == t->count && p.len >= 1 && p.len <= p.alloc) {
+            rollback(t, keep);
+            return hint_refuse(c, "the cached last_pool word 0x%08x starts a qstr pool after "
+                               "the one it points at", wa);
+        }
+    }
+    if (c->fatal) {
+        rollback(t, keep);
+        *err = c->fatal;
+        return 0;
+    }
     uint32_t nq = 0;
     int live = 1;
     for (size_t i = keep; i < t->npools; i++) {

@@ -1265,6 +1265,16 @@ TEST(hint_refuted_by_the_bytes)
         CHECK(strstr(qstr_hint_note(t), "qstr_info says 3 of 40") != NULL);
     }
     qstr_tab_free(t);
+    /* The word is the newest pool's prev (it points at the pool before
+     * the newest): not last_pool. */
+    bad = h;
+    bad.last_word = b->pool2;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK(strstr(qstr_hint_note(t), "starts a qstr pool after the one it points at") != NULL);
+    }
+    qstr_tab_free(t);
     /* The word outside RAM. */
     bad = h;
     bad.last_word = 0x30000000;
