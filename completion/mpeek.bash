@@ -102,7 +102,7 @@ _mpeek()
     local commands="view info regions read where heap verify frozen obj snapshot open ports"
     local opts="-p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --offline --unsafe --method --chunk
-        --no-progress --log --theme --no-color --refresh -o --output --format
+        --no-progress --log --no-cache --theme --no-color --refresh -o --output --format
         --compare --depth --max-items --map -h --help -V --version"
     # Options that take a value (the next word, or after '=').
     local valued=" -p --port -b --baud --dtr --rts -t --timeout --ld --ld-path

@@ -37,4 +37,16 @@ int bmem_prefetch(struct bmem *bm, uint32_t addr, uint32_t len);
  * the map vouches for (rmap_vouched), added to w's ranges. */
 void bmem_qstr_where(struct qstr_where *w, const struct rmap *map, int unsafe);
 
+/*
+ * qstr_tab_new() for the session's board with the qstr cache (qcache.h):
+ * unless --no-cache, or the board said nothing of its firmware, the hint
+ * kept for this firmware is given to the search, and what the search
+ * learned is kept for the next run when it differs.  A cache file that
+ * does not decode or whose hint the board refutes costs a full search
+ * and a note on stderr; one that cannot be written, a note.  What
+ * happened goes to the --log file as a "# qstr cache: ..." line.
+ */
+int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
+                  const struct qstr_where *w, struct qstr_tab **tab, struct rc_msg *msg);
+
 #endif

@@ -44,6 +44,43 @@ struct image;
 struct qstr_tab;
 
 #define QSTR_MAX_RANGES 8
+#define QSTR_HINT_POOLS 8
+
+/*
+ * What a search learned of one firmware, for the next search on the same
+ * firmware to skip the scans (qcache.h keeps it between runs).  Nothing
+ * in it is believed: qstr_tab_new() reads the pools it names, validates
+ * them as a scan would, and compares them with digest; anything that
+ * differs and the search scans as if there were no hint.
+ *
+ *   fam, hw, lw, hdr  the pool layout (1: v1.9-v1.19, 2: v1.20+; bytes
+ *                     of hash and length; header bytes before qstrs[])
+ *   pools             the const pools in flash, the first (prev NULL)
+ *                     first: address and header fields as read
+ *   count             the qstrs they hold
+ *   digest            SHA-256 of the layout, the pools' header fields and
+ *                     every const qstr's bytes (qstr_hint_digest order)
+ *   last_word         the address of the RAM word holding
+ *                     MP_STATE_VM(last_pool) (in mp_state_ctx), 0 unknown
+ */
+struct qstr_hint_pool {
+    uint32_t addr, first, len, alloc, hashes, lengths;
+};
+
+struct qstr_hint {
+    uint32_t fam, hw, lw, hdr;
+    uint32_t npools;
+    struct qstr_hint_pool pools[QSTR_HINT_POOLS];
+    uint32_t count;
+    uint8_t digest[32];
+    uint32_t last_word;
+};
+
+/* How a search used its hint (qstr_hint_used). */
+enum {
+    QSTR_HINT_CONST = 1,    /* the const pools came from the hint */
+    QSTR_HINT_LAST = 2      /* the heap pools from its last_word */
+};
 
 /*
  * Where to look.  All fields may be zero except that something must say
@@ -63,7 +100,8 @@ struct qstr_tab;
  *            offline).  Without mp_state_ctx, RAM is read whole (16 KiB
  *            reads) and scanned for pools chained to the const pools; the
  *            newest is the one no other pool points at and some other
- *            word of RAM does (as mp_state_ctx does).
+ *            word of RAM does (as mp_state_ctx does).  With a hint (below)
+ *            that validates, neither flash nor RAM is scanned.
  *   version  MicroPython's version as MAJOR*10000 + MINOR*100 + MICRO
  *            (1.9.2 is 10902), 0 when unknown; when known, the layout
  *            must be that version's (and from v1.19 qstr 2 "__dir__").
@@ -86,6 +124,15 @@ struct qstr_where {
     struct frozen_range ram[QSTR_MAX_RANGES];
     size_t nram;
     uint32_t version;
+    /* The GC heap's areas (nheap 0: not known).  Only a word outside
+     * them can be MP_STATE_VM(last_pool) (freed heap blocks keep copies
+     * of RAM read through them), so what is learned of last_pool's word
+     * looks only there. */
+    struct frozen_range heap[QSTR_MAX_RANGES];
+    size_t nheap;
+    /* What an earlier search of this firmware learned (may be NULL);
+     * used only without symbols, and only once it validates. */
+    const struct qstr_hint *hint;
 };
 
 /*
@@ -139,5 +186,19 @@ const char *qstr_layout(const struct qstr_tab *tab);
  * address, first qstr number and length; 0 when i is past the last. */
 int qstr_pool(const struct qstr_tab *tab, size_t i, uint32_t *addr,
               uint32_t *first, uint32_t *len, int *in_ram);
+
+/*
+ * What this search learned (for qstr_where.hint next time): 0 when there
+ * is nothing to keep (no const pools in flash, more than QSTR_HINT_POOLS
+ * of them).  last_word is 0 when no single RAM word was seen to hold
+ * last_pool.
+ */
+int qstr_hint_get(const struct qstr_tab *tab, struct qstr_hint *out);
+
+/* QSTR_HINT_* bits: what of the hint given was used; and, when a hint
+ * was given but (some of it) refused, why ("" else), e.g. "the const
+ * pool at 0x0003a1c0 is not the one cached: its len is 612, not 611". */
+unsigned qstr_hint_used(const struct qstr_tab *tab);
+const char *qstr_hint_note(const struct qstr_tab *tab);
 
 #endif

@@ -43,6 +43,8 @@ struct session {
     int port_given;
     int offline;
     int unsafe;
+    int no_cache; /* --no-cache, MPEEK_NO_CACHE: no attach cache (attcache.h)
+                     or qstr cache (qcache.h) read or written */
     const char *board;
     const char *theme;
     int no_color;

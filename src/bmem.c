@@ -3,6 +3,8 @@
  */
 #include "bmem.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 #include "image.h"
 #include "mread.h"
 #include "pcache.h"
+#include "qcache.h"
 #include "rmap.h"
 #include "session.h"
 
@@ -163,4 +166,95 @@ void bmem_qstr_where(struct qstr_where *w, const struct rmap *map, int unsafe)
     for (size_t i = 0; i < n; i++) {
         w->ram[w->nram++] = (struct frozen_range){st[i], ln[i]};
     }
+}
+
+/* A line in the --log file (none without one). */
+__attribute__((format(printf, 2, 3)))
+static void bmem_log(struct session *s, const char *fmt, ...)
+{
+    if (s->log == NULL) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("# qstr cache: ", s->log);
+    vfprintf(s->log, fmt, ap);
+    fputc('\n', s->log);
+    fflush(s->log);
+    va_end(ap);
+}
+
+int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
+                  const struct qstr_where *w, struct qstr_tab **tab, struct rc_msg *msg)
+{
+    char dir[900], path[1000];
+    uint8_t id[32];
+    struct qstr_hint hint;
+    struct qstr_where ww = *w;
+    for (size_t i = 0; s->disc.have_heap && i < s->disc.heap.nareas && ww.nheap < QSTR_MAX_RANGES;
+         i++) {
+        const struct heapmap_area *a = &s->disc.heap.areas[i];
+        ww.heap[ww.nheap++] = (struct frozen_range){a->pool_start,
+                                                    a->nblocks * s->disc.heap.block_size};
+    }
+    struct rc_msg m;
+    char e[CMD_ESC_MAX];
+    int use = !s->no_cache && s->rrepl != NULL && s->info.version[0] != 0;
+    int have = 0;
+    if (s->no_cache) {
+        bmem_log(s, "off (--no-cache)");
+    }
+    if (use && qcache_dir(dir, sizeof dir, &m) != RC_OK) {
+        bmem_log(s, "off: %s", m.text);
+        use = 0;
+    }
+    if (use) {
+        qcache_identity(&s->info, id);
+        qcache_path(dir, id, path, sizeof path);
+        int rc = qcache_load(path, id, &hint, &m);
+        if (rc == RC_OK) {
+            have = 1;
+            ww.hint = &hint;
+        } else if (rc == RC_NOTFOUND) {
+            bmem_log(s, "miss: no %s", path);
+        } else {
+            bmem_log(s, "unusable: %s", m.text);
+            cmd_outf(stderr, "mpeek: note: the qstr cache %s; searched the board again\n",
+                     cmd_esc(m.text, e));
+        }
+    }
+    int rc = qstr_tab_new(tab, mem, &ww, msg);
+    if (rc != RC_OK || !use) {
+        return rc;
+    }
+    unsigned used = qstr_hint_used(*tab);
+    if (have && used != 0) {
+        bmem_log(s, "hit: const pools%s from %s", (used & QSTR_HINT_LAST) ?
+                 " and last_pool" : "", path);
+    }
+    if (have && qstr_hint_note(*tab)[0] != 0) {
+        bmem_log(s, "stale: %s", qstr_hint_note(*tab));
+        if (!(used & QSTR_HINT_CONST)) {
+            cmd_outf(stderr, "mpeek: note: the qstr cache %s does not fit the board (%s); "
+                     "searched it again\n", path, cmd_esc(qstr_hint_note(*tab), e));
+        }
+    }
+    struct qstr_hint now;
+    if (!qstr_hint_get(*tab, &now)) {
+        return RC_OK;
+    }
+    if (now.last_word == 0 && (used & QSTR_HINT_CONST) && qstr_hint_note(*tab)[0] == 0) {
+        now.last_word = hint.last_word; /* not searched for (no RAM), not refuted */
+    }
+    if (have && memcmp(&now, &hint, sizeof now) == 0) {
+        return RC_OK;
+    }
+    if (qcache_store(dir, path, id, &now, &m) != RC_OK) {
+        bmem_log(s, "not written: %s", m.text);
+        cmd_outf(stderr, "mpeek: note: cannot keep the qstr cache: %s (--no-cache turns it "
+                 "off)\n", cmd_esc(m.text, e));
+    } else {
+        bmem_log(s, "wrote %s", path);
+    }
+    return RC_OK;
 }

@@ -228,7 +228,7 @@ static int load_qstrs(struct session *s, const struct frozen_mem *mem,
     w.img = session_symbol_image(s);
     w.version = version;
     bmem_qstr_where(&w, s->map, s->unsafe);
-    int rc = qstr_tab_new(tab, mem, &w, msg);
+    int rc = bmem_qstr_tab(s, mem, &w, tab, msg);
     if (have_now) {
         heapmap_fini(&now);
     }

@@ -63,6 +63,8 @@ static void usage(FILE *f)
         "                     board's free heap; a MemoryError halves it)\n"
         "      --no-progress  no progress bar\n"
         "      --log FILE     write a log of every byte on the wire to FILE\n"
+        "      --no-cache     no attach or qstr cache read or written\n"
+        "                     (~/.cache/mpeek; also MPEEK_NO_CACHE=1)\n"
         "  -h, --help         this help\n"
         "  -V, --version      print the version\n",
         f);
@@ -96,7 +98,8 @@ int main(int argc, char **argv)
     enum {
         O_DTR = 256, O_RTS, O_METHOD, O_NOPROG, O_LOG, O_FORMAT, O_CHUNK,
         O_LD, O_LDPATH, O_DEFSYM, O_BOARD, O_OFFLINE, O_UNSAFE, O_THEME,
-        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE, O_DEPTH, O_ITEMS, O_MAP
+        O_NOCOLOR, O_REFRESH, O_IMAGE, O_BASE, O_COMPARE, O_DEPTH, O_ITEMS, O_MAP,
+        O_NOCACHE
     };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -116,6 +119,7 @@ int main(int argc, char **argv)
         {"board", required_argument, NULL, O_BOARD},
         {"offline", no_argument, NULL, O_OFFLINE},
         {"unsafe", no_argument, NULL, O_UNSAFE},
+        {"no-cache", no_argument, NULL, O_NOCACHE},
         {"theme", required_argument, NULL, O_THEME},
         {"no-color", no_argument, NULL, O_NOCOLOR},
         {"refresh", required_argument, NULL, O_REFRESH},
@@ -131,6 +135,10 @@ int main(int argc, char **argv)
     };
     int c;
     opterr = 0;
+    {
+        const char *nc = getenv("MPEEK_NO_CACHE");
+        s.no_cache = nc != NULL && nc[0] != 0 && strcmp(nc, "0") != 0;
+    }
     while ((c = getopt_long(argc, argv, ":p:b:t:o:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -229,6 +237,9 @@ int main(int argc, char **argv)
             break;
         case O_UNSAFE:
             s.unsafe = 1;
+            break;
+        case O_NOCACHE:
+            s.no_cache = 1;
             break;
         case O_THEME:
             s.theme = optarg;

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "recdec.h"
 
 #define MAX_POOLS 40u           /* alloc doubles: 2^32 qstrs come sooner */
 #define MAX_TOTAL (1u << 20)    /* qstrs in all pools */
@@ -80,6 +81,10 @@ struct qstr_tab {
     size_t textlen, textcap;
     uint32_t *sorted;               /* qstrs 1 .. count-1 by text */
     char layout[300];
+    struct qstr_hint learned;       /* what this search found */
+    int have_learned;
+    unsigned hint_used;             /* QSTR_HINT_* */
+    char hint_note[300];            /* why a hint given was refused */
 };
 
 struct blk {
@@ -110,6 +115,10 @@ struct ctx {
     int (*in_use)(void *ctx, uint32_t addr);
     void *in_use_ctx;
     int32_t n_pool, n_qstr;
+    const struct qstr_hint *hint;
+    uint32_t last_word;         /* where last_pool was seen, 0 unknown */
+    struct frozen_range heap[QSTR_MAX_RANGES];
+    size_t nheap;
 };
 
 static uint32_t le32(const uint8_t *p)
@@ -913,6 +922,7 @@ static int dyn_by_state(struct ctx *c, const struct image_sym *s, char *note, si
         return err != RC_OK ? err : rc_set(c->msg, RC_PARSE, "%s", c->why);
     }
     uint32_t off = offs[0];
+    c->last_word = s->addr + off;
     snprintf(note, nsize, ", last_pool at mp_state_ctx+0x%x", off);
     return RC_OK;
 }
@@ -1103,6 +1113,22 @@ static int dyn_by_scan(struct ctx *c, char *note, size_t nsize)
             nheads = 1;
         }
     }
+    if (rc == RC_OK && nheads <= 1) {
+        /* The one RAM word that holds the newest pool (a chained pool's
+         * prev aside) is MP_STATE_VM(last_pool): where to look next time. */
+        uint32_t head = nheads == 1 ? heads[0] : top->addr, at = 0, nat = 0;
+        for (size_t r = 0; r < c->nram; r++) {
+            for (uint32_t o = (4 - (c->ram[r].addr & 3)) & 3; o + 4 <= c->ram[r].len; o += 4) {
+                int self = cand_find(&cs, c->ram[r].addr + o);
+                if (le32(c->snap[r] + o) == head && (self < 0 || cs.v[self].state != 1) &&
+                    !in_ranges(c->heap, c->nheap, c->ram[r].addr + o, 4, NULL)) {
+                    at = c->ram[r].addr + o;
+                    nat++;
+                }
+            }
+        }
+        c->last_word = nat == 1 ? at : 0;
+    }
     free(by);
     free(cs.v);
     if (rc != RC_OK) {
@@ -1125,6 +1151,199 @@ static int dyn_by_scan(struct ctx *c, char *note, size_t nsize)
         return err != RC_OK ? err : rc_set(c->msg, RC_PARSE, "%s", c->why);
     }
     return RC_OK;
+}
+
+/* ---- a hint from an earlier search --------------------------------------- */
+
+__attribute__((format(printf, 2, 3)))
+static int hint_refuse(struct ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->t->hint_note, sizeof c->t->hint_note, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* The layout a hint names, when it is one MicroPython has. */
+static int hint_fmt(const struct qstr_hint *h, struct fmt *f)
+{
+    if (h->npools == 0 || h->npools > QSTR_HINT_POOLS || (h->lw != 1 && h->lw != 2)) {
+        return 0;
+    }
+    if (h->fam == FAM_A && (h->hw == 1 || h->hw == 2) && h->hdr == 16) {
+        *f = (struct fmt){FAM_A, h->hw, h->lw, 16};
+        return 1;
+    }
+    if (h->fam == FAM_B && h->hw <= 2 && h->hdr == (h->hw ? 24u : 20u)) {
+        *f = (struct fmt){FAM_B, h->hw, h->lw, h->hdr};
+        return 1;
+    }
+    return 0;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* SHA-256 of the layout, the first n pools' header fields and the text
+ * of their qstrs (each with its length): what a hint's digest holds.
+ * 0 when out of memory. */
+static int pools_digest(const struct qstr_tab *t, size_t n, uint8_t out[32])
+{
+    uint32_t count = n ? t->pools[n - 1].first + t->pools[n - 1].len : 0;
+    size_t text = count ? t->off[count] : 0;
+    size_t size = 16 + 24 * n + 4 + 4 * (size_t)count + text;
+    uint8_t *b = malloc(size ? size : 1), *p = b;
+    if (b == NULL) {
+        return 0;
+    }
+    put_le32(p, (uint32_t)t->f.fam);
+    put_le32(p + 4, t->f.hw);
+    put_le32(p + 8, t->f.lw);
+    put_le32(p + 12, t->f.hdr);
+    p += 16;
+    for (size_t i = 0; i < n; i++, p += 24) {
+        const struct pool *q = &t->pools[i];
+        put_le32(p, q->addr);
+        put_le32(p + 4, q->first);
+        put_le32(p + 8, q->len);
+        put_le32(p + 12, q->alloc);
+        put_le32(p + 16, q->hashes);
+        put_le32(p + 20, q->lengths);
+    }
+    put_le32(p, count);
+    p += 4;
+    for (uint32_t q = 0; q < count; q++, p += 4) {
+        put_le32(p, t->off[q + 1] - t->off[q] - 1);
+    }
+    memcpy(p, t->text, text);
+    recdec_sha256(b, size, out);
+    free(b);
+    return 1;
+}
+
+/* The const pools where the hint says, read and validated as the scan
+ * would, and the same as when the hint was made (their header fields and
+ * every qstr's bytes).  0 with t->hint_note when not (the table left
+ * empty); a read that failed for good in *err. */
+static int const_by_hint(struct ctx *c, int *err)
+{
+    const struct qstr_hint *h = c->hint;
+    struct qstr_tab *t = c->t;
+    struct fmt f;
+    *err = RC_OK;
+    if (!hint_fmt(h, &f)) {
+        return hint_refuse(c, "its layout (family %u, hash %u, length %u, header %u, %u "
+                           "pools) is not one MicroPython has", h->fam, h->hw, h->lw, h->hdr,
+                           h->npools);
+    }
+    if (c->version != 0 && (c->version >= 12000) != (f.fam == FAM_B)) {
+        return hint_refuse(c, "its %s layout is not the board's version's", fam_name(f.fam));
+    }
+    t->f = f;
+    for (uint32_t i = 0; i < h->npools; i++) {
+        const struct qstr_hint_pool *hp = &h->pools[i];
+        uint8_t w[32];
+        struct pool p;
+        if (!in_flash(c, hp->addr, 16) || !read_hdr(c, hp->addr, w)) {
+            *err = c->fatal;
+            rollback(t, 0);
+            return hint_refuse(c, "the const qstr pool at 0x%08x is not in flash", hp->addr);
+        }
+        parse(&p, hp->addr, w, &f);
+        if (p.prev != (i ? h->pools[i - 1].addr : 0) || p.first != hp->first ||
+            p.len != hp->len || p.alloc != hp->alloc || p.hashes != hp->hashes ||
+            p.lengths != hp->lengths) {
+            rollback(t, 0);
+            return hint_refuse(c, "the const qstr pool at 0x%08x is not the one cached "
+                               "(header: %u qstrs from %u, cached %u from %u)", hp->addr,
+                               p.len, p.first, hp->len, hp->first);
+        }
+        const struct pool *prev = t->npools ? &t->pools[t->npools - 1] : NULL;
+        if (!shape(c, &p, prev, &f, 0, 0) || !take(c, &p, err)) {
+            rollback(t, 0);
+            return *err != RC_OK ? 0 : hint_refuse(c, "%s", c->why);
+        }
+    }
+    uint8_t d[32];
+    if (!pools_digest(t, t->npools, d)) {
+        rollback(t, 0);
+        *err = rc_set(c->msg, RC_NOMEM, "out of memory");
+        return 0;
+    }
+    if (t->count != h->count || memcmp(d, h->digest, sizeof d) != 0) {
+        rollback(t, 0);
+        return hint_refuse(c, "the const qstr pools at 0x%08x hold other qstrs than cached",
+                           h->pools[0].addr);
+    }
+    return 1;
+}
+
+/* The heap pools from the word the hint says holds last_pool: the chain
+ * it points at must validate, and agree with qstr_info's count and the
+ * heap's allocation table when they are known.  0 with t->hint_note when
+ * not (the table as it was). */
+static int dyn_by_hint(struct ctx *c, int *err)
+{
+    struct qstr_tab *t = c->t;
+    const struct pool *top = &t->pools[t->nconst - 1];
+    uint32_t wa = c->hint->last_word;
+    uint8_t b[4];
+    *err = RC_OK;
+    if ((wa & 3) != 0 || !in_ram(c, wa, 4) || !get(c, wa, 4, b)) {
+        *err = c->fatal;
+        return hint_refuse(c, "the cached last_pool word 0x%08x is not in RAM", wa);
+    }
+    uint32_t v = le32(b);
+    size_t keep = t->npools;
+    if (v != top->addr && !dyn_chain(c, v, err)) {
+        return *err != RC_OK ? 0 : hint_refuse(c, "the cached last_pool word 0x%08x: %s",
+                                               wa, c->why);
+    }
+    /* A pool's prev field holds a pool address too: the word must not
+     * start a pool that continues the chain (then it is not the newest). */
+    uint8_t w[32];
+    if (in_ram(c, wa, 16) && read_hdr(c, wa, w)) {
+        struct pool p;
+        parse(&p, wa, w, &t->f);
+        if (p.prev == v && p.first == t->count && p.len >= 1 && p.len <= p.alloc) {
+            rollback(t, keep);
+            return hint_refuse(c, "the cached last_pool word 0x%08x starts a qstr pool after "
+                               "the one it points at", wa);
+        }
+    }
+    if (c->fatal) {
+        rollback(t, keep);
+        *err = c->fatal;
+        return 0;
+    }
+    uint32_t nq = 0;
+    int live = 1;
+    for (size_t i = keep; i < t->npools; i++) {
+        nq += t->pools[i].len;
+        if (c->in_use != NULL && !c->in_use(c->in_use_ctx, t->pools[i].addr)) {
+            live = 0;
+        }
+    }
+    if (c->n_pool > 0 && ((int64_t)(t->npools - keep) != c->n_pool ||
+                          (int64_t)nq != c->n_qstr)) {
+        rollback(t, keep);
+        return hint_refuse(c, "the cached last_pool word 0x%08x leads to %zu heap pools of "
+                           "%u qstrs, qstr_info says %d of %d", wa, t->npools - keep, nq,
+                           (int)c->n_pool, (int)c->n_qstr);
+    }
+    if (!live) {
+        rollback(t, keep);
+        return hint_refuse(c, "the cached last_pool word 0x%08x leads to qstr pools the heap "
+                           "does not hold", wa);
+    }
+    c->last_word = wa;
+    return 1;
 }
 
 /* ---- the index ------------------------------------------------------------ */
@@ -1275,16 +1494,52 @@ int qstr_tab_new(struct qstr_tab **tab_out, const struct frozen_mem *mem,
     if (cs == NULL) {
         cs = sym(c->img, "mp_qstr_const_pool");
     }
-    if (rc == RC_OK) {
-        rc = cs != NULL ? const_by_sym(c, cs) : scan_flash(c);
+    c->hint = where->hint;
+    c->nheap = where->nheap < QSTR_MAX_RANGES ? where->nheap : QSTR_MAX_RANGES;
+    memcpy(c->heap, where->heap, c->nheap * sizeof *c->heap);
+    if (rc == RC_OK && cs != NULL) {
+        rc = const_by_sym(c, cs);
+    } else if (rc == RC_OK) {
+        int done = 0;
+        if (c->hint != NULL) {
+            done = const_by_hint(c, &rc);
+            t->hint_used |= done ? QSTR_HINT_CONST : 0;
+        }
+        if (rc == RC_OK && !done) {
+            rc = scan_flash(c);
+        }
     }
     t->nconst = t->npools;
+    if (rc == RC_OK && t->nconst > 0 && t->nconst <= QSTR_HINT_POOLS) {
+        struct qstr_hint *h = &t->learned;
+        h->fam = (uint32_t)t->f.fam;
+        h->hw = t->f.hw;
+        h->lw = t->f.lw;
+        h->hdr = t->f.hdr;
+        h->npools = (uint32_t)t->nconst;
+        for (size_t i = 0; i < t->nconst; i++) {
+            const struct pool *p = &t->pools[i];
+            h->pools[i] = (struct qstr_hint_pool){p->addr, p->first, p->len, p->alloc,
+                                                  p->hashes, p->lengths};
+        }
+        h->count = t->count;
+        t->have_learned = pools_digest(t, t->nconst, h->digest);
+    }
     char note[80] = "";
     const struct image_sym *ss = sym(c->img, "mp_state_ctx");
-    if (rc == RC_OK && c->nram > 0) {
-        rc = ss != NULL ? dyn_by_state(c, ss, note, sizeof note)
-                        : dyn_by_scan(c, note, sizeof note);
+    if (rc == RC_OK && c->nram > 0 && ss != NULL) {
+        rc = dyn_by_state(c, ss, note, sizeof note);
+    } else if (rc == RC_OK && c->nram > 0) {
+        int done = 0;
+        if ((t->hint_used & QSTR_HINT_CONST) && c->hint->last_word != 0) {
+            done = dyn_by_hint(c, &rc);
+            t->hint_used |= done ? QSTR_HINT_LAST : 0;
+        }
+        if (rc == RC_OK && !done) {
+            rc = dyn_by_scan(c, note, sizeof note);
+        }
     }
+    t->learned.last_word = c->last_word;
     if (rc == RC_OK && c->fatal) {
         rc = c->fatal;
     }
@@ -1413,6 +1668,25 @@ int qstr_lookup(const struct qstr_tab *tab, const char *name, uint32_t *q,
         return rc_set(msg, RC_ARG, "qstr_lookup: nothing to look up");
     }
     return qstr_lookup_n(tab, name, strlen(name), q, msg);
+}
+
+int qstr_hint_get(const struct qstr_tab *tab, struct qstr_hint *out)
+{
+    if (tab == NULL || !tab->have_learned) {
+        return 0;
+    }
+    *out = tab->learned;
+    return 1;
+}
+
+unsigned qstr_hint_used(const struct qstr_tab *tab)
+{
+    return tab != NULL ? tab->hint_used : 0;
+}
+
+const char *qstr_hint_note(const struct qstr_tab *tab)
+{
+    return tab != NULL ? tab->hint_note : "";
 }
 
 const char *qstr_layout(const struct qstr_tab *tab)

@@ -106,7 +106,7 @@ static int session_connect(struct session *s, struct rc_msg *msg)
      * is still the same before anything is defined (board_probe_warm). */
     struct board_warm warm, learnt;
     struct rc_msg cm;
-    int cached = s->method == NULL && !(s->needs & CMD_PROBE) &&
+    int cached = !s->no_cache && s->method == NULL && !(s->needs & CMD_PROBE) &&
                  attcache_load(s->port, &warm, &cm) == RC_OK;
     int used = 0;
     rc = board_probe_warm(s->rrepl, &s->info, cached ? &warm : NULL, &used,
@@ -114,7 +114,7 @@ static int session_connect(struct session *s, struct rc_msg *msg)
     if (rc < 0) {
         return rc_prefix(msg, rc, "asking the board what it is");
     }
-    if (!used && learnt.ident[0]) {
+    if (!used && learnt.ident[0] && !s->no_cache) {
         attcache_save(s->port, &learnt, &cm);
     }
     if (s->method != NULL) {

@@ -495,7 +495,7 @@ def test_completion(c):
     c.check(set(got) == help_options(h), "options: only completed %s, only in --help %s %r"
             % (sorted(set(got) - help_options(h)), sorted(help_options(h) - set(got)), err))
     rc, got, err = complete([mp, "--no-"])
-    c.check(set(got) == {"--no-color", "--no-progress"}, "prefix --no-: %s" % got)
+    c.check(set(got) == {"--no-color", "--no-progress", "--no-cache"}, "prefix --no-: %s" % got)
     rc, got, err = complete([mp, "-p", "emu", "reg"])
     c.check(got == ["regions"], "a command after options: %s" % got)
 

@@ -5,10 +5,14 @@ at the board's REPL, decoded by mpeek from memory, must print the same
 micro:bit's 1.9.2, and 1.29 from ../shared/firmware when it is there).
 Also the limits (--depth, --max-items), JSON, and bad input.
 """
+import hashlib
 import json
 import os
 import re
+import shutil
+import struct
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import Qemu, mpeek, need_modern_firmware, run_tests, settle, talk  # noqa: E402
@@ -161,7 +165,130 @@ def modern(c):
         q.stop()
 
 
-TESTS = [("microbit", microbit), ("modern", modern)]
+def own_cache(fn):
+    """Run fn with a qstr cache of its own (a temporary XDG_CACHE_HOME): the
+    runs of one firmware share it, so only the first searches the board."""
+    def run(c):
+        old = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="mpeek-obj-cache-")
+        try:
+            return fn(c)
+        finally:
+            shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
+            if old is None:
+                del os.environ["XDG_CACHE_HOME"]
+            else:
+                os.environ["XDG_CACHE_HOME"] = old
+    return run
+
+
+def cache_lines(log):
+    if not os.path.exists(log):
+        return []
+    with open(log, errors="replace") as f:
+        lines = [l.strip() for l in f if l.startswith("# qstr cache: ")]
+    open(log, "w").close()
+    return lines
+
+
+def cache_used(c, port, label):
+    """A second obj uses the cache (its --log says so) and prints the same;
+    --no-cache neither reads nor writes it; a damaged file costs a search
+    and a note, and is written again."""
+    c.test("%s: obj keeps the qstr pools in the cache and uses them the next time" % label)
+    tmp = tempfile.mkdtemp(prefix="mpeek-obj-qcache-")
+    env = dict(os.environ, XDG_CACHE_HOME=tmp)
+    log = os.path.join(tmp, "wire.log")
+    qdir = os.path.join(tmp, "mpeek", "qstr")
+    try:
+        define(port, ["cachelist = [1, 'cached', None, len]"])
+        want = board_repr(port, "cachelist")
+        rc, out0, err, _ = mpeek(["--port", port, "--log", log, "--no-cache", "obj",
+                                  "cachelist"], timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and lines == ["# qstr cache: off (--no-cache)"] and
+                not os.path.exists(qdir), "--no-cache: %r %r" % (lines, err[-200:]))
+        value = re.search(r"^value: (.*)$", out0.decode(errors="replace"), re.M)
+        c.check(value is not None and value.group(1) == want, "--no-cache value %r, repr %r"
+                % (value and value.group(1), want))
+        rc, out1, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        files = os.listdir(qdir) if os.path.isdir(qdir) else []
+        c.check(rc == 0 and len(lines) == 2 and lines[0].startswith("# qstr cache: miss") and
+                lines[1].startswith("# qstr cache: wrote ") and len(files) == 1,
+                "first run: %r %r %r" % (lines, files, err[-200:]))
+        rc, out2, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and len(lines) == 1 and
+                lines[0].startswith("# qstr cache: hit: const pools and last_pool from ") and
+                err == "", "second run: %r %r" % (lines, err[-200:]))
+        c.check(out2 == out0 and out1 == out0, "the same output with and without the cache: "
+                "%r %r" % (out0[-120:], out2[-120:]))
+        # a damaged file: a note, a search, the file written again
+        if files:
+            path = os.path.join(qdir, files[0])
+            data = bytearray(open(path, "rb").read())
+            data[80] ^= 0xff
+            open(path, "wb").write(bytes(data))
+        rc, out3, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and out3 == out0 and "checksum does not match" in err and
+                err.count("\n") == 1 and any(l.startswith("# qstr cache: wrote") for l in lines),
+                "damaged file: %r %r" % (lines, err))
+        rc, out4, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and out4 == out0 and len(lines) == 1 and "hit" in lines[0],
+                "after the rewrite: %r" % lines)
+        # a file that reads well but no longer fits (the pool moved): the
+        # board is searched again, the names are right, the file rewritten
+        if files:
+            path = os.path.join(qdir, files[0])
+            data = bytearray(open(path, "rb").read())
+            struct.pack_into("<I", data, 104, struct.unpack_from("<I", data, 104)[0] + 4)
+            data[-32:] = hashlib.sha256(bytes(data[:-32])).digest()
+            open(path, "wb").write(bytes(data))
+        rc, out5, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and out5 == out0 and "does not fit the board" in err and
+                err.count("\n") == 1 and any(l.startswith("# qstr cache: stale: ") for l in lines)
+                and any(l.startswith("# qstr cache: wrote") for l in lines),
+                "a moved pool: %r %r" % (lines, err))
+        rc, out6, err, _ = mpeek(["--port", port, "--log", log, "obj", "cachelist"],
+                                 timeout=180, env=env)
+        lines = cache_lines(log)
+        c.check(rc == 0 and out6 == out0 and len(lines) == 1 and "hit" in lines[0],
+                "after the rescan: %r" % lines)
+        define(port, ["del cachelist"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def microbit_cache(c):
+    q = Qemu("pty")
+    try:
+        settle(q.port)
+        cache_used(c, q.port, "1.9.2")
+    finally:
+        q.stop()
+
+
+def modern_cache(c):
+    need_modern_firmware(c)
+    from test_qemu import ModernQemu
+    q = ModernQemu()
+    try:
+        cache_used(c, q.port, "1.29")
+    finally:
+        q.stop()
+
+
+TESTS = [("microbit", own_cache(microbit)), ("modern", own_cache(modern)),
+         ("microbit_cache", microbit_cache), ("modern_cache", modern_cache)]
 
 
 def main():

@@ -5,7 +5,10 @@
  * corrupt pools (a loop in prev, len > alloc, pointers outside memory, a
  * wrong hash, a wrong length) refused with a clear message; and the real
  * firmware: MicroPython 1.29's ELF and Debian's micro:bit 1.9.2 HEX, alone
- * and with their RAM as QEMU ran them (tests/data/qstr/).
+ * and with their RAM as QEMU ran them (tests/data/qstr/).  Hints (what a
+ * search learned, as the qstr cache keeps it): used when they validate,
+ * refused for a moved pool, other bytes, a wrong last_pool word or counts
+ * that disagree with qstr_info, and the names always the scan's.
  */
 #include "qstr.h"
 
@@ -176,6 +179,10 @@ static uint32_t put_pool(struct board *b, int ram, uint32_t prev, uint32_t first
     return p;
 }
 
+/* Bytes of code before the const pool in flash (another build of the
+ * firmware puts the pool elsewhere). */
+static uint32_t g_code = 0x100;
+
 /* A board with a const pool of NCONST qstrs in flash and heap pools of 20
  * (full) and 40 (7 used) in RAM; mp_state_ctx's word 3 is last_pool. */
 static struct board *build(int fam, unsigned hw, unsigned lw)
@@ -185,7 +192,7 @@ static struct board *build(int fam, unsigned hw, unsigned lw)
     b->hw = hw;
     b->lw = lw;
     memset(b->ram, 0xa5, sizeof b->ram);
-    take(b, 0, 0x100, 0);          /* code before the pool */
+    take(b, 0, g_code, 0);         /* code before the pool */
     take(b, 1, STATE_AT + 64, 0);  /* .data/.bss with mp_state_ctx */
     memset(b->ram + STATE_AT, 0, 64);
     b->const_pool = put_pool(b, 0, 0, 0, 10, NCONST);
@@ -1086,6 +1093,252 @@ TEST(microbit_soft_reset_leaves_old_pools)
     image_free(img);
 }
 
+/* ---- hints: what an earlier search learned (qstr_where.hint) ------------- */
+
+/* A search of b with hint h (may be NULL); the table, or NULL. */
+static struct qstr_tab *search(struct board *b, const struct qstr_hint *h, int32_t n_pool,
+                               int32_t n_qstr)
+{
+    struct frozen_mem mem = board_mem(b);
+    struct qstr_where w = board_where();
+    w.hint = h;
+    w.n_pool = n_pool;
+    w.n_qstr = n_qstr;
+    struct qstr_tab *t = NULL;
+    struct rc_msg m;
+    b->reads = b->ram_reads = 0;
+    int rc = qstr_tab_new(&t, &mem, &w, &m);
+    CHECK_EQ_INT(rc, RC_OK);
+    if (rc != RC_OK) {
+        printf("  %s\n", m.text);
+    }
+    return t;
+}
+
+TEST(hint_learned_then_used)
+{
+    for (int fam = 1; fam <= 2; fam++) {
+        struct board *b = build(fam, 2, 1);
+        /* Miss: no hint; the search scans, and says what it learned. */
+        struct qstr_tab *t = search(b, NULL, 0, 0);
+        struct qstr_hint h;
+        unsigned scan_reads = b->reads;
+        CHECK(t != NULL && qstr_hint_get(t, &h));
+        CHECK_EQ_INT(qstr_hint_used(t), 0);
+        CHECK_STR(qstr_hint_note(t), "");
+        CHECK_EQ_INT(h.npools, 1);
+        CHECK_EQ_INT(h.pools[0].addr, b->const_pool);
+        CHECK_EQ_INT(h.count, NCONST);
+        CHECK_EQ_INT(h.last_word, RAM + STATE_AT + 12);
+        CHECK_EQ_INT(h.fam, fam);
+        qstr_tab_free(t);
+        /* Hit: the same names, no scan of flash or RAM. */
+        t = search(b, &h, 2, 27);
+        CHECK(t != NULL);
+        if (t != NULL) {
+            check_all(b, t, NCONST + 27);
+            CHECK_EQ_INT(qstr_hint_used(t), QSTR_HINT_CONST | QSTR_HINT_LAST);
+            CHECK_STR(qstr_hint_note(t), "");
+            struct qstr_hint again;
+            CHECK(qstr_hint_get(t, &again) && memcmp(&again, &h, sizeof h) == 0);
+        }
+        CHECK(b->reads < scan_reads);
+        CHECK(b->ram_reads < 8);
+        qstr_tab_free(t);
+        /* A new heap pool since: followed from last_pool, named. */
+        b->pool2 = put_pool(b, 1, b->pool1, NCONST + 20, 7, 7);
+        uint32_t p3 = put_pool(b, 1, b->pool2, NCONST + 27, 14, 3);
+        put32(b->ram + STATE_AT + 12, p3);
+        t = search(b, &h, 3, 30);
+        if (t != NULL) {
+            check_all(b, t, NCONST + 30);
+            CHECK_EQ_INT(qstr_hint_used(t), QSTR_HINT_CONST | QSTR_HINT_LAST);
+        }
+        qstr_tab_free(t);
+        free(b);
+    }
+}
+
+TEST(last_pool_word_learned_outside_the_heap)
+{
+    struct board *b = build(1, 2, 1);
+    /* A copy of mp_state_ctx in a freed heap block (a read buffer). */
+    uint32_t copy = take(b, 1, 64, 1);
+    memcpy(at(b, copy), b->ram + STATE_AT, 64);
+    struct qstr_tab *t = search(b, NULL, 0, 0);
+    struct qstr_hint h;
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    CHECK_EQ_INT(h.last_word, 0);   /* two words hold it: which is not known */
+    qstr_tab_free(t);
+    struct frozen_mem mem = board_mem(b);
+    struct qstr_where w = board_where();
+    w.heap[0].addr = copy - 0x10;
+    w.heap[0].len = 0x100;
+    w.nheap = 1;
+    t = NULL;
+    struct rc_msg m;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    CHECK_EQ_INT(h.last_word, RAM + STATE_AT + 12);
+    qstr_tab_free(t);
+    free(b);
+}
+
+TEST(hint_of_a_moved_pool_rescans)
+{
+    struct board *b = build(1, 2, 1);
+    struct qstr_tab *t = search(b, NULL, 0, 0);
+    struct qstr_hint h;
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    qstr_tab_free(t);
+    free(b);
+    /* Another build of the firmware: its pool 0x40 bytes further on. */
+    g_code = 0x140;
+    b = build(1, 2, 1);
+    g_code = 0x100;
+    CHECK(b->const_pool != h.pools[0].addr);
+    t = search(b, &h, 0, 0);
+    CHECK(t != NULL);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK_EQ_INT(qstr_hint_used(t), 0);
+        CHECK(strstr(qstr_hint_note(t), "is not the one cached") != NULL ||
+              strstr(qstr_hint_note(t), "not in flash") != NULL);
+        struct qstr_hint now;
+        CHECK(qstr_hint_get(t, &now) && now.pools[0].addr == b->const_pool);
+    }
+    qstr_tab_free(t);
+    free(b);
+}
+
+TEST(hint_refuted_by_the_bytes)
+{
+    struct board *b = build(2, 2, 1);
+    struct qstr_tab *t = search(b, NULL, 0, 0);
+    struct qstr_hint h, bad;
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    qstr_tab_free(t);
+    /* The same place and header, other text (a renamed qstr). */
+    bad = h;
+    bad.digest[5] ^= 1;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK_EQ_INT(qstr_hint_used(t), 0);
+        CHECK(strstr(qstr_hint_note(t), "hold other qstrs than cached") != NULL);
+    }
+    qstr_tab_free(t);
+    /* A layout the board's pools do not have. */
+    bad = h;
+    bad.lw = 2;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK_EQ_INT(qstr_hint_used(t), 0);
+    }
+    qstr_tab_free(t);
+    /* Nonsense layout: refused before any read. */
+    bad = h;
+    bad.hdr = 17;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        CHECK(strstr(qstr_hint_note(t), "is not one MicroPython has") != NULL);
+        check_all(b, t, NCONST + 27);
+    }
+    qstr_tab_free(t);
+    /* last_pool's word elsewhere: the heap pools are searched for. */
+    bad = h;
+    bad.last_word = RAM + STATE_AT + 4;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK_EQ_INT(qstr_hint_used(t), QSTR_HINT_CONST);
+        CHECK(strstr(qstr_hint_note(t), "last_pool word 0x20000044") != NULL);
+        struct qstr_hint now;
+        CHECK(qstr_hint_get(t, &now) && now.last_word == h.last_word);
+    }
+    qstr_tab_free(t);
+    /* qstr_info counts other heap pools than the word leads to. */
+    t = search(b, &h, 3, 40);
+    if (t != NULL) {
+        CHECK_EQ_INT(qstr_hint_used(t), QSTR_HINT_CONST);
+        CHECK(strstr(qstr_hint_note(t), "qstr_info says 3 of 40") != NULL);
+    }
+    qstr_tab_free(t);
+    /* The word is the newest pool's prev (it points at the pool before
+     * the newest): not last_pool. */
+    bad = h;
+    bad.last_word = b->pool2;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK(strstr(qstr_hint_note(t), "starts a qstr pool after the one it points at") != NULL);
+    }
+    qstr_tab_free(t);
+    /* The word outside RAM. */
+    bad = h;
+    bad.last_word = 0x30000000;
+    t = search(b, &bad, 0, 0);
+    if (t != NULL) {
+        check_all(b, t, NCONST + 27);
+        CHECK(strstr(qstr_hint_note(t), "not in RAM") != NULL);
+    }
+    CHECK_EQ_INT(b->outside, 0);
+    qstr_tab_free(t);
+    free(b);
+}
+
+TEST(microbit_hint_skips_the_scans)
+{
+    const char *fw = "/usr/share/firmware-microbit-micropython/firmware.hex";
+    if (access(fw, R_OK) != 0) {
+        SKIP("needs firmware-microbit-micropython's firmware.hex (not installed)");
+    }
+    struct image *img = NULL;
+    struct rc_msg m;
+    CHECK_EQ_INT(image_load(fw, 0, 0, &img, &m), RC_OK);
+    struct live l;
+    if (img == NULL || !live_open(&l, img, "tests/data/qstr/microbit-1.9.2-ram.hex", 0x4000)) {
+        CHECK(0);
+        image_free(img);
+        return;
+    }
+    struct frozen_mem mem = {live_read, &l};
+    struct qstr_where w;
+    memset(&w, 0, sizeof w);
+    w.flash[0].len = 0x40000;
+    w.nflash = 1;
+    w.ram[0].addr = RAM;
+    w.ram[0].len = 0x4000;
+    w.nram = 1;
+    w.version = 10902;
+    struct qstr_tab *t = NULL, *t2 = NULL;
+    struct qstr_hint h;
+    CHECK_EQ_INT(qstr_tab_new(&t, &mem, &w, &m), RC_OK);
+    CHECK(t != NULL && qstr_hint_get(t, &h));
+    CHECK(h.last_word >= RAM && h.last_word < RAM + 0x4000);
+    w.hint = &h;
+    l.ram_reads = 0;
+    l.ram_bytes = 0;
+    CHECK_EQ_INT(qstr_tab_new(&t2, &mem, &w, &m), RC_OK);
+    if (t != NULL && t2 != NULL) {
+        CHECK_EQ_INT(qstr_hint_used(t2), QSTR_HINT_CONST | QSTR_HINT_LAST);
+        CHECK_EQ_INT(qstr_count(t2), qstr_count(t));
+        for (uint32_t q = 0; q < qstr_count(t); q++) {
+            char a[80], b2[80];
+            qstr_text(t, q, a, sizeof a, &m);
+            qstr_text(t2, q, b2, sizeof b2, &m);
+            CHECK_STR(b2, a);
+        }
+        /* Not RAM whole: the word and the one heap pool. */
+        CHECK(l.ram_bytes < 0x4000 / 4);
+    }
+    qstr_tab_free(t);
+    qstr_tab_free(t2);
+    free(l.ram);
+    image_free(img);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -1101,6 +1354,11 @@ int main(int argc, char **argv)
     RUN(len_over_alloc_refused);
     RUN(pointer_outside_memory_refused);
     RUN(wrong_hash_refused);
+    RUN(hint_learned_then_used);
+    RUN(last_pool_word_learned_outside_the_heap);
+    RUN(hint_of_a_moved_pool_rescans);
+    RUN(hint_refuted_by_the_bytes);
+    RUN(microbit_hint_skips_the_scans);
     RUN(wrong_length_refused);
     RUN(total_prev_len_must_follow);
     RUN(two_live_chains_refused);
