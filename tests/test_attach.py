@@ -205,6 +205,12 @@ def warm_attach(c):
         sizes = execs(one_session(b.events()))
         c.check(rc == 0 and out3 == out1 and max(sizes) > 1000,
                 "MPEEK_NO_CACHE=1: the full probe again (%s)" % sizes)
+        rc, out4, err, _ = mpeek(["--port", b.pty, "--no-cache", "--unsafe", "read", "0", "64"],
+                                 env=env)
+        time.sleep(0.3)
+        sizes = execs(one_session(b.events()))
+        c.check(rc == 0 and out4 == out1 and max(sizes) > 1000,
+                "--no-cache: the full probe again (%s)" % sizes)
     finally:
         b.stop()
 
