@@ -142,4 +142,51 @@ const char *modcost_cat_name(enum modcost_cat c);
 /* The same as one word for CSV and JSON keys ("bytecode", "raw_code", ...). */
 const char *modcost_cat_key(enum modcost_cat c);
 
+/* ---- the report (modcost_fmt.c) ------------------------------------------ */
+
+/* Where a module's code lives. */
+enum modcost_where {
+    MODCOST_WHERE_UNKNOWN = 0, /* no functions and no file to tell */
+    MODCOST_WHERE_FROZEN,      /* in flash: bytecode off the heap, or a frozen row */
+    MODCOST_WHERE_PY,          /* loaded into RAM from a .py file */
+    MODCOST_WHERE_MPY,         /* loaded into RAM from a .mpy file */
+    MODCOST_WHERE_RAM,         /* in RAM, file not known */
+    MODCOST_WHERE_REPL,        /* __main__: typed at the REPL or run from main.py */
+};
+
+struct modcost_row {
+    char name[128];
+    char file[256];      /* __file__ or "" */
+    char frozen_as[128]; /* the `mpeek frozen` row it matches, or "" */
+    enum modcost_where where;
+    struct modcost_cost cost;
+};
+
+struct modcost_report {
+    const struct modcost_row *rows;
+    size_t nrows;
+    struct modcost_cost shared;
+    uint64_t used_bytes, unattributed_bytes;
+    unsigned skipped;    /* mpeek's own globals left out of __main__ */
+    const char *note;    /* NULL, or one line on how the module list was found */
+};
+
+/* The code's place from the counts, the file name and a frozen match. */
+enum modcost_where modcost_where_of(const char *name, const char *file,
+                                    const char *frozen_as,
+                                    const struct modcost_cost *c);
+/* "flash (frozen)", "RAM (.py)", "RAM (.mpy)", "RAM", "RAM (REPL)", "unknown". */
+const char *modcost_where_name(enum modcost_where w);
+/* 1 for the RAM places a module file could be frozen from. */
+int modcost_freezable(enum modcost_where w);
+
+/* The sum modcost_freeze_saving over the rows loaded from files into RAM
+ * (__main__ not included). */
+uint64_t modcost_report_saving(const struct modcost_report *rep);
+
+/* The report as text: fmt 0 table, 1 csv, 2 json, appended to out.
+ * RC_NOMEM (out failed) or RC_ARG for another fmt. */
+struct buf;
+int modcost_format(const struct modcost_report *rep, int fmt, struct buf *out);
+
 #endif

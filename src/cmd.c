@@ -28,6 +28,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_frozen_entry,
     &cmd_obj_entry,
     &cmd_snapshot_entry,
+    &cmd_modules_entry,
     NULL,
 };
 
