@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "harness.h"
 
 #define POOL 0x20000000u
@@ -374,6 +375,92 @@ TEST(names)
     CHECK_STR(modcost_cat_name((enum modcost_cat)99), "other");
 }
 
+TEST(where_the_code_lives)
+{
+    struct modcost_cost c;
+    memset(&c, 0, sizeof c);
+    CHECK_EQ_INT(modcost_where_of("__main__", "", "", &c), MODCOST_WHERE_REPL);
+    CHECK_EQ_INT(modcost_where_of("m", "", "", &c), MODCOST_WHERE_UNKNOWN);
+    CHECK_EQ_INT(modcost_where_of("m", "", "m.py", &c), MODCOST_WHERE_FROZEN);
+    CHECK_EQ_INT(modcost_where_of("m", "lib/m.mpy", "", &c), MODCOST_WHERE_MPY);
+    CHECK_EQ_INT(modcost_where_of("m", "m.py", "", &c), MODCOST_WHERE_PY);
+    c.fun_heap_code = 1;
+    CHECK_EQ_INT(modcost_where_of("m", "", "", &c), MODCOST_WHERE_RAM);
+    c.fun_heap_code = 0;
+    c.fun_rom_code = 2;
+    CHECK_EQ_INT(modcost_where_of("m", "m.py", "", &c), MODCOST_WHERE_FROZEN);
+    CHECK(modcost_freezable(MODCOST_WHERE_PY) && !modcost_freezable(MODCOST_WHERE_REPL) &&
+          !modcost_freezable(MODCOST_WHERE_FROZEN));
+    CHECK_STR(modcost_where_name(MODCOST_WHERE_MPY), "RAM (.mpy)");
+}
+
+TEST(report_formats)
+{
+    struct modcost_row rows[3];
+    memset(rows, 0, sizeof rows);
+    snprintf(rows[0].name, sizeof rows[0].name, "__main__");
+    rows[0].where = MODCOST_WHERE_REPL;
+    rows[0].cost.bytes[MODCOST_BYTECODE] = 32;
+    rows[0].cost.bytes[MODCOST_GLOBALS] = 64;
+    rows[0].cost.total = 96;
+    snprintf(rows[1].name, sizeof rows[1].name, "a,\"b\x1b");
+    snprintf(rows[1].file, sizeof rows[1].file, "a.py");
+    rows[1].where = MODCOST_WHERE_PY;
+    rows[1].cost.bytes[MODCOST_BYTECODE] = 48;
+    rows[1].cost.bytes[MODCOST_CONST_OBJ] = 16;
+    rows[1].cost.bytes[MODCOST_FUNCTION] = 16;
+    rows[1].cost.total = 80;
+    snprintf(rows[2].name, sizeof rows[2].name, "fz");
+    snprintf(rows[2].frozen_as, sizeof rows[2].frozen_as, "fz.mpy");
+    rows[2].where = MODCOST_WHERE_FROZEN;
+    rows[2].cost.bytes[MODCOST_FUNCTION] = 16;
+    rows[2].cost.total = 16;
+    struct modcost_report rep = {rows, 3, {{0}, 0, 0, 0, 0, 0}, 400, 208, 1, NULL};
+    CHECK_EQ_INT(modcost_report_saving(&rep), 64);
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(modcost_format(&rep, 0, &b), RC_OK);
+    const char *t = buf_str(&b);
+    CHECK(strstr(t, "__main__         RAM (REPL)           96       32") != NULL);
+    CHECK(strstr(t, "\\x1b") != NULL && strchr(t, 0x1b) == NULL);
+    CHECK(strstr(t, "fz: frozen row fz.mpy\n") != NULL);
+    CHECK(strstr(t, "would give back 64 bytes") != NULL);
+    CHECK(strstr(t, "mpeek's own 1 helper global\n") != NULL);
+    buf_clear(&b);
+    CHECK_EQ_INT(modcost_format(&rep, 1, &b), RC_OK);
+    t = buf_str(&b);
+    CHECK(strncmp(t, "module,code,file,frozen_as,bytes,bytecode,raw_code,const_tables,"
+                     "const_objects,functions,globals,other,freeze_saves\n", 110) == 0);
+    CHECK(strstr(t, "\n__main__,RAM (REPL),,,96,32,0,0,0,0,64,0,32\n") != NULL);
+    CHECK(strstr(t, ",RAM (.py),a.py,,80,48,0,0,16,16,0,0,64\n") != NULL);
+    CHECK(strstr(t, "\nfz,flash (frozen),,fz.mpy,16,0,0,0,0,16,0,0,\n") != NULL);
+    CHECK(strstr(t, "\n(not attributed),,,,208,,,,,,,,\n") != NULL);
+    /* every line has the same number of fields (the name with a comma is quoted) */
+    int lines = 0;
+    for (const char *l = t; *l; lines++) {
+        const char *e = strchr(l, '\n');
+        int commas = 0, q = 0;
+        for (const char *k = l; k < e; k++) {
+            q ^= *k == '"';
+            commas += *k == ',' && !q;
+        }
+        CHECK_EQ_INT(commas, 12);
+        l = e + 1;
+    }
+    CHECK_EQ_INT(lines, 7);
+    buf_clear(&b);
+    rep.note = "no sys.modules";
+    CHECK_EQ_INT(modcost_format(&rep, 2, &b), RC_OK);
+    t = buf_str(&b);
+    CHECK(strstr(t, "\"name\": \"fz\", \"code\": \"flash (frozen)\", \"file\": null, "
+                    "\"frozen_as\": \"fz.mpy\"") != NULL);
+    CHECK(strstr(t, "\"freeze_saves\": null}") != NULL);
+    CHECK(strstr(t, "\"not_attributed\": 208, \"heap_used\": 400, \"freeze_saves\": 64, "
+                    "\"skipped_helper_globals\": 1, \"note\": \"no sys.modules\"}") != NULL);
+    CHECK_EQ_INT(modcost_format(&rep, 3, &b), RC_ARG);
+    buf_fini(&b);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -384,5 +471,7 @@ int main(int argc, char **argv)
     RUN(unreadable_block_is_an_error);
     RUN(bad_input);
     RUN(names);
+    RUN(where_the_code_lives);
+    RUN(report_formats);
     return harness_done("modcost");
 }
