@@ -34,8 +34,10 @@
  *     mp_obj_fun_bc_t {base, context +4, child_table +8, bytecode +12, ...}
  *     mp_module_context_t {module {base, globals}, qstr_table +8,
  *                      obj_table +12} (an object of type module)
- *     mp_raw_code_t   {kind, is_generator (bytes), fun_data +4,
- *                      children +8, ...}
+ *     mp_raw_code_t   {v1.22+: proto_fun_indicator[2], kind,
+ *                      is_generator (bytes); v1.19: kind:3|scope_flags:7|
+ *                      n_pos_args:11}, fun_data +4, children +8 (v1.19 to
+ *                      v1.21 with fun_data_len: +12)
  *   Both: mp_obj_dict_t {base, map {used bits, alloc +8, table +12}}, the
  *   table alloc pairs of (key, value) words.
  *

@@ -212,7 +212,14 @@ static int child_hint(const struct blk *b, uint32_t off, int family)
         switch (b->hint) {
         case H_RAWCODE:
         case H_CONST_ENTRY: /* v1.9: a raw code from a const table */
-            return off == 4 ? H_BYTECODE : off == 8 ? H_CONST_TABLE : H_NONE;
+            if (off == 4) {
+                return H_BYTECODE;
+            }
+            /* v1.19-v1.21 with fun_data_len (MICROPY_PERSISTENT_CODE_SAVE
+             * or MICROPY_DEBUG_PRINTERS) put children at +12; a length
+             * is no block head, so both are followed. */
+            return off == 8 || (family == MODCOST_FAMILY_SLOTS && off == 12) ? H_CONST_TABLE
+                                                                             : H_NONE;
         case H_CONST_TABLE:
         case H_BYTECODE:
             return H_CONST_ENTRY;

@@ -304,9 +304,10 @@ TEST(slots_layout_context)
     obj(7, 1, ot, 4);              /* obj table -> a str */
     uint32_t str[] = {T_STR, 1, 3, ROM + 0x100};
     obj(8, 1, str, 4);
-    uint32_t rc0[] = {0x0100, B(10), 0, 0};
-    obj(9, 1, rc0, 4);             /* raw code of a nested def */
+    uint32_t rc0[] = {0x0100, B(10), 0x30, B(11)};
+    obj(9, 1, rc0, 4);             /* raw code (v1.19 with fun_data_len) */
     obj(10, 1, NULL, 0);
+    obj(11, 1, NULL, 0);           /* its children, at +12 */
     uint32_t clo[] = {T_CLOSURE, B(1), 1, 0};
     obj(12, 1, clo, 4);            /* a closure over f */
     struct heapmap h;
@@ -318,7 +319,7 @@ TEST(slots_layout_context)
     CHECK_EQ_INT(c->bytes[MODCOST_GLOBALS], 16);
     CHECK_EQ_INT(c->bytes[MODCOST_FUNCTION], 32);
     CHECK_EQ_INT(c->bytes[MODCOST_BYTECODE], 48);
-    CHECK_EQ_INT(c->bytes[MODCOST_CONST_TABLE], 48);
+    CHECK_EQ_INT(c->bytes[MODCOST_CONST_TABLE], 64);
     CHECK_EQ_INT(c->bytes[MODCOST_CONST_OBJ], 16);
     CHECK_EQ_INT(c->bytes[MODCOST_RAWCODE], 32);       /* context and raw code */
     CHECK_EQ_INT(c->fun_heap_code, 1);
@@ -326,7 +327,7 @@ TEST(slots_layout_context)
     modcost_result_fini(&r);
     CHECK_EQ_INT(measure(&h, MODCOST_FAMILY_OLD, old_roots, 1, &r, &m), RC_OK);
     CHECK(r.mods[0].bytes[MODCOST_BYTECODE] != 48);
-    CHECK_EQ_INT(r.mods[0].total, 192);
+    CHECK_EQ_INT(r.mods[0].total, 208);
     modcost_result_fini(&r);
     heapmap_fini(&h);
 }
