@@ -171,6 +171,7 @@ struct modcost_report {
     uint64_t used_bytes, unattributed_bytes;
     unsigned skipped;    /* mpeek's own globals left out of __main__ */
     const char *note;    /* NULL, or one line on how the module list was found */
+    long board_used;     /* the "GC: ... used:" bytes the board printed (-1: none) */
 };
 
 /* The code's place from the counts, the file name and a frozen match. */

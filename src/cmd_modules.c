@@ -407,7 +407,8 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                                              rows[i].frozen_as, &rows[i].cost);
         }
         struct modcost_report rep = {rows, n, res.shared, res.used_bytes,
-                                     res.unattributed_bytes, skipped, note};
+                                     res.unattributed_bytes, skipped, note,
+                                     heap.gc_used};
         int fmt = a->ffmt == FROZEN_FMT_TABLE ? 0 : a->ffmt == FROZEN_FMT_CSV ? 1 : 2;
         rc = modcost_format(&rep, fmt, &out);
         if (rc == RC_OK) {

@@ -218,9 +218,10 @@ static void json(const struct modcost_report *rep, struct buf *b)
     buf_addstr(b, "],\n \"shared\": {");
     json_cost(b, &rep->shared);
     buf_printf(b, "},\n \"not_attributed\": %llu, \"heap_used\": %llu, "
-               "\"freeze_saves\": %llu, \"skipped_helper_globals\": %u, \"note\": ",
+               "\"board_gc_used\": %ld, \"freeze_saves\": %llu, "
+               "\"skipped_helper_globals\": %u, \"note\": ",
                (unsigned long long)rep->unattributed_bytes,
-               (unsigned long long)rep->used_bytes,
+               (unsigned long long)rep->used_bytes, rep->board_used,
                (unsigned long long)modcost_report_saving(rep), rep->skipped);
     if (rep->note != NULL) {
         fmt_json_str(b, rep->note);

@@ -416,7 +416,7 @@ TEST(report_formats)
     rows[2].where = MODCOST_WHERE_FROZEN;
     rows[2].cost.bytes[MODCOST_FUNCTION] = 16;
     rows[2].cost.total = 16;
-    struct modcost_report rep = {rows, 3, {{0}, 0, 0, 0, 0, 0}, 400, 208, 1, NULL};
+    struct modcost_report rep = {rows, 3, {{0}, 0, 0, 0, 0, 0}, 400, 208, 1, NULL, 400};
     CHECK_EQ_INT(modcost_report_saving(&rep), 64);
     struct buf b;
     buf_init(&b);
@@ -456,7 +456,8 @@ TEST(report_formats)
     CHECK(strstr(t, "\"name\": \"fz\", \"code\": \"flash (frozen)\", \"file\": null, "
                     "\"frozen_as\": \"fz.mpy\"") != NULL);
     CHECK(strstr(t, "\"freeze_saves\": null}") != NULL);
-    CHECK(strstr(t, "\"not_attributed\": 208, \"heap_used\": 400, \"freeze_saves\": 64, "
+    CHECK(strstr(t, "\"not_attributed\": 208, \"heap_used\": 400, \"board_gc_used\": 400, "
+                    "\"freeze_saves\": 64, "
                     "\"skipped_helper_globals\": 1, \"note\": \"no sys.modules\"}") != NULL);
     CHECK_EQ_INT(modcost_format(&rep, 3, &b), RC_ARG);
     buf_fini(&b);

@@ -87,6 +87,9 @@ def adds_up(c, j, label):
     total = sum(m["bytes"] for m in j["modules"]) + j["shared"]["bytes"] + j["not_attributed"]
     c.check(total == j["heap_used"] and j["heap_used"] > 0,
             "%d != %d" % (total, j["heap_used"]))
+    c.check(j["heap_used"] == j["board_gc_used"],
+            "the blocks of the map (%d bytes) are what the board's mem_info says is used (%d)"
+            % (j["heap_used"], j["board_gc_used"]))
     for m in j["modules"]:
         cats = sum(m[k] for k in ("bytecode", "raw_code", "const_tables", "const_objects",
                                   "functions", "globals", "other"))
