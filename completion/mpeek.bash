@@ -99,7 +99,7 @@ _mpeek()
 {
     local cur prev cmd i w
     local -a vals
-    local commands="view info regions read where heap verify frozen obj snapshot open ports"
+    local commands="view info regions read where heap verify frozen obj modules snapshot open ports"
     local opts="-p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --offline --unsafe --method --chunk
         --no-progress --log --no-cache --theme --no-color --refresh -o --output --format

@@ -151,6 +151,9 @@ run obj timeout 900 python3 tests/test_obj.py
 step "snapshots of MicroPython 1.9.2 and 1.29 in QEMU, explored with no board"
 run snapshot timeout 900 python3 tests/test_snapshot.py
 
+step "what each module holds on the heap, against gc.mem_alloc() (1.9.2 and 1.29 in QEMU)"
+run modules timeout 900 python3 tests/test_modules.py
+
 step "the explorer in tmux against QEMU"
 run tui timeout 300 python3 tests/test_tui.py
 
