@@ -1,0 +1,763 @@
+/*
+ * bc.c: MicroPython bytecode decoded from memory (see bc.h).
+ *
+ * The v6 decoders follow MicroPython v1.19..v1.29: py/bc0.h (opcodes and
+ * their formats), py/bc.h (MP_BC_PRELUDE_SIG_DECODE_INTO,
+ * MP_BC_PRELUDE_SIZE_DECODE_INTO, DECODE_ULABEL/SLABEL,
+ * mp_bytecode_get_source_line), py/vm.c (what each argument means) and
+ * tools/mpy-tool.py (mp_opcode_decode, extract_prelude), whose names the
+ * instructions carry.
+ */
+#include "bc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frozen_int.h"
+
+/* --- opcodes (py/bc0.h, v1.19+) ------------------------------------- */
+
+#define F_BYTE 0
+#define F_QSTR 1
+#define F_VUINT 2
+#define F_OFFSET 3
+
+static int v6_format(uint8_t op)
+{
+    return (int)((0x000003a4u >> (2 * (op >> 4))) & 3u);
+}
+
+static const char *const v6_qstr_o[16] = {
+    "LOAD_CONST_STRING", "LOAD_NAME", "LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD",
+    "LOAD_SUPER_METHOD", "STORE_NAME", "STORE_GLOBAL", "STORE_ATTR", "DELETE_NAME",
+    "DELETE_GLOBAL", "IMPORT_NAME", "IMPORT_FROM", NULL, NULL, NULL,
+};
+static const char *const v6_vint_e[16] = {
+    "MAKE_CLOSURE", "MAKE_CLOSURE_DEFARGS", "LOAD_CONST_SMALL_INT", "LOAD_CONST_OBJ",
+    "LOAD_FAST_N", "LOAD_DEREF", "STORE_FAST_N", "STORE_DEREF", "DELETE_FAST",
+    "DELETE_DEREF", "BUILD_TUPLE", "BUILD_LIST", "BUILD_MAP", "BUILD_SET",
+    "BUILD_SLICE", "STORE_COMP",
+};
+static const char *const v6_vint_o[16] = {
+    "UNPACK_SEQUENCE", "UNPACK_EX", "MAKE_FUNCTION", "MAKE_FUNCTION_DEFARGS",
+    "CALL_FUNCTION", "CALL_FUNCTION_VAR_KW", "CALL_METHOD", "CALL_METHOD_VAR_KW",
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+};
+static const char *const v6_jump_e[16] = {
+    "UNWIND_JUMP", NULL, "JUMP", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE",
+    "JUMP_IF_TRUE_OR_POP", "JUMP_IF_FALSE_OR_POP", "SETUP_WITH", "SETUP_EXCEPT",
+    "SETUP_FINALLY", "POP_EXCEPT_JUMP", "FOR_ITER", NULL, NULL, NULL, NULL,
+};
+static const char *const v6_byte_o[16] = {
+    "LOAD_CONST_FALSE", "LOAD_CONST_NONE", "LOAD_CONST_TRUE", "LOAD_NULL",
+    "LOAD_BUILD_CLASS", "LOAD_SUBSCR", "STORE_SUBSCR", "DUP_TOP", "DUP_TOP_TWO",
+    "POP_TOP", "ROT_TWO", "ROT_THREE", "WITH_CLEANUP", "END_FINALLY", "GET_ITER",
+    "GET_ITER_STACK",
+};
+static const char *const v6_byte_e[16] = {
+    NULL, NULL, "STORE_MAP", "RETURN_VALUE", "RAISE_LAST", "RAISE_OBJ", "RAISE_FROM",
+    "YIELD_VALUE", "YIELD_FROM", "IMPORT_STAR", NULL, NULL, NULL, NULL, NULL, NULL,
+};
+
+/* py/runtime0.h: the unary and binary operators that appear in bytecode,
+ * by the method names mpy-tool prints. */
+static const char *const v6_unary[4] = {"__pos__", "__neg__", "__invert__", "<not>"};
+static const char *const v6_binary[35] = {
+    "__lt__", "__gt__", "__eq__", "__le__", "__ge__", "__ne__", "<in>", "<is>",
+    "<exception match>", "__ior__", "__ixor__", "__iand__", "__ilshift__",
+    "__irshift__", "__iadd__", "__isub__", "__imul__", "__imatmul__",
+    "__ifloordiv__", "__itruediv__", "__imod__", "__ipow__", "__or__", "__xor__",
+    "__and__", "__lshift__", "__rshift__", "__add__", "__sub__", "__mul__",
+    "__matmul__", "__floordiv__", "__truediv__", "__mod__", "__pow__",
+};
+
+const char *bc_op_name(int fmt, uint8_t op)
+{
+    if (fmt != BC_FMT_V6) {
+        return NULL;
+    }
+    switch (op >> 4) {
+    case 1:
+        return v6_qstr_o[op & 15];
+    case 2:
+        return v6_vint_e[op & 15];
+    case 3:
+        return v6_vint_o[op & 15];
+    case 4:
+        return v6_jump_e[op & 15];
+    case 5:
+        return v6_byte_o[op & 15];
+    case 6:
+        return v6_byte_e[op & 15];
+    }
+    if (op >= 0x70 && op < 0xb0) {
+        return "LOAD_CONST_SMALL_INT";
+    }
+    if (op >= 0xb0 && op < 0xc0) {
+        return "LOAD_FAST";
+    }
+    if (op >= 0xc0 && op < 0xd0) {
+        return "STORE_FAST";
+    }
+    if (op >= 0xd0 && op < 0xd4) {
+        return "UNARY_OP";
+    }
+    if (op >= 0xd7 && op < 0xd7 + 35) {
+        return "BINARY_OP";
+    }
+    return NULL;
+}
+
+const char *bc_kind_name(int kind)
+{
+    switch (kind) {
+    case BC_KIND_BYTECODE:
+        return "bytecode";
+    case BC_KIND_NATIVE:
+        return "native";
+    case BC_KIND_VIPER:
+        return "viper";
+    case BC_KIND_ASM:
+        return "asm_thumb";
+    }
+    return "unknown";
+}
+
+int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos,
+                   struct bc_insn *in, struct rc_msg *msg)
+{
+    memset(in, 0, sizeof *in);
+    in->child = -1;
+    if (pos >= n) {
+        return rc_set(msg, RC_PARSE, "no instruction at offset %zu", pos);
+    }
+    uint8_t op = code[pos];
+    in->off = (uint32_t)pos;
+    in->op = op;
+    in->name = bc_op_name(fmt, op);
+    if (in->name == NULL) {
+        return rc_set(msg, RC_PARSE, "unknown opcode 0x%02x", op);
+    }
+    size_t ip = pos + 1;
+    int f = v6_format(op);
+    if (f == F_QSTR || f == F_VUINT) {
+        int64_t v = 0;
+        if (ip >= n) {
+            return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+        }
+        if (op == 0x22 && (code[ip] & 0x40) != 0) {
+            v = -1;
+        }
+        unsigned k = 0;
+        for (;;) {
+            if (ip >= n) {
+                return rc_set(msg, RC_PARSE, "%s cut short by the end of the code",
+                              in->name);
+            }
+            if (++k > 5) {
+                return rc_set(msg, RC_PARSE, "%s has an argument longer than 5 bytes",
+                              in->name);
+            }
+            uint8_t c = code[ip++];
+            v = (int64_t)((uint64_t)v << 7) | (c & 0x7f);
+            if ((c & 0x80) == 0) {
+                break;
+            }
+        }
+        in->arg = v;
+        if (f == F_QSTR) {
+            in->argk = BC_A_QSTR;
+        } else if (op == 0x22) {
+            in->argk = BC_A_SINT;
+        } else if (op == 0x23) {
+            in->argk = BC_A_OBJ;
+        } else if (op == 0x20 || op == 0x21 || op == 0x32 || op == 0x33) {
+            in->argk = BC_A_CHILD;
+        } else if (op >= 0x34 && op <= 0x37) {
+            in->argk = BC_A_CALL;
+        } else {
+            in->argk = BC_A_UINT;
+        }
+    } else if (f == F_OFFSET) {
+        /* DECODE_SLABEL / DECODE_ULABEL: relative to the byte after the
+         * offset (UNWIND_JUMP's count byte comes after that). */
+        int sgn = op == 0x40 || op == 0x42 || op == 0x43 || op == 0x44;
+        int64_t v;
+        if (ip >= n) {
+            return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+        }
+        if ((code[ip] & 0x80) == 0) {
+            v = code[ip];
+            ip += 1;
+            if (sgn) {
+                v -= 0x40;
+            }
+        } else {
+            if (ip + 1 >= n) {
+                return rc_set(msg, RC_PARSE, "%s cut short by the end of the code",
+                              in->name);
+            }
+            v = (code[ip] & 0x7f) | (int64_t)code[ip + 1] << 7;
+            ip += 2;
+            if (sgn) {
+                v -= 0x4000;
+            }
+        }
+        in->arg = v;
+        in->argk = BC_A_JUMP;
+        int64_t t = (int64_t)ip + v;
+        in->target = t < 0 ? 0xffffffffu : (uint32_t)t;
+    } else if (op >= 0x70 && op < 0xb0) {
+        in->argk = BC_A_MULTI;
+        in->arg = (int64_t)(op - 0x70) - 16;
+    } else if (op >= 0xb0 && op < 0xd0) {
+        in->argk = BC_A_MULTI;
+        in->arg = op & 15;
+    } else if (op >= 0xd0 && op < 0xd4) {
+        in->argk = BC_A_MULTI;
+        in->arg = op - 0xd0;
+        in->opname = v6_unary[op - 0xd0];
+    } else if (op >= 0xd7) {
+        in->argk = BC_A_MULTI;
+        in->arg = op - 0xd7;
+        in->opname = v6_binary[op - 0xd7];
+    }
+    if ((op & 0x9e) == 0) {
+        if (ip >= n) {
+            return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+        }
+        in->has_extra = 1;
+        in->extra = code[ip++];
+    }
+    in->len = (uint8_t)(ip - pos);
+    return RC_OK;
+}
+
+/* --- prelude (py/bc.h v1.19+) ---------------------------------------- */
+
+static int vuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (unsigned k = 0; k < 5; k++) {
+        if (*pos >= n) {
+            return 0;
+        }
+        uint8_t c = b[(*pos)++];
+        x = x << 7 | (c & 0x7f);
+        if ((c & 0x80) == 0) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
+                      struct rc_msg *msg)
+{
+    memset(p, 0, sizeof *p);
+    size_t pos = 0;
+    if (n == 0) {
+        return rc_set(msg, RC_PARSE, "the prelude is empty");
+    }
+    /* MP_BC_PRELUDE_SIG_DECODE_INTO: xSSSSEAA, then xFSSKAED bytes. */
+    uint8_t z = b[pos++];
+    uint32_t S = (z >> 3) & 0xf, E = (z >> 2) & 1, F = 0, A = z & 3, K = 0, D = 0;
+    for (unsigned k = 0; z & 0x80; k++) {
+        if (k >= 8 || pos >= n) {
+            return rc_set(msg, RC_PARSE, "the prelude's signature does not end");
+        }
+        z = b[pos++];
+        S |= (uint32_t)(z & 0x30) << (2 * k);
+        E |= (uint32_t)(z & 0x02) << k;
+        F |= (uint32_t)((z & 0x40) >> 6) << k;
+        A |= (uint32_t)(z & 0x04) << k;
+        K |= (uint32_t)((z & 0x08) >> 3) << k;
+        D |= (uint32_t)(z & 0x01) << k;
+    }
+    p->n_state = S + 1;
+    p->n_exc_stack = E;
+    p->scope_flags = F;
+    p->n_pos_args = A;
+    p->n_kwonly_args = K;
+    p->n_def_pos_args = D;
+    p->size_at = (uint32_t)pos;
+    /* MP_BC_PRELUDE_SIZE_DECODE_INTO: xIIIIIIC bytes. */
+    uint32_t I = 0, C = 0;
+    for (unsigned k = 0;; k++) {
+        if (k >= 5 || pos >= n) {
+            return rc_set(msg, RC_PARSE, "the prelude's size does not end");
+        }
+        z = b[pos++];
+        C |= (uint32_t)(z & 1) << k;
+        I |= (uint32_t)((z & 0x7e) >> 1) << (6 * k);
+        if ((z & 0x80) == 0) {
+            break;
+        }
+    }
+    p->n_info = I;
+    p->n_cell = C;
+    p->info_at = (uint32_t)pos;
+    if ((uint64_t)pos + I + C > n) {
+        return rc_set(msg, RC_PARSE, "the prelude says %u bytes of source info and "
+                      "%u of closure info, past the function's %zu bytes", I, C, n);
+    }
+    uint64_t nn = 1 + (uint64_t)A + K;
+    if (nn > BC_MAX_NAMES) {
+        return rc_set(msg, RC_PARSE, "the prelude says %llu argument names (at most "
+                      "%u)", (unsigned long long)nn - 1, BC_MAX_NAMES - 1);
+    }
+    size_t end = pos + I;
+    for (uint32_t k = 0; k < nn; k++) {
+        if (!vuint(b, end, &pos, &p->names[k])) {
+            return rc_set(msg, RC_PARSE, "the prelude's %s runs past its source info",
+                          k == 0 ? "simple name" : "argument names");
+        }
+    }
+    p->nnames = (uint32_t)nn;
+    p->lines_at = (uint32_t)pos;
+    p->closure_at = (uint32_t)end;
+    p->code_at = (uint32_t)(end + C);
+    if (p->n_state < p->n_pos_args + p->n_kwonly_args) {
+        return rc_set(msg, RC_PARSE, "the prelude says n_state %u, fewer than its %u "
+                      "arguments", p->n_state, p->n_pos_args + p->n_kwonly_args);
+    }
+    return RC_OK;
+}
+
+int bc_lines_decode(const uint8_t *b, size_t n, uint32_t code_at,
+                    struct bc_line **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    size_t cap = n + 1, k = 0;
+    struct bc_line *l = malloc(cap * sizeof *l);
+    if (l == NULL) {
+        return RC_NOMEM;
+    }
+    uint64_t off = 0, line = 1;
+    l[k++] = (struct bc_line){code_at, 1};
+    size_t i = 0;
+    while (i < n) {
+        uint32_t c = b[i], bb, ll;
+        if ((c & 0x80) == 0) {
+            bb = c & 0x1f;
+            ll = c >> 5;
+            i += 1;
+        } else {
+            if (i + 1 >= n) {
+                break;
+            }
+            bb = c & 0xf;
+            ll = ((c << 4) & 0x700) | b[i + 1];
+            i += 2;
+        }
+        off += bb;
+        line += ll;
+        if (off + code_at > 0xffffffffu || line > 0xffffffffu) {
+            break;
+        }
+        if (l[k - 1].off == off + code_at) {
+            l[k - 1].line = (uint32_t)line;
+        } else {
+            l[k++] = (struct bc_line){(uint32_t)(off + code_at), (uint32_t)line};
+        }
+    }
+    *out = l;
+    *nout = k;
+    return RC_OK;
+}
+
+uint32_t bc_line_at(const struct bc_line *l, size_t n, uint32_t off)
+{
+    uint32_t line = 0;
+    for (size_t i = 0; i < n && l[i].off <= off; i++) {
+        line = l[i].line;
+    }
+    return line;
+}
+
+/* --- functions -------------------------------------------------------- */
+
+struct ld {
+    const struct bc_src *src;
+    struct bc_prog *p;
+    size_t cap;
+    struct rc_msg *msg;
+    int fatal;
+};
+
+/* 1 read, 0 not there (soft), -1 fatal (a->fatal set). */
+static int rd(struct ld *a, uint32_t addr, uint32_t len, uint8_t *out)
+{
+    struct rc_msg m;
+    int rc = frozen_read(a->src->mem, addr, len, out, &m);
+    if (rc == RC_OK) {
+        return 1;
+    }
+    if (soft_fail(rc)) {
+        return 0;
+    }
+    if (!a->fatal) {
+        a->fatal = rc;
+        if (a->msg != NULL) {
+            *a->msg = m;
+        }
+    }
+    return -1;
+}
+
+static void fun_free(struct bc_fun *f)
+{
+    free(f->bytes);
+    free(f->lines);
+    free(f->insns);
+}
+
+void bc_prog_free(struct bc_prog *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        fun_free(&p->f[i]);
+    }
+    free(p->f);
+    p->f = NULL;
+    p->n = 0;
+}
+
+/* The qstr id at index i of the module's qstr table (1), or 0. */
+static int qtab(struct ld *a, uint32_t i, uint32_t *q)
+{
+    const struct bc_src *s = a->src;
+    if (s->qstr_table == 0 || (s->nqstr != 0 && i >= s->nqstr) || i > 65535) {
+        return 0;
+    }
+    uint8_t w[2];
+    if (rd(a, s->qstr_table + 2 * i, 2, w) != 1) {
+        return 0;
+    }
+    *q = le16(w);
+    return 1;
+}
+
+static int otab(struct ld *a, uint32_t i, uint32_t *word)
+{
+    const struct bc_src *s = a->src;
+    if (s->obj_table == 0 || (s->nobj != 0 && i >= s->nobj) || i > 65535) {
+        return 0;
+    }
+    uint8_t w[4];
+    if (rd(a, s->obj_table + 4 * i, 4, w) != 1) {
+        return 0;
+    }
+    *word = le32(w);
+    return 1;
+}
+
+static int seen(const struct bc_prog *p, uint32_t addr)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->f[i].addr == addr) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int decode_code(struct ld *a, struct bc_fun *f)
+{
+    const struct bc_src *s = a->src;
+    struct rc_msg m;
+    f->code_end = f->pre.code_at;
+    size_t cap = 0;
+    size_t pos = f->pre.code_at;
+    uint32_t limit = f->len;
+    while (pos < limit) {
+        struct bc_insn in;
+        if (!f->len_known) {
+            /* The rest all zero: the heap block's padding. */
+            size_t z = pos;
+            while (z < limit && f->bytes[z] == 0) {
+                z++;
+            }
+            if (z == limit) {
+                f->npad = (uint32_t)(limit - pos);
+                break;
+            }
+        }
+        if (bc_insn_decode(s->fmt, f->bytes, limit, pos, &in, &m) != RC_OK) {
+            snprintf(f->err, sizeof f->err, "at 0x%08x: %s; the last %zu bytes are "
+                     "not decoded", f->fun_data + (uint32_t)pos, m.text, limit - pos);
+            break;
+        }
+        if (f->ninsns == cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            struct bc_insn *ni = realloc(f->insns, nc * sizeof *ni);
+            if (ni == NULL) {
+                return rc_set(a->msg, RC_NOMEM, "out of memory");
+            }
+            f->insns = ni;
+            cap = nc;
+        }
+        if (in.argk == BC_A_QSTR) {
+            in.have_value = (uint8_t)qtab(a, (uint32_t)in.arg, &in.value);
+        } else if (in.argk == BC_A_OBJ) {
+            in.have_value = (uint8_t)otab(a, (uint32_t)in.arg, &in.value);
+        }
+        in.line = f->nlines > 0 ? bc_line_at(f->lines, f->nlines, (uint32_t)pos) : 0;
+        f->insns[f->ninsns++] = in;
+        pos += in.len;
+        f->code_end = (uint32_t)pos;
+    }
+    /* Labels, in the order of their targets. */
+    uint32_t next = 1;
+    for (size_t i = 0; i < f->ninsns; i++) {
+        for (size_t k = 0; k < f->ninsns; k++) {
+            if (f->insns[k].argk == BC_A_JUMP && f->insns[k].target == f->insns[i].off) {
+                f->insns[i].is_label = next++;
+                break;
+            }
+        }
+    }
+    for (size_t k = 0; k < f->ninsns; k++) {
+        struct bc_insn *j = &f->insns[k];
+        if (j->argk != BC_A_JUMP) {
+            continue;
+        }
+        for (size_t i = 0; i < f->ninsns; i++) {
+            if (f->insns[i].off == j->target) {
+                j->label = f->insns[i].is_label;
+                break;
+            }
+        }
+    }
+    return RC_OK;
+}
+
+static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t children,
+                    int kind, int gen, int parent, uint32_t child_index, unsigned depth);
+
+/* A proto_fun (v1.23+) or raw code (v1.19-v1.22) at ptr. */
+static int load_proto(struct ld *a, uint32_t ptr, int parent, uint32_t child_index,
+                      unsigned depth, int *index)
+{
+    uint8_t w[12];
+    *index = -1;
+    int r = rd(a, ptr, 12, w);
+    if (r < 0) {
+        return a->fatal;
+    }
+    if (r == 0) {
+        r = rd(a, ptr, 2, w);
+        if (r < 0) {
+            return a->fatal;
+        }
+        if (r == 0) {
+            return RC_OK;
+        }
+    }
+    size_t before = a->p->n;
+    int rc;
+    if (a->src->proto_fun) {
+        if (w[0] != 0 || w[1] != 0) {
+            rc = load_one(a, ptr, ptr, 0, BC_KIND_BYTECODE, -1, parent, child_index, depth);
+        } else if (r == 0) {
+            return RC_OK;
+        } else {
+            rc = load_one(a, ptr, le32(w + 4), le32(w + 8), w[2] & 7, w[3], parent,
+                          child_index, depth);
+        }
+    } else {
+        if (r == 0) {
+            return RC_OK;
+        }
+        uint32_t w0 = le32(w);
+        rc = load_one(a, ptr, le32(w + 4), le32(w + 8), (int)(w0 & 7), -1, parent,
+                      child_index, depth);
+    }
+    if (a->p->n > before) {
+        *index = (int)before;
+    }
+    return rc;
+}
+
+static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t children,
+                    int kind, int gen, int parent, uint32_t child_index, unsigned depth)
+{
+    struct bc_prog *p = a->p;
+    if (p->n >= BC_MAX_FUNS) {
+        p->truncated = 1;
+        return RC_OK;
+    }
+    if (p->n == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 16;
+        struct bc_fun *nf = realloc(p->f, nc * sizeof *nf);
+        if (nf == NULL) {
+            return rc_set(a->msg, RC_NOMEM, "out of memory");
+        }
+        p->f = nf;
+        a->cap = nc;
+    }
+    size_t me = p->n++;
+    struct bc_fun *f = &p->f[me];
+    memset(f, 0, sizeof *f);
+    f->addr = addr;
+    f->fun_data = fun_data;
+    f->children = children;
+    f->kind = kind;
+    f->generator = gen;
+    f->parent = parent;
+    f->child_index = child_index;
+    f->depth = depth;
+    if (kind != BC_KIND_BYTECODE) {
+        snprintf(f->err, sizeof f->err, "%s code is not disassembled",
+                 bc_kind_name(kind));
+        return RC_OK;
+    }
+    const struct bc_src *s = a->src;
+    int exact = 0;
+    uint32_t len = s->len_of != NULL ? s->len_of(s->ctx, fun_data, &exact) : 0;
+    f->len_known = len != 0 && exact;
+    if (len == 0) {
+        len = s->max_len != 0 ? s->max_len : BC_MAX_FUN_BYTES;
+    }
+    if (len > BC_MAX_FUN_BYTES) {
+        len = BC_MAX_FUN_BYTES;
+    }
+    if ((uint64_t)fun_data + len > 0x100000000ULL) {
+        len = (uint32_t)(0x100000000ULL - fun_data);
+    }
+    f->bytes = malloc(len ? len : 1);
+    if (f->bytes == NULL) {
+        return rc_set(a->msg, RC_NOMEM, "out of memory");
+    }
+    int r = rd(a, fun_data, len, f->bytes);
+    if (r < 0) {
+        return a->fatal;
+    }
+    if (r == 0) {
+        snprintf(f->err, sizeof f->err, "its %u bytes at 0x%08x cannot be read", len,
+                 fun_data);
+        return RC_OK;
+    }
+    f->len = len;
+    struct rc_msg m;
+    if (bc_prelude_decode(f->bytes, len, &f->pre, &m) != RC_OK) {
+        snprintf(f->err, sizeof f->err, "its prelude does not decode: %s", m.text);
+        return RC_OK;
+    }
+    f->have_prelude = 1;
+    f->have_names = 1;
+    for (uint32_t k = 0; k < f->pre.nnames; k++) {
+        if (!qtab(a, f->pre.names[k], k == 0 ? &f->simple_name : &f->arg_qstr[k - 1])) {
+            f->have_names = 0;
+        }
+    }
+    if (!qtab(a, 0, &f->source_file)) {
+        f->have_names = 0;
+    }
+    if (a->fatal) {
+        return a->fatal;
+    }
+    int rc = bc_lines_decode(f->bytes + f->pre.lines_at,
+                             f->pre.closure_at - f->pre.lines_at, f->pre.code_at,
+                             &f->lines, &f->nlines);
+    if (rc != RC_OK) {
+        return rc_set(a->msg, RC_NOMEM, "out of memory");
+    }
+    if ((rc = decode_code(a, f)) != RC_OK) {
+        return rc;
+    }
+    if (a->fatal) {
+        return a->fatal;
+    }
+    /* The children, in the order of their index (as mpy-tool lists them). */
+    uint32_t nchild = 0;
+    for (size_t i = 0; i < f->ninsns; i++) {
+        const struct bc_insn *in = &f->insns[i];
+        if (in->argk == BC_A_CHILD && in->arg >= 0 && in->arg < BC_MAX_CHILDREN &&
+            (uint32_t)in->arg + 1 > nchild) {
+            nchild = (uint32_t)in->arg + 1;
+        }
+    }
+    if (nchild > 0 && children == 0) {
+        snprintf(f->err, sizeof f->err, "it makes functions but has no children table");
+        return RC_OK;
+    }
+    if (depth >= BC_MAX_DEPTH) {
+        return RC_OK;
+    }
+    for (uint32_t c = 0; c < nchild; c++) {
+        uint8_t w[4];
+        r = rd(a, children + 4 * c, 4, w);
+        if (r < 0) {
+            return a->fatal;
+        }
+        if (r == 0) {
+            continue;
+        }
+        uint32_t ca = le32(w);
+        int idx = seen(p, ca);
+        if (idx < 0) {
+            if ((rc = load_proto(a, ca, (int)me, c, depth + 1, &idx)) != RC_OK) {
+                return rc;
+            }
+        }
+        f = &p->f[me]; /* p->f may have moved */
+        for (size_t i = 0; i < f->ninsns; i++) {
+            struct bc_insn *in = &f->insns[i];
+            if (in->argk == BC_A_CHILD && in->arg == (int64_t)c) {
+                in->value = ca;
+                in->have_value = 1;
+                in->child = idx;
+            }
+        }
+    }
+    return RC_OK;
+}
+
+int bc_load(const struct bc_src *src, uint32_t addr, uint32_t fun_data,
+            uint32_t children, int kind, struct bc_prog *out, struct rc_msg *msg)
+{
+    memset(out, 0, sizeof *out);
+    out->fmt = src->fmt;
+    if (src->fmt != BC_FMT_V6) {
+        return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
+    }
+    struct ld a = {src, out, 0, msg, 0};
+    int rc = load_one(&a, addr, fun_data, children, kind, -1, -1, 0, 0);
+    if (rc == RC_OK && a.fatal) {
+        rc = a.fatal;
+    }
+    if (rc != RC_OK) {
+        bc_prog_free(out);
+    }
+    return rc;
+}
+
+int bc_load_proto(const struct bc_src *src, uint32_t proto, struct bc_prog *out,
+                  struct rc_msg *msg)
+{
+    memset(out, 0, sizeof *out);
+    out->fmt = src->fmt;
+    if (src->fmt != BC_FMT_V6) {
+        return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
+    }
+    struct ld a = {src, out, 0, msg, 0};
+    int idx;
+    int rc = load_proto(&a, proto, -1, 0, 0, &idx);
+    if (rc == RC_OK && a.fatal) {
+        rc = a.fatal;
+    }
+    if (rc == RC_OK && out->n == 0) {
+        rc = rc_set(msg, RC_NOTFOUND, "no function at 0x%08x: its raw code cannot be "
+                    "read", proto);
+    }
+    if (rc != RC_OK) {
+        bc_prog_free(out);
+    }
+    return rc;
+}
