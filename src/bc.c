@@ -475,6 +475,8 @@ static int decode_code(struct ld *a, struct bc_fun *f)
     size_t cap = 0;
     size_t pos = f->pre.code_at;
     uint32_t limit = f->len;
+    size_t li = 0;
+    uint32_t line = 0;
     while (pos < limit) {
         struct bc_insn in;
         if (!f->len_known) {
@@ -507,31 +509,46 @@ static int decode_code(struct ld *a, struct bc_fun *f)
         } else if (in.argk == BC_A_OBJ) {
             in.have_value = (uint8_t)otab(a, (uint32_t)in.arg, &in.value);
         }
-        in.line = f->nlines > 0 ? bc_line_at(f->lines, f->nlines, (uint32_t)pos) : 0;
+        /* The line table is in offset order, and so are the instructions. */
+        while (li < f->nlines && f->lines[li].off <= pos) {
+            line = f->lines[li++].line;
+        }
+        in.line = line;
         f->insns[f->ninsns++] = in;
         pos += in.len;
         f->code_end = (uint32_t)pos;
     }
-    /* Labels, in the order of their targets. */
-    uint32_t next = 1;
-    for (size_t i = 0; i < f->ninsns; i++) {
-        for (size_t k = 0; k < f->ninsns; k++) {
-            if (f->insns[k].argk == BC_A_JUMP && f->insns[k].target == f->insns[i].off) {
-                f->insns[i].is_label = next++;
-                break;
-            }
-        }
-    }
+    /* Labels, numbered in address order; instructions are in offset
+     * order, so a target is found by bisection. */
     for (size_t k = 0; k < f->ninsns; k++) {
         struct bc_insn *j = &f->insns[k];
         if (j->argk != BC_A_JUMP) {
             continue;
         }
-        for (size_t i = 0; i < f->ninsns; i++) {
-            if (f->insns[i].off == j->target) {
-                j->label = f->insns[i].is_label;
-                break;
+        size_t lo = 0, hi = f->ninsns;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (f->insns[mid].off < j->target) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
+        }
+        if (lo < f->ninsns && f->insns[lo].off == j->target) {
+            f->insns[lo].is_label = 1;
+            j->label = (uint32_t)lo + 1; /* the index for now */
+        }
+    }
+    uint32_t next = 1;
+    for (size_t i = 0; i < f->ninsns; i++) {
+        if (f->insns[i].is_label) {
+            f->insns[i].is_label = next++;
+        }
+    }
+    for (size_t k = 0; k < f->ninsns; k++) {
+        struct bc_insn *j = &f->insns[k];
+        if (j->argk == BC_A_JUMP && j->label != 0) {
+            j->label = f->insns[j->label - 1].is_label;
         }
     }
     return RC_OK;
@@ -690,33 +707,44 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
     if (depth >= BC_MAX_DEPTH) {
         return RC_OK;
     }
-    for (uint32_t c = 0; c < nchild; c++) {
+    uint32_t *caddr = calloc(nchild ? nchild : 1, sizeof *caddr);
+    int *cidx = calloc(nchild ? nchild : 1, sizeof *cidx);
+    if (caddr == NULL || cidx == NULL) {
+        free(caddr);
+        free(cidx);
+        return rc_set(a->msg, RC_NOMEM, "out of memory");
+    }
+    rc = RC_OK;
+    for (uint32_t c = 0; c < nchild && rc == RC_OK; c++) {
         uint8_t w[4];
+        cidx[c] = -2; /* not readable */
         r = rd(a, children + 4 * c, 4, w);
         if (r < 0) {
-            return a->fatal;
+            rc = a->fatal;
+            break;
         }
         if (r == 0) {
             continue;
         }
-        uint32_t ca = le32(w);
-        int idx = seen(p, ca);
-        if (idx < 0) {
-            if ((rc = load_proto(a, ca, (int)me, c, depth + 1, &idx)) != RC_OK) {
-                return rc;
-            }
-        }
-        f = &p->f[me]; /* p->f may have moved */
-        for (size_t i = 0; i < f->ninsns; i++) {
-            struct bc_insn *in = &f->insns[i];
-            if (in->argk == BC_A_CHILD && in->arg == (int64_t)c) {
-                in->value = ca;
-                in->have_value = 1;
-                in->child = idx;
-            }
+        caddr[c] = le32(w);
+        cidx[c] = seen(p, caddr[c]);
+        if (cidx[c] < 0) {
+            rc = load_proto(a, caddr[c], (int)me, c, depth + 1, &cidx[c]);
         }
     }
-    return RC_OK;
+    f = &p->f[me]; /* p->f may have moved */
+    for (size_t i = 0; rc == RC_OK && i < f->ninsns; i++) {
+        struct bc_insn *in = &f->insns[i];
+        if (in->argk == BC_A_CHILD && in->arg >= 0 && in->arg < (int64_t)nchild &&
+            cidx[in->arg] != -2) {
+            in->value = caddr[in->arg];
+            in->have_value = 1;
+            in->child = cidx[in->arg];
+        }
+    }
+    free(caddr);
+    free(cidx);
+    return rc;
 }
 
 int bc_load(const struct bc_src *src, uint32_t addr, uint32_t fun_data,

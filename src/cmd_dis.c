@@ -336,7 +336,7 @@ static int fun_object(struct session *s, const struct objdec_layout *lay,
             continue;
         }
         if (k != OBJDEC_FUNCTION) {
-            return rc_set(msg, RC_ARG, "0x%08x is a %s, not a function", word, tn);
+            return rc_set(msg, RC_ARG, "0x%08x is of type %s, not a function", word, tn);
         }
         *kind = BC_KIND_BYTECODE;
         if (img != NULL) {
@@ -365,6 +365,17 @@ static int fun_object(struct session *s, const struct objdec_layout *lay,
         if ((rc = read_words(mem, a, w, 4, msg)) != RC_OK ||
             (rc = read_words(mem, w[1], ctx, 4, msg)) != RC_OK) {
             return rc_prefix(msg, rc, "the function object 0x%08x", a);
+        }
+        /* A bytecode function's second word is its module context, which
+         * starts as a module object does; a built-in's is its C code. */
+        struct objdec_obj *mo = NULL;
+        struct rc_msg m;
+        int is_mod = objdec_decode(lay, mem, &nc->qs, w[1], &lim, &mo, &m) == RC_OK &&
+                     mo->kind == OBJDEC_MODULE;
+        objdec_free(mo);
+        if (!is_mod) {
+            return rc_set(msg, RC_ARG, "0x%08x is a built-in function (its second word "
+                          "0x%08x is no module context): it has no bytecode", word, w[1]);
         }
         /* mp_module_context_t: module {base, globals}, constants
          * {qstr_table, obj_table} (py/bc.h v1.19+). */
