@@ -388,6 +388,62 @@ static int fun_object(struct session *s, const struct objdec_layout *lay,
     return rc_set(msg, RC_ARG, "0x%08x: closures or bound methods nested too deep", word);
 }
 
+/* The tables of frozen module mod (mp_frozen_module_t, v1.19+: constants
+ * {qstr_table, obj_table}, then proto_fun) into src, its root in *root. */
+static int mod_tables(const struct image *img, const struct frozen_mem *mem, int minor,
+                      const struct frozen_mod *mod, struct bc_src *src, uint32_t *root,
+                      struct rc_msg *msg)
+{
+    char esc[160], sn[200];
+    size_t k = 0;
+    for (const char *p = mod->name; *p && k + 1 < sizeof esc; p++) {
+        if (strcmp(p, ".py") == 0 || strcmp(p, ".mpy") == 0) {
+            break;
+        }
+        char c = *p;
+        esc[k++] = (char)(((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9')) ? c : '_');
+    }
+    esc[k] = 0;
+    snprintf(sn, sizeof sn, "frozen_module_%s", esc);
+    const struct image_sym *fm = image_sym_find(img, sn);
+    if (fm == NULL || fm->size < 12) {
+        return rc_set(msg, RC_UNSUPP, "%s: no %s symbol of 12 bytes (frozen before "
+                      "MicroPython 1.19?): not decoded", mod->name, sn);
+    }
+    uint32_t fw[3];
+    int rc = read_words(mem, fm->addr, fw, 3, msg);
+    if (rc != RC_OK) {
+        return rc_prefix(msg, rc, "%s", sn);
+    }
+    src->qstr_table = fw[0];
+    src->obj_table = fw[1];
+    snprintf(sn, sizeof sn, "const_qstr_table_data_%s", esc);
+    const struct image_sym *q = image_sym_find(img, sn);
+    if (q != NULL && q->addr == fw[0]) {
+        src->nqstr = q->size / 2;
+    }
+    snprintf(sn, sizeof sn, "const_obj_table_data_%s", esc);
+    q = image_sym_find(img, sn);
+    if (q != NULL && q->addr == fw[1]) {
+        src->nobj = q->size / 4;
+    }
+    /* v1.23+ names the structs proto_fun_*, before raw_code_*. */
+    src->proto_fun = minor >= 23;
+    for (size_t i = 0; i < img->nsyms; i++) {
+        if (strncmp(img->syms[i].name, "raw_code_", 9) == 0) {
+            src->proto_fun = 0;
+            break;
+        }
+        if (strncmp(img->syms[i].name, "proto_fun_", 10) == 0) {
+            src->proto_fun = 1;
+            break;
+        }
+    }
+    *root = fw[2];
+    return RC_OK;
+}
+
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     (void)a;
@@ -449,10 +505,19 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
             rc = rc_set(msg, RC_UNSUPP, "objects of MicroPython %d.%d are not decoded",
                         major, minor);
         }
-        if (rc == RC_OK && g_dis.have_addr &&
-            mem.read(mem.ctx, word, 2, h, msg) == RC_OK && src.proto_fun && h[0] == 0 &&
-            h[1] == 0) {
-            /* A raw-code struct: its module's tables are not known. */
+        const struct frozen_mod *in_mod = NULL;
+        uint32_t root;
+        if (rc == RC_OK && g_dis.have_addr && img != NULL &&
+            frozen_find(img, &mem, &set, msg) == RC_OK &&
+            (in_mod = frozen_at(&set, word)) != NULL && !in_mod->source &&
+            mod_tables(img, &mem, minor, in_mod, &src, &root, msg) == RC_OK) {
+            /* In a frozen module: a raw code, or a bytecode proto_fun. */
+            rc = bc_load_proto(&src, word, &prog, msg);
+        } else if (rc == RC_OK && g_dis.have_addr &&
+                   mem.read(mem.ctx, word, 2, h, msg) == RC_OK && src.proto_fun &&
+                   h[0] == 0 && h[1] == 0) {
+            /* A raw-code struct of no frozen module: its module's tables
+             * are not known (names show as [index]). */
             rc = bc_load_proto(&src, word, &prog, msg);
         } else if (rc == RC_OK) {
             rc = fun_object(s, &lay, &mem, &nc, img, word, &src, &bytecode, &children,
@@ -479,57 +544,12 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
             rc = rc_set(msg, RC_UNSUPP, "%s is frozen as source text: it has no bytecode "
                         "until imported", mod->name);
         }
-        char esc[160], sn[200];
-        const struct image_sym *fm = NULL;
+        uint32_t root = 0;
         if (rc == RC_OK) {
-            size_t k = 0;
-            for (const char *p = mod->name; *p && k + 1 < sizeof esc; p++) {
-                if (strcmp(p, ".py") == 0 || strcmp(p, ".mpy") == 0) {
-                    break;
-                }
-                char c = *p;
-                esc[k++] = (char)(((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                   (c >= '0' && c <= '9')) ? c : '_');
-            }
-            esc[k] = 0;
-            snprintf(sn, sizeof sn, "frozen_module_%s", esc);
-            fm = image_sym_find(img, sn);
-            if (fm == NULL || fm->size < 12) {
-                rc = rc_set(msg, RC_UNSUPP, "%s: no %s symbol of 12 bytes (frozen before "
-                            "MicroPython 1.19?): not decoded", mod->name, sn);
-            }
-        }
-        uint32_t fw[3];
-        if (rc == RC_OK && (rc = read_words(&mem, fm->addr, fw, 3, msg)) != RC_OK) {
-            rc_prefix(msg, rc, "%s", sn);
+            rc = mod_tables(img, &mem, minor, mod, &src, &root, msg);
         }
         if (rc == RC_OK) {
-            /* mp_frozen_module_t: constants {qstr_table, obj_table}, proto_fun. */
-            src.qstr_table = fw[0];
-            src.obj_table = fw[1];
-            snprintf(sn, sizeof sn, "const_qstr_table_data_%s", esc);
-            const struct image_sym *q = image_sym_find(img, sn);
-            if (q != NULL && q->addr == fw[0]) {
-                src.nqstr = q->size / 2;
-            }
-            snprintf(sn, sizeof sn, "const_obj_table_data_%s", esc);
-            q = image_sym_find(img, sn);
-            if (q != NULL && q->addr == fw[1]) {
-                src.nobj = q->size / 4;
-            }
-            /* v1.23+ names them proto_fun_*, before raw_code_*. */
-            src.proto_fun = minor >= 23;
-            for (size_t i = 0; i < img->nsyms; i++) {
-                if (strncmp(img->syms[i].name, "raw_code_", 9) == 0) {
-                    src.proto_fun = 0;
-                    break;
-                }
-                if (strncmp(img->syms[i].name, "proto_fun_", 10) == 0) {
-                    src.proto_fun = 1;
-                    break;
-                }
-            }
-            rc = bc_load_proto(&src, fw[2], &prog, msg);
+            rc = bc_load_proto(&src, root, &prog, msg);
             if (rc < 0) {
                 rc_prefix(msg, rc, "%s", mod->name);
             }
