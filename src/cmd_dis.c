@@ -361,19 +361,20 @@ static int fun_object(struct session *s, const struct objdec_layout *lay,
                               type_addr);
             }
         }
+        /* A bytecode function's second word is its module context, whose
+         * second word is the module's globals dict; a built-in's is its C
+         * code (an odd Thumb address). */
         uint32_t w[4], ctx[4];
-        if ((rc = read_words(mem, a, w, 4, msg)) != RC_OK ||
-            (rc = read_words(mem, w[1], ctx, 4, msg)) != RC_OK) {
+        if ((rc = read_words(mem, a, w, 4, msg)) != RC_OK) {
             return rc_prefix(msg, rc, "the function object 0x%08x", a);
         }
-        /* A bytecode function's second word is its module context, which
-         * starts as a module object does; a built-in's is its C code. */
-        struct objdec_obj *mo = NULL;
+        struct objdec_obj *go = NULL;
         struct rc_msg m;
-        int is_mod = objdec_decode(lay, mem, &nc->qs, w[1], &lim, &mo, &m) == RC_OK &&
-                     mo->kind == OBJDEC_MODULE;
-        objdec_free(mo);
-        if (!is_mod) {
+        int is_ctx = (w[1] & 3) == 0 && read_words(mem, w[1], ctx, 4, &m) == RC_OK &&
+                     objdec_decode(lay, mem, &nc->qs, ctx[1], &lim, &go, &m) == RC_OK &&
+                     go->kind == OBJDEC_DICT;
+        objdec_free(go);
+        if (!is_ctx) {
             return rc_set(msg, RC_ARG, "0x%08x is a built-in function (its second word "
                           "0x%08x is no module context): it has no bytecode", word, w[1]);
         }
