@@ -19,6 +19,21 @@
  * v1.19-v1.22 mp_raw_code_t starts with the kind in bits 0-2 of its first
  * word, fun_data +4, children +8 (as frozen: no fun_data_len).
  *
+ * Format followed: BC_FMT_OLD(_PC), the bytecode of v1.9 to v1.11: that
+ * py/bc0.h's own numbering (LOAD_CONST_FALSE 0x10 ... IMPORT_STAR 0x6a,
+ * UNARY_OP 7 and BINARY_OP 36 operators of its py/runtime0.h), 16-bit
+ * jump offsets (signed ones in excess 0x8000), and the prelude of its
+ * py/bc.c (n_state and n_exc_stack as var-uints, scope_flags, n_pos_args,
+ * n_kwonly_args, n_def_pos_args as bytes, code_info_size, simple name and
+ * source file, the line info (offsets counted from the end of the code
+ * info), cell numbers up to 255).  Without MICROPY_PERSISTENT_CODE (the
+ * micro:bit's 1.9.2) a qstr argument is a var-uint qstr id and
+ * LOAD_CONST_OBJ and MAKE_FUNCTION carry a pointer, word-aligned, in the
+ * bytecode; with it a qstr is 2 bytes and both index the const_table.
+ * Argument names are the first entries of the function's const_table
+ * (qstr objects).  v1.12 to v1.18 (a new prelude, the v1.19 numbering with
+ * 16-bit jumps) are not decoded: said, not guessed.
+ *
  * Every byte is untrusted and comes through struct frozen_mem: a function
  * whose bytes do not decode says why (struct bc_fun.err) and the listing
  * goes on with the next; nothing is read outside what the lengths given
@@ -34,7 +49,9 @@
 #include "rc.h"
 
 enum bc_format {
-    BC_FMT_V6 = 1, /* v1.19 .. newest */
+    BC_FMT_V6 = 1,     /* v1.19 .. newest */
+    BC_FMT_OLD = 2,    /* v1.9 .. v1.11, MICROPY_PERSISTENT_CODE off */
+    BC_FMT_OLD_PC = 3, /* v1.9 .. v1.11, MICROPY_PERSISTENT_CODE on */
 };
 
 enum bc_kind {
@@ -95,6 +112,10 @@ struct bc_prelude {
     uint32_t lines_at;   /* line info */
     uint32_t closure_at; /* n_cell bytes of cell numbers */
     uint32_t code_at;    /* the first instruction */
+    /* Old formats: the source file's qstr id (names[0] is the simple
+     * name's id, not an index); argument names come from the const_table. */
+    uint32_t source_file;
+    int old;
 };
 
 struct bc_line {
@@ -112,7 +133,8 @@ struct bc_fun {
     unsigned depth;
     int parent;           /* index in the program, -1 for the root */
     uint32_t child_index;
-    uint32_t children;    /* the children table, 0 none */
+    uint32_t children;    /* the children table (old formats: the
+                           * const_table), 0 none */
     uint8_t *bytes;
     int have_prelude;
     struct bc_prelude pre;
@@ -151,6 +173,9 @@ struct bc_src {
     uint32_t (*len_of)(void *ctx, uint32_t fun_data, int *exact);
     void *ctx;
     uint32_t max_len;         /* when len_of says 0; 0: BC_MAX_FUN_BYTES */
+    /* Old formats: the qstr of a qstr object word (argument names in the
+     * const_table): 1, or 0 when w is none. */
+    int (*qstr_of_obj)(void *ctx, uint32_t w, uint32_t *q);
 };
 
 /* The code of a v1.19+ prelude from b (n bytes): RC_OK, or RC_PARSE with
@@ -158,13 +183,18 @@ struct bc_src {
 int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
                       struct rc_msg *msg);
 
-/* One instruction at code[pos] (n bytes in all): RC_OK, RC_PARSE for an
+/* The same for the old formats (fmt BC_FMT_OLD or BC_FMT_OLD_PC). */
+int bc_prelude_decode_old(int fmt, const uint8_t *b, size_t n, struct bc_prelude *p,
+                          struct rc_msg *msg);
+
+/* One instruction at code[pos] (n bytes in all; code[0] is at address
+ * base, for the old formats' aligned pointers): RC_OK, RC_PARSE for an
  * unknown opcode or one cut by the end (msg says which). */
-int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos,
+int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos, uint32_t base,
                    struct bc_insn *in, struct rc_msg *msg);
 
 /* The line table from line info bytes [b, b+n): (offset, line) pairs for
- * code starting at code_at, into *out (malloc'd). */
+ * offsets counted from code_at, into *out (malloc'd). */
 int bc_lines_decode(const uint8_t *b, size_t n, uint32_t code_at,
                     struct bc_line **out, size_t *nout);
 

@@ -72,8 +72,241 @@ static const char *const v6_binary[35] = {
     "__matmul__", "__floordiv__", "__truediv__", "__mod__", "__pow__",
 };
 
+
+/* --- opcodes of v1.9..v1.11 (that py/bc0.h) ------------------------------
+ * What follows each opcode: b nothing, s signed var-int, q qstr, o object,
+ * p raw code, u var-uint, J signed 16-bit offset, j unsigned one, B a byte,
+ * x an extra byte after the argument. */
+static const struct {
+    const char *name;
+    const char *args;
+} old_ops[0x70] = {
+    [0x10] = {"LOAD_CONST_FALSE", ""}, [0x11] = {"LOAD_CONST_NONE", ""},
+    [0x12] = {"LOAD_CONST_TRUE", ""}, [0x14] = {"LOAD_CONST_SMALL_INT", "s"},
+    [0x16] = {"LOAD_CONST_STRING", "q"}, [0x17] = {"LOAD_CONST_OBJ", "o"},
+    [0x18] = {"LOAD_NULL", ""}, [0x19] = {"LOAD_FAST_N", "u"}, [0x1a] = {"LOAD_DEREF", "u"},
+    [0x1b] = {"LOAD_NAME", "q"}, [0x1c] = {"LOAD_GLOBAL", "q"}, [0x1d] = {"LOAD_ATTR", "q"},
+    [0x1e] = {"LOAD_METHOD", "q"}, [0x1f] = {"LOAD_SUPER_METHOD", "q"},
+    [0x20] = {"LOAD_BUILD_CLASS", ""}, [0x21] = {"LOAD_SUBSCR", ""},
+    [0x22] = {"STORE_FAST_N", "u"}, [0x23] = {"STORE_DEREF", "u"},
+    [0x24] = {"STORE_NAME", "q"}, [0x25] = {"STORE_GLOBAL", "q"}, [0x26] = {"STORE_ATTR", "q"},
+    [0x27] = {"STORE_SUBSCR", ""}, [0x28] = {"DELETE_FAST", "u"}, [0x29] = {"DELETE_DEREF", "u"},
+    [0x2a] = {"DELETE_NAME", "q"}, [0x2b] = {"DELETE_GLOBAL", "q"},
+    [0x30] = {"DUP_TOP", ""}, [0x31] = {"DUP_TOP_TWO", ""}, [0x32] = {"POP_TOP", ""},
+    [0x33] = {"ROT_TWO", ""}, [0x34] = {"ROT_THREE", ""},
+    [0x35] = {"JUMP", "J"}, [0x36] = {"POP_JUMP_IF_TRUE", "J"},
+    [0x37] = {"POP_JUMP_IF_FALSE", "J"}, [0x38] = {"JUMP_IF_TRUE_OR_POP", "J"},
+    [0x39] = {"JUMP_IF_FALSE_OR_POP", "J"}, [0x3d] = {"SETUP_WITH", "j"},
+    [0x3e] = {"WITH_CLEANUP", ""}, [0x3f] = {"SETUP_EXCEPT", "j"},
+    [0x40] = {"SETUP_FINALLY", "j"}, [0x41] = {"END_FINALLY", ""}, [0x42] = {"GET_ITER", ""},
+    [0x43] = {"FOR_ITER", "j"}, [0x44] = {"POP_BLOCK", ""}, [0x45] = {"POP_EXCEPT", ""},
+    [0x46] = {"UNWIND_JUMP", "Jx"}, [0x47] = {"GET_ITER_STACK", ""},
+    [0x50] = {"BUILD_TUPLE", "u"}, [0x51] = {"BUILD_LIST", "u"}, [0x53] = {"BUILD_MAP", "u"},
+    [0x54] = {"STORE_MAP", ""}, [0x56] = {"BUILD_SET", "u"}, [0x57] = {"STORE_COMP", "u"},
+    [0x58] = {"BUILD_SLICE", "u"}, [0x59] = {"UNPACK_SEQUENCE", "u"},
+    [0x5a] = {"UNPACK_EX", "u"}, [0x5b] = {"RETURN_VALUE", ""}, [0x5c] = {"RAISE_VARARGS", "B"},
+    [0x5d] = {"YIELD_VALUE", ""}, [0x5e] = {"YIELD_FROM", ""},
+    [0x60] = {"MAKE_FUNCTION", "p"}, [0x61] = {"MAKE_FUNCTION_DEFARGS", "p"},
+    [0x62] = {"MAKE_CLOSURE", "px"}, [0x63] = {"MAKE_CLOSURE_DEFARGS", "px"},
+    [0x64] = {"CALL_FUNCTION", "u"}, [0x65] = {"CALL_FUNCTION_VAR_KW", "u"},
+    [0x66] = {"CALL_METHOD", "u"}, [0x67] = {"CALL_METHOD_VAR_KW", "u"},
+    [0x68] = {"IMPORT_NAME", "q"}, [0x69] = {"IMPORT_FROM", "q"}, [0x6a] = {"IMPORT_STAR", ""},
+};
+
+/* That py/runtime0.h's operators, by their method names. */
+static const char *const old_unary[7] = {
+    "__bool__", "__len__", "__hash__", "__pos__", "__neg__", "__invert__", "<not>",
+};
+static const char *const old_binary[36] = {
+    "__or__", "__xor__", "__and__", "__lshift__", "__rshift__", "__add__", "__sub__",
+    "__mul__", "__floordiv__", "__truediv__", "__mod__", "__pow__", "__divmod__",
+    "__ior__", "__ixor__", "__iand__", "__ilshift__", "__irshift__", "__iadd__",
+    "__isub__", "__imul__", "__ifloordiv__", "__itruediv__", "__imod__", "__ipow__",
+    "__lt__", "__gt__", "__eq__", "__le__", "__ge__", "__ne__", "<in>", "<is>",
+    "<exception match>", "<not in>", "<is not>",
+};
+
+static const char *old_name(uint8_t op, const char **args)
+{
+    *args = "";
+    if (op < 0x70) {
+        *args = old_ops[op].args;
+        return old_ops[op].name;
+    }
+    if (op < 0xb0) {
+        return "LOAD_CONST_SMALL_INT";
+    }
+    if (op < 0xc0) {
+        return "LOAD_FAST";
+    }
+    if (op < 0xd0) {
+        return "STORE_FAST";
+    }
+    if (op < 0xd7) {
+        return "UNARY_OP";
+    }
+    if (op < 0xd7 + 36) {
+        return "BINARY_OP";
+    }
+    return NULL;
+}
+
+static int old_insn(int fmt, const uint8_t *code, size_t n, size_t pos, uint32_t base,
+                    struct bc_insn *in, struct rc_msg *msg)
+{
+    const char *args;
+    uint8_t op = code[pos];
+    in->name = old_name(op, &args);
+    if (in->name == NULL) {
+        return rc_set(msg, RC_PARSE, "unknown opcode 0x%02x", op);
+    }
+    int pc = fmt == BC_FMT_OLD_PC;
+    size_t ip = pos + 1;
+    for (const char *a = args; *a; a++) {
+        switch (*a) {
+        case 'q':
+            if (pc) {
+                if (ip + 2 > n) {
+                    goto cut;
+                }
+                in->arg = code[ip] | code[ip + 1] << 8;
+                ip += 2;
+                in->argk = BC_A_QSTR;
+                in->value = (uint32_t)in->arg;
+                in->have_value = 1;
+                break;
+            }
+            /* else a var-uint qstr id, as below */
+            __attribute__((fallthrough));
+        case 's':
+        case 'u': {
+            int64_t v = 0;
+            if (ip >= n) {
+                goto cut;
+            }
+            if (*a == 's' && (code[ip] & 0x40) != 0) {
+                v = -1;
+            }
+            for (unsigned k = 0;; k++) {
+                if (ip >= n) {
+                    goto cut;
+                }
+                if (k >= 5) {
+                    return rc_set(msg, RC_PARSE, "%s has an argument longer than 5 bytes",
+                                  in->name);
+                }
+                uint8_t c = code[ip++];
+                v = (int64_t)((uint64_t)v << 7) | (c & 0x7f);
+                if ((c & 0x80) == 0) {
+                    break;
+                }
+            }
+            in->arg = v;
+            if (*a == 'q') {
+                in->argk = BC_A_QSTR;
+                in->value = (uint32_t)v;
+                in->have_value = 1;
+            } else if (*a == 's') {
+                in->argk = BC_A_SINT;
+            } else {
+                in->argk = op >= 0x64 && op <= 0x67 ? BC_A_CALL : BC_A_UINT;
+            }
+            break;
+        }
+        case 'o':
+        case 'p':
+            in->argk = *a == 'o' ? BC_A_OBJ : BC_A_CHILD;
+            if (pc) {
+                /* an index into the const_table, read by the loader */
+                uint32_t v = 0;
+                unsigned k = 0;
+                for (;; k++) {
+                    if (ip >= n) {
+                        goto cut;
+                    }
+                    if (k >= 5) {
+                        return rc_set(msg, RC_PARSE, "%s has an argument longer than 5 "
+                                      "bytes", in->name);
+                    }
+                    uint8_t c = code[ip++];
+                    v = v << 7 | (c & 0x7f);
+                    if ((c & 0x80) == 0) {
+                        break;
+                    }
+                }
+                in->arg = v;
+            } else {
+                /* MP_ALIGN(ip, sizeof(void *)), then the word */
+                uint64_t abs = (uint64_t)base + ip;
+                ip += (size_t)((4 - (abs & 3)) & 3);
+                if (ip + 4 > n) {
+                    goto cut;
+                }
+                in->value = le32(code + ip);
+                in->have_value = 1;
+                in->arg = -1;
+                ip += 4;
+            }
+            break;
+        case 'J':
+        case 'j': {
+            if (ip + 2 > n) {
+                goto cut;
+            }
+            int64_t v = code[ip] | code[ip + 1] << 8;
+            ip += 2;
+            if (*a == 'J') {
+                v -= 0x8000;
+            }
+            in->arg = v;
+            in->argk = BC_A_JUMP;
+            int64_t t = (int64_t)ip + v;
+            in->target = t < 0 || t > 0xffffffffLL ? 0xffffffffu : (uint32_t)t;
+            break;
+        }
+        case 'B':
+            if (ip >= n) {
+                goto cut;
+            }
+            in->arg = code[ip++];
+            in->argk = BC_A_UINT;
+            break;
+        case 'x':
+            if (ip >= n) {
+                goto cut;
+            }
+            in->has_extra = 1;
+            in->extra = code[ip++];
+            break;
+        }
+    }
+    if (op >= 0x70 && op < 0xb0) {
+        in->argk = BC_A_MULTI;
+        in->arg = (int64_t)(op - 0x70) - 16;
+    } else if (op >= 0xb0 && op < 0xd0) {
+        in->argk = BC_A_MULTI;
+        in->arg = op & 15;
+    } else if (op >= 0xd0 && op < 0xd7) {
+        in->argk = BC_A_MULTI;
+        in->arg = op - 0xd0;
+        in->opname = old_unary[op - 0xd0];
+    } else if (op >= 0xd7) {
+        in->argk = BC_A_MULTI;
+        in->arg = op - 0xd7;
+        in->opname = old_binary[op - 0xd7];
+    }
+    in->len = (uint8_t)(ip - pos);
+    return RC_OK;
+cut:
+    return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+}
+
 const char *bc_op_name(int fmt, uint8_t op)
 {
+    if (fmt == BC_FMT_OLD || fmt == BC_FMT_OLD_PC) {
+        const char *args;
+        return old_name(op, &args);
+    }
     if (fmt != BC_FMT_V6) {
         return NULL;
     }
@@ -124,7 +357,7 @@ const char *bc_kind_name(int kind)
     return "unknown";
 }
 
-int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos,
+int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos, uint32_t base,
                    struct bc_insn *in, struct rc_msg *msg)
 {
     memset(in, 0, sizeof *in);
@@ -135,6 +368,12 @@ int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos,
     uint8_t op = code[pos];
     in->off = (uint32_t)pos;
     in->op = op;
+    if (fmt == BC_FMT_OLD || fmt == BC_FMT_OLD_PC) {
+        return old_insn(fmt, code, n, pos, base, in, msg);
+    }
+    if (fmt != BC_FMT_V6) {
+        return rc_set(msg, RC_PARSE, "bytecode format %d is not known", fmt);
+    }
     in->name = bc_op_name(fmt, op);
     if (in->name == NULL) {
         return rc_set(msg, RC_PARSE, "unknown opcode 0x%02x", op);
@@ -326,6 +565,68 @@ int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
     return RC_OK;
 }
 
+int bc_prelude_decode_old(int fmt, const uint8_t *b, size_t n, struct bc_prelude *p,
+                          struct rc_msg *msg)
+{
+    memset(p, 0, sizeof *p);
+    p->old = 1;
+    size_t pos = 0;
+    uint32_t cis;
+    if (!vuint(b, n, &pos, &p->n_state) || !vuint(b, n, &pos, &p->n_exc_stack)) {
+        return rc_set(msg, RC_PARSE, "the prelude's n_state/n_exc_stack do not end");
+    }
+    if (pos + 4 > n) {
+        return rc_set(msg, RC_PARSE, "the prelude ends before its argument counts");
+    }
+    p->scope_flags = b[pos];
+    p->n_pos_args = b[pos + 1];
+    p->n_kwonly_args = b[pos + 2];
+    p->n_def_pos_args = b[pos + 3];
+    pos += 4;
+    p->size_at = (uint32_t)pos;
+    p->info_at = (uint32_t)pos;
+    if (!vuint(b, n, &pos, &cis)) {
+        return rc_set(msg, RC_PARSE, "the prelude's code_info_size does not end");
+    }
+    if ((uint64_t)p->info_at + cis > n || p->info_at + cis < pos) {
+        return rc_set(msg, RC_PARSE, "the prelude says %u bytes of code info, past the "
+                      "function's %zu bytes", cis, n);
+    }
+    p->n_info = cis;
+    size_t end = p->info_at + cis;
+    if (fmt == BC_FMT_OLD_PC) {
+        if (pos + 4 > end) {
+            return rc_set(msg, RC_PARSE, "the code info is too short for its names");
+        }
+        p->names[0] = (uint32_t)(b[pos] | b[pos + 1] << 8);
+        p->source_file = (uint32_t)(b[pos + 2] | b[pos + 3] << 8);
+        pos += 4;
+    } else if (!vuint(b, end, &pos, &p->names[0]) || !vuint(b, end, &pos, &p->source_file)) {
+        return rc_set(msg, RC_PARSE, "the code info's names run past it");
+    }
+    p->lines_at = (uint32_t)pos;
+    p->closure_at = (uint32_t)end;
+    size_t k = end;
+    while (k < n && b[k] != 255) {
+        k++;
+    }
+    if (k >= n) {
+        return rc_set(msg, RC_PARSE, "the cell list has no end (255)");
+    }
+    p->n_cell = (uint32_t)(k - end);
+    p->code_at = (uint32_t)(k + 1);
+    p->nnames = 1 + p->n_pos_args + p->n_kwonly_args;
+    if (p->nnames > BC_MAX_NAMES) {
+        return rc_set(msg, RC_PARSE, "the prelude says %u arguments (at most %u)",
+                      p->nnames - 1, BC_MAX_NAMES - 1);
+    }
+    if (p->n_state < p->n_pos_args + p->n_kwonly_args) {
+        return rc_set(msg, RC_PARSE, "the prelude says n_state %u, fewer than its %u "
+                      "arguments", p->n_state, p->n_pos_args + p->n_kwonly_args);
+    }
+    return RC_OK;
+}
+
 int bc_lines_decode(const uint8_t *b, size_t n, uint32_t code_at,
                     struct bc_line **out, size_t *nout)
 {
@@ -490,7 +791,7 @@ static int decode_code(struct ld *a, struct bc_fun *f)
                 break;
             }
         }
-        if (bc_insn_decode(s->fmt, f->bytes, limit, pos, &in, &m) != RC_OK) {
+        if (bc_insn_decode(s->fmt, f->bytes, limit, pos, f->fun_data, &in, &m) != RC_OK) {
             snprintf(f->err, sizeof f->err, "at 0x%08x: %s; the last %zu bytes are "
                      "not decoded", f->fun_data + (uint32_t)pos, m.text, limit - pos);
             break;
@@ -504,10 +805,20 @@ static int decode_code(struct ld *a, struct bc_fun *f)
             f->insns = ni;
             cap = nc;
         }
-        if (in.argk == BC_A_QSTR) {
+        if (s->fmt == BC_FMT_V6 && in.argk == BC_A_QSTR) {
             in.have_value = (uint8_t)qtab(a, (uint32_t)in.arg, &in.value);
-        } else if (in.argk == BC_A_OBJ) {
+        } else if (s->fmt == BC_FMT_V6 && in.argk == BC_A_OBJ) {
             in.have_value = (uint8_t)otab(a, (uint32_t)in.arg, &in.value);
+        } else if (s->fmt == BC_FMT_OLD_PC && (in.argk == BC_A_OBJ || in.argk == BC_A_CHILD) &&
+                   f->children != 0 && in.arg >= 0 && in.arg < 65536) {
+            /* an index into the function's const_table */
+            uint8_t w[4];
+            int r = rd(a, f->children + 4 * (uint32_t)in.arg, 4, w);
+            if (r < 0) {
+                return a->fatal;
+            }
+            in.have_value = r == 1;
+            in.value = r == 1 ? le32(w) : 0;
         }
         /* The line table is in offset order, and so are the instructions. */
         while (li < f->nlines && f->lines[li].off <= pos) {
@@ -662,26 +973,54 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
     }
     f->len = len;
     struct rc_msg m;
-    if (bc_prelude_decode(f->bytes, len, &f->pre, &m) != RC_OK) {
+    int old = s->fmt != BC_FMT_V6;
+    if ((old ? bc_prelude_decode_old(s->fmt, f->bytes, len, &f->pre, &m)
+             : bc_prelude_decode(f->bytes, len, &f->pre, &m)) != RC_OK) {
         snprintf(f->err, sizeof f->err, "its prelude does not decode: %s", m.text);
         return RC_OK;
     }
     f->have_prelude = 1;
     f->have_names = 1;
-    for (uint32_t k = 0; k < f->pre.nnames; k++) {
-        if (!qtab(a, f->pre.names[k], k == 0 ? &f->simple_name : &f->arg_qstr[k - 1])) {
+    if (old) {
+        /* Names are qstr ids; argument names are the first entries of the
+         * const_table, as qstr objects. */
+        f->simple_name = f->pre.names[0];
+        f->source_file = f->pre.source_file;
+        for (uint32_t k = 1; k < f->pre.nnames; k++) {
+            uint8_t w[4];
+            r = children != 0 ? rd(a, children + 4 * (k - 1), 4, w) : 0;
+            if (r < 0) {
+                return a->fatal;
+            }
+            if (r == 0 || s->qstr_of_obj == NULL ||
+                !s->qstr_of_obj(s->ctx, le32(w), &f->arg_qstr[k - 1])) {
+                f->have_names = 0;
+            }
+        }
+    } else {
+        for (uint32_t k = 0; k < f->pre.nnames; k++) {
+            if (!qtab(a, f->pre.names[k], k == 0 ? &f->simple_name : &f->arg_qstr[k - 1])) {
+                f->have_names = 0;
+            }
+        }
+        if (!qtab(a, 0, &f->source_file)) {
             f->have_names = 0;
         }
-    }
-    if (!qtab(a, 0, &f->source_file)) {
-        f->have_names = 0;
     }
     if (a->fatal) {
         return a->fatal;
     }
-    int rc = bc_lines_decode(f->bytes + f->pre.lines_at,
-                             f->pre.closure_at - f->pre.lines_at, f->pre.code_at,
-                             &f->lines, &f->nlines);
+    /* v1.19+: offsets from the first opcode, bounded by the info; old:
+     * from the end of the code info, up to a 0 byte. */
+    size_t nli = f->pre.closure_at - f->pre.lines_at;
+    if (old) {
+        const uint8_t *z = memchr(f->bytes + f->pre.lines_at, 0, nli);
+        if (z != NULL) {
+            nli = (size_t)(z - (f->bytes + f->pre.lines_at));
+        }
+    }
+    int rc = bc_lines_decode(f->bytes + f->pre.lines_at, nli,
+                             old ? f->pre.closure_at : f->pre.code_at, &f->lines, &f->nlines);
     if (rc != RC_OK) {
         return rc_set(a->msg, RC_NOMEM, "out of memory");
     }
@@ -690,6 +1029,28 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
     }
     if (a->fatal) {
         return a->fatal;
+    }
+    if (old) {
+        /* Old formats: MAKE_FUNCTION carries the raw code's address. */
+        for (size_t i = 0; i < f->ninsns && depth < BC_MAX_DEPTH; i++) {
+            if (f->insns[i].argk != BC_A_CHILD || !f->insns[i].have_value) {
+                continue;
+            }
+            uint32_t ca = f->insns[i].value;
+            int idx = seen(p, ca);
+            if (idx < 0) {
+                uint32_t ci = 0;
+                for (size_t k = 0; k < i; k++) {
+                    ci += f->insns[k].argk == BC_A_CHILD;
+                }
+                if ((rc = load_proto(a, ca, (int)me, ci, depth + 1, &idx)) != RC_OK) {
+                    return rc;
+                }
+                f = &p->f[me]; /* p->f may have moved */
+            }
+            f->insns[i].child = idx;
+        }
+        return RC_OK;
     }
     /* The children, in the order of their index (as mpy-tool lists them). */
     uint32_t nchild = 0;
@@ -752,7 +1113,7 @@ int bc_load(const struct bc_src *src, uint32_t addr, uint32_t fun_data,
 {
     memset(out, 0, sizeof *out);
     out->fmt = src->fmt;
-    if (src->fmt != BC_FMT_V6) {
+    if (src->fmt != BC_FMT_V6 && src->fmt != BC_FMT_OLD && src->fmt != BC_FMT_OLD_PC) {
         return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
     }
     struct ld a = {src, out, 0, msg, 0};
@@ -771,7 +1132,7 @@ int bc_load_proto(const struct bc_src *src, uint32_t proto, struct bc_prog *out,
 {
     memset(out, 0, sizeof *out);
     out->fmt = src->fmt;
-    if (src->fmt != BC_FMT_V6) {
+    if (src->fmt != BC_FMT_V6 && src->fmt != BC_FMT_OLD && src->fmt != BC_FMT_OLD_PC) {
         return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
     }
     struct ld a = {src, out, 0, msg, 0};

@@ -77,7 +77,7 @@ static int insn_text(const struct bc_prog *p, const struct bc_fun *f,
     switch (in->argk) {
     case BC_A_QSTR:
         qname(nm, in->have_value, in->value, (uint32_t)in->arg, t, sizeof t);
-        if (in->op == 0x10 && in->have_value) { /* LOAD_CONST_STRING */
+        if (strcmp(in->name, "LOAD_CONST_STRING") == 0 && in->have_value) {
             char raw[QMAX];
             if (nm != NULL && nm->qstr != NULL && nm->qstr(nm->ctx, in->value, raw, sizeof raw)) {
                 pylit(raw, u, sizeof u);
@@ -101,10 +101,15 @@ static int insn_text(const struct bc_prog *p, const struct bc_fun *f,
                  nm->obj(nm->ctx, in->value, &lit);
         if (ok) {
             buf_printf(b, " %s", lit);
-        } else {
+        } else if (in->arg >= 0) {
             buf_printf(b, " %" PRId64, in->arg);
+        } else {
+            buf_printf(b, " 0x%08x", in->value);
         }
-        if (in->have_value) {
+        if (in->have_value && in->arg < 0) {
+            buf_printf(b, "  ; object 0x%08x%s%s", in->value, !ok && lit ? ": " : "",
+                       !ok && lit ? lit : "");
+        } else if (in->have_value) {
             buf_printf(b, "  ; obj[%" PRId64 "] 0x%08x%s%s", in->arg, in->value,
                        !ok && lit ? ": " : "", !ok && lit ? lit : "");
         } else {
@@ -133,7 +138,11 @@ static int insn_text(const struct bc_prog *p, const struct bc_fun *f,
                    (unsigned)((in->arg >> 8) & 0xff));
         break;
     case BC_A_CHILD:
-        buf_printf(b, " %" PRId64, in->arg);
+        if (in->arg >= 0) {
+            buf_printf(b, " %" PRId64, in->arg);
+        } else {
+            buf_printf(b, " 0x%08x", in->value);
+        }
         if (in->has_extra) {
             buf_printf(b, " n_closed=%u", in->extra);
         }
@@ -236,7 +245,7 @@ int bc_fmt_text(const struct bc_prog *p, const struct bc_names *nm, struct buf *
             if (in->is_label) {
                 snprintf(lb, sizeof lb, "L%u:", in->is_label);
             }
-            buf_printf(b, "%5s  0x%08x  %-14s %-5s ", ln, f->fun_data + in->off, hx, lb);
+            buf_printf(b, "%5s  0x%08x  %-20s %-5s ", ln, f->fun_data + in->off, hx, lb);
             if (insn_text(p, f, in, nm, b) != RC_OK) {
                 return RC_NOMEM;
             }
@@ -259,7 +268,8 @@ int bc_fmt_text(const struct bc_prog *p, const struct bc_names *nm, struct buf *
 int bc_fmt_json(const struct bc_prog *p, const struct bc_names *nm, struct buf *b)
 {
     char t[QMAX + 40];
-    buf_addstr(b, "{\"format\": \"v6 (MicroPython 1.19+)\", \"functions\": [");
+    buf_printf(b, "{\"format\": \"%s\", \"functions\": [",
+               p->fmt == BC_FMT_V6 ? "v6 (MicroPython 1.19+)" : "MicroPython 1.9-1.11");
     for (size_t i = 0; i < p->n; i++) {
         const struct bc_fun *f = &p->f[i];
         buf_printf(b, "%s\n {\"name\": ", i ? "," : "");

@@ -125,7 +125,27 @@ static int name_obj(void *ctx, uint32_t w, char **text)
 struct len_ctx {
     const struct image *img;
     struct session *s;
+    struct names_ctx *nc;
 };
+
+/* The qstr of a qstr object word (old formats' argument names). */
+static int qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
+{
+    struct len_ctx *c = ctx;
+    struct objdec_obj *o = NULL;
+    struct objdec_limits lim = {0, 1};
+    struct rc_msg m;
+    if (c->nc == NULL || c->nc->lay == NULL ||
+        objdec_decode(c->nc->lay, c->nc->mem, &c->nc->qs, w, &lim, &o, &m) != RC_OK) {
+        return 0;
+    }
+    int ok = o->kind == OBJDEC_QSTR && o->nfields > 0;
+    if (ok) {
+        *q = o->fields[0].value;
+    }
+    objdec_free(o);
+    return ok;
+}
 
 static uint32_t len_of(void *ctx, uint32_t addr, int *exact)
 {
@@ -362,21 +382,33 @@ static int fun_object(struct session *s, const struct objdec_layout *lay,
             }
         }
         /* A bytecode function's second word is its module context, whose
-         * second word is the module's globals dict; a built-in's is its C
-         * code (an odd Thumb address). */
+         * second word is the module's globals dict (v1.9-v1.11: the dict
+         * itself); a built-in's is its C code (an odd Thumb address). */
         uint32_t w[4], ctx[4];
         if ((rc = read_words(mem, a, w, 4, msg)) != RC_OK) {
             return rc_prefix(msg, rc, "the function object 0x%08x", a);
         }
         struct objdec_obj *go = NULL;
         struct rc_msg m;
-        int is_ctx = (w[1] & 3) == 0 && read_words(mem, w[1], ctx, 4, &m) == RC_OK &&
+        int old = lay->family == OBJDEC_FAMILY_OLD;
+        if (old) {
+            ctx[1] = w[1];
+        }
+        int is_ctx = (w[1] & 3) == 0 &&
+                     (old || read_words(mem, w[1], ctx, 4, &m) == RC_OK) &&
                      objdec_decode(lay, mem, &nc->qs, ctx[1], &lim, &go, &m) == RC_OK &&
                      go->kind == OBJDEC_DICT;
         objdec_free(go);
         if (!is_ctx) {
             return rc_set(msg, RC_ARG, "0x%08x is a built-in function (its second word "
                           "0x%08x is no module context): it has no bytecode", word, w[1]);
+        }
+        if (old) {
+            /* v1.9-v1.11 mp_obj_fun_bc_t: base, globals, bytecode,
+             * const_table. */
+            *bytecode = w[2];
+            *children = w[3];
+            return RC_OK;
         }
         /* mp_module_context_t: module {base, globals}, constants
          * {qstr_table, obj_table} (py/bc.h v1.19+). */
@@ -455,9 +487,10 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                       "did not say it and the image has no banner), and the bytecode "
                       "format depends on it");
     }
-    if (major != 1 || minor < 19) {
+    int old = major == 1 && minor >= 9 && minor <= 11;
+    if (major != 1 || minor < 9 || (minor >= 12 && minor <= 18)) {
         return rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: its bytecode format is not "
-                      "decoded (dis knows 1.19 to 1.29)", major, minor);
+                      "decoded (dis knows 1.9 to 1.11 and 1.19 to 1.29)", major, minor);
     }
     struct bmem *bm;
     if (bmem_new(s, &bm) < 0) {
@@ -470,11 +503,11 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     struct qstr_tab *tab = NULL;
     struct bc_prog prog;
     memset(&prog, 0, sizeof prog);
-    struct len_ctx lc = {img, s};
+    struct len_ctx lc = {img, s, NULL};
     struct bc_src src;
     memset(&src, 0, sizeof src);
     src.mem = &mem;
-    src.fmt = BC_FMT_V6;
+    src.fmt = old ? BC_FMT_OLD : BC_FMT_V6;
     src.proto_fun = minor >= 23;
     src.len_of = len_of;
     src.ctx = &lc;
@@ -484,7 +517,13 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     size_t from = 0, to = 0;
     int rc = load_qstrs(s, &mem, img, (uint32_t)(major * 10000 + minor * 100), &tab, msg);
 
-    /* Constants: representation A unless the board said C. */
+    /* Constants: how floats are stored, asked of the board once (as obj
+     * does); without a board the snapshot's answer, else representation A
+     * (the ELF's constants are objects either way; only a float in the
+     * word would differ). */
+    if (rc == RC_OK && s->rrepl != NULL && s->info.repr_c < 0) {
+        rc = board_repr_c(s->rrepl, &s->info, msg);
+    }
     struct objdec_layout lay;
     int have_lay = 0;
     if (rc == RC_OK) {
@@ -494,6 +533,13 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                                      &m) == RC_OK;
     }
     struct names_ctx nc = {tab, have_lay ? &lay : NULL, &mem, {qstr_text, tab}};
+    if (have_lay && old && lay.persistent_code) {
+        src.fmt = BC_FMT_OLD_PC;
+    }
+    if (old) {
+        lc.nc = &nc;
+        src.qstr_of_obj = qstr_of_obj;
+    }
     const char *path = NULL;
     if (rc == RC_OK && (g_dis.expr != NULL || g_dis.have_addr)) {
         uint32_t word = g_dis.addr, bytecode = 0, children = 0;

@@ -94,7 +94,7 @@ TEST(every_opcode)
         uint8_t code[4] = {(uint8_t)op, 0x45, 0x07, 0x00};
         struct bc_insn in;
         struct rc_msg m;
-        int rc = bc_insn_decode(BC_FMT_V6, code, sizeof code, 0, &in, &m);
+        int rc = bc_insn_decode(BC_FMT_V6, code, sizeof code, 0, 0, &in, &m);
         if (name == NULL) {
             CHECK(rc == RC_PARSE && strstr(m.text, "unknown opcode") != NULL);
             CHECK(bc_op_name(BC_FMT_V6, (uint8_t)op) == NULL);
@@ -136,11 +136,11 @@ TEST(every_opcode)
     struct bc_insn in;
     struct rc_msg m;
     uint8_t add = 0xd7 + 27, not = 0xd3, pw = 0xf9;
-    CHECK(bc_insn_decode(BC_FMT_V6, &add, 1, 0, &in, &m) == RC_OK &&
+    CHECK(bc_insn_decode(BC_FMT_V6, &add, 1, 0, 0, &in, &m) == RC_OK &&
           strcmp(in.opname, "__add__") == 0);
-    CHECK(bc_insn_decode(BC_FMT_V6, &not, 1, 0, &in, &m) == RC_OK &&
+    CHECK(bc_insn_decode(BC_FMT_V6, &not, 1, 0, 0, &in, &m) == RC_OK &&
           strcmp(in.opname, "<not>") == 0);
-    CHECK(bc_insn_decode(BC_FMT_V6, &pw, 1, 0, &in, &m) == RC_OK &&
+    CHECK(bc_insn_decode(BC_FMT_V6, &pw, 1, 0, 0, &in, &m) == RC_OK &&
           strcmp(in.opname, "__pow__") == 0);
 }
 
@@ -150,33 +150,33 @@ TEST(long_arguments)
     struct rc_msg m;
     /* var-uint of two bytes: 0x81 0x09 = 1 << 7 | 9 */
     uint8_t q[] = {0x12, 0x81, 0x09};
-    CHECK(bc_insn_decode(BC_FMT_V6, q, 3, 0, &in, &m) == RC_OK);
+    CHECK(bc_insn_decode(BC_FMT_V6, q, 3, 0, 0, &in, &m) == RC_OK);
     CHECK_EQ_INT(in.arg, 137);
     CHECK_EQ_INT(in.len, 3);
     /* CALL_FUNCTION 0x82 0x01: n_args 1, n_kw 1 */
     uint8_t call[] = {0x34, 0x82, 0x01};
-    CHECK(bc_insn_decode(BC_FMT_V6, call, 3, 0, &in, &m) == RC_OK);
+    CHECK(bc_insn_decode(BC_FMT_V6, call, 3, 0, 0, &in, &m) == RC_OK);
     CHECK_EQ_INT(in.arg, 0x101);
     CHECK_EQ_INT(in.argk, BC_A_CALL);
     /* signed small ints: -1, 64 (0x80 0x40), -65 (0xff 0x3f) */
     uint8_t s1[] = {0x22, 0x7f}, s2[] = {0x22, 0x80, 0x40}, s3[] = {0x22, 0xff, 0x3f};
-    CHECK(bc_insn_decode(BC_FMT_V6, s1, 2, 0, &in, &m) == RC_OK && in.arg == -1);
-    CHECK(bc_insn_decode(BC_FMT_V6, s2, 3, 0, &in, &m) == RC_OK && in.arg == 64);
-    CHECK(bc_insn_decode(BC_FMT_V6, s3, 3, 0, &in, &m) == RC_OK && in.arg == -65);
+    CHECK(bc_insn_decode(BC_FMT_V6, s1, 2, 0, 0, &in, &m) == RC_OK && in.arg == -1);
+    CHECK(bc_insn_decode(BC_FMT_V6, s2, 3, 0, 0, &in, &m) == RC_OK && in.arg == 64);
+    CHECK(bc_insn_decode(BC_FMT_V6, s3, 3, 0, 0, &in, &m) == RC_OK && in.arg == -65);
     /* two-byte jumps: 0x80 0x80 is 0x4000, signed 0; 0x85 0x02 is 0x105 */
     uint8_t j1[] = {0x42, 0x80, 0x80}, j2[] = {0x4b, 0x85, 0x02};
-    CHECK(bc_insn_decode(BC_FMT_V6, j1, 3, 0, &in, &m) == RC_OK && in.arg == 0 &&
+    CHECK(bc_insn_decode(BC_FMT_V6, j1, 3, 0, 0, &in, &m) == RC_OK && in.arg == 0 &&
           in.target == 3);
-    CHECK(bc_insn_decode(BC_FMT_V6, j2, 3, 0, &in, &m) == RC_OK && in.arg == 0x105 &&
+    CHECK(bc_insn_decode(BC_FMT_V6, j2, 3, 0, 0, &in, &m) == RC_OK && in.arg == 0x105 &&
           in.target == 3 + 0x105);
     /* backwards: JUMP 0x35 at 10 goes to 10 + 2 - 11 = 1 */
     uint8_t back[12] = {0};
     back[10] = 0x42;
     back[11] = 0x35;
-    CHECK(bc_insn_decode(BC_FMT_V6, back, 12, 10, &in, &m) == RC_OK && in.target == 1);
+    CHECK(bc_insn_decode(BC_FMT_V6, back, 12, 10, 0, &in, &m) == RC_OK && in.target == 1);
     /* UNWIND_JUMP: offset then the count byte (0x80: the for-iterator too) */
     uint8_t uw[] = {0x40, 0x41, 0x82};
-    CHECK(bc_insn_decode(BC_FMT_V6, uw, 3, 0, &in, &m) == RC_OK && in.target == 3 &&
+    CHECK(bc_insn_decode(BC_FMT_V6, uw, 3, 0, 0, &in, &m) == RC_OK && in.target == 3 &&
           in.extra == 0x82 && in.len == 3);
 }
 
@@ -188,14 +188,15 @@ TEST(cut_short)
     uint8_t b[] = {0x42, 0x80};       /* two-byte offset cut */
     uint8_t c[] = {0x20, 0x01};       /* MAKE_CLOSURE without its extra byte */
     uint8_t d[] = {0x23, 0x81, 0x81, 0x81, 0x81, 0x81, 0x01}; /* 6 bytes */
-    CHECK(bc_insn_decode(BC_FMT_V6, a, 2, 0, &in, &m) == RC_PARSE &&
+    CHECK(bc_insn_decode(BC_FMT_V6, a, 2, 0, 0, &in, &m) == RC_PARSE &&
           strstr(m.text, "cut short") != NULL);
-    CHECK(bc_insn_decode(BC_FMT_V6, b, 2, 0, &in, &m) == RC_PARSE);
-    CHECK(bc_insn_decode(BC_FMT_V6, c, 2, 0, &in, &m) == RC_PARSE);
-    CHECK(bc_insn_decode(BC_FMT_V6, d, 7, 0, &in, &m) == RC_PARSE &&
+    CHECK(bc_insn_decode(BC_FMT_V6, b, 2, 0, 0, &in, &m) == RC_PARSE);
+    CHECK(bc_insn_decode(BC_FMT_V6, c, 2, 0, 0, &in, &m) == RC_PARSE);
+    CHECK(bc_insn_decode(BC_FMT_V6, d, 7, 0, 0, &in, &m) == RC_PARSE &&
           strstr(m.text, "longer than 5") != NULL);
-    CHECK(bc_insn_decode(BC_FMT_V6, a, 2, 2, &in, &m) == RC_PARSE);
-    CHECK(bc_insn_decode(2, a, 2, 0, &in, &m) == RC_PARSE);
+    CHECK(bc_insn_decode(BC_FMT_V6, a, 2, 2, 0, &in, &m) == RC_PARSE);
+    CHECK(bc_insn_decode(9, a, 2, 0, 0, &in, &m) == RC_PARSE &&
+          strstr(m.text, "format 9 is not known") != NULL);
 }
 
 TEST(prelude)
@@ -510,6 +511,211 @@ TEST(broken_module)
     CHECK(bc_load_proto(&src, 0x1000, &prog, &m) == RC_UNSUPP);
 }
 
+
+/* py/bc0.h of v1.9..v1.11, as (value, name, what follows): q qstr, s
+ * signed var-int, u var-uint, o object, p raw code, J signed 16-bit
+ * offset, j unsigned, B a byte, x an extra byte. */
+static const struct {
+    unsigned op;
+    const char *name;
+    const char *args;
+} OLD0[] = {
+    {0x10, "LOAD_CONST_FALSE", ""}, {0x11, "LOAD_CONST_NONE", ""}, {0x12, "LOAD_CONST_TRUE", ""},
+    {0x14, "LOAD_CONST_SMALL_INT", "s"}, {0x16, "LOAD_CONST_STRING", "q"},
+    {0x17, "LOAD_CONST_OBJ", "o"}, {0x18, "LOAD_NULL", ""}, {0x19, "LOAD_FAST_N", "u"},
+    {0x1a, "LOAD_DEREF", "u"}, {0x1b, "LOAD_NAME", "q"}, {0x1c, "LOAD_GLOBAL", "q"},
+    {0x1d, "LOAD_ATTR", "q"}, {0x1e, "LOAD_METHOD", "q"}, {0x1f, "LOAD_SUPER_METHOD", "q"},
+    {0x20, "LOAD_BUILD_CLASS", ""}, {0x21, "LOAD_SUBSCR", ""}, {0x22, "STORE_FAST_N", "u"},
+    {0x23, "STORE_DEREF", "u"}, {0x24, "STORE_NAME", "q"}, {0x25, "STORE_GLOBAL", "q"},
+    {0x26, "STORE_ATTR", "q"}, {0x27, "STORE_SUBSCR", ""}, {0x28, "DELETE_FAST", "u"},
+    {0x29, "DELETE_DEREF", "u"}, {0x2a, "DELETE_NAME", "q"}, {0x2b, "DELETE_GLOBAL", "q"},
+    {0x30, "DUP_TOP", ""}, {0x31, "DUP_TOP_TWO", ""}, {0x32, "POP_TOP", ""},
+    {0x33, "ROT_TWO", ""}, {0x34, "ROT_THREE", ""}, {0x35, "JUMP", "J"},
+    {0x36, "POP_JUMP_IF_TRUE", "J"}, {0x37, "POP_JUMP_IF_FALSE", "J"},
+    {0x38, "JUMP_IF_TRUE_OR_POP", "J"}, {0x39, "JUMP_IF_FALSE_OR_POP", "J"},
+    {0x3d, "SETUP_WITH", "j"}, {0x3e, "WITH_CLEANUP", ""}, {0x3f, "SETUP_EXCEPT", "j"},
+    {0x40, "SETUP_FINALLY", "j"}, {0x41, "END_FINALLY", ""}, {0x42, "GET_ITER", ""},
+    {0x43, "FOR_ITER", "j"}, {0x44, "POP_BLOCK", ""}, {0x45, "POP_EXCEPT", ""},
+    {0x46, "UNWIND_JUMP", "Jx"}, {0x47, "GET_ITER_STACK", ""}, {0x50, "BUILD_TUPLE", "u"},
+    {0x51, "BUILD_LIST", "u"}, {0x53, "BUILD_MAP", "u"}, {0x54, "STORE_MAP", ""},
+    {0x56, "BUILD_SET", "u"}, {0x57, "STORE_COMP", "u"}, {0x58, "BUILD_SLICE", "u"},
+    {0x59, "UNPACK_SEQUENCE", "u"}, {0x5a, "UNPACK_EX", "u"}, {0x5b, "RETURN_VALUE", ""},
+    {0x5c, "RAISE_VARARGS", "B"}, {0x5d, "YIELD_VALUE", ""}, {0x5e, "YIELD_FROM", ""},
+    {0x60, "MAKE_FUNCTION", "p"}, {0x61, "MAKE_FUNCTION_DEFARGS", "p"},
+    {0x62, "MAKE_CLOSURE", "px"}, {0x63, "MAKE_CLOSURE_DEFARGS", "px"},
+    {0x64, "CALL_FUNCTION", "u"}, {0x65, "CALL_FUNCTION_VAR_KW", "u"},
+    {0x66, "CALL_METHOD", "u"}, {0x67, "CALL_METHOD_VAR_KW", "u"},
+    {0x68, "IMPORT_NAME", "q"}, {0x69, "IMPORT_FROM", "q"}, {0x6a, "IMPORT_STAR", ""},
+};
+
+static const char *old_want(unsigned op, const char **args)
+{
+    *args = "";
+    for (size_t i = 0; i < sizeof OLD0 / sizeof OLD0[0]; i++) {
+        if (OLD0[i].op == op) {
+            *args = OLD0[i].args;
+            return OLD0[i].name;
+        }
+    }
+    if (op >= 0x70 && op < 0xb0) {
+        return "LOAD_CONST_SMALL_INT";
+    }
+    if (op >= 0xb0 && op < 0xc0) {
+        return "LOAD_FAST";
+    }
+    if (op >= 0xc0 && op < 0xd0) {
+        return "STORE_FAST";
+    }
+    if (op >= 0xd0 && op < 0xd7) {
+        return "UNARY_OP";
+    }
+    if (op >= 0xd7 && op <= 0xfa) {
+        return "BINARY_OP";
+    }
+    return NULL;
+}
+
+TEST(every_old_opcode)
+{
+    for (int pc = 0; pc < 2; pc++) {
+        int fmt = pc ? BC_FMT_OLD_PC : BC_FMT_OLD;
+        for (unsigned op = 0; op < 256; op++) {
+            const char *args;
+            const char *name = old_want(op, &args);
+            /* at address 0x101: a pointer is aligned to 0x104 */
+            uint8_t code[12] = {(uint8_t)op, 0x05, 0x80, 0x77, 0x66, 0x55, 0x44, 0x09};
+            struct bc_insn in;
+            struct rc_msg m;
+            int rc = bc_insn_decode(fmt, code, sizeof code, 0, 0x101, &in, &m);
+            if (name == NULL) {
+                CHECK(rc == RC_PARSE && strstr(m.text, "unknown opcode") != NULL);
+                continue;
+            }
+            CHECK_EQ_INT(rc, RC_OK);
+            CHECK_STR(in.name, name);
+            char a = args[0];
+            size_t len = 1;
+            if (a == 'q' && pc) {
+                len = 3;
+                CHECK_EQ_INT(in.arg, 0x8005);
+            } else if (a == 'q' || a == 's' || a == 'u' || a == 'B' ||
+                       ((a == 'o' || a == 'p') && pc)) {
+                len = 2;
+                CHECK_EQ_INT(in.arg, 5);
+            } else if (a == 'o' || a == 'p') {
+                len = 7; /* 2 bytes of padding to 0x104, then the word */
+                CHECK_EQ_INT(in.value, 0x44556677);
+                CHECK(in.have_value && in.arg == -1);
+            } else if (a == 'J' || a == 'j') {
+                len = 3;
+                CHECK_EQ_INT(in.arg, a == 'J' ? 0x8005 - 0x8000 : 0x8005);
+                CHECK_EQ_INT(in.target, 3 + in.arg);
+            }
+            if (strchr(args, 'x') != NULL) {
+                CHECK(in.has_extra);
+                len++;
+            }
+            CHECK_EQ_INT(in.len, len);
+        }
+    }
+    uint8_t ops[] = {0xd6, 0xd7 + 33, 0xfa};
+    const char *want[] = {"<not>", "<exception match>", "<is not>"};
+    for (size_t i = 0; i < 3; i++) {
+        struct bc_insn in;
+        struct rc_msg m;
+        CHECK(bc_insn_decode(BC_FMT_OLD, &ops[i], 1, 0, 0, &in, &m) == RC_OK &&
+              strcmp(in.opname, want[i]) == 0);
+    }
+}
+
+/* A v1.9 function as the micro:bit's 1.9.2 keeps it on the heap (no
+ * persistent code): fun_data 0x1100, const_table 0x1200 (argument names as
+ * qstr objects, repr A here), a child raw code 0x1300 with bytecode 0x1380. */
+static int old_qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
+{
+    (void)ctx;
+    if ((w & 3) != 2) {
+        return 0;
+    }
+    *q = w >> 2;
+    return 1;
+}
+
+TEST(old_listing)
+{
+    memset(g_mem, 0, sizeof g_mem);
+    uint8_t *p = g_mem + (0x1100 - BASE);
+    static const uint8_t fn[] = {
+        5, 0,                   /* n_state 5, n_exc_stack 0 */
+        0x00, 2, 0, 1,          /* scope_flags, 2 positional, 0 kw-only, 1 default */
+        6, 0x81, 0x09, 7, 0x42, 0x00, /* code_info 6: name 137, file 7, +2 bytes +2 lines */
+        0, 255,                 /* cell: local 0 */
+        0x16, 0x81, 0x10,       /* LOAD_CONST_STRING 144 */
+        0x17, 0, 0, 0x07, 0, 0, 0, /* LOAD_CONST_OBJ: padding, word 7 (small int 3) */
+        0x62, 0, 0, 0, 0x00, 0x13, 0, 0, 2, /* MAKE_CLOSURE: padding, 0x1300, n_closed 2 */
+        0x37, 0x02, 0x80,       /* POP_JUMP_IF_FALSE +2 */
+        0x5c, 1,                /* RAISE_VARARGS 1 */
+        0x11, 0x5b,             /* LOAD_CONST_NONE, RETURN_VALUE */
+    };
+    memcpy(p, fn, sizeof fn);
+    put32(0x1200, 201 << 2 | 2); /* arg names: qstr 201, 202 */
+    put32(0x1204, 202 << 2 | 2);
+    put32(0x1300, 2);           /* kind bytecode */
+    put32(0x1304, 0x1380);
+    put32(0x1308, 0);
+    static const uint8_t child[] = {1, 0, 0, 0, 0, 0, 3, 5, 7, 255, 0x5b};
+    memcpy(g_mem + (0x1380 - BASE), child, sizeof child);
+    g_lens[0][0] = 0x1100;
+    g_lens[0][1] = sizeof fn;
+    g_lens[1][0] = 0x1380;
+    g_lens[1][1] = sizeof child;
+    static struct frozen_mem mem = {mem_read, NULL};
+    struct bc_src src;
+    memset(&src, 0, sizeof src);
+    src.mem = &mem;
+    src.fmt = BC_FMT_OLD;
+    src.len_of = mem_len;
+    src.qstr_of_obj = old_qstr_of_obj;
+    struct bc_prog prog;
+    struct rc_msg m;
+    CHECK_EQ_INT(bc_load(&src, 0x1100, 0x1100, 0x1200, BC_KIND_BYTECODE, &prog, &m), RC_OK);
+    CHECK_EQ_INT(prog.n, 2);
+    struct bc_names nm = {nm_qstr, nm_obj, NULL};
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(bc_fmt_text(&prog, &nm, &b), RC_OK);
+    const char *path = "tests/data/bc_old_listing.dis";
+    if (getenv("MPEEK_WRITE_GOLDEN") != NULL) {
+        FILE *f = fopen(path, "wb");
+        if (f != NULL) {
+            fwrite(buf_str(&b), 1, b.len, f);
+            fclose(f);
+        }
+    }
+    size_t len;
+    char *want = slurp(path, &len);
+    CHECK(want != NULL && len == b.len && memcmp(want, buf_str(&b), len) == 0);
+    if (want == NULL || len != b.len || memcmp(want, buf_str(&b), len) != 0) {
+        fprintf(stderr, "listing differs from %s; got:\n%s", path, buf_str(&b));
+    }
+    free(want);
+    buf_fini(&b);
+    bc_prog_free(&prog);
+    /* The old prelude's own errors. */
+    struct bc_prelude pr;
+    uint8_t nocell[] = {1, 0, 0, 0, 0, 0, 3, 5, 7, 1, 2};
+    CHECK(bc_prelude_decode_old(BC_FMT_OLD, nocell, sizeof nocell, &pr, &m) == RC_PARSE &&
+          strstr(m.text, "255") != NULL);
+    uint8_t many[] = {0x81, 4, 0, 0, 200, 200, 0, 3, 5, 7, 255};
+    CHECK(bc_prelude_decode_old(BC_FMT_OLD, many, sizeof many, &pr, &m) == RC_PARSE &&
+          strstr(m.text, "400 arguments") != NULL);
+    uint8_t bigci[] = {1, 0, 0, 0, 0, 0, 90, 5, 7, 255};
+    CHECK(bc_prelude_decode_old(BC_FMT_OLD, bigci, sizeof bigci, &pr, &m) == RC_PARSE);
+    uint8_t pcnames[] = {1, 0, 0, 0, 0, 0, 5, 0x34, 0x12, 0x78, 0x56, 255};
+    CHECK(bc_prelude_decode_old(BC_FMT_OLD_PC, pcnames, sizeof pcnames, &pr, &m) == RC_OK &&
+          pr.names[0] == 0x1234 && pr.source_file == 0x5678 && pr.code_at == 12);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -520,5 +726,7 @@ int main(int argc, char **argv)
     RUN(line_table);
     RUN(every_opcode_listing);
     RUN(broken_module);
+    RUN(every_old_opcode);
+    RUN(old_listing);
     return harness_done("bc");
 }

@@ -6,7 +6,8 @@ listed from its ELF, compared byte for byte with tests/data/dis_v129_*.dis;
 MODULE.FUNC, an address, JSON, and bad targets.  On the running 1.29 board
 (QEMU): the same modules read from the board must give the same listings,
 and functions typed at its REPL (`dis @f`) their golden listings (heap
-addresses, which depend on what the heap held before, written 0x2xxxxxxx).
+addresses, which depend on what the heap held before, written 0x2xxxxxxx);
+the same functions typed at the micro:bit's 1.9.2 (the v1.9 format).
 Tests that need the firmware skip, saying so, when it is absent.
 """
 import json
@@ -128,7 +129,31 @@ def board(c):
         q.stop()
 
 
-TESTS = [("offline", offline), ("board", board)]
+def microbit(c):
+    from test_obj import define
+    from testlib import Qemu
+    q = Qemu("pty")
+    try:
+        settle(q.port)
+        c.test("micro:bit 1.9.2: dis @f for functions typed at the REPL (the v1.9 format)")
+        for lines in REPL_DEFS:
+            define(q.port, lines)
+        for target, gold in REPL_TARGETS:
+            gold = gold.replace("v129", "v192")
+            rc, out, err, _ = mp(["--port", q.port, "dis", target], timeout=120)
+            c.check(rc == 0 and heap_free(out) == golden(gold),
+                    "dis %s is tests/data/%s (rc %d, %s):\n%s"
+                    % (target, gold, rc, err.strip(), out))
+        rc, out, err, _ = mp(["--port", q.port, "dis", "@len"], timeout=120)
+        c.check(rc == 1 and "built-in function" in err and not out, "@len: %r" % err)
+        rc, out, err, _ = mp(["--port", q.port, "dis", "frozen_const"], timeout=120)
+        c.check(rc == 1 and "--image" in err and not out,
+                "a frozen module without the ELF: %r" % err)
+    finally:
+        q.stop()
+
+
+TESTS = [("offline", offline), ("board", board), ("microbit", microbit)]
 
 
 def main():

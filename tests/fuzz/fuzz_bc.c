@@ -3,7 +3,8 @@
  * listings (bc_fmt.h).  Input: byte 0 picks the source (bit 0: v1.23+
  * proto_fun structs; bit 1: lengths known from a "symbol", else heap-style
  * upper bounds; bit 2: start at a raw code instead of fun_data; bits 3-4:
- * table sizes known or not), bytes 1-2 the qstr table's offset, bytes 3-4
+ * table sizes known or not; bits 5-6: the format, v1.19+ or v1.9 without
+ * or with persistent code), bytes 1-2 the qstr table's offset, bytes 3-4
  * the object table's; the rest is memory mapped at 0x20000000 (reads
  * outside it fail) and the function starts there.  Checks: no crash, no
  * read outside the data (the reader refuses, ASan catches the rest), a
@@ -65,6 +66,13 @@ static int fz_qstr(void *ctx, uint32_t q, char *buf, size_t size)
     return 1;
 }
 
+static int fz_qobj(void *ctx, uint32_t w, uint32_t *q)
+{
+    (void)ctx;
+    *q = w >> 2;
+    return (w & 3) == 2;
+}
+
 static int fz_obj(void *ctx, uint32_t w, char **text)
 {
     (void)ctx;
@@ -84,7 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct bc_src src;
     memset(&src, 0, sizeof src);
     src.mem = &mem;
-    src.fmt = BC_FMT_V6;
+    static const int fmts[4] = {BC_FMT_V6, BC_FMT_OLD, BC_FMT_OLD_PC, BC_FMT_V6};
+    src.fmt = fmts[(data[0] >> 5) & 3];
+    src.qstr_of_obj = fz_qobj;
     src.proto_fun = data[0] & 1;
     src.qstr_table = BASE + (uint32_t)(data[1] | data[2] << 8);
     src.obj_table = BASE + (uint32_t)(data[3] | data[4] << 8);
