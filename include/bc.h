@@ -59,6 +59,9 @@ enum bc_kind {
     BC_KIND_NATIVE = 3,
     BC_KIND_VIPER = 4,
     BC_KIND_ASM = 5,
+    /* Machine code whose object does not say which of the two (their
+     * function objects are alike): viper or asm_thumb. */
+    BC_KIND_VIPER_OR_ASM = 6,
 };
 
 #define BC_MAX_FUN_BYTES (64u << 10) /* bytes of one function read at most */
@@ -148,6 +151,8 @@ struct bc_fun {
     uint32_t code_end;    /* offset after the last decoded instruction */
     uint32_t npad;        /* zero bytes after it up to len (heap padding) */
     char err[640];        /* why (part of) the function is not decoded */
+    /* Native, viper and asm_thumb functions: bytes/len hold the machine
+     * code (up to the padding), disassembled by the listing. */
 };
 
 struct bc_prog {
@@ -155,6 +160,7 @@ struct bc_prog {
     size_t n;
     int fmt;
     int truncated;        /* more than BC_MAX_FUNS */
+    int native_table;     /* enum nativedis_table of native code */
 };
 
 /* Where the functions come from. */
@@ -176,6 +182,7 @@ struct bc_src {
     /* Old formats: the qstr of a qstr object word (argument names in the
      * const_table): 1, or 0 when w is none. */
     int (*qstr_of_obj)(void *ctx, uint32_t w, uint32_t *q);
+    int native_table;         /* enum nativedis_table (nativedis.h) */
 };
 
 /* The code of a v1.19+ prelude from b (n bytes): RC_OK, or RC_PARSE with

@@ -353,6 +353,8 @@ const char *bc_kind_name(int kind)
         return "viper";
     case BC_KIND_ASM:
         return "asm_thumb";
+    case BC_KIND_VIPER_OR_ASM:
+        return "viper or asm_thumb";
     }
     return "unknown";
 }
@@ -940,12 +942,12 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
     f->parent = parent;
     f->child_index = child_index;
     f->depth = depth;
-    if (kind != BC_KIND_BYTECODE) {
-        snprintf(f->err, sizeof f->err, "%s code is not disassembled",
-                 bc_kind_name(kind));
+    const struct bc_src *s = a->src;
+    if (kind != BC_KIND_BYTECODE && kind != BC_KIND_NATIVE && kind != BC_KIND_VIPER &&
+        kind != BC_KIND_ASM && kind != BC_KIND_VIPER_OR_ASM) {
+        snprintf(f->err, sizeof f->err, "its kind %d is none MicroPython has", kind);
         return RC_OK;
     }
-    const struct bc_src *s = a->src;
     int exact = 0;
     uint32_t len = s->len_of != NULL ? s->len_of(s->ctx, fun_data, &exact) : 0;
     f->len_known = len != 0 && exact;
@@ -972,6 +974,21 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
         return RC_OK;
     }
     f->len = len;
+    if (kind != BC_KIND_BYTECODE) {
+        /* Machine code: up to the zero bytes that end its heap block. */
+        if (!f->len_known) {
+            uint32_t e = len;
+            while (e > 0 && f->bytes[e - 1] == 0) {
+                e--;
+            }
+            e = (e + 1) & ~1u; /* Thumb: halfwords */
+            f->npad = len - (e < len ? e : len);
+            f->code_end = len - f->npad;
+        } else {
+            f->code_end = len;
+        }
+        return RC_OK;
+    }
     struct rc_msg m;
     int old = s->fmt != BC_FMT_V6;
     if ((old ? bc_prelude_decode_old(s->fmt, f->bytes, len, &f->pre, &m)
@@ -1117,6 +1134,7 @@ int bc_load(const struct bc_src *src, uint32_t addr, uint32_t fun_data,
         return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
     }
     struct ld a = {src, out, 0, msg, 0};
+    out->native_table = src->native_table;
     int rc = load_one(&a, addr, fun_data, children, kind, -1, -1, 0, 0);
     if (rc == RC_OK && a.fatal) {
         rc = a.fatal;
@@ -1136,6 +1154,7 @@ int bc_load_proto(const struct bc_src *src, uint32_t proto, struct bc_prog *out,
         return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
     }
     struct ld a = {src, out, 0, msg, 0};
+    out->native_table = src->native_table;
     int idx;
     int rc = load_proto(&a, proto, -1, 0, 0, &idx);
     if (rc == RC_OK && a.fatal) {

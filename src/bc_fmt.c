@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "nativedis.h"
 
 #define QMAX 200
 
@@ -60,7 +61,7 @@ static const char *fun_name(const struct bc_prog *p, int i, const struct bc_name
     }
     const struct bc_fun *f = &p->f[i];
     if (!f->have_prelude) {
-        snprintf(buf, size, "%s function", bc_kind_name(f->kind));
+        snprintf(buf, size, "(%s code)", bc_kind_name(f->kind));
         return buf;
     }
     qname(nm, f->have_names, f->simple_name, f->pre.names[0], buf, size);
@@ -250,6 +251,14 @@ int bc_fmt_text(const struct bc_prog *p, const struct bc_names *nm, struct buf *
                 return RC_NOMEM;
             }
             buf_addstr(b, "\n");
+        }
+        if (f->kind != BC_KIND_BYTECODE && f->bytes != NULL && f->code_end > 0) {
+            buf_printf(b, "  machine code, Thumb (data the emitter put after the code, "
+                       "such as the prelude, shows as instructions too):\n");
+            if (nativedis_thumb(f->bytes, f->code_end, f->fun_data, p->native_table, b) ==
+                RC_UNSUPP) {
+                buf_addstr(b, "  not disassembled: capstone could not be opened\n");
+            }
         }
         if (f->npad > 0) {
             buf_printf(b, "       0x%08x  (%u zero bytes to the end of the heap block)\n",

@@ -24,6 +24,7 @@
 #include "frozen.h"
 #include "heapmap.h"
 #include "image.h"
+#include "nativedis.h"
 #include "objdec.h"
 #include "qstr.h"
 #include "rrepl.h"
@@ -220,13 +221,17 @@ static int load_qstrs(struct session *s, const struct frozen_mem *mem, const str
     return RC_OK;
 }
 
-/* id(EXPR) on the board. */
-static int board_id(struct session *s, const char *expr, uint32_t *word, struct rc_msg *msg)
+/* id(EXPR) on the board; *bc_type the address of the bytecode function
+ * type (id(type(lambda: 0))), *setslice 1 if set and slice are built in. */
+static int board_id(struct session *s, const char *expr, uint32_t *word, uint32_t *bc_type,
+                    int *setslice, struct rc_msg *msg)
 {
     struct buf code, out;
     buf_init(&code);
     buf_init(&out);
-    buf_printf(&code, "print('id=%%d'%%id((%s)))", expr);
+    buf_printf(&code, "print('id=%%d\\nt=%%d\\nb=%%d'%%(id((%s)),id(type(lambda:0)),"
+               "len([n for n in ('set','slice') if n in dir(__import__('builtins'))])))",
+               expr);
     int rc = buf_check(&code, msg, "the expression");
     if (rc == RC_OK) {
         rc = rrepl_exec_as_is(s->rrepl, buf_str(&code), &out, NULL, msg);
@@ -237,12 +242,16 @@ static int board_id(struct session *s, const char *expr, uint32_t *word, struct 
                         cmd_esc(expr, e), why.text);
         }
     }
-    char v[32];
-    if (rc == RC_OK && !fmt_kv(buf_str(&out), "id", v, sizeof v, NULL)) {
+    char v[32], t[32], bs[8];
+    if (rc == RC_OK && (!fmt_kv(buf_str(&out), "id", v, sizeof v, NULL) ||
+                        !fmt_kv(buf_str(&out), "t", t, sizeof t, NULL) ||
+                        !fmt_kv(buf_str(&out), "b", bs, sizeof bs, NULL))) {
         rc = rc_set(msg, RC_PROTO, "the board did not say the id of the object");
     }
     if (rc == RC_OK) {
         *word = (uint32_t)strtoll(v, NULL, 10);
+        *bc_type = (uint32_t)strtoll(t, NULL, 10);
+        *setslice = strcmp(bs, "2") == 0;
     }
     buf_fini(&code);
     buf_fini(&out);
@@ -330,12 +339,11 @@ static int read_words(const struct frozen_mem *mem, uint32_t addr, uint32_t *w, 
 
 /* A function object at word (following closures and bound methods): its
  * module context's tables, children and bytecode. */
-static int fun_object(struct session *s, const struct objdec_layout *lay,
+static int fun_object(uint32_t bc_type, const struct objdec_layout *lay,
                       const struct frozen_mem *mem, struct names_ctx *nc,
                       const struct image *img, uint32_t word, struct bc_src *src,
                       uint32_t *bytecode, uint32_t *children, int *kind, struct rc_msg *msg)
 {
-    (void)s;
     for (int hop = 0; hop < 4; hop++) {
         struct objdec_obj *o = NULL;
         struct objdec_limits lim = {0, 1};
@@ -399,6 +407,24 @@ static int fun_object(struct session *s, const struct objdec_layout *lay,
                      objdec_decode(lay, mem, &nc->qs, ctx[1], &lim, &go, &m) == RC_OK &&
                      go->kind == OBJDEC_DICT;
         objdec_free(go);
+        if (img == NULL && bc_type != 0 && type_addr != bc_type) {
+            /* Not of the bytecode function's type: a native function
+             * (mp_obj_fun_bc_t, its globals/context, then the machine code),
+             * viper or asm_thumb (mp_obj_fun_viper_t/_asm_t: base, n_args,
+             * fun_data, type_sig), or a built-in. */
+            if (is_ctx) {
+                *kind = BC_KIND_NATIVE;
+            } else if (w[1] < 256 && (w[2] & 1) == 0) {
+                *kind = BC_KIND_VIPER_OR_ASM; /* the same object */
+            } else {
+                is_ctx = 0;
+            }
+            if (is_ctx || *kind == BC_KIND_VIPER_OR_ASM) {
+                *bytecode = old || *kind == BC_KIND_VIPER_OR_ASM ? w[2] : w[3];
+                *children = 0;
+                return RC_OK;
+            }
+        }
         if (!is_ctx) {
             return rc_set(msg, RC_ARG, "0x%08x is a built-in function (its second word "
                           "0x%08x is no module context): it has no bytecode", word, w[1]);
@@ -542,10 +568,13 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     }
     const char *path = NULL;
     if (rc == RC_OK && (g_dis.expr != NULL || g_dis.have_addr)) {
-        uint32_t word = g_dis.addr, bytecode = 0, children = 0;
-        int kind = 0;
+        uint32_t word = g_dis.addr, bytecode = 0, children = 0, bc_type = 0;
+        int kind = 0, setslice = 0;
         if (g_dis.expr != NULL) {
-            rc = board_id(s, g_dis.expr, &word, msg);
+            rc = board_id(s, g_dis.expr, &word, &bc_type, &setslice, msg);
+        }
+        if (old && setslice) {
+            src.native_table = NATIVEDIS_TABLE_V19;
         }
         uint8_t h[2];
         if (rc == RC_OK && !have_lay) {
@@ -567,7 +596,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
              * are not known (names show as [index]). */
             rc = bc_load_proto(&src, word, &prog, msg);
         } else if (rc == RC_OK) {
-            rc = fun_object(s, &lay, &mem, &nc, img, word, &src, &bytecode, &children,
+            rc = fun_object(bc_type, &lay, &mem, &nc, img, word, &src, &bytecode, &children,
                             &kind, msg);
             if (rc == RC_OK) {
                 rc = bc_load(&src, bytecode, bytecode, children, kind, &prog, msg);

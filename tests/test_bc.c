@@ -17,6 +17,7 @@
 
 #include "bc.h"
 #include "bc_fmt.h"
+#include "nativedis.h"
 #include "harness.h"
 
 /* py/bc0.h of v1.19..v1.29, as (value, name, what follows the opcode):
@@ -716,6 +717,39 @@ TEST(old_listing)
           pr.names[0] == 0x1234 && pr.source_file == 0x5678 && pr.code_at == 12);
 }
 
+/* Thumb through capstone: a call through the native function table
+ * (ldr r3, [r7, #56]; blx r3) is named; bytes that are no instruction
+ * are said. */
+TEST(native_thumb)
+{
+    static const uint8_t code[] = {
+        0xf2, 0xb5,             /* push {r1, r4, r5, r6, r7, lr} */
+        0xbb, 0x6b, 0x98, 0x47, /* ldr r3, [r7, #0x38]; blx r3 */
+        0x3b, 0x68, 0x98, 0x47, /* ldr r3, [r7]; blx r3 */
+        0x40, 0x1c,             /* adds r0, r0, #1 */
+        0xf2, 0xbd,             /* pop {r1, r4, r5, r6, r7, pc} */
+        0xff,                   /* a lone byte */
+    };
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(nativedis_thumb(code, sizeof code, 0x20000100, NATIVEDIS_TABLE_V19, &b),
+                 RC_OK);
+    const char *t = buf_str(&b);
+    CHECK(strstr(t, "0x20000100  f2 b5") != NULL && strstr(t, "push {r1, r4, r5, r6, r7, lr}"));
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[14] MP_F_BINARY_OP") != NULL);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[0] MP_F_CONVERT_OBJ_TO_NATIVE") != NULL);
+    CHECK(strstr(t, "adds r0, r0, #1") != NULL);
+    CHECK(strstr(t, ".byte 0xff") != NULL);
+    buf_clear(&b);
+    CHECK_EQ_INT(nativedis_thumb(code, 6, 0, NATIVEDIS_TABLE_NONE, &b), RC_OK);
+    CHECK(strstr(buf_str(&b), "mp_fun_table[14]\n") != NULL);
+    buf_fini(&b);
+    CHECK(nativedis_fun_name(NATIVEDIS_TABLE_V19, 41) != NULL &&
+          strcmp(nativedis_fun_name(NATIVEDIS_TABLE_V19, 41), "MP_F_SETUP_CODE_STATE") == 0);
+    CHECK(nativedis_fun_name(NATIVEDIS_TABLE_V19, 42) == NULL);
+    CHECK(nativedis_fun_name(NATIVEDIS_TABLE_NONE, 0) == NULL);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -728,5 +762,6 @@ int main(int argc, char **argv)
     RUN(broken_module);
     RUN(every_old_opcode);
     RUN(old_listing);
+    RUN(native_thumb);
     return harness_done("bc");
 }

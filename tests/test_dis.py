@@ -144,6 +144,12 @@ def microbit(c):
             c.check(rc == 0 and heap_free(out) == golden(gold),
                     "dis %s is tests/data/%s (rc %d, %s):\n%s"
                     % (target, gold, rc, err.strip(), out))
+        c.test("micro:bit 1.9.2: an asm_thumb function typed at the REPL, in Thumb")
+        define(q.port, ["@micropython.asm_thumb", "def asm(r0):", "    add(r0, r0, 1)", ""])
+        rc, out, err, _ = mp(["--port", q.port, "dis", "@asm"], timeout=120)
+        c.check(rc == 0 and heap_free(out) == golden("dis_v192_repl_asm.dis"),
+                "dis @asm is tests/data/dis_v192_repl_asm.dis (rc %d, %s):\n%s"
+                % (rc, err.strip(), out))
         rc, out, err, _ = mp(["--port", q.port, "dis", "@len"], timeout=120)
         c.check(rc == 1 and "built-in function" in err and not out, "@len: %r" % err)
         rc, out, err, _ = mp(["--port", q.port, "dis", "frozen_const"], timeout=120)
