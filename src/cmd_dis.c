@@ -367,7 +367,7 @@ static int fun_object(uint32_t bc_type, const struct objdec_layout *lay,
             return rc_set(msg, RC_ARG, "0x%08x is of type %s, not a function", word, tn);
         }
         *kind = BC_KIND_BYTECODE;
-        if (img != NULL) {
+        if (img != NULL && image_sym_find(img, "mp_type_fun_bc") != NULL) {
             static const struct {
                 const char *sym;
                 int kind;
@@ -407,7 +407,8 @@ static int fun_object(uint32_t bc_type, const struct objdec_layout *lay,
                      objdec_decode(lay, mem, &nc->qs, ctx[1], &lim, &go, &m) == RC_OK &&
                      go->kind == OBJDEC_DICT;
         objdec_free(go);
-        if (img == NULL && bc_type != 0 && type_addr != bc_type) {
+        if (bc_type != 0 && type_addr != bc_type && *kind == BC_KIND_BYTECODE &&
+            (img == NULL || image_sym_find(img, "mp_type_fun_bc") == NULL)) {
             /* Not of the bytecode function's type: a native function
              * (mp_obj_fun_bc_t, its globals/context, then the machine code),
              * viper or asm_thumb (mp_obj_fun_viper_t/_asm_t: base, n_args,

@@ -13,10 +13,12 @@ Tests that need the firmware skip, saying so, when it is absent.
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import mpeek, need_modern_firmware, run_tests, settle  # noqa: E402
+from testlib import mpeek, need_modern_firmware, run_tests, settle, talk  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 MODULES = [("frozen_const", "dis_v129_frozen_const.dis"),
@@ -109,6 +111,7 @@ def board(c):
     from test_obj import define
     from test_qemu import ModernQemu
     q = ModernQemu()
+    m = None
     try:
         settle(q.port)
         c.test("1.29 board: frozen modules read from the board list as from the ELF")
@@ -125,8 +128,24 @@ def board(c):
         c.check(rc == 1 and "built-in function" in err and not out, "@print: %r" % err)
         rc, out, err, _ = mp(["--port", q.port, "dis", "@nosuchname"], timeout=120)
         c.check(rc == 1 and "could not evaluate nosuchname" in err, "@nosuchname: %r" % err)
+        c.test("1.29 snapshot: dis ADDR of a REPL function lists as on the board")
+        got = talk(q.port, b"print('A=%d' % id(f))\r", b">>> ", timeout=5)
+        m = re.search(rb"A=(\d+)", got)
+        c.check(m is not None, "the board says id(f): %r" % got)
+        snap = os.path.join(tempfile.mkdtemp(prefix="mpeek-dis-"), "s.mpk")
+        rc, _, err, _ = mp(["--port", q.port, "snapshot", snap], timeout=300)
+        c.check(rc == 0, "snapshot: %r" % err)
+        rc, live, err, _ = mp(["--port", q.port, "dis", "@f"], timeout=120)
     finally:
         q.stop()
+    if m is not None and rc == 0:
+        rc, out, err, _ = mp(["--image", snap, "dis", "0x%x" % int(m.group(1))], timeout=120)
+        c.check(rc == 0 and out == live, "from the snapshot (rc %d, %s):\n%s\nlive:\n%s"
+                % (rc, err, out, live))
+        rc, out, err, _ = mp(["--image", snap, "dis", "@f"], timeout=60)
+        c.check(rc == 1 and "needs a board" in err, "@f on a snapshot: %r" % err)
+    if m is not None:
+        shutil.rmtree(os.path.dirname(snap), ignore_errors=True)
 
 
 def microbit(c):
