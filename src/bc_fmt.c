@@ -309,6 +309,13 @@ int bc_fmt_json(const struct bc_prog *p, const struct bc_names *nm, struct buf *
             }
             buf_addstr(b, "]");
         }
+        if (f->kind != BC_KIND_BYTECODE && f->bytes != NULL) {
+            buf_addstr(b, ", \"machine_code\": \"");
+            for (uint32_t k = 0; k < f->code_end && k < f->len; k++) {
+                buf_printf(b, "%02x", f->bytes[k]);
+            }
+            buf_addstr(b, "\"");
+        }
         buf_addstr(b, ", \"insns\": [");
         for (size_t k = 0; k < f->ninsns; k++) {
             const struct bc_insn *in = &f->insns[k];
