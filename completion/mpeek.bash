@@ -99,7 +99,7 @@ _mpeek()
 {
     local cur prev cmd i w
     local -a vals
-    local commands="view info regions read where heap verify frozen obj modules snapshot open ports"
+    local commands="view info regions read where heap verify frozen obj dis modules snapshot open ports"
     local opts="-p --port -b --baud --dtr --rts -t --timeout --ld --ld-path
         --ld-defsym --board --image --base --offline --unsafe --method --chunk
         --no-progress --log --no-cache --theme --no-color --refresh -o --output --format
@@ -163,7 +163,7 @@ _mpeek()
         case $cmd in
         read) _mpeek_reply bin hex ;;
         regions | frozen) _mpeek_reply table csv json ;;
-        obj) _mpeek_reply text json ;;
+        obj | dis) _mpeek_reply text json ;;
         *) _mpeek_reply table csv json bin hex ;;
         esac
         return

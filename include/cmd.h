@@ -91,7 +91,8 @@ const char *cmd_names(unsigned needs, int offline_only, const char *last_sep,
 extern const struct cmd_entry cmd_view_entry, cmd_info_entry,
     cmd_regions_entry, cmd_read_entry, cmd_where_entry, cmd_heap_entry,
     cmd_ports_entry, cmd_open_entry, cmd_verify_entry, cmd_frozen_entry,
-    cmd_obj_entry, cmd_snapshot_entry, cmd_modules_entry;
+    cmd_obj_entry, cmd_snapshot_entry, cmd_modules_entry,
+    cmd_dis_entry;
 
 /*
  * Output of text that may hold text from outside (a board's strings, names

@@ -27,6 +27,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_verify_entry,
     &cmd_frozen_entry,
     &cmd_obj_entry,
+    &cmd_dis_entry,
     &cmd_modules_entry,
     &cmd_snapshot_entry,
     NULL,

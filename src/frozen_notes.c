@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bc.h"
 #include "frozen_int.h"
 #include "image.h"
 
@@ -216,7 +217,8 @@ static int varuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v)
     return 0;
 }
 
-/* The v1.19+ (.mpy v6) bytecode prelude of fun_data at addr. */
+/* The v1.19+ (.mpy v6) bytecode prelude of fun_data at addr, decoded by
+ * bc_prelude_decode (bc.h), shared with mpeek dis. */
 static int decode_prelude(struct ann *a, uint32_t addr)
 {
     const struct image_sym *fs = frozen_sym_starting(a->img, addr, "fun_data_");
@@ -228,38 +230,17 @@ static int decode_prelude(struct ann *a, uint32_t addr)
     if (!aread(a, addr, (uint32_t)n, b)) {
         return RC_OK;
     }
-    size_t pos = 0;
-    uint8_t z = b[pos++];
-    uint32_t S = (z >> 3) & 0xf, E = (z >> 2) & 1, F = 0, A = z & 3, K = 0, D = 0;
-    for (unsigned k = 0; z & 0x80; k++) {
-        if (k >= 6 || pos >= n) {
-            return RC_OK;
-        }
-        z = b[pos++];
-        S |= (uint32_t)(z & 0x30) << (2 * k);
-        E |= (uint32_t)(z & 0x02) << k;
-        F |= (uint32_t)((z & 0x40) >> 6) << k;
-        A |= (uint32_t)(z & 0x04) << k;
-        K |= (uint32_t)((z & 0x08) >> 3) << k;
-        D |= (uint32_t)(z & 0x01) << k;
+    /* The prelude as mpeek dis decodes it (bc.h). */
+    struct bc_prelude pr;
+    struct rc_msg pm;
+    if (bc_prelude_decode(b, n, &pr, &pm) != RC_OK) {
+        return RC_OK;
     }
-    S += 1;
-    size_t sig_len = pos;
-    uint32_t I = 0, C = 0;
-    for (unsigned k = 0;; k++) {
-        if (k >= 5 || pos >= n) {
-            return RC_OK;
-        }
-        z = b[pos++];
-        C |= (uint32_t)(z & 1) << k;
-        I |= (uint32_t)((z & 0x7e) >> 1) << (6 * k);
-        if ((z & 0x80) == 0) {
-            break;
-        }
-    }
+    uint32_t A = pr.n_pos_args, K = pr.n_kwonly_args, I = pr.n_info, C = pr.n_cell;
+    size_t sig_len = pr.size_at, pos = pr.info_at;
     int rc = note(a, addr, (uint32_t)sig_len,
                   "prelude n_state=%u n_exc_stack=%u scope_flags=0x%02x n_pos_args=%u n_kwonly=%u n_def_pos=%u",
-                  S, E, F, A, K, D);
+                  pr.n_state, pr.n_exc_stack, pr.scope_flags, A, K, pr.n_def_pos_args);
     if (rc == RC_OK) {
         rc = note(a, addr + (uint32_t)sig_len, (uint32_t)(pos - sig_len),
                   "prelude size n_info=%u n_cell=%u", I, C);
@@ -268,33 +249,29 @@ static int decode_prelude(struct ann *a, uint32_t addr)
     if (rc != RC_OK || (uint64_t)src + I + C > fs->size) {
         return rc;
     }
-    size_t info_end = src + I;
-    uint32_t nnames = 1 + A + K;
-    if (nnames > 256) {
-        return RC_OK;
-    }
-    size_t p = src;
+    size_t info_end = pr.closure_at;
     char text[160], one[64];
     size_t tl = 0;
+    /* The simple name's bytes: up to where the argument names start (the
+     * var-uint of names[0]). */
+    size_t p = src;
     uint32_t q;
     if (!varuint(b, info_end < n ? info_end : n, &p, &q)) {
         return RC_OK;
     }
-    qidx_text(a, q, one, sizeof one);
+    qidx_text(a, pr.names[0], one, sizeof one);
     rc = note(a, addr + (uint32_t)src, (uint32_t)(p - src), "simple_name %s", one);
     size_t args_at = p;
     text[0] = 0;
-    for (uint32_t k = 1; rc == RC_OK && k < nnames; k++) {
-        if (!varuint(b, info_end < n ? info_end : n, &p, &q)) {
-            return RC_OK;
-        }
-        qidx_text(a, q, one, sizeof one);
+    for (uint32_t k = 1; rc == RC_OK && k < pr.nnames; k++) {
+        qidx_text(a, pr.names[k], one, sizeof one);
         int w = snprintf(text + tl, sizeof text - tl, "%s%s", k > 1 ? ", " : "", one);
         if (w > 0) {
             tl = tl + (size_t)w < sizeof text ? tl + (size_t)w : sizeof text - 1;
         }
     }
-    if (rc == RC_OK && nnames > 1) {
+    p = pr.lines_at;
+    if (rc == RC_OK && pr.nnames > 1) {
         rc = note(a, addr + (uint32_t)args_at, (uint32_t)(p - args_at),
                   "arg names: %s", text);
     }

@@ -148,6 +148,9 @@ run qemu timeout 900 python3 tests/test_qemu.py
 step "objects decoded from memory against the board's repr() (1.9.2 and 1.29 in QEMU)"
 run obj timeout 900 python3 tests/test_obj.py
 
+step "bytecode listings (dis) from the 1.29 ELF and board against golden listings"
+run dis timeout 900 python3 tests/test_dis.py
+
 step "snapshots of MicroPython 1.9.2 and 1.29 in QEMU, explored with no board"
 run snapshot timeout 900 python3 tests/test_snapshot.py
 

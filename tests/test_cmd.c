@@ -31,12 +31,12 @@ TEST(names_come_from_the_table)
     char out[256];
     CHECK_STR(cmd_names(0, 0, " or ", out, sizeof out),
               "view, info, regions, read, where, heap, ports, open, verify, frozen, "
-              "obj, modules or snapshot");
+              "obj, dis, modules or snapshot");
     CHECK_STR(cmd_names(0, 1, " and ", out, sizeof out),
-              "view, regions, where, heap, open, frozen and obj");
+              "view, regions, where, heap, open, frozen, obj and dis");
     CHECK_STR(cmd_names(CMD_COMPARE, 0, " and ", out, sizeof out), "frozen");
     CHECK_STR(cmd_names(CMD_HEAP, 0, " or ", out, sizeof out),
-              "view, regions, where, heap, obj, modules or snapshot");
+              "view, regions, where, heap, obj, dis, modules or snapshot");
     /* too small: whole names only */
     char small[12];
     CHECK_STR(cmd_names(0, 0, " or ", small, sizeof small), "view, info");

@@ -1,0 +1,131 @@
+/*
+ * fuzz_bc.c: the bytecode decoder (bc.h) on arbitrary memory, then both
+ * listings (bc_fmt.h).  Input: byte 0 picks the source (bit 0: v1.23+
+ * proto_fun structs; bit 1: lengths known from a "symbol", else heap-style
+ * upper bounds; bit 2: start at a raw code instead of fun_data; bits 3-4:
+ * table sizes known or not; bits 5-6: the format, v1.19+ or v1.9 without
+ * or with persistent code), bytes 1-2 the qstr table's offset, bytes 3-4
+ * the object table's; the rest is memory mapped at 0x20000000 (reads
+ * outside it fail) and the function starts there.  Checks: no crash, no
+ * read outside the data (the reader refuses, ASan catches the rest), a
+ * bounded number of reads, and every instruction inside its function's
+ * bytes.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bc.h"
+#include "bc_fmt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define BASE 0x20000000u
+
+struct fz {
+    const uint8_t *mem;
+    size_t len;
+    unsigned reads;
+    int exact;
+};
+
+static int fz_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+                   struct rc_msg *msg)
+{
+    struct fz *f = ctx;
+    f->reads++;
+    if (f->reads > 200000) {
+        abort(); /* unbounded walk */
+    }
+    if (addr < BASE || (uint64_t)addr - BASE + len > f->len) {
+        return rc_set(msg, RC_NOTFOUND, "no memory at 0x%08x", addr);
+    }
+    memcpy(out, f->mem + (addr - BASE), len);
+    return RC_OK;
+}
+
+static uint32_t fz_len(void *ctx, uint32_t addr, int *exact)
+{
+    struct fz *f = ctx;
+    *exact = f->exact;
+    if (addr < BASE || addr - BASE >= f->len) {
+        return 0;
+    }
+    uint32_t rest = (uint32_t)(f->len - (addr - BASE));
+    return rest > 300 ? 300 : rest;
+}
+
+static int fz_qstr(void *ctx, uint32_t q, char *buf, size_t size)
+{
+    (void)ctx;
+    if (q % 7 == 3) {
+        return 0;
+    }
+    snprintf(buf, size, "q%u\n'\\", q);
+    return 1;
+}
+
+static int fz_qobj(void *ctx, uint32_t w, uint32_t *q)
+{
+    (void)ctx;
+    *q = w >> 2;
+    return (w & 3) == 2;
+}
+
+static int fz_obj(void *ctx, uint32_t w, char **text)
+{
+    (void)ctx;
+    char t[32];
+    snprintf(t, sizeof t, "obj_%08x", w);
+    *text = strdup(t);
+    return *text != NULL && (w & 1);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 5) {
+        return 0;
+    }
+    struct fz f = {data + 5, size - 5, 0, (data[0] >> 1) & 1};
+    struct frozen_mem mem = {fz_read, &f};
+    struct bc_src src;
+    memset(&src, 0, sizeof src);
+    src.mem = &mem;
+    static const int fmts[4] = {BC_FMT_V6, BC_FMT_OLD, BC_FMT_OLD_PC, BC_FMT_V6};
+    src.fmt = fmts[(data[0] >> 5) & 3];
+    src.qstr_of_obj = fz_qobj;
+    src.proto_fun = data[0] & 1;
+    src.qstr_table = BASE + (uint32_t)(data[1] | data[2] << 8);
+    src.obj_table = BASE + (uint32_t)(data[3] | data[4] << 8);
+    src.nqstr = (data[0] & 8) ? 40 : 0;
+    src.nobj = (data[0] & 16) ? 10 : 0;
+    src.len_of = fz_len;
+    src.ctx = &f;
+    src.max_len = 64;
+    struct bc_prog p;
+    struct rc_msg msg;
+    int rc = (data[0] & 4) ? bc_load_proto(&src, BASE, &p, &msg)
+                           : bc_load(&src, BASE, BASE, BASE + 8, BC_KIND_BYTECODE, &p, &msg);
+    if (rc != RC_OK) {
+        return 0;
+    }
+    for (size_t i = 0; i < p.n; i++) {
+        const struct bc_fun *fn = &p.f[i];
+        for (size_t k = 0; k < fn->ninsns; k++) {
+            if ((uint64_t)fn->insns[k].off + fn->insns[k].len > fn->len) {
+                abort();
+            }
+        }
+    }
+    struct bc_names nm = {fz_qstr, fz_obj, NULL};
+    struct buf b;
+    buf_init(&b);
+    bc_fmt_text(&p, &nm, &b);
+    buf_fini(&b);
+    buf_init(&b);
+    bc_fmt_json(&p, &nm, &b);
+    buf_fini(&b);
+    bc_prog_free(&p);
+    return 0;
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""test_dis.py: `mpeek dis` against golden listings.
+
+Offline: every frozen module of the modern firmware (../shared/firmware)
+listed from its ELF, compared byte for byte with tests/data/dis_v129_*.dis;
+MODULE.FUNC, an address, JSON, and bad targets.  On the running 1.29 board
+(QEMU): the same modules read from the board must give the same listings,
+and functions typed at its REPL (`dis @f`) their golden listings (heap
+addresses, which depend on what the heap held before, written 0x2xxxxxxx);
+the same functions typed at the micro:bit's 1.9.2 (the v1.9 format).
+Tests that need the firmware skip, saying so, when it is absent.
+"""
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import mpeek, need_modern_firmware, run_tests, settle, talk  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+MODULES = [("frozen_const", "dis_v129_frozen_const.dis"),
+           ("unittest", "dis_v129_unittest.dis")]
+
+# Typed at the 1.29 REPL: a function with defaults, a keyword-only
+# argument, a list comprehension (a closure over a) and try/except; a
+# closure made by another function.
+REPL_DEFS = [
+    ["def f(a, b=2, *, c=3):", "    x = [i * a for i in range(b)]", "    try:",
+     "        return x[c]", "    except IndexError:", "        return 1.5", ""],
+    ["def outer(a):", "    def inner():", "        return a", "    return inner", "",
+     "clo = outer(5)"],
+]
+REPL_TARGETS = [("@f", "dis_v129_repl_f.dis"), ("@clo", "dis_v129_repl_clo.dis"),
+                ("@outer", "dis_v129_repl_outer.dis")]
+
+
+def mp(args, timeout=60):
+    rc, out, err, secs = mpeek(args, timeout=timeout)
+    return rc, out.decode(errors="replace"), err, secs
+
+
+def golden(name):
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read().decode()
+
+
+def heap_free(text):
+    return re.sub(r"0x2[0-9a-f]{7}", "0x2xxxxxxx", text)
+
+
+def check_modules(c, args, where):
+    for mod, gold in MODULES:
+        rc, out, err, _ = mp(args + ["dis", mod], timeout=180)
+        want = golden(gold)
+        c.check(rc == 0 and out == want,
+                "%s: dis %s is tests/data/%s byte for byte (rc %d, %s)"
+                % (where, mod, gold, rc, err.strip()[:200]))
+
+
+def offline(c):
+    elf = need_modern_firmware(c)
+    c.test("dis lists every frozen module of the 1.29 ELF as the golden listings")
+    check_modules(c, ["--offline", "--image", elf], "ELF")
+    base = ["--offline", "--image", elf, "dis"]
+    # the module's other names, one function, an address
+    rc, out, _, _ = mp(base + ["unittest/__init__.py"])
+    c.check(rc == 0 and out == golden("dis_v129_unittest.dis"), "dis unittest/__init__.py")
+    rc, out, _, _ = mp(base + ["frozen_const.py"])
+    c.check(rc == 0 and out == golden("dis_v129_frozen_const.dis"), "dis frozen_const.py")
+    rc, out, _, _ = mp(base + ["unittest.TestCase.assertAlmostEqual"])
+    whole = golden("dis_v129_unittest.dis")
+    block = re.search(r"function assertAlmostEqual .*?(?=\n\nfunction |\Z)", whole, re.S)
+    alone = re.sub(r"\n  parent [^\n]*", "", block.group(0)) + "\n" if block else None
+    c.check(rc == 0 and out == alone,
+            "MODULE.CLASS.FUNC: that function alone, as in the module's listing "
+            "without its parent: %r" % out[:200])
+    rc, out, _, _ = mp(base + ["unittest.TestCase"])
+    c.check(rc == 0 and out.startswith("function TestCase") and
+            "\nfunction assertAlmostEqual" in out and "\nfunction skip " not in out,
+            "MODULE.CLASS: the class body and its methods, nothing else")
+    rc, out, _, _ = mp(base + ["0x00029834"])
+    c.check(rc == 0 and out.startswith("function main  (file unittest/__init__.py)"),
+            "an address inside a frozen module: %r" % out[:80])
+    rc, out, err, _ = mp(base + ["frozen_const", "--format", "json"])
+    try:
+        j = json.loads(out)
+        ops = [i["op"] for i in j["functions"][0]["insns"]]
+        c.check(ops[:2] == ["LOAD_CONST_OBJ", "STORE_NAME"] and ops[-1] == "RETURN_VALUE"
+                and j["functions"][0]["file"] == "frozen_const.py",
+                "JSON: %r" % ops[:4])
+    except ValueError:
+        c.check(False, "JSON does not parse: %r %r" % (out[:200], err))
+    # bad targets: one line each, naming the thing
+    for args, want in [(["nosuch"], "no frozen module nosuch"),
+                       (["unittest.Nope"], "has no function Nope"),
+                       (["@f"], "needs a board"),
+                       (["@"], "@ takes an expression"),
+                       (["frozen_const", "--format", "xml"], "takes text or json"),
+                       (["0x00000010"], "0x00000010"),
+                       ([], "dis takes one TARGET")]:
+        rc, out, err, _ = mp(base + args)
+        c.check(rc != 0 and want in err and err.count("\n") == 1 and not out,
+                "dis %s: %r" % (" ".join(args), err))
+
+
+def board(c):
+    elf = need_modern_firmware(c)
+    from test_obj import define
+    from test_qemu import ModernQemu
+    q = ModernQemu()
+    m = None
+    try:
+        settle(q.port)
+        c.test("1.29 board: frozen modules read from the board list as from the ELF")
+        check_modules(c, ["--port", q.port, "--image", elf], "board")
+        c.test("1.29 board: dis @f for functions typed at the REPL")
+        for lines in REPL_DEFS:
+            define(q.port, lines)
+        for target, gold in REPL_TARGETS:
+            rc, out, err, _ = mp(["--port", q.port, "dis", target], timeout=120)
+            c.check(rc == 0 and heap_free(out) == golden(gold),
+                    "dis %s is tests/data/%s (rc %d, %s):\n%s"
+                    % (target, gold, rc, err.strip(), out))
+        rc, out, err, _ = mp(["--port", q.port, "dis", "@print"], timeout=120)
+        c.check(rc == 1 and "built-in function" in err and not out, "@print: %r" % err)
+        rc, out, err, _ = mp(["--port", q.port, "dis", "@nosuchname"], timeout=120)
+        c.check(rc == 1 and "could not evaluate nosuchname" in err, "@nosuchname: %r" % err)
+        c.test("1.29 snapshot: dis ADDR of a REPL function lists as on the board")
+        got = talk(q.port, b"print('A=%d' % id(f))\r", b">>> ", timeout=5)
+        m = re.search(rb"A=(\d+)", got)
+        c.check(m is not None, "the board says id(f): %r" % got)
+        snap = os.path.join(tempfile.mkdtemp(prefix="mpeek-dis-"), "s.mpk")
+        rc, _, err, _ = mp(["--port", q.port, "snapshot", snap], timeout=300)
+        c.check(rc == 0, "snapshot: %r" % err)
+        rc, live, err, _ = mp(["--port", q.port, "dis", "@f"], timeout=120)
+    finally:
+        q.stop()
+    if m is not None and rc == 0:
+        rc, out, err, _ = mp(["--image", snap, "dis", "0x%x" % int(m.group(1))], timeout=120)
+        c.check(rc == 0 and out == live, "from the snapshot (rc %d, %s):\n%s\nlive:\n%s"
+                % (rc, err, out, live))
+        rc, out, err, _ = mp(["--image", snap, "dis", "@f"], timeout=60)
+        c.check(rc == 1 and "needs a board" in err, "@f on a snapshot: %r" % err)
+    if m is not None:
+        shutil.rmtree(os.path.dirname(snap), ignore_errors=True)
+
+
+def microbit(c):
+    from test_obj import define
+    from testlib import Qemu
+    q = Qemu("pty")
+    try:
+        settle(q.port)
+        c.test("micro:bit 1.9.2: dis @f for functions typed at the REPL (the v1.9 format)")
+        for lines in REPL_DEFS:
+            define(q.port, lines)
+        for target, gold in REPL_TARGETS:
+            gold = gold.replace("v129", "v192")
+            rc, out, err, _ = mp(["--port", q.port, "dis", target], timeout=120)
+            c.check(rc == 0 and heap_free(out) == golden(gold),
+                    "dis %s is tests/data/%s (rc %d, %s):\n%s"
+                    % (target, gold, rc, err.strip(), out))
+        c.test("micro:bit 1.9.2: an asm_thumb function typed at the REPL, in Thumb")
+        define(q.port, ["@micropython.asm_thumb", "def asm(r0):", "    add(r0, r0, 1)", ""])
+        rc, out, err, _ = mp(["--port", q.port, "dis", "@asm"], timeout=120)
+        c.check(rc == 0 and heap_free(out) == golden("dis_v192_repl_asm.dis"),
+                "dis @asm is tests/data/dis_v192_repl_asm.dis (rc %d, %s):\n%s"
+                % (rc, err.strip(), out))
+        rc, out, err, _ = mp(["--port", q.port, "dis", "@len"], timeout=120)
+        c.check(rc == 1 and "built-in function" in err and not out, "@len: %r" % err)
+        rc, out, err, _ = mp(["--port", q.port, "dis", "frozen_const"], timeout=120)
+        c.check(rc == 1 and "--image" in err and not out,
+                "a frozen module without the ELF: %r" % err)
+    finally:
+        q.stop()
+
+
+TESTS = [("offline", offline), ("board", board), ("microbit", microbit)]
+
+
+def main():
+    return run_tests("dis", TESTS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
