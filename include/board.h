@@ -33,7 +33,7 @@ struct board_method {
 struct board_info {
     char impl[32];         /* "micropython" */
     char version[32];      /* "1.9.2" */
-    char firmware[200];    /* os.uname().version when present */
+    char firmware[200];    /* os.uname().version, else sys.version */
     char machine[120];     /* "micro:bit with nRF51822" */
     char platform[32];     /* sys.platform */
     int raw_paste;         /* 1, 0, or -1 unknown */

@@ -32,7 +32,7 @@ static const char probe_ident[] =
     " except:pass\n"
     " try:\n"
     "  u=__import__('os').uname();print('umach='+u.machine);print('fw='+u.version)\n"
-    " except:pass\n"
+    " except:print('fw='+sys.version)\n"
     "try:\n"
     " _mpkp()\n"
     "finally:\n"
@@ -110,7 +110,7 @@ static const char probe_all_head[] =
     "  try:print('mach='+i._machine)\n"
     "  except:pass\n"
     "  try:u=__import__('os').uname();print('umach='+u.machine+'\\nfw='+u.version)\n"
-    "  except:pass\n"
+    "  except:print('fw='+sys.version)\n"
     "  if t('uctypes','bytearray_at'):A('uctypes')\n"
     "  for n in('binascii','ubinascii'):\n"
     "   if t(n,'b2a_base64'):A('b64:'+n)\n"
@@ -206,7 +206,7 @@ static const char probe_names_ident[] =
     "  except:pass\n"
     "  try:\n"
     "   u=__import__('os').uname();print('umach='+u.machine);print('fw='+u.version)\n"
-    "  except:pass\n"
+    "  except:print('fw='+sys.version)\n"
     " try:\n"
     "  _mpkp()\n"
     " finally:\n"
@@ -655,7 +655,8 @@ void board_helper_lost(struct board_info *info)
  * Nothing is defined unless the names are free and the identity matches;
  * the marker goes again when the helper cannot be defined.  The machine is
  * sys.implementation._machine, else os.uname().machine, as apply_ident
- * takes it. */
+ * takes it; the firmware is os.uname().version, else sys.version (which
+ * names the build where there is no os.uname), as the probes print it. */
 static const char probe_warm_head[] =
     "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
     "else:\n"
@@ -666,7 +667,7 @@ static const char probe_warm_head[] =
     "  try:m=i._machine\n"
     "  except:pass\n"
     "  try:o=__import__('os').uname();m=m or o.machine;u=o.version\n"
-    "  except:pass\n"
+    "  except:u=sys.version\n"
     "  if bytes('%s %d.%d.%d %s %s %s'%(i.name,v[0],v[1],v[2],sys.platform,m,u),'utf8')!=WARM_IDENT:\n"
     "   print('taken=0\\nwarm=0');return\n"
     "  PROBE_MARKER\n"

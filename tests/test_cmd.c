@@ -33,7 +33,7 @@ TEST(names_come_from_the_table)
               "view, info, regions, read, where, heap, ports, open, verify, frozen, "
               "obj, dis, modules or snapshot");
     CHECK_STR(cmd_names(0, 1, " and ", out, sizeof out),
-              "view, regions, where, heap, open, frozen, obj and dis");
+              "view, info, regions, where, heap, open, frozen, obj and dis");
     CHECK_STR(cmd_names(CMD_COMPARE, 0, " and ", out, sizeof out), "frozen");
     CHECK_STR(cmd_names(CMD_HEAP, 0, " or ", out, sizeof out),
               "view, regions, where, heap, obj, dis, modules or snapshot");

@@ -134,6 +134,8 @@ def record_and_explore(c, port, stop, tmp, label):
     c.check(rc == 0, "%s: regions with the board (%r)" % (label, err))
     rc, live_heap, err, _ = mpeek(["--port", port, "heap"], timeout=60)
     c.check(rc == 0, "%s: heap with the board (%r)" % (label, err))
+    rc, live_info, err, _ = mpeek(["--port", port, "info"], timeout=60)
+    c.check(rc == 0, "%s: info with the board (%r)" % (label, err))
 
     c.test("%s: mpeek snapshot into a folder that does not exist" % label)
     bad = os.path.join(tmp, "no-such-folder", "x.mpk")
@@ -162,6 +164,18 @@ def record_and_explore(c, port, stop, tmp, label):
     rc, out, err, _ = mpeek(["--offline", "--image", snap, "obj", "x"], timeout=60)
     c.check(rc == 1 and "not an expression" in err and err.count("\n") == 1,
             "an expression needs the board, in one line: %r" % err)
+
+    c.test("%s: info with no board says what the snapshot recorded" % label)
+    rc, out, err, _ = mpeek(["--offline", "--image", snap, "info"], timeout=60)
+    text = out.decode(errors="replace")
+    keys = ("implementation", "version", "firmware", "machine", "platform")
+
+    def fields(t):
+        return [ln for ln in t.splitlines() if ln.split(":")[0] in keys]
+    c.check(rc == 0 and text.startswith("snapshot: %s\n" % snap) and
+            fields(text) == fields(live_info.decode(errors="replace")) and
+            len(fields(text)) >= 4 and "recorded: " in text,
+            "info: %r, the board said %r (%r)" % (text, live_info, err))
 
     c.test("%s: where, heap and regions with no board" % label)
     word = objs[0][0]
@@ -246,6 +260,17 @@ def broken_files(c, tmp):
     c.check(rc == 1 and "needs a snapshot" in err, "obj: %r" % err)
     rc, out, err, _ = mpeek(["snapshot"])
     c.check(rc == 1 and "snapshot takes one FILE" in err, "snapshot with no FILE: %r" % err)
+    rc, out, err, _ = mpeek(["--offline", "info"])
+    c.check(rc == 1 and "info reads a snapshot" in err and err.count("\n") == 1,
+            "info with no board and no snapshot: %r" % err)
+    elf = os.path.join(ROOT, "build", "fixtures", "frozen_v119.elf")
+    if os.path.exists(elf):
+        rc, out, err, _ = mpeek(["--offline", "--image", elf, "info"])
+        c.check(rc == 1 and "info reads a snapshot" in err and elf in err and
+                err.count("\n") == 1, "info of an ELF with no board: %r" % err)
+    rc, out, err, _ = mpeek(["--offline", "--image", SEED, "info"])
+    c.check(rc == 0 and out.decode().startswith("snapshot: %s" % SEED) and
+            b"version: 1.9.2" in out, "info of the seed snapshot: %r %r" % (out, err))
 
 
 def make_tmp():
