@@ -44,6 +44,8 @@ struct verify_part {
     uint64_t by_digest;         /* bytes found equal by digest alone */
     uint64_t read;              /* bytes read to compare */
     char why[512];              /* UNREADABLE: the reason */
+    int changes;                /* RAM of a snapshot: expected to differ now,
+                                   reported but not a difference */
 };
 
 struct verify_report {

@@ -11,6 +11,8 @@
 #include "clock.h"
 #include "cmd.h"
 #include "image.h"
+#include "rmap.h"
+#include "image.h"
 #include "session.h"
 #include "verify.h"
 
@@ -35,6 +37,13 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (rep.n == 0) {
         verify_report_free(&rep);
         return rc_set(msg, RC_ARG, "%s holds no bytes to compare", img->path);
+    }
+    /* A snapshot's RAM was the board's RAM then: it has run since, so a
+     * difference there is reported, but not as one. */
+    for (size_t i = 0; img->kind == IMAGE_SNAP && s->map != NULL && i < rep.n; i++) {
+        const struct rmap_region *r = rmap_lookup(s->map, rep.p[i].addr);
+        rep.p[i].changes = r != NULL && (r->kind == RMAP_K_RAM || r->kind == RMAP_K_HEAP ||
+                                         r->kind == RMAP_K_STACK);
     }
     struct cmd_read_ctx ctx = {0};
     cmd_read_start(&ctx, s);

@@ -406,7 +406,7 @@ int verify_run(struct rrepl *r, struct mread *m, struct board_info *info,
 int verify_format(const struct verify_report *rep, const char *image_path,
                   struct buf *out, int *all_equal)
 {
-    size_t neq = 0, ndiff = 0, nunread = 0;
+    size_t neq = 0, ndiff = 0, nunread = 0, nchanged = 0;
     uint64_t by_digest = 0, read = 0;
     size_t w = 4;
     for (size_t i = 0; i < rep->n; i++) {
@@ -431,6 +431,15 @@ int verify_format(const struct verify_report *rep, const char *image_path,
             buf_addstr(out, "equal\n");
             break;
         case VERIFY_DIFFERENT:
+            if (p->changes) {
+                /* RAM of a snapshot: the board has run since. */
+                nchanged++;
+                buf_printf(out, "changed since (RAM, expected): %llu %s, first "
+                           "at 0x%08x\n", (unsigned long long)p->ndiff,
+                           p->ndiff == 1 ? "byte differs" : "bytes differ",
+                           (unsigned)p->first_diff);
+                break;
+            }
             ndiff++;
             buf_printf(out, "DIFFERENT: %llu %s, first at 0x%08x "
                        "(image 0x%02x, board 0x%02x)\n",
@@ -447,9 +456,14 @@ int verify_format(const struct verify_report *rep, const char *image_path,
     char a[32], b[32];
     fmt_size(by_digest, a, sizeof a);
     fmt_size(read, b, sizeof b);
-    buf_printf(out, "%s: %zu part%s equal, %zu different, %zu not read "
+    char changed[64] = "";
+    if (nchanged > 0) {
+        snprintf(changed, sizeof changed, ", %zu RAM part%s changed (expected)",
+                 nchanged, nchanged == 1 ? "" : "s");
+    }
+    buf_printf(out, "%s: %zu part%s equal, %zu different, %zu not read%s "
                "(%s matched by digest on the board, %s read)\n", image_path,
-               neq, neq == 1 ? "" : "s", ndiff, nunread, a, b);
+               neq, neq == 1 ? "" : "s", ndiff, nunread, changed, a, b);
     *all_equal = ndiff == 0 && nunread == 0;
     return buf_failed(out) ? RC_NOMEM : RC_OK;
 }

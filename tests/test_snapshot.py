@@ -150,6 +150,15 @@ def record_and_explore(c, port, stop, tmp, label):
     c.check(text.startswith(snap + ": ") and "the heap map" in text,
             "it says what it recorded: %r" % text)
     c.check(at_prompt(port, timeout=5), "the board is back at >>> after the snapshot")
+
+    c.test("%s: verify SNAP: flash equal, RAM that changed since is not a difference" % label)
+    talk(port, b"x_since = [0] * 40\r", b">>> ")
+    rc, out, err, _ = mpeek(["--port", port, "--no-progress", "verify", snap], timeout=300)
+    text = out.decode(errors="replace")
+    flash = [ln for ln in text.splitlines() if ln.startswith("segment") and " 0x00000000 " in ln]
+    c.check(rc == 0 and flash and flash[0].endswith("equal") and "DIFFERENT" not in text and
+            "RAM part changed (expected)" in text and "changed since (RAM, expected)" in text,
+            "verify: %r (rc=%r, %r)" % (text, rc, err))
     stop()
 
     c.test("%s: obj ADDR with no board gives the value repr() printed" % label)

@@ -276,6 +276,17 @@ TEST(report_text)
     CHECK_EQ_INT(verify_format(&rep, "fw.elf", &out, &eq), RC_OK);
     CHECK_EQ_INT(eq, 0);
     CHECK(strstr(buf_str(&out), "NOT READ: 0x0 is not mapped") != NULL);
+    /* A snapshot's RAM that changed since: said, but not a difference. */
+    parts[0].status = VERIFY_EQUAL;
+    parts[1].changes = 1;
+    rep.n = 2;
+    buf_clear(&out);
+    CHECK_EQ_INT(verify_format(&rep, "b.mpk", &out, &eq), RC_OK);
+    CHECK_EQ_INT(eq, 1);
+    CHECK(strstr(buf_str(&out), "changed since (RAM, expected): 2 bytes differ, first "
+                                "at 0x00001004\n") != NULL);
+    CHECK(strstr(buf_str(&out), "b.mpk: 1 part equal, 0 different, 0 not read, 1 RAM "
+                                "part changed (expected)") != NULL);
     buf_fini(&out);
 }
 
