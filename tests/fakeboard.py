@@ -84,7 +84,8 @@ board reboots: pending input dropped, globals cleared, boot banner and the
 friendly prompt.  Logged as ``fault-reboot 0xADDR``.
 
 ``old`` (micro:bit) also has its 16 KiB RAM (0x20000000-0x20003FFF) and the
-nRF51 FICR at 0x10000000-0x100000FF (beyond it: hang), with QEMU's values by
+nRF51 FICR at 0x10000000-0x100000FF and the UICR at 0x10001000-0x100010FF
+(erased; beyond them: hang), with QEMU's values in the FICR by
 default (CODEPAGESIZE 0x400, CODESIZE 0x100, NUMRAMBLOCK and SIZERAMBLOCKS
 0xFFFFFFFF) or a real nRF51822-QFAA's with ``--ficr real`` (4 blocks of 4 KiB).
 
@@ -2988,6 +2989,11 @@ def build_memory(args, p):
         if p.get('ficr'):
             regions.append(('ficr', 0x10000000, _ficr(args.ficr)))
             flags['ficr'] = ('ro',)
+            # The UICR (0x10001000, 256 bytes) is there on every nRF51:
+            # erased (0xFF), as on a micro:bit that never wrote it.
+            uicr = bytearray(b'\xff' * 0x100)
+            regions.append(('uicr', 0x10001000, uicr))
+            flags['uicr'] = ('ro',)
     mem = Memory(regions, flags)
     mem.flash = flash
     if mem.first_unmapped(pool_start, pool_bytes) is not None:

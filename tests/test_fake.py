@@ -870,6 +870,23 @@ def garbled_text(c):
             fb.stop()
 
 
+def snapshot_old(c):
+    c.test("snapshot of the micro:bit preset (its UICR included), then info and regions with no board")
+    fb = Fake("--preset", "old")
+    snap = os.path.join(TMP, "old.mpk")
+    try:
+        rc, out, err, _ = mpeek(["--port", fb.pty, "--no-progress", "snapshot", snap], timeout=120)
+        c.check(rc == 0 and os.path.exists(snap), "snapshot exits 0 (rc=%r, %s)" % (rc, err.strip()))
+        left_clean(c, fb, "snapshot")
+    finally:
+        fb.stop()
+    rc, out, err, _ = mpeek(["--offline", "--image", snap, "info"])
+    c.check(rc == 0 and b"version: 1.9.2" in out, "info of it: %r %s" % (out, err.strip()))
+    rc, out, err, _ = mpeek(["--offline", "--image", snap, "regions", "--format", "csv"])
+    c.check(rc == 0 and b"uicr,0x10001000" in out, "its map has the UICR: %r %s"
+            % (out[-400:], err.strip()))
+
+
 TESTS = [
     ("presets", presets),
     ("links", links),
@@ -883,6 +900,7 @@ TESTS = [
     ("signals", signals),
     ("runaway", runaway),
     ("garbled_text", garbled_text),
+    ("snapshot_old", snapshot_old),
 ]
 
 
