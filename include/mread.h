@@ -79,9 +79,12 @@ void mread_reset(struct mread *m);
 
 /* The next read is the last use of the helper in this session (a command
  * that reads once, then leaves): when it takes one request, mpeek's names
- * are deleted in that same command, so that leaving needs only Ctrl-B.
- * The board is then left with nothing of mpeek's; a later read installs
- * the helper again.  Reset by that read. */
+ * are deleted in that same command (MREAD_LAST_CLEAN), and with
+ * MREAD_LAST_LEAVE \r Ctrl-B goes right behind it (rrepl_leave_early), so
+ * that leaving costs no round trip of its own.  The board is then left
+ * with nothing of mpeek's; a chunk to read again takes it back into the
+ * raw REPL and installs the helper again.  Reset by that read. */
+enum { MREAD_LAST_NONE, MREAD_LAST_CLEAN, MREAD_LAST_LEAVE };
 void mread_set_last(struct mread *m, int last);
 
 /*

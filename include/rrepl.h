@@ -88,6 +88,14 @@ int rrepl_enter(struct rrepl *r, struct rc_msg *msg);
  */
 int rrepl_resync(struct rrepl *r, struct rc_msg *msg);
 
+/* The last command was just sent (rrepl_send): send \r Ctrl-B behind it
+ * now, so that the board leaves the raw REPL as soon as it has answered,
+ * without waiting for mpeek.  Take that command's answer as usual; then
+ * rrepl_leave only waits for the '>>> ' prompt.  A rrepl_resync in
+ * between takes the board back into the raw REPL (and forgets this).
+ * Does nothing (RC_OK) when leaving has code to run first. */
+int rrepl_leave_early(struct rrepl *r, struct rc_msg *msg);
+
 /*
  * Leave the raw REPL for the friendly REPL and wait (briefly) for its
  * prompt.  Harmless when the link is already gone.

@@ -753,7 +753,7 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
 }
 
 /* After the warm probe defined mpeek's names but cannot be used: delete
- * them, and take new names for the full probe. */
+ * them (the full probe then checks and takes them again). */
 static int warm_undo(struct rrepl *r, struct rc_msg *msg)
 {
     char code[200];
@@ -762,7 +762,7 @@ static int warm_undo(struct rrepl *r, struct rc_msg *msg)
     if (rrepl_cleanup_code(r, code, sizeof code)) {
         rc = rrepl_exec_own(r, code, NULL, msg);
     }
-    rrepl_renew_names(r);
+    rrepl_names_released(r); /* free again: the full probe checks them */
     return rc;
 }
 

@@ -64,9 +64,9 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     cmd_read_start(&ctx, s);
     struct mread_cb cb = {cmd_read_chunk, cmd_read_progress, &ctx};
     /* The one read of the command: the helper's clean-up may go with it. */
-    mread_set_last(s->reader, 1);
+    mread_set_last(s->reader, MREAD_LAST_LEAVE);
     rc = mread_read(s->reader, addr, len, &cb, msg);
-    mread_set_last(s->reader, 0);
+    mread_set_last(s->reader, MREAD_LAST_NONE);
     cmd_read_end(&ctx);
     if (rc < 0) {
         free(ctx.data);

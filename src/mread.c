@@ -27,6 +27,7 @@ struct req {
     uint32_t addr, len, chunk;
     int tries;
     int cleans;    /* mpeek's names are deleted behind the helper's call */
+    int leaves;    /* \r Ctrl-B was sent behind it (rrepl_leave_early) */
     struct recdec *dec;
 };
 
@@ -219,6 +220,7 @@ static int send_next(struct mread *m, struct rc_msg *msg)
      * mpeek's names are deleted behind it, in the same command, and
      * leaving is then Ctrl-B alone. */
     q->cleans = 0;
+    q->leaves = 0;
     char clean[300];
     if (m->last && m->nq == 0 && m->ntodo == 1 && len == t->len &&
         rrepl_names_claimed(m->r) &&
@@ -228,6 +230,12 @@ static int send_next(struct mread *m, struct rc_msg *msg)
         q->cleans = 1;
     }
     rc = rrepl_send(m->r, cmd, msg);
+    if (rc == RC_OK && q->cleans && m->last == MREAD_LAST_LEAVE) {
+        /* And nothing after it: the board may leave the raw REPL as soon as
+         * it has answered. */
+        rc = rrepl_leave_early(m->r, msg);
+        q->leaves = rc == RC_OK;
+    }
     if (rc < 0) {
         recdec_free(q->dec);
         return rc;
@@ -337,6 +345,7 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
                 return rc == RC_DEVICE || rc == RC_DEVMEM ? RC_PROTO : rc;
             }
             if (q->cleans) {
+                int q_leaves = q->leaves;
                 rc = req_retire(m, 0);
                 if (rc < 0) {
                     return rc;
@@ -349,9 +358,13 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
                     m->last = 0;
                     return RC_OK;
                 }
-                /* Chunks to read again, and the helper is gone. */
+                /* Chunks to read again, and the helper is gone (and the
+                 * board on its way out of the raw REPL: back in). */
                 m->installed = 0;
                 board_helper_lost(m->info);
+                if (q_leaves && (rc = rrepl_resync(m->r, msg)) < 0) {
+                    return rc;
+                }
                 return ensure_helper(m, msg);
             }
             return req_retire(m, 0);

@@ -66,6 +66,8 @@ struct rrepl {
     int marker;        /* the marker global may exist (names_maybe was set) */
     uint32_t nonce;
     struct buf leave_code; /* rrepl_on_leave: run on the way out */
+    int leave_sent;        /* rrepl_leave_early: \r Ctrl-B is on its way */
+    unsigned name_seq;     /* rrepl_renew_names: the next in the sequence */
 };
 
 static ssize_t rrepl_serial_read(void *ctx, void *buf, size_t len,
@@ -114,12 +116,17 @@ int rrepl_new(const struct rrepl_io *io, const struct rrepl_opts *opts,
 
 void rrepl_renew_names(struct rrepl *r)
 {
-    /* Any value will do: the board code checks it is free before use. */
+    /* The same names every session (the board checks they are free, and
+     * the next in the sequence is taken when not): a name is a qstr, and
+     * qstrs are never freed, so a new name per session would grow the
+     * board's qstr pools a little every time.  The marker's nonce is what
+     * tells this session's names from another's. */
     static unsigned salt;
     unsigned v = (unsigned)getpid() * 2654435761u ^
                  (unsigned)clock_ms() * 40503u ^ (++salt * 0x9e37u) ^
                  (unsigned)(((uintptr_t)r) >> 4);
-    snprintf(r->names, sizeof r->names, NAME_PREFIX "%04x", (v ^ (v >> 16)) & 0xffffu);
+    snprintf(r->names, sizeof r->names, NAME_PREFIX "%04x",
+             (0x7e10u + r->name_seq++) & 0xffffu);
     r->names_claimed = 0;
     r->names_maybe = 0;
     r->marker = 0;
@@ -676,6 +683,7 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg)
     r->begun = 0;
     r->empty_paste = 0;
     r->handshake_due = 0;
+    r->leave_sent = 0;
     ans_stop(r);
     buf_clear(&r->in);
     int per_try = r->opts.timeout_ms;
@@ -736,9 +744,35 @@ void rrepl_abandon(struct rrepl *r)
     buf_clear(&r->in);
 }
 
+int rrepl_leave_early(struct rrepl *r, struct rc_msg *msg)
+{
+    if (!r->in_raw || r->leave_code.len > 0 || r->empty_paste) {
+        return RC_OK; /* leaving as usual */
+    }
+    int rc = rrepl_write(r, "\r\x02", 2, msg);
+    if (rc == RC_OK) {
+        r->leave_sent = 1;
+    }
+    return rc;
+}
+
 int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
 {
     int rc;
+    if (r->leave_sent && r->pending == 0) {
+        /* \r Ctrl-B went out behind the last command; what came after its
+         * raw prompt is the start of the banner (kept in r->in). */
+        r->leave_sent = 0;
+        r->in_raw = 0;
+        int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
+        rc = rrepl_wait_suffix(r, ">>> ", t, msg);
+        if (rc == RC_TIMEOUT) {
+            return rc_set(msg, RC_TIMEOUT,
+                          "the board on %s did not show its '>>> ' prompt after "
+                          "leaving the raw REPL", r->io.name);
+        }
+        return rc;
+    }
     if (r->pending > 0) {
         rc = rrepl_resync(r, msg);
         if (rc < 0) {

@@ -303,6 +303,9 @@ def last_read_cleans(c):
                 "the read request ends with the clean-up (%s)" % sent[req[0]:] if req else sent)
         c.check(req and not any("pop" in ln for ln in sent[req[0] + 1:]),
                 "and nothing is deleted again when leaving (%s)" % sent[req[0] + 1:] if req else "")
+        c.check(req and sent[req[0] + 1:] == ["\\x04", "\\x0d\\x02"],
+                "\\r Ctrl-B goes right behind it, nothing after (%s)"
+                % sent[req[0] + 1:] if req else "")
         c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
     finally:
         b.stop()
@@ -325,6 +328,10 @@ def last_read_cleans(c):
                 % reqs)
         c.check(len(at) >= 2 and any("stdout.buffer.write" in ln for ln in sent[at[0]:at[-1]]),
                 "garbled: the helper was sent again before it")
+        c.check(len(at) >= 2 and sent[at[0] + 2:at[0] + 3] == ["\\x0d\\x02"] and
+                any("\\x03" in ln for ln in sent[at[0]:at[-1]]),
+                "garbled: \\r Ctrl-B went right behind the request, and the board was "
+                "taken back into the raw REPL (%s)" % sent[at[0]:at[0] + 6] if at else "")
         c.check(mpk_globals(b.pty) == {}, "garbled: no mpeek names left on the board")
     finally:
         b.stop()

@@ -422,6 +422,29 @@ def warm_attach(c, q, tmp):
     c.check(mpk_globals(q.port) == {}, "no mpeek names left")
 
 
+def qstrs_stay(c, q, tmp):
+    """Names are qstrs, and qstrs are never freed: sessions after the first
+    intern nothing new on the board (the same names every time)."""
+    c.test("micro:bit 1.9.2: repeated sessions leave the qstr pools as they were")
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "qstr-stay-cache"))
+    env.pop("MPEEK_NO_CACHE", None)
+
+    def qstrs():
+        out = ask_board(q.port, "import micropython;micropython.qstr_info()")
+        m = re.search(r"n_qstr=(\d+), n_str_data_bytes=(\d+)", out or "")
+        return (int(m.group(1)), int(m.group(2))) if m else None
+    for args in (["read", "0", "16"], ["read", "0", "16"], ["info"]):
+        rc, _, err, _ = mpeek(["--port", q.port] + args, env=env)
+        c.check(rc == 0, "%s exits 0 (%s)" % (args[0], err.strip()))
+    before = qstrs()
+    for args in (["read", "0", "16"], ["read", "0x20000000", "64"], ["info"], ["read", "0", "16"]):
+        rc, _, err, _ = mpeek(["--port", q.port] + args, env=env)
+        c.check(rc == 0, "%s exits 0 (%s)" % (args[0], err.strip()))
+    after = qstrs()
+    c.check(before is not None and before == after,
+            "qstr count and bytes unchanged: %r then %r" % (before, after))
+
+
 def hex_dump(c, q):
     c.test("hex dump format")
     rc, out, err, _ = mpeek(["--port", q.port, "read", "0x100", "20"], timeout=30)
@@ -626,6 +649,7 @@ TESTS = [
     ("read_whole_flash", read_whole_flash),
     ("hex_dump", hex_dump),
     ("warm_attach", warm_attach),
+    ("qstrs_stay", qstrs_stay),
     ("read_ram", read_ram),
     ("sigint_during_read", sigint_during_read),
     ("bad_arguments", bad_arguments),

@@ -501,6 +501,12 @@ TEST(names_are_the_sessions_own)
     rrepl_renew_names(r); /* a new prefix must be checked again */
     CHECK_EQ_INT(rrepl_names_claimed(r), 0);
     CHECK(strlen(rrepl_names(r)) == 8 && strncmp(rrepl_names(r), "_mpk", 4) == 0);
+    CHECK(strcmp(rrepl_names(r), first) != 0);
+    done(&d, r);
+    /* Every session starts from the same names: no new qstr on the board
+     * per session. */
+    r = make(&d, DEV_FRIENDLY, 1);
+    CHECK_STR(rrepl_names(r), first);
     done(&d, r);
 }
 
