@@ -322,6 +322,7 @@ enum theme_role theme_role_of_heap(enum heapmap_kind k)
     case HEAPMAP_K_FLOAT: return THEME_R_HEAP_FLOAT;
     case HEAPMAP_K_BYTECODE: return THEME_R_HEAP_BYTECODE;
     case HEAPMAP_K_MODULE: return THEME_R_HEAP_MODULE;
+    case HEAPMAP_K_MPEEK: return THEME_R_HEAP_MPEEK;
     case HEAPMAP_K_OTHER:
     case HEAPMAP_K_COUNT:
         break;

@@ -311,6 +311,39 @@ def modern_gc_table(c, tmp):
         q.stop()
 
 
+def modern_own_helper(c, tmp):
+    """MicroPython 1.29 (the probe defines mpeek's helper before the heap is
+    read): the helper's objects are drawn as mpeek's, '@' with a legend
+    line; the program's own objects are not."""
+    need_modern_firmware(c)
+    q = ModernQemu()
+    try:
+        c.test("MicroPython 1.29: mpeek's own helper is marked on the heap picture and by where")
+        out = ask_board(q.port, "L=[1,2,3]\nU=bytearray(200)\nprint(id(L),id(U))")
+        ids = [int(w) for w in out.split()] if out else []
+        c.check(len(ids) == 2, "the program's objects: %r" % out)
+        rc, out, err, _ = mpeek(["--port", q.port, "heap", "--map"], timeout=60)
+        pic = out.decode()
+        rows = [l for l in pic.splitlines() if re.match(r"^[0-9a-f]{8} ", l)]
+        cells = [(int(r[:8], 16), r[9:]) for r in rows]
+        at = [a for a, r in cells if "@" in r]
+        c.check(rc == 0 and at, "heap --map draws '@' cells (%r): %r" % (err, pic[:300]))
+        m = re.search(r"@ mpeek's own helper on the board \((\d+) objects? reachable only "
+                      r"from its _mpk globals\)", pic)
+        c.check(m is not None and int(m.group(1)) > 0, "and a legend line: %r" % pic[-400:])
+        for i in ids:
+            rc, out, err, _ = mpeek(["--port", q.port, "where", hex(i)], timeout=30)
+            text = out.decode()
+            c.check(rc == 0 and "heap: block" in text and "mpeek's" not in text,
+                    "the program's object at 0x%x is not mpeek's: %r" % (i, text))
+        rc, out, err, _ = mpeek(["--port", q.port, "heap"], timeout=30)
+        row = re.search(r"^mpeek's helper +(\d+) +(\d+) +(\d+)$", out.decode(), re.M)
+        c.check(rc == 0 and row is not None and int(row.group(1)) > 0,
+                "heap counts mpeek's helper on its own row: %r" % out.decode())
+    finally:
+        q.stop()
+
+
 def heap_picture(c, q):
     """heap --map: the board's own allocation table drawn, one cell per block."""
     c.test("heap --map draws the allocation table mem_info(1) prints")
@@ -691,6 +724,7 @@ TESTS = [
     ("modern", modern_qemu),
     ("modern_map", modern_map),
     ("modern_gc_table", modern_gc_table),
+    ("modern_own_helper", modern_own_helper),
 ]
 
 
