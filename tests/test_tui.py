@@ -889,6 +889,14 @@ def python_test(c, q):
                 "r reads it again: %r" % s[-400:])
         keys("q")
 
+        c.test("the GC allocation table and the stack are regions the explorer names")
+        keys(":", "gc-atb+4", "Enter")
+        s = wait_for(lambda s: "gc-atb+0x4" in status(s), 15)
+        c.check("gc-atb+0x4" in status(s), "goto gc-atb: %r" % status(s))
+        keys(":", "stack+0x10", "Enter")
+        s = wait_for(lambda s: "stack+0x10" in status(s), 15)
+        c.check("stack+0x10" in status(s), "goto stack: %r" % status(s))
+
         c.test(":@x goes to the list x names")
         keys(":", "@x", "Enter")
         s = wait_for(lambda s: "the object at 0x" in status(s), 15)
