@@ -76,7 +76,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     /* mpeek's own helper is shown as mpeek's (a failure only leaves it
      * unmarked, said on stderr). */
     struct rc_msg om;
-    if (ownheap_session(s, NULL, &om) < 0) {
+    if (ownheap_session(s, 0, NULL, &om) < 0) {
         char e[CMD_ESC_MAX];
         cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
     }

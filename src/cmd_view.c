@@ -62,7 +62,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     /* mpeek's own helper on the heap is drawn as mpeek's (a failure only
      * leaves it unmarked). */
     struct rc_msg om;
-    if (ownheap_session(s, NULL, &om) < 0) {
+    if (ownheap_session(s, 1, NULL, &om) < 0) {
         char e[CMD_ESC_MAX];
         cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
     }

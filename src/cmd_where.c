@@ -109,7 +109,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         hit.state != HEAPMAP_FREE && !hit.orphan) {
         /* Is it mpeek's own helper?  (A failure leaves it unmarked.) */
         struct rc_msg om;
-        if (ownheap_session(s, NULL, &om) < 0) {
+        if (ownheap_session(s, 0, NULL, &om) < 0) {
             char e[CMD_ESC_MAX];
             cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
         }

@@ -13,7 +13,36 @@
 #include "rrepl.h"
 #include "session.h"
 
-int ownheap_session(struct session *s, size_t *marked, struct rc_msg *msg)
+/* The helper on the board (a read installs it), then mem_info(1) again
+ * into the session's heap map. */
+static int refresh_heap(struct session *s, struct rc_msg *msg)
+{
+    struct bmem *bm;
+    if (bmem_new(s, &bm) < 0) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    struct frozen_mem mem;
+    bmem_mem(bm, &mem);
+    uint8_t b;
+    int rc = mem.read(mem.ctx, s->disc.heap.areas[0].pool_start, 1, &b, msg);
+    bmem_free(bm);
+    if (rc < 0) {
+        return rc;
+    }
+    struct buf out;
+    buf_init(&out);
+    rc = rrepl_exec_own(s->rrepl, "__import__('micropython').mem_info(1)", &out, msg);
+    struct heapmap h;
+    if (rc == RC_OK &&
+        (rc = heapmap_parse(buf_str(&out), out.len, s->disc.heap.block_size, &h, msg)) == RC_OK) {
+        heapmap_fini(&s->disc.heap);
+        s->disc.heap = h;
+    }
+    buf_fini(&out);
+    return rc;
+}
+
+int ownheap_session(struct session *s, int refresh, size_t *marked, struct rc_msg *msg)
 {
     if (marked != NULL) {
         *marked = 0;
@@ -22,9 +51,13 @@ int ownheap_session(struct session *s, size_t *marked, struct rc_msg *msg)
         s->disc.heap.nareas == 0) {
         return RC_OK;
     }
+    int rc;
+    if (refresh && (rc = refresh_heap(s, msg)) < 0) {
+        return rc_prefix(msg, rc, "reading the heap again");
+    }
     struct buf out;
     buf_init(&out);
-    int rc = rrepl_exec_own(s->rrepl, OWNHEAP_IDS_CODE, &out, msg);
+    rc = rrepl_exec_own(s->rrepl, OWNHEAP_IDS_CODE, &out, msg);
     uint32_t roots[16], stop = 0;
     size_t n = rc == RC_OK ? ownheap_parse_ids(buf_str(&out), roots, 16, &stop) : 0;
     buf_fini(&out);

@@ -883,10 +883,21 @@ def python_test(c, q):
         s = wait_for(lambda s: "GC heap: arrows move" in s and "blocks of 16 bytes" in s, 15)
         c.check("GC heap: arrows move" in s and "blocks of 16 bytes" in s,
                 "the picture: %r" % s[:400])
+        pic = "".join(l[9:] for l in s.splitlines() if re.match(r"^[0-9a-f]{8} ", l))
+        c.check("@" in pic, "mpeek's own helper drawn '@': %r" % pic[:300])
         keys("r")
         s = wait_for(lambda s: "as read at the start" not in s, 15)
         c.check("as read at the start" not in s and "free in" in s,
                 "r reads it again: %r" % s[-400:])
+        pic = "".join(l[9:] for l in s.splitlines() if re.match(r"^[0-9a-f]{8} ", l))
+        c.check("@" in pic, "still '@' after reading it again: %r" % pic[:300])
+        # the selected cell on an '@' says whose it is
+        first = pic.find("@")
+        if first >= 0:
+            keys("l" * first)
+            s = wait_for(lambda s: "mpeek's helper" in s, 10)
+            c.check("mpeek's helper" in status(s) or "mpeek's helper" in s,
+                    "the cell is named mpeek's helper: %r" % s[-300:])
         keys("q")
 
         c.test("the GC allocation table and the stack are regions the explorer names")
