@@ -526,22 +526,27 @@ void discover_apply_gcstate(struct rmap *map, const struct heapmap *h,
                   hits, hits == 1 ? "" : "s");
     }
     /* The stack MicroPython checks: stack_top and stack_limit, the limit
-     * being the one mem_info printed. */
+     * being the one mem_info printed.  mp_state_ctx_t is {thread, vm, mem}
+     * (py/mpstate.h): with the GC state found, only a pair in the 4 KiB
+     * before it counts (a copy of the two words elsewhere does not). */
     if (h->stack_limit <= 0) {
         return;
     }
     uint64_t lim = (uint64_t)h->stack_limit, top = 0;
-    uint64_t low = found == 1 ? atb : pool;
+    uint64_t low = found == 1 ? atb : pool, gc_at = found == 1 ? where : 0;
     int sfound = 0;
     from = NULL;
     while (fmt_kv(text, "stk", v, sizeof v, &from)) {
         long long w[2];
-        if (ints(v, w, 2) != 2 || w[1] < 0) {
+        if (ints(v, w, 2) != 2 || w[1] < 0 || w[0] < 0) {
             continue;
         }
         uint64_t t = (uint64_t)w[1];
         if (t % 4 != 0 || t < (uint64_t)ram_start + lim || t > ram_end ||
             (t - lim < pool_end && t > low)) {
+            continue;
+        }
+        if (gc_at != 0 && ((uint64_t)w[0] >= gc_at || gc_at - (uint64_t)w[0] > 4096)) {
             continue;
         }
         if (sfound && t != top) {

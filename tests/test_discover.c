@@ -383,6 +383,18 @@ TEST(gcstate_rejects)
     rmap_finish(m);
     CHECK(find(m, "stack") == NULL && has_note(m, "stack top was ambiguous"));
     rmap_free(m);
+    /* with the GC state found, a pair far from it (a copy) does not count:
+     * the one in the thread state before it is the stack */
+    rmap_new(&m);
+    discover_apply_gcstate(m, &h,
+                           "stk=536871256,536887296\r\n"
+                           "stk=536871920,536887200\r\n"    /* after the GC state */
+                           "gcs=536871408,0,536871904,157\r\n"
+                           "gcs_done=3\r\n", 0x20000000, 0x20004000);
+    rmap_finish(m);
+    const struct rmap_region *s = find(m, "stack");
+    CHECK(s != NULL && s->end == 0x20004000);
+    rmap_free(m);
     heapmap_fini(&h);
 }
 

@@ -631,9 +631,10 @@ def board_table_states(c, port, atb, blocks):
     n = blocks // 4
     out = ask_board(port, "import micropython,machine\nb=bytearray(%d)\nm=machine.mem8\ni=0\n"
                           "micropython.mem_info(1)\nfor i in range(%d):b[i]=m[%d+i]\n"
-                          "print('ATB='+''.join('%%02x'%%x for x in b))" % (n, n, atb),
-                    timeout=20)
-    c.check(out is not None and "ATB=" in out, "the board prints its table and bytes")
+                          "print('ATB=',end='')\nfor i in b:print('%%02x'%%i,end='')\nprint()"
+                          % (n, n, atb), timeout=20)
+    c.check(out is not None and "ATB=" in out, "the board prints its table and bytes: %r"
+            % (out or "")[-300:])
     if out is None or "ATB=" not in out:
         return None, None
     table = ""
@@ -682,6 +683,7 @@ def gc_table_and_stack(c, q):
     """MicroPython 1.9.2: the allocation table (no finalisers here) and the
     stack MicroPython checks, from its state in RAM."""
     c.test("the micro:bit's GC allocation table and stack are regions of the map")
+    settle(q.port)  # what an earlier test left streaming
     byname = check_gc_regions(c, q.port, "1.9.2")
     c.check("gc-ftb" not in byname, "no finaliser table on this build")
     stack = byname.get("stack")
