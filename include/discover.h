@@ -69,4 +69,28 @@ void discover_apply_esp8266(struct rmap *map, const char *text);
 void discover_apply_esp32(struct rmap *map, const char *text);
 void discover_apply_rp2(struct rmap *map, const char *text);
 
+/*
+ * The GC allocation table (and finaliser table) and the stack, from
+ * MicroPython's own state in RAM.  The board scans the RAM below the heap's
+ * pool ([scan_lo, pool start)) for the words gc_pool_start, gc_pool_end that
+ * mem_info's pool gives, and prints the three words before each hit
+ * (gc_alloc_table_start, gc_alloc_table_byte_len and, with finalisers,
+ * gc_finaliser_table_start: the order of mp_state_mem_t in py/mpstate.h of
+ * v1.9 to v1.2x); and each pair of words (stack_top, stack_limit) whose
+ * limit is the one mem_info's "stack: N out of M" gives (mp_state_thread_t).
+ *
+ * discover_gc_scan_code: the snippet for heap h (the first area only), the
+ * RAM [ram_start, ram_end) holding its pool; 0 (and nothing written) when
+ * h gives nothing to look for.  discover_apply_gcstate: its output into
+ * regions "gc-atb", "gc-ftb" (kind gc-table) and "stack", each only when
+ * exactly one hit passes every check against mem_info (table length =
+ * blocks / 4, tables below the pool, in that RAM); otherwise a note says
+ * why nothing is shown.
+ */
+size_t discover_gc_scan_code(const struct heapmap *h, uint32_t ram_start,
+                             uint64_t ram_end, char *out, size_t size);
+void discover_apply_gcstate(struct rmap *map, const struct heapmap *h,
+                            const char *text, uint32_t ram_start,
+                            uint64_t ram_end);
+
 #endif

@@ -89,6 +89,7 @@ enum heapmap_kind {
     HEAPMAP_K_FLOAT,    /* 'F': boxed float */
     HEAPMAP_K_BYTECODE, /* 'B': bytecode function (fun_bc) */
     HEAPMAP_K_MODULE,   /* 'M' */
+    HEAPMAP_K_MPEEK,    /* mpeek's own helper (heapmap_mark_own), any type */
     HEAPMAP_K_COUNT
 };
 
@@ -102,6 +103,9 @@ struct heapmap_area {
      * block, and the end of the run holding its last block. */
     uint32_t *line_first;
     uint32_t *line_end;
+    /* NULL, or one byte per block: 1 for the blocks of mpeek's own
+     * objects (heapmap_mark_own). */
+    uint8_t *own;
 };
 
 /* Counts over the whole model, for a summary line or a legend. */
@@ -176,12 +180,24 @@ int heapmap_lookup(const struct heapmap *h, uint32_t addr,
  * the shape of a "does the heap hold this" callback, qstr.h's in_use). */
 int heapmap_head_at(void *ctx, uint32_t addr);
 
+/*
+ * Mark the object whose head block is at head_addr as mpeek's own (its
+ * helper on the board): heapmap_lookup then gives its blocks the kind
+ * HEAPMAP_K_MPEEK, and the counts move it from its kind to that one.
+ * RC_OK (also when already marked), RC_NOTFOUND when no object starts
+ * there, RC_NOMEM.
+ */
+int heapmap_mark_own(struct heapmap *h, uint32_t head_addr);
+/* 1 if the block holding addr belongs to an object marked as mpeek's. */
+int heapmap_is_own(const struct heapmap *h, uint32_t addr);
+
 /* State and kind of one block character as printed ('.' -> FREE/NONE). */
 enum heapmap_state heapmap_state_of(uint8_t c);
 enum heapmap_kind heapmap_kind_of(uint8_t c);
 
 /* "tuple", "list", "dict", "str/bytes", "array", "float", "bytecode",
- * "module", "object" (OTHER) or "free" (NONE); never NULL. */
+ * "module", "mpeek's helper" (MPEEK), "object" (OTHER) or "free" (NONE);
+ * never NULL. */
 const char *heapmap_kind_name(enum heapmap_kind k);
 
 /* Copy the counts heapmap_parse made (h->stats); all zero for an empty

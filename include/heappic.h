@@ -17,7 +17,8 @@
 
 /* One cell: the blocks [first, first + per_cell) of an area. */
 struct heappic_cell {
-    char ch;                  /* one block: its mem_info character; a group:
+    char ch;                  /* one block: its mem_info character ('@' for
+                               * mpeek's own, heapmap_mark_own); a group:
                                * '.' all free, the dominant kind's letter
                                * when at least half is used, ':' when less */
     enum heapmap_kind kind;   /* the dominant kind of the used blocks
@@ -34,6 +35,7 @@ struct heappic {
     size_t nareas;            /* areas drawn (at most 64) */
     uint64_t blocks, used_blocks, free_blocks;
     uint64_t objects;
+    uint64_t own_objects;     /* of them mpeek's own (heapmap_mark_own) */
     uint64_t free_runs;       /* runs of free blocks (per area) */
     uint64_t largest_free;    /* the longest, in blocks */
     unsigned block_size;

@@ -160,12 +160,22 @@ struct objdec_field {
     const char *name; /* static text: "alloc", "len", "items", ... */
     uint32_t value;
     int is_ptr;       /* printed "-> 0x..." */
+    uint32_t off;     /* where it is stored: size bytes from the object's */
+    uint32_t size;    /* address (several fields may share a word: a
+                       * dict's used and flags); size 0 for a field that
+                       * is not in memory (a tagged word's qstr) */
 };
 
 struct objdec_obj {
     enum objdec_kind kind;
     uint32_t word;         /* the object word decoded */
     uint32_t addr;         /* the object's address; 0 for tagged words */
+    uint32_t hdr_len;      /* bytes read at addr for its fields: 16, or 8
+                              for a small object at the end of readable
+                              memory (fields past them read as 0) */
+    uint32_t at;           /* a child: where its word is stored (its slot in
+                              the parent's items, table or tuple); 0 for the
+                              root */
     uint32_t type_addr;    /* 0 for tagged words */
     char type_name[128];   /* from the type's name qstr ("int" for small ints) */
     int has_print;         /* the type has a print function */

@@ -33,6 +33,7 @@ enum rmap_kind {
     RMAP_K_FROZEN,
     RMAP_K_UNMAPPED,
     RMAP_K_OTHER,
+    RMAP_K_GCTABLE,   /* the GC's allocation / finaliser table */
     RMAP_K_COUNT
 };
 

@@ -113,6 +113,7 @@
     X(FROZEN, "frozen")                                                      \
     X(UNMAPPED, "unmapped")                                                  \
     X(OTHER, "other")                                                        \
+    X(GC_TABLE, "gc-table")             /* the GC allocation table */        \
     /* one per enum heapmap_kind */                                          \
     X(HEAP_FREE, "heap-free")                                                \
     X(HEAP_TUPLE, "heap-tuple")                                              \
@@ -123,7 +124,8 @@
     X(HEAP_FLOAT, "heap-float")                                              \
     X(HEAP_BYTECODE, "heap-bytecode")                                        \
     X(HEAP_MODULE, "heap-module")                                            \
-    X(HEAP_OTHER, "heap-other")
+    X(HEAP_OTHER, "heap-other")                                              \
+    X(HEAP_MPEEK, "heap-mpeek")         /* mpeek's own helper on the heap */
 
 #define THEME_ROLE_ENUM_(e, name) THEME_R_##e,
 enum theme_role {

@@ -24,6 +24,7 @@
 #include "heappic.h"
 #include "image.h"
 #include "objdec.h"
+#include "objhl.h"
 #include "tui.h"
 #include "view.h"
 
@@ -195,6 +196,9 @@ struct tui {
     unsigned char obj_is_obj[TUI_OBJ_LINES]; /* an object there, or raw memory */
     int nobj_lines;
     int obj_sel;
+    /* where the panel's object sits: outlined on the hex rows while the
+     * panel is open, the selected line's part highlighted */
+    struct objhl obj_hl;
 };
 
 #define TUI_PY_RUN 1

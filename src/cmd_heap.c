@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "heapmap.h"
 #include "heappic.h"
+#include "ownheap_board.h"
 #include "session.h"
 
 /* heap: no arguments. */
@@ -72,6 +73,13 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         return rc_set(msg, RC_UNSUPP, "the board's micropython.mem_info(1) "
                       "gave no allocation table");
     }
+    /* mpeek's own helper is shown as mpeek's (a failure only leaves it
+     * unmarked, said on stderr). */
+    struct rc_msg om;
+    if (ownheap_session(s, 0, NULL, &om) < 0) {
+        char e[CMD_ESC_MAX];
+        cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
+    }
     const struct heapmap *h = &s->disc.heap;
     if (a->picture) {
         return picture(h, msg);
@@ -88,12 +96,12 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                    (unsigned long long)h->areas[i].nblocks * h->block_size,
                (unsigned)h->areas[i].nblocks, (unsigned)h->block_size);
     }
-    cmd_outf(stdout, "%-10s %8s %8s %10s\n", "kind", "objects", "blocks", "bytes");
+    cmd_outf(stdout, "%-14s %8s %8s %10s\n", "kind", "objects", "blocks", "bytes");
     for (int k = 0; k < HEAPMAP_K_COUNT; k++) {
         if (st.kind_blocks[k] == 0 && st.kind_objects[k] == 0) {
             continue;
         }
-        cmd_outf(stdout, "%-10s %8llu %8llu %10llu\n", heapmap_kind_name((enum heapmap_kind)k),
+        cmd_outf(stdout, "%-14s %8llu %8llu %10llu\n", heapmap_kind_name((enum heapmap_kind)k),
                (unsigned long long)st.kind_objects[k],
                (unsigned long long)st.kind_blocks[k],
                (unsigned long long)(st.kind_blocks[k] * h->block_size));

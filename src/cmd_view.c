@@ -14,6 +14,7 @@
 #include "frozen_notes.h"
 #include "image.h"
 #include "serial.h"
+#include "ownheap_board.h"
 #include "session.h"
 #include "tui.h"
 
@@ -57,6 +58,13 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (s->rrepl == NULL && s->nimage > 0) {
         snprintf(s->port_label, sizeof s->port_label, "%.200s (no board)",
                  s->img[0]->path);
+    }
+    /* mpeek's own helper on the heap is drawn as mpeek's (a failure only
+     * leaves it unmarked). */
+    struct rc_msg om;
+    if (ownheap_session(s, 1, NULL, &om) < 0) {
+        char e[CMD_ESC_MAX];
+        cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
     }
     struct tui_opts to = {
         .rrepl = s->rrepl,

@@ -15,6 +15,7 @@
 #include "heapmap.h"
 #include "image.h"
 #include "rmap.h"
+#include "ownheap_board.h"
 #include "session.h"
 
 static int parse(struct cmd_args *a, struct session *s, struct rc_msg *msg)
@@ -104,6 +105,15 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     }
     where_frozen(s, addr);
     struct heapmap_hit hit;
+    if (s->disc.have_heap && heapmap_lookup(&s->disc.heap, addr, &hit) == RC_OK &&
+        hit.state != HEAPMAP_FREE && !hit.orphan) {
+        /* Is it mpeek's own helper?  (A failure leaves it unmarked.) */
+        struct rc_msg om;
+        if (ownheap_session(s, 0, NULL, &om) < 0) {
+            char e[CMD_ESC_MAX];
+            cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
+        }
+    }
     if (s->disc.have_heap && heapmap_lookup(&s->disc.heap, addr, &hit) == RC_OK) {
         unsigned bs = s->disc.heap.block_size;
         if (hit.state == HEAPMAP_FREE) {
@@ -115,11 +125,14 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                    (unsigned)hit.block);
         } else {
             cmd_outf(stdout, "heap: block %u: %s of a %u-block %s (%u bytes) at 0x%08x, "
-                   "offset %u\n", (unsigned)hit.block,
+                   "offset %u%s\n", (unsigned)hit.block,
                    hit.block_addr == hit.head_addr ? "head" : "tail",
                    (unsigned)hit.obj_blocks, heapmap_kind_name(hit.kind),
                    (unsigned)(hit.obj_blocks * bs), (unsigned)hit.head_addr,
-                   (unsigned)(addr - hit.head_addr));
+                   (unsigned)(addr - hit.head_addr),
+                   hit.kind == HEAPMAP_K_MPEEK
+                       ? " (mpeek's own object, not the program's: gone when mpeek exits)"
+                       : "");
         }
     }
     return cmd_flush(msg);

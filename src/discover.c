@@ -380,6 +380,246 @@ void discover_apply_rp2(struct rmap *map, const char *text)
 }
 
 static int run(struct rrepl *r, const char *code, struct buf *out,
+               struct rc_msg *msg);
+
+/* The pool of the heap's first area and its length in blocks (all of
+ * "GC: total" when there is one area, else the blocks printed). */
+static int first_pool(const struct heapmap *h, uint32_t *start, uint64_t *blocks)
+{
+    if (h == NULL || h->nareas == 0 || h->block_size == 0) {
+        return 0;
+    }
+    *start = h->areas[0].pool_start;
+    *blocks = h->areas[0].nblocks;
+    if (h->nareas == 1 && h->gc_total > 0 && h->gc_total % h->block_size == 0) {
+        *blocks = (uint64_t)h->gc_total / h->block_size;
+    }
+    return *blocks > 0 && *blocks % 4 == 0 &&
+           (uint64_t)*start + *blocks * h->block_size <= 0xffffffffULL;
+}
+
+/* The most RAM below the pool the board scans (16384 words). */
+#define GC_SCAN_MAX 65536u
+
+static uint32_t scan_lo(uint32_t pool, uint32_t ram_start)
+{
+    uint32_t lo = pool - ram_start > GC_SCAN_MAX ? pool - GC_SCAN_MAX : ram_start;
+    return (lo + 3u) & ~3u;
+}
+
+size_t discover_gc_scan_code(const struct heapmap *h, uint32_t ram_start,
+                             uint64_t ram_end, char *out, size_t size)
+{
+    uint32_t pool;
+    uint64_t blocks;
+    if (size > 0) {
+        out[0] = 0;
+    }
+    if (!first_pool(h, &pool, &blocks) || pool <= ram_start || pool >= ram_end ||
+        pool - ram_start < 24) {
+        return 0;
+    }
+    uint64_t pool_end = pool + blocks * h->block_size;
+    uint32_t lo = scan_lo(pool, ram_start);
+    long lim = h->stack_limit > 0 ? h->stack_limit : -1;
+    int n = snprintf(out, size,
+        "def _mpkd():\n"
+        " M=__import__('machine').mem32\n"
+        " n=0\n"
+        " a=%lu\n"
+        " while a<%lu:\n"
+        "  v=M[a]\n"
+        "  if v==%lu and M[a+4]==%llu and n<16:print('gcs=%%d,%%d,%%d,%%d'%%(a,"
+        "M[a-12]&0xffffffff,M[a-8]&0xffffffff,M[a-4]&0xffffffff));n+=1\n"
+        "  if v==%ld and n<16:\n"
+        "   t=M[a-4]&0xffffffff\n"
+        "   if %llu<=t<=%llu:print('stk=%%d,%%d'%%(a-4,t));n+=1\n"
+        "  a+=4\n"
+        " print('gcs_done=%%d'%%n)\n"
+        "try:\n"
+        " _mpkd()\n"
+        "finally:\n"
+        " del _mpkd\n",
+        (unsigned long)lo + 12, (unsigned long)pool - 4, (unsigned long)pool,
+        (unsigned long long)pool_end, lim,
+        (unsigned long long)ram_start + (lim > 0 ? (unsigned long long)lim : 0),
+        (unsigned long long)ram_end);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+void discover_apply_gcstate(struct rmap *map, const struct heapmap *h,
+                            const char *text, uint32_t ram_start,
+                            uint64_t ram_end)
+{
+    uint32_t pool;
+    uint64_t blocks;
+    char v[128];
+    if (!first_pool(h, &pool, &blocks)) {
+        return;
+    }
+    if (!fmt_kv(text, "gcs_done", v, sizeof v, NULL)) {
+        rmap_note(map, "the search for MicroPython's GC state did not finish: "
+                  "the allocation table and stack bounds are not shown");
+        return;
+    }
+    uint64_t pool_end = pool + blocks * h->block_size;
+    uint64_t atb_len = blocks / 4, ftb_len = (blocks + 7) / 8;
+    /* The allocation table: gc_alloc_table_start, _byte_len, then (with
+     * finalisers) gc_finaliser_table_start: right after the table (v1.9)
+     * or one byte later (v1.20+, a zero byte ends every chain). */
+    uint64_t atb = 0, ftb = 0, where = 0;
+    int found = 0, hits = 0;
+    const char *from = NULL;
+    while (fmt_kv(text, "gcs", v, sizeof v, &from)) {
+        long long w[4];
+        hits++;
+        if (ints(v, w, 4) != 4 || w[0] < 12) {
+            continue;
+        }
+        uint64_t a = 0, f = 0;
+        if ((uint64_t)w[3] == atb_len) {
+            a = (uint64_t)w[2];
+        } else if ((uint64_t)w[2] == atb_len &&
+                   ((uint64_t)w[3] == (uint64_t)w[1] + atb_len ||
+                    (uint64_t)w[3] == (uint64_t)w[1] + atb_len + 1)) {
+            a = (uint64_t)w[1];
+            f = (uint64_t)w[3];
+        } else {
+            continue;
+        }
+        uint64_t table_end = f ? f + ftb_len : a + atb_len;
+        if (a < ram_start || table_end > pool) {
+            continue;
+        }
+        if (found && (a != atb || f != ftb)) {
+            found = 2;
+            continue;
+        }
+        if (!found) {
+            found = 1;
+            atb = a;
+            ftb = f;
+            where = (uint64_t)w[0] - (f ? 12 : 8);
+        }
+    }
+    char notes[200];
+    if (found == 1) {
+        snprintf(notes, sizeof notes, "GC allocation table: 2 bits a block for "
+                 "%llu blocks; bounds from MicroPython's GC state in RAM at "
+                 "0x%08llx, matching mem_info's pool 0x%08x", (unsigned long long)blocks,
+                 (unsigned long long)where, pool);
+        add(map, "gc-atb", atb, atb + atb_len, RMAP_A_R | RMAP_A_W, RMAP_K_GCTABLE,
+            RMAP_ACC_READ, notes);
+        if (ftb) {
+            snprintf(notes, sizeof notes, "GC finaliser table: 1 bit a block "
+                     "(objects with __del__); from the GC state in RAM at 0x%08llx",
+                     (unsigned long long)where);
+            add(map, "gc-ftb", ftb, ftb + ftb_len, RMAP_A_R | RMAP_A_W,
+                RMAP_K_GCTABLE, RMAP_ACC_READ, notes);
+        }
+    } else if (found == 2) {
+        rmap_note(map, "MicroPython's GC state: more than one candidate in RAM "
+                  "below the heap; the allocation table is not shown");
+    } else {
+        rmap_note(map, "MicroPython's GC state was not found in RAM below the "
+                  "heap (%d candidate%s): the allocation table is not shown",
+                  hits, hits == 1 ? "" : "s");
+    }
+    /* The stack MicroPython checks: stack_top and stack_limit, the limit
+     * being the one mem_info printed.  mp_state_ctx_t is {thread, vm, mem}
+     * (py/mpstate.h): with the GC state found, only a pair in the 4 KiB
+     * before it counts (a copy of the two words elsewhere does not). */
+    if (h->stack_limit <= 0) {
+        return;
+    }
+    uint64_t lim = (uint64_t)h->stack_limit, top = 0;
+    uint64_t low = found == 1 ? atb : pool, gc_at = found == 1 ? where : 0;
+    int sfound = 0;
+    from = NULL;
+    while (fmt_kv(text, "stk", v, sizeof v, &from)) {
+        long long w[2];
+        if (ints(v, w, 2) != 2 || w[1] < 0 || w[0] < 0) {
+            continue;
+        }
+        uint64_t t = (uint64_t)w[1];
+        if (t % 4 != 0 || t < (uint64_t)ram_start + lim || t > ram_end ||
+            (t - lim < pool_end && t > low)) {
+            continue;
+        }
+        if (gc_at != 0 && ((uint64_t)w[0] >= gc_at || gc_at - (uint64_t)w[0] > 4096)) {
+            continue;
+        }
+        if (sfound && t != top) {
+            sfound = 2;
+        } else if (!sfound) {
+            sfound = 1;
+            top = t;
+            where = (uint64_t)w[0];
+        }
+    }
+    if (sfound == 1) {
+        snprintf(notes, sizeof notes, "the stack MicroPython checks: its "
+                 "stack_top (in its state in RAM at 0x%08llx) and limit %llu "
+                 "(mem_info: %ld in use)", (unsigned long long)where,
+                 (unsigned long long)lim, h->stack_used);
+        add(map, "stack", top - lim, top, RMAP_A_R | RMAP_A_W, RMAP_K_STACK,
+            RMAP_ACC_READ, notes);
+    } else {
+        rmap_note(map, "MicroPython's stack top was %s in RAM below the heap: "
+                  "the stack is not shown", sfound ? "ambiguous" : "not found");
+    }
+}
+
+/* The RAM the board or a profile vouches for that holds addr (the
+ * outermost), or NULL. */
+static const struct rmap_region *ram_holding(const struct rmap *map, uint32_t addr)
+{
+    const struct rmap_region *best = NULL;
+    for (size_t i = 0; i < rmap_count(map); i++) {
+        const struct rmap_region *r = rmap_get(map, i);
+        if (r->kind == RMAP_K_RAM && r->source != RMAP_S_LD &&
+            r->source != RMAP_S_IMAGE && r->access == RMAP_ACC_READ &&
+            r->start <= addr && addr < r->end &&
+            (best == NULL || r->start < best->start)) {
+            best = r;
+        }
+    }
+    return best;
+}
+
+static int discover_gcstate(struct rrepl *r, struct rmap *map,
+                            const struct heapmap *h, struct rc_msg *msg)
+{
+    if (h->nareas == 0) {
+        return RC_OK;
+    }
+    const struct rmap_region *ram = ram_holding(map, h->areas[0].pool_start);
+    if (ram == NULL) {
+        rmap_note(map, "no known RAM holds the GC heap: its allocation table "
+                  "and the stack are not looked for");
+        return RC_OK;
+    }
+    uint32_t start = ram->start;
+    uint64_t end = ram->end;
+    char code[1200];
+    if (discover_gc_scan_code(h, start, end, code, sizeof code) == 0) {
+        return RC_OK;
+    }
+    struct buf out;
+    buf_init(&out);
+    int rc = run(r, code, &out, msg);
+    if (rc == RC_OK) {
+        discover_apply_gcstate(map, h, buf_str(&out), start, end);
+    } else if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+        rmap_note(map, "the search for MicroPython's GC state failed on the "
+                  "board: %s", msg->text);
+        rc = RC_OK;
+    }
+    buf_fini(&out);
+    return rc;
+}
+
+static int run(struct rrepl *r, const char *code, struct buf *out,
                struct rc_msg *msg)
 {
     return rrepl_exec_own(r, code, out, msg);
@@ -395,6 +635,9 @@ int discover_heap(struct rrepl *r, const struct profile *prof,
     int rc = run(r, snip_meminfo, &out, msg);
     if (rc == RC_OK) {
         discover_apply_meminfo(map, d, buf_str(&out), bs);
+        if (d != NULL && d->have_heap) {
+            rc = discover_gcstate(r, map, &d->heap, msg);
+        }
     } else if (rc == RC_DEVICE || rc == RC_DEVMEM) {
         rmap_note(map, "mem_info failed on the board: %s", msg->text);
         rc = RC_OK;

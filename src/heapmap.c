@@ -206,6 +206,7 @@ const char *heapmap_kind_name(enum heapmap_kind k)
     case HEAPMAP_K_FLOAT: return "float";
     case HEAPMAP_K_BYTECODE: return "bytecode";
     case HEAPMAP_K_MODULE: return "module";
+    case HEAPMAP_K_MPEEK: return "mpeek's helper";
     case HEAPMAP_K_COUNT: break;
     }
     return "object";
@@ -227,6 +228,7 @@ void heapmap_fini(struct heapmap *h)
         free(h->areas[i].blocks);
         free(h->areas[i].line_first);
         free(h->areas[i].line_end);
+        free(h->areas[i].own);
     }
     free(h->areas);
     heapmap_init(h);
@@ -965,11 +967,41 @@ int heapmap_lookup(const struct heapmap *h, uint32_t addr, struct heapmap_hit *h
             hit->orphan = 1;
             hit->kind = HEAPMAP_K_NONE;
         } else {
-            hit->kind = heapmap_kind_of(b[first]);
+            hit->kind = a->own != NULL && a->own[first] ? HEAPMAP_K_MPEEK
+                                                        : heapmap_kind_of(b[first]);
         }
         return RC_OK;
     }
     return RC_NOTFOUND;
+}
+
+int heapmap_mark_own(struct heapmap *h, uint32_t head_addr)
+{
+    struct heapmap_hit hit;
+    if (heapmap_lookup(h, head_addr, &hit) != RC_OK || hit.orphan ||
+        hit.state == HEAPMAP_FREE || hit.state == HEAPMAP_TAIL ||
+        hit.head_addr != hit.block_addr) {
+        return RC_NOTFOUND;
+    }
+    struct heapmap_area *a = &h->areas[hit.area];
+    if (a->own == NULL && (a->own = calloc(a->nblocks, 1)) == NULL) {
+        return RC_NOMEM;
+    }
+    if (a->own[hit.block]) {
+        return RC_OK;
+    }
+    memset(a->own + hit.block, 1, hit.obj_blocks);
+    h->stats.kind_objects[hit.kind]--;
+    h->stats.kind_blocks[hit.kind] -= hit.obj_blocks;
+    h->stats.kind_objects[HEAPMAP_K_MPEEK]++;
+    h->stats.kind_blocks[HEAPMAP_K_MPEEK] += hit.obj_blocks;
+    return RC_OK;
+}
+
+int heapmap_is_own(const struct heapmap *h, uint32_t addr)
+{
+    struct heapmap_hit hit;
+    return heapmap_lookup(h, addr, &hit) == RC_OK && hit.kind == HEAPMAP_K_MPEEK;
 }
 
 void heapmap_stats(const struct heapmap *h, struct heapmap_stats *st)

@@ -13,7 +13,7 @@
 static char kind_letter(enum heapmap_kind k)
 {
     static const char letters[HEAPMAP_K_COUNT] = {'.', 'h', 'T', 'L', 'D', 'S', 'A', 'F',
-                                                  'B', 'M'};
+                                                  'B', 'M', '@'};
     return k < HEAPMAP_K_COUNT ? letters[k] : 'h';
 }
 
@@ -85,7 +85,9 @@ int heappic_build(const struct heapmap *h, size_t max_cells, struct heappic *out
                     run = 0;
                 }
                 if (st == HEAPMAP_HEAD || st == HEAPMAP_MARKED) {
-                    cur = heapmap_kind_of(ch);
+                    cur = ar->own != NULL && ar->own[b0 + i] ? HEAPMAP_K_MPEEK
+                                                             : heapmap_kind_of(ch);
+                    out->own_objects += cur == HEAPMAP_K_MPEEK;
                     cell->head = 1;
                     out->objects++;
                 }
@@ -103,7 +105,8 @@ int heappic_build(const struct heapmap *h, size_t max_cells, struct heappic *out
             cell->kind = used > 0 && best == HEAPMAP_K_NONE ? HEAPMAP_K_OTHER : best;
             cell->addr = ar->pool_start + b0 * h->block_size;
             if (per == 1) {
-                cell->ch = (char)ar->blocks[b0];
+                /* mpeek's own blocks are '@', heads and tails alike */
+                cell->ch = ar->own != NULL && ar->own[b0] ? '@' : (char)ar->blocks[b0];
             } else if (used == 0) {
                 cell->ch = '.';
             } else if (used * 2 >= n) {
@@ -141,7 +144,7 @@ static const char *ansi(enum heapmap_kind k)
 {
     static const char *const c[HEAPMAP_K_COUNT] = {
         "\x1b[2m", "\x1b[37m", "\x1b[36m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
-        "\x1b[34m", "\x1b[31m", "\x1b[1;31m", "\x1b[1;32m"};
+        "\x1b[34m", "\x1b[31m", "\x1b[1;31m", "\x1b[1;32m", "\x1b[7m"};
     return k < HEAPMAP_K_COUNT ? c[k] : "";
 }
 
@@ -176,5 +179,10 @@ int heappic_text(const struct heappic *p, unsigned width, int colour, struct buf
         buf_addstr(out, "; a cell of many blocks shows its main kind, ':' when mostly free");
     }
     buf_addstr(out, "\n");
+    if (p->own_objects > 0) {
+        buf_printf(out, "@ mpeek's own helper on the board (%llu object%s reachable only "
+                   "from its _mpk globals): not your program's, gone when mpeek exits\n",
+                   (unsigned long long)p->own_objects, p->own_objects == 1 ? "" : "s");
+    }
     return buf_failed(out) ? RC_NOMEM : RC_OK;
 }

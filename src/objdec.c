@@ -163,14 +163,25 @@ void objdec_free(struct objdec_obj *o)
     free(o);
 }
 
-static void field(struct objdec_obj *o, const char *name, uint32_t v, int ptr)
+/* A field of the object, stored in the size bytes at offset off from its
+ * address (size 0: not stored in the object, e.g. a tagged word's). */
+static void field_at(struct objdec_obj *o, const char *name, uint32_t v, int ptr,
+                     uint32_t off, uint32_t size)
 {
     if (o->nfields < OBJDEC_MAX_FIELDS) {
         o->fields[o->nfields].name = name;
         o->fields[o->nfields].value = v;
         o->fields[o->nfields].is_ptr = ptr;
+        o->fields[o->nfields].off = off;
+        o->fields[o->nfields].size = size;
         o->nfields++;
     }
+}
+
+/* A field that is the whole word at off. */
+static void field(struct objdec_obj *o, const char *name, uint32_t v, int ptr, uint32_t off)
+{
+    field_at(o, name, v, ptr, off, 4);
 }
 
 static int set_text(struct dec *d, struct objdec_obj *o, const char *s, size_t n)
@@ -290,7 +301,7 @@ static int read_type_mem(struct dec *d, uint32_t t, struct tinfo *ti)
 static int decode(struct dec *d, uint32_t word, unsigned depth,
                   struct objdec_obj **out);
 
-static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
+static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word, uint32_t at,
                      unsigned depth, const char *what, size_t index)
 {
     struct objdec_obj *c = NULL;
@@ -316,6 +327,7 @@ static int add_child(struct dec *d, struct objdec_obj *o, uint32_t word,
                              o->type_name, o->addr);
         }
     }
+    c->at = at;
     o->items[o->nitems++] = c;
     return RC_OK;
 }
@@ -350,7 +362,7 @@ static int word_array(struct dec *d, struct objdec_obj *o, uint32_t addr,
     }
     rc = rd(d, addr, (uint32_t)show * 4, buf, what);
     for (size_t i = 0; rc == RC_OK && i < show; i++) {
-        rc = add_child(d, o, rd32(buf + 4 * i), depth, "item", i);
+        rc = add_child(d, o, rd32(buf + 4 * i), addr + 4u * (uint32_t)i, depth, "item", i);
     }
     free(buf);
     return rc;
@@ -389,9 +401,11 @@ static int table_walk(struct dec *d, struct objdec_obj *o, uint32_t table,
             if (key == 0 || key == 4) {
                 continue;
             }
-            rc = add_child(d, o, key, depth, stride == 2 ? "key" : "item", found);
+            uint32_t slot = table + (i + k) * 4u * stride;
+            rc = add_child(d, o, key, slot, depth, stride == 2 ? "key" : "item", found);
             if (rc == RC_OK && stride == 2) {
-                rc = add_child(d, o, rd32(buf + k * 8u + 4), depth, "value", found);
+                rc = add_child(d, o, rd32(buf + k * 8u + 4), slot + 4, depth, "value",
+                               found);
             }
             if (rc != RC_OK) {
                 return rc;
@@ -678,6 +692,7 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
     uint32_t a = o->addr;
     uint8_t b[16];
     int rc = rd(d, a, 16, b, "object");
+    o->hdr_len = 16;
     if (rc != RC_OK) {
         /* small objects at the end of readable memory: retry with 8 bytes */
         memset(b, 0, sizeof b);
@@ -685,6 +700,7 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         if (rc != RC_OK) {
             return rc;
         }
+        o->hdr_len = 8;
     }
     struct tinfo ti;
     rc = read_type(d, rd32(b), &ti);
@@ -710,22 +726,22 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         return RC_OK;
     case OBJDEC_BOOL:
         o->ival = (w1 & 0xff) != 0;
-        field(o, "value", w1 & 0xff, 0);
+        field_at(o, "value", w1 & 0xff, 0, 4, 1);
         return RC_OK;
     case OBJDEC_SINGLETON:
-        field(o, "name", w1, 0);
+        field(o, "name", w1, 0, 4);
         rc = qstr_text(d, w1, name, sizeof name, "singleton name");
         return rc != RC_OK ? rc : set_text(d, o, name, strlen(name));
     case OBJDEC_FLOAT:
         o->fbits = w1;
-        field(o, "value", w1, 0);
+        field(o, "value", w1, 0, 4);
         return RC_OK;
     case OBJDEC_INT: {
         uint32_t alloc = w1 >> 2, len = w2;
-        field(o, "neg", w1 & 1, 0);
-        field(o, "alloc", alloc, 0);
-        field(o, "len", len, 0);
-        field(o, "dig", w3, 1);
+        field(o, "neg", w1 & 1, 0, 4);
+        field(o, "alloc", alloc, 0, 4);
+        field(o, "len", len, 0, 8);
+        field(o, "dig", w3, 1, 12);
         if (len > alloc || len > OBJDEC_MAX_MPZ_DIGS) {
             return rc_set(d->msg, RC_PARSE, "%u digits (alloc %u) "
                           "is no sane big int", len, alloc);
@@ -746,9 +762,9 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
     }
     case OBJDEC_STR:
     case OBJDEC_BYTES:
-        field(o, "hash", w1, 0);
-        field(o, "len", w2, 0);
-        field(o, "data", w3, 1);
+        field(o, "hash", w1, 0, 4);
+        field(o, "len", w2, 0, 8);
+        field(o, "data", w3, 1, 12);
         return read_bytes(d, o, w3, w2, 1);
     case OBJDEC_BYTEARRAY:
     case OBJDEC_ARRAY:
@@ -756,10 +772,10 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         static const char codes[] = "bBhHiIlLqQfd";
         static const unsigned sizes[] = {1, 1, 2, 2, 4, 4, 4, 4, 8, 8, 4, 8};
         uint8_t tc = (uint8_t)(w1 & 0xff);
-        field(o, "typecode", tc, 0);
-        field(o, "free", w1 >> 8, 0);
-        field(o, "len", w2, 0);
-        field(o, "items", w3, 1);
+        field_at(o, "typecode", tc, 0, 4, 1);
+        field_at(o, "free", w1 >> 8, 0, 5, 3);
+        field(o, "len", w2, 0, 8);
+        field(o, "items", w3, 1, 12);
         o->total = w2;
         if (o->kind == OBJDEC_MEMORYVIEW && o->has_print == 0) {
             return RC_OK; /* prints "<memoryview>" */
@@ -782,41 +798,41 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         return read_bytes(d, o, w3, w2, size);
     }
     case OBJDEC_LIST:
-        field(o, "alloc", w1, 0);
-        field(o, "len", w2, 0);
-        field(o, "items", w3, 1);
+        field(o, "alloc", w1, 0, 4);
+        field(o, "len", w2, 0, 8);
+        field(o, "items", w3, 1, 12);
         if (w2 > w1 || w1 > OBJDEC_MAX_ALLOC) {
             return rc_set(d->msg, RC_PARSE, "len %u, alloc %u is "
                           "no sane list", w2, w1);
         }
         return word_array(d, o, w3, w2, depth, "list items");
     case OBJDEC_TUPLE:
-        field(o, "len", w1, 0);
+        field(o, "len", w1, 0, 4);
         if (w1 > OBJDEC_MAX_ALLOC) {
             return rc_set(d->msg, RC_PARSE, "len %u is beyond any "
                           "sane bound", w1);
         }
         return word_array(d, o, a + 8, w1, depth, "tuple items");
     case OBJDEC_DICT:
-        field(o, "used", w1 >> 3, 0);
-        field(o, "flags", w1 & 7, 0);
-        field(o, "alloc", w2, 0);
-        field(o, "table", w3, 1);
+        field(o, "used", w1 >> 3, 0, 4);
+        field(o, "flags", w1 & 7, 0, 4);
+        field(o, "alloc", w2, 0, 8);
+        field(o, "table", w3, 1, 12);
         return table_walk(d, o, w3, w2, w1 >> 3, 2, depth);
     case OBJDEC_SET:
     case OBJDEC_FROZENSET:
-        field(o, "alloc", w1, 0);
-        field(o, "used", w2, 0);
-        field(o, "table", w3, 1);
+        field(o, "alloc", w1, 0, 4);
+        field(o, "used", w2, 0, 8);
+        field(o, "table", w3, 1, 12);
         return table_walk(d, o, w3, w1, w2, 1, depth);
     case OBJDEC_FUNCTION:
         if (d->lay->family == OBJDEC_FAMILY_OLD) {
-            field(o, "globals", w1, 1);
-            field(o, "bytecode", w2, 1);
+            field(o, "globals", w1, 1, 4);
+            field(o, "bytecode", w2, 1, 8);
         } else {
-            field(o, "context", w1, 1);
-            field(o, "child_table", w2, 1);
-            field(o, "bytecode", w3, 1);
+            field(o, "context", w1, 1, 4);
+            field(o, "child_table", w2, 1, 8);
+            field(o, "bytecode", w3, 1, 12);
         }
         if (!o->has_print) {
             return RC_OK; /* builtin functions, or no fun_bc_print: "<function>" */
@@ -824,8 +840,8 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         rc = fun_name(d, a, name, sizeof name);
         return rc != RC_OK ? rc : set_text(d, o, name, strlen(name));
     case OBJDEC_GENERATOR:
-        field(o, d->lay->family == OBJDEC_FAMILY_OLD ? "globals" : "pend_exc", w1, 0);
-        field(o, "fun_bc", w2, 1);
+        field(o, d->lay->family == OBJDEC_FAMILY_OLD ? "globals" : "pend_exc", w1, 0, 4);
+        field(o, "fun_bc", w2, 1, 8);
         if (!o->has_print) {
             return RC_OK; /* the generator function itself: "<generator>" */
         }
@@ -835,13 +851,13 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         }
         return set_text(d, o, name, strlen(name));
     case OBJDEC_CLOSURE:
-        field(o, "fun", w1, 1);
-        field(o, "n_closed", w2, 0);
+        field(o, "fun", w1, 1, 4);
+        field(o, "n_closed", w2, 0, 8);
         o->exact = !o->has_print;
         return RC_OK;
     case OBJDEC_BOUND_METH:
-        field(o, "meth", w1, 1);
-        field(o, "self", w2, 1);
+        field(o, "meth", w1, 1, 4);
+        field(o, "self", w2, 1, 8);
         o->exact = !o->has_print;
         return RC_OK;
     case OBJDEC_CLASS: {
@@ -855,7 +871,7 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
     case OBJDEC_MODULE: {
         static const char *const names[] = {"__name__", "__file__"};
         uint32_t vals[2];
-        field(o, "globals", w1, 1);
+        field(o, "globals", w1, 1, 4);
         rc = dict_lookup(d, w1, names, vals, 2);
         if (rc == RC_OK && vals[0] != 0) {
             rc = str_value(d, vals[0], &o->text);
@@ -870,9 +886,9 @@ static int decode_body(struct dec *d, struct objdec_obj *o, unsigned depth)
         return rc;
     }
     case OBJDEC_INSTANCE: {
-        field(o, "members.used", w1 >> 3, 0);
-        field(o, "members.alloc", w2, 0);
-        field(o, "members.table", w3, 1);
+        field(o, "members.used", w1 >> 3, 0, 4);
+        field(o, "members.alloc", w2, 0, 8);
+        field(o, "members.table", w3, 1, 12);
         struct tinfo *cached = NULL;
         for (unsigned i = 0; i < d->ntypes && i < TYPE_CACHE; i++) {
             if (d->types[i].addr == ti.addr) {
@@ -966,7 +982,7 @@ static int decode(struct dec *d, uint32_t w, unsigned depth,
     } else if (is_q) {
         o->kind = OBJDEC_QSTR;
         strcpy(o->type_name, "str");
-        field(o, "qstr", q, 0);
+        field_at(o, "qstr", q, 0, 0, 0);
         rc = qstr_text(d, q, t, sizeof t, "interned str");
         if (rc == RC_OK) {
             rc = set_text(d, o, t, strlen(t));

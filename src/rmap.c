@@ -32,7 +32,7 @@ struct rmap {
 
 static const char *const kind_names[RMAP_K_COUNT] = {
     "flash", "ram", "rom", "peripheral", "heap", "stack",
-    "filesystem", "partition", "frozen", "unmapped", "other",
+    "filesystem", "partition", "frozen", "unmapped", "other", "gc-table",
 };
 
 const char *rmap_kind_name(enum rmap_kind k)

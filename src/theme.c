@@ -107,6 +107,7 @@ static const struct spec default_specs[THEME_R_COUNT] = {
     [THEME_R_FROZEN] = {141, D, 0},
     [THEME_R_UNMAPPED] = {240, D, 0},
     [THEME_R_OTHER] = {250, D, 0},
+    [THEME_R_GC_TABLE] = {209, D, 0},
     [THEME_R_HEAP_FREE] = {246, 236, 0},
     [THEME_R_HEAP_TUPLE] = {78, D, 0},
     [THEME_R_HEAP_LIST] = {116, D, 0},
@@ -117,6 +118,7 @@ static const struct spec default_specs[THEME_R_COUNT] = {
     [THEME_R_HEAP_BYTECODE] = {105, D, 0},
     [THEME_R_HEAP_MODULE] = {133, D, 0},
     [THEME_R_HEAP_OTHER] = {178, D, 0},
+    [THEME_R_HEAP_MPEEK] = {16, 250, IT},
 };
 
 /* The monochrome theme: attributes only.  Region boundaries, the cursor,
@@ -158,6 +160,7 @@ static const struct spec mono_specs[THEME_R_COUNT] = {
     [THEME_R_FROZEN] = {D, D, 0},
     [THEME_R_UNMAPPED] = {D, D, DI},
     [THEME_R_OTHER] = {D, D, 0},
+    [THEME_R_GC_TABLE] = {D, D, UL},
     [THEME_R_HEAP_FREE] = {D, D, DI | IT},
     [THEME_R_HEAP_TUPLE] = {D, D, 0},
     [THEME_R_HEAP_LIST] = {D, D, 0},
@@ -168,6 +171,7 @@ static const struct spec mono_specs[THEME_R_COUNT] = {
     [THEME_R_HEAP_BYTECODE] = {D, D, 0},
     [THEME_R_HEAP_MODULE] = {D, D, 0},
     [THEME_R_HEAP_OTHER] = {D, D, 0},
+    [THEME_R_HEAP_MPEEK] = {D, D, DI | IT},
 };
 
 #undef D
@@ -298,6 +302,7 @@ enum theme_role theme_role_of_kind(enum rmap_kind k)
     case RMAP_K_PARTITION: return THEME_R_PARTITION;
     case RMAP_K_FROZEN: return THEME_R_FROZEN;
     case RMAP_K_UNMAPPED: return THEME_R_UNMAPPED;
+    case RMAP_K_GCTABLE: return THEME_R_GC_TABLE;
     case RMAP_K_OTHER:
     case RMAP_K_COUNT:
         break;
@@ -317,6 +322,7 @@ enum theme_role theme_role_of_heap(enum heapmap_kind k)
     case HEAPMAP_K_FLOAT: return THEME_R_HEAP_FLOAT;
     case HEAPMAP_K_BYTECODE: return THEME_R_HEAP_BYTECODE;
     case HEAPMAP_K_MODULE: return THEME_R_HEAP_MODULE;
+    case HEAPMAP_K_MPEEK: return THEME_R_HEAP_MPEEK;
     case HEAPMAP_K_OTHER:
     case HEAPMAP_K_COUNT:
         break;

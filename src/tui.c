@@ -460,6 +460,17 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         if (hit) {
             a = theme_attr(t->theme, THEME_R_SEARCH_HIT);
         }
+        /* The object panel's object: its parts outlined (underlined), the
+         * part of the selected line highlighted. */
+        const struct objhl_span *part = t->mode == &tui_mode_object && c->state != VIEW_BYTE_OUTSIDE
+                                            ? objhl_at(&t->obj_hl, c->addr) : NULL;
+        if (part != NULL) {
+            a |= A_UNDERLINE;
+            if (part->line >= 0 && part->line == t->obj_sel) {
+                a = theme_attr(t->theme, THEME_R_PANEL_SELECTED) | A_UNDERLINE;
+                hit = 1; /* the ASCII column too */
+            }
+        }
         if (c->addr == t->cursor) {
             a = theme_attr(t->theme, THEME_R_CURSOR);
         }

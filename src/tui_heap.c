@@ -106,6 +106,17 @@ void tui_heap_answer(struct tui *t, int rc, const char *text)
         tui_say(t, 1, "the board's mem_info(1): %s", msg.text);
         return;
     }
+    /* mpeek's own objects marked before stay marked where they still are
+     * (its helper does not move). */
+    const struct heapmap *old = tui_heapmap(t);
+    for (size_t a = 0; old != NULL && a < old->nareas; a++) {
+        const struct heapmap_area *ar = &old->areas[a];
+        for (uint32_t b = 0; ar->own != NULL && b < ar->nblocks; b++) {
+            if (ar->own[b] && heapmap_state_of(ar->blocks[b]) != HEAPMAP_TAIL) {
+                heapmap_mark_own(&h, ar->pool_start + b * old->block_size);
+            }
+        }
+    }
     if (t->have_heap_own) {
         heapmap_fini(&t->heap_own);
     }

@@ -8,6 +8,10 @@
  * The bytes come from what the explorer has read: what is missing is asked
  * of the worker, and the decode runs again when it arrives (tui_obj_step).
  * The qstr pools are read the same way, once per session.
+ *
+ * While the panel is open the hex rows outline where the object's parts
+ * are (objhl.h, built in the panel's line order) and highlight the part
+ * of the selected line (tui.c draw_row).
  */
 #include "tui_int.h"
 
@@ -62,6 +66,7 @@ static void lines_clear(struct tui *t)
 {
     t->nobj_lines = 0;
     t->obj_sel = 0;
+    t->obj_hl.n = 0;
 }
 
 /* A line; target: where Enter goes (0 nowhere), is_obj: an object there
@@ -136,6 +141,7 @@ static void fill(struct tui *t, const struct objdec_obj *o)
         line_add(t, 0, 0, "value: %s", e);
         free(v);
     }
+    objhl_build(o, &t->obj_hl);
     /* The first item is selected (else the type line). */
     t->obj_sel = o->nitems > 0 && first_item < t->nobj_lines ? first_item : 0;
 }

@@ -241,6 +241,163 @@ TEST(meminfo_widens_profile_ram)
     rmap_free(m);
 }
 
+static const char microbit_meminfo[] =
+    "stack: 528 out of 1800\r\n"
+    "GC: total: 10048, used: 720, free: 9328\r\n"
+    " No. of 1-blocks: 6, 2-blocks: 1, max blk sz: 19, max free sz: 538\r\n"
+    "GC memory layout; from 200004a0:\r\n"
+    "00000: h=h==================h====BB.....h..hh==..hh==....h==...........\r\n"
+    "00400: .....................hh===......................................\r\n"
+    "       (7 lines all free)\r\n"
+    "02400: ....................................................\r\n";
+
+/* The micro:bit's 1.9.2 (no finalisers): table start and length before the
+ * pool's bounds; mp_state_thread_t's stack_top and stack_limit. */
+TEST(gcstate_microbit)
+{
+    struct heapmap h;
+    struct rc_msg msg;
+    CHECK_EQ_INT(heapmap_parse(microbit_meminfo, strlen(microbit_meminfo), 16, &h, &msg),
+                 RC_OK);
+    char code[1200];
+    CHECK(discover_gc_scan_code(&h, 0x20000000, 0x20004000, code, sizeof code) > 0);
+    /* scans [ram + 12, pool - 4) for the pool's start and end, the stack's limit */
+    CHECK(strstr(code, "a=536870924\n") != NULL);
+    CHECK(strstr(code, "while a<536872092:") != NULL);
+    CHECK(strstr(code, "v==536872096 and M[a+4]==536882144") != NULL);
+    CHECK(strstr(code, "if v==1800 ") != NULL);
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_gcstate(m, &h,
+                           "stk=536871256,536887296\r\n"
+                           "stk=536871000,5\r\n"  /* not a stack top in RAM */
+                           "gcs=536871408,0,536871904,157\r\n"
+                           "gcs_done=3\r\n", 0x20000000, 0x20004000);
+    rmap_finish(m);
+    const struct rmap_region *a = find(m, "gc-atb");
+    CHECK(a != NULL && a->start == 0x200003e0 && a->end == 0x200003e0 + 157);
+    CHECK(a != NULL && a->kind == RMAP_K_GCTABLE && a->source == RMAP_S_BOARD);
+    CHECK(a != NULL && strstr(a->notes, "GC state in RAM at 0x200001e8") != NULL);
+    CHECK(find(m, "gc-ftb") == NULL);
+    const struct rmap_region *s = find(m, "stack");
+    CHECK(s != NULL && s->start == 0x20004000 - 1800 && s->end == 0x20004000);
+    CHECK(s != NULL && s->kind == RMAP_K_STACK && strstr(s->notes, "limit 1800") != NULL);
+    rmap_free(m);
+    heapmap_fini(&h);
+}
+
+/* v1.20+ with finalisers: the finaliser table one byte after the
+ * allocation table; v1.9 right after it. */
+TEST(gcstate_finaliser)
+{
+    static const char text[] =
+        "stack: 520 out of 10240\r\n"
+        "GC: total: 140032, used: 320, free: 139712\r\n";
+    struct heapmap h;
+    struct rc_msg msg;
+    CHECK_EQ_INT(heapmap_parse(text, strlen(text), 16, &h, &msg), RC_OK);
+    /* no table printed: the pool's start is not known, nothing to look for */
+    char code[1200];
+    CHECK_EQ_INT((int)discover_gc_scan_code(&h, 0x20000000, 0x20040000, code, sizeof code), 0);
+    heapmap_fini(&h);
+
+    static const char text2[] =
+        "stack: 520 out of 10240\r\n"
+        "GC: total: 140032, used: 32, free: 140000\r\n"
+        "GC memory layout; from 20001000:\r\n"
+        "00000000: h=......................................................"
+        "........\r\n"
+        "       (135 lines all free)\r\n"
+        "00022000: ................................................\r\n";
+    CHECK_EQ_INT(heapmap_parse(text2, strlen(text2), 16, &h, &msg), RC_OK);
+    struct rmap *m;
+    rmap_new(&m);
+    /* 8752 blocks: a 2188-byte table at 0x20000308, finalisers at +2188+1 */
+    discover_apply_gcstate(m, &h,
+                           "stk=536870928,537133036\r\n"
+                           "gcs=536871312,536871688,2188,536873877\r\n"
+                           "gcs_done=2\r\n", 0x20000000, 0x20040000);
+    rmap_finish(m);
+    const struct rmap_region *a = find(m, "gc-atb"), *f = find(m, "gc-ftb");
+    CHECK(a != NULL && a->start == 0x20000308 && a->end == 0x20000308 + 2188);
+    CHECK(f != NULL && f->start == 0x20000b95 && f->end == 0x20000b95 + 1094);
+    const struct rmap_region *s = find(m, "stack");
+    CHECK(s != NULL && s->end == 0x2003ffec && s->start == 0x2003ffec - 10240);
+    rmap_free(m);
+
+    /* v1.9's finaliser table right after the allocation table */
+    rmap_new(&m);
+    discover_apply_gcstate(m, &h, "gcs=536871312,536871688,2188,536873876\r\n"
+                           "gcs_done=1\r\n", 0x20000000, 0x20040000);
+    rmap_finish(m);
+    f = find(m, "gc-ftb");
+    CHECK(f != NULL && f->start == 0x20000b94);
+    rmap_free(m);
+    heapmap_fini(&h);
+}
+
+/* Anything that does not fit mem_info's heap is not shown, and a note
+ * says why; so are two different candidates. */
+TEST(gcstate_rejects)
+{
+    struct heapmap h;
+    struct rc_msg msg;
+    CHECK_EQ_INT(heapmap_parse(microbit_meminfo, strlen(microbit_meminfo), 16, &h, &msg),
+                 RC_OK);
+    static const char *const bad[] = {
+        "gcs=536871408,0,536871904,156\r\ngcs_done=1\r\n",    /* length is not blocks/4 */
+        "gcs=536871408,0,536872000,157\r\ngcs_done=1\r\n",    /* runs into the pool */
+        "gcs=536871408,0,268435456,157\r\ngcs_done=1\r\n",    /* not in the RAM */
+        "gcs=536871408,536871904,157,536872100\r\ngcs_done=1\r\n", /* finalisers not after it */
+        "gcs=536871408,0,536871904,157\r\ngcs=536871500,0,536871900,157\r\ngcs_done=2\r\n",
+        "gcs=536871408,0,536871904,157\r\n",                  /* the scan did not finish */
+        "gcs=x\r\ngcs_done=1\r\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct rmap *m;
+        rmap_new(&m);
+        discover_apply_gcstate(m, &h, bad[i], 0x20000000, 0x20004000);
+        rmap_finish(m);
+        CHECK(find(m, "gc-atb") == NULL && find(m, "gc-ftb") == NULL);
+        CHECK(rmap_note_count(m) >= 1);
+        if (i == 4) {
+            CHECK(has_note(m, "more than one candidate"));
+        }
+        if (i == 5) {
+            CHECK(has_note(m, "did not finish"));
+        }
+        rmap_free(m);
+    }
+    /* a stack that would overlap the heap, or two different tops */
+    struct rmap *m;
+    rmap_new(&m);
+    discover_apply_gcstate(m, &h, "stk=1,536872200\r\ngcs_done=1\r\n", 0x20000000,
+                           0x20004000);
+    rmap_finish(m);
+    CHECK(find(m, "stack") == NULL && has_note(m, "stack top was not found"));
+    rmap_free(m);
+    rmap_new(&m);
+    discover_apply_gcstate(m, &h, "stk=1,536887296\r\nstk=2,536887200\r\ngcs_done=1\r\n",
+                           0x20000000, 0x20004000);
+    rmap_finish(m);
+    CHECK(find(m, "stack") == NULL && has_note(m, "stack top was ambiguous"));
+    rmap_free(m);
+    /* with the GC state found, a pair far from it (a copy) does not count:
+     * the one in the thread state before it is the stack */
+    rmap_new(&m);
+    discover_apply_gcstate(m, &h,
+                           "stk=536871256,536887296\r\n"
+                           "stk=536871920,536887200\r\n"    /* after the GC state */
+                           "gcs=536871408,0,536871904,157\r\n"
+                           "gcs_done=3\r\n", 0x20000000, 0x20004000);
+    rmap_finish(m);
+    const struct rmap_region *s = find(m, "stack");
+    CHECK(s != NULL && s->end == 0x20004000);
+    rmap_free(m);
+    heapmap_fini(&h);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -253,5 +410,8 @@ int main(int argc, char **argv)
     RUN(modules);
     RUN(modules_too_many_are_counted_as_dropped);
     RUN(meminfo_microbit);
+    RUN(gcstate_microbit);
+    RUN(gcstate_finaliser);
+    RUN(gcstate_rejects);
     return harness_done("discover");
 }

@@ -630,6 +630,101 @@ TEST(lists_tuples_nesting_and_cuts)
     }
 }
 
+/* The bytes of a field as stored: the word (or the bytes) at the object's
+ * address plus the field's offset. */
+static uint32_t stored(struct fake *f, const struct objdec_obj *o, size_t i)
+{
+    const struct objdec_field *fl = &o->fields[i];
+    uint32_t v = 0;
+    memcpy(&v, at(f, o->addr + fl->off, fl->size), fl->size);
+    return v;
+}
+
+static struct objdec_obj *decode_of(struct fake *f, uint32_t word)
+{
+    struct frozen_mem m = mem_of(f);
+    struct objdec_qstr_ops qs = {fake_text, f};
+    struct objdec_obj *o = NULL;
+    struct rc_msg msg;
+    return objdec_decode(&f->lay, &m, &qs, word, NULL, &o, &msg) == RC_OK ? o : NULL;
+}
+
+/* Every field says where it is stored; every item where its word is. */
+TEST(field_offsets)
+{
+    for (int k = 0; k < 2; k++) {
+        setup(&F, families[k][0], families[k][1]);
+        uint32_t items[3] = {w_int(1), w_int(2), w_qstr(&F, "q")};
+        uint32_t l = w_list(&F, items, 3, 4);
+        struct objdec_obj *o = decode_of(&F, l);
+        CHECK(o != NULL && o->nfields == 3 && o->hdr_len == 16);
+        for (size_t i = 0; o != NULL && i < o->nfields; i++) {
+            CHECK_EQ_INT(o->fields[i].size, 4);
+            CHECK_EQ_INT(o->fields[i].off, 4 + 4 * (uint32_t)i);
+            CHECK_EQ_INT(stored(&F, o, i), o->fields[i].value); /* alloc, len, items */
+        }
+        uint32_t arr = o != NULL ? o->fields[2].value : 0;
+        for (size_t i = 0; o != NULL && i < o->nitems; i++) {
+            CHECK_EQ_INT(o->items[i]->at, arr + 4 * (uint32_t)i);
+            CHECK_EQ_INT(o->items[i]->word, items[i]);
+        }
+        CHECK(o == NULL || o->at == 0);
+        objdec_free(o);
+
+        /* a tuple's items are inline, after its len */
+        uint32_t t = w_tuple(&F, items, 2);
+        o = decode_of(&F, t);
+        CHECK(o != NULL && o->nfields == 1 && o->fields[0].off == 4 &&
+              stored(&F, o, 0) == 2);
+        CHECK(o != NULL && o->nitems == 2 && o->items[0]->at == t + 8 &&
+              o->items[1]->at == t + 12);
+        objdec_free(o);
+
+        /* a dict: used and flags share the word at +4; keys and values in
+         * their slots of the table */
+        uint32_t kv[6] = {0, 0, w_qstr(&F, "a"), w_int(1), w_int(2), w_int(3)};
+        uint32_t d = w_dict(&F, kv, 3, 2);
+        o = decode_of(&F, d);
+        CHECK(o != NULL && o->nfields == 4);
+        if (o != NULL && o->nfields == 4) {
+            CHECK(o->fields[0].off == 4 && o->fields[1].off == 4);
+            CHECK_EQ_INT(stored(&F, o, 0) >> 3, o->fields[0].value);
+            CHECK(o->fields[2].off == 8 && stored(&F, o, 2) == 3);
+            CHECK(o->fields[3].off == 12 && stored(&F, o, 3) == o->fields[3].value);
+            uint32_t table = o->fields[3].value;
+            CHECK(o->nitems == 4 && o->items[0]->at == table + 8 &&
+                  o->items[1]->at == table + 12 && o->items[2]->at == table + 16 &&
+                  o->items[3]->at == table + 20);
+        }
+        objdec_free(o);
+
+        /* an array: typecode one byte at +4, free the three after it */
+        uint32_t data = ram(&F, 16);
+        uint32_t a = ram(&F, 16);
+        put32(&F, a, mktype(&F, "array", 1));
+        put32(&F, a + 4, 'h' | 5u << 8);
+        put32(&F, a + 8, 2);
+        put32(&F, a + 12, data);
+        o = decode_of(&F, a);
+        CHECK(o != NULL && o->nfields == 4);
+        if (o != NULL && o->nfields == 4) {
+            CHECK(o->fields[0].off == 4 && o->fields[0].size == 1 && stored(&F, o, 0) == 'h');
+            CHECK(o->fields[1].off == 5 && o->fields[1].size == 3 && stored(&F, o, 1) == 5);
+            CHECK(o->fields[3].off == 12 && stored(&F, o, 3) == data);
+        }
+        objdec_free(o);
+
+        /* a str: hash, len, data; an interned str's qstr is in no memory */
+        uint32_t st = w_str(&F, "hello");
+        o = decode_of(&F, st);
+        CHECK(o != NULL && o->nfields == 3 && o->fields[1].off == 8 && stored(&F, o, 1) == 5);
+        objdec_free(o);
+        o = decode_of(&F, w_qstr(&F, "q"));
+        CHECK(o != NULL && o->nfields == 1 && o->fields[0].size == 0);
+        objdec_free(o);
+    }
+}
+
 TEST(dicts_in_table_order)
 {
     for (int k = 0; k < 2; k++) {
@@ -1425,6 +1520,7 @@ int main(int argc, char **argv)
     RUN(big_ints);
     RUN(strings_and_bytes);
     RUN(bytearray_array_memoryview);
+    RUN(field_offsets);
     RUN(lists_tuples_nesting_and_cuts);
     RUN(dicts_in_table_order);
     RUN(sets_and_frozensets);

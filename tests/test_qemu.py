@@ -12,6 +12,7 @@ the end.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -304,6 +305,77 @@ def modern_map(c, tmp):
         text = out.decode()
         c.check(rc == 0 and "ends past the profile's ram (16 KiB): ram widened to" in text,
                 "the widening is said: %r" % text[-600:])
+    finally:
+        q.stop()
+
+
+def modern_gc_table(c, tmp):
+    """MicroPython 1.29: the allocation and finaliser tables at the ELF's
+    gc_heap (the array the port gives gc_init), the stack from
+    mp_state_ctx's first words (stack_top, stack_limit)."""
+    need_modern_firmware(c)
+    if shutil.which("arm-none-eabi-nm") is None:
+        c.skip("arm-none-eabi-nm is not installed")
+    syms = {}
+    for line in subprocess.run(["arm-none-eabi-nm", "-S", MODERN_ELF], capture_output=True,
+                               text=True).stdout.splitlines():
+        f = line.split()
+        if len(f) == 4:
+            syms[f[3]] = (int(f[0], 16), int(f[1], 16))
+        elif len(f) == 3:
+            syms[f[2]] = (int(f[0], 16), 0)
+    q = ModernQemu()
+    try:
+        c.test("MicroPython 1.29: gc-atb, gc-ftb and stack where the ELF and the board say")
+        byname = check_gc_regions(c, q.port, "1.29")
+        atb, ftb, stack = byname.get("gc-atb"), byname.get("gc-ftb"), byname.get("stack")
+        gc_heap = syms.get("gc_heap")
+        c.check(atb is not None and gc_heap is not None and atb["start"] == gc_heap[0],
+                "the table starts at gc_heap (%r): %r" % (gc_heap, atb))
+        c.check(ftb is not None and atb is not None and ftb["start"] == atb["end"] + 1 and
+                ftb["end"] - ftb["start"] == (atb["end"] - atb["start"]) // 2,
+                "the finaliser table one byte after it, 1 bit a block: %r" % ftb)
+        ctx = syms.get("mp_state_ctx")
+        out = ask_board(q.port, "import machine\nprint(machine.mem32[%d],machine.mem32[%d])"
+                        % (ctx[0], ctx[0] + 4)) if ctx else None
+        words = [int(w) for w in out.split()] if out else []
+        c.check(stack is not None and len(words) == 2 and stack["end"] == words[0] and
+                stack["end"] - stack["start"] == words[1] and
+                stack["end"] <= syms.get("_estack", (0,))[0],
+                "the stack is mp_state_ctx's stack_top less its limit (%r): %r" % (words, stack))
+    finally:
+        q.stop()
+
+
+def modern_own_helper(c, tmp):
+    """MicroPython 1.29 (the probe defines mpeek's helper before the heap is
+    read): the helper's objects are drawn as mpeek's, '@' with a legend
+    line; the program's own objects are not."""
+    need_modern_firmware(c)
+    q = ModernQemu()
+    try:
+        c.test("MicroPython 1.29: mpeek's own helper is marked on the heap picture and by where")
+        out = ask_board(q.port, "L=[1,2,3]\nU=bytearray(200)\nprint(id(L),id(U))")
+        ids = [int(w) for w in out.split()] if out else []
+        c.check(len(ids) == 2, "the program's objects: %r" % out)
+        rc, out, err, _ = mpeek(["--port", q.port, "heap", "--map"], timeout=60)
+        pic = out.decode()
+        rows = [l for l in pic.splitlines() if re.match(r"^[0-9a-f]{8} ", l)]
+        cells = [(int(r[:8], 16), r[9:]) for r in rows]
+        at = [a for a, r in cells if "@" in r]
+        c.check(rc == 0 and at, "heap --map draws '@' cells (%r): %r" % (err, pic[:300]))
+        m = re.search(r"@ mpeek's own helper on the board \((\d+) objects? reachable only "
+                      r"from its _mpk globals\)", pic)
+        c.check(m is not None and int(m.group(1)) > 0, "and a legend line: %r" % pic[-400:])
+        for i in ids:
+            rc, out, err, _ = mpeek(["--port", q.port, "where", hex(i)], timeout=30)
+            text = out.decode()
+            c.check(rc == 0 and "heap: block" in text and "mpeek's" not in text,
+                    "the program's object at 0x%x is not mpeek's: %r" % (i, text))
+        rc, out, err, _ = mpeek(["--port", q.port, "heap"], timeout=30)
+        row = re.search(r"^mpeek's helper +(\d+) +(\d+) +(\d+)$", out.decode(), re.M)
+        c.check(rc == 0 and row is not None and int(row.group(1)) > 0,
+                "heap counts mpeek's helper on its own row: %r" % out.decode())
     finally:
         q.stop()
 
@@ -633,6 +705,80 @@ def tcp_and_port_emu(c, tmp):
     c.check(out == bytes(expect), "emu flash equals firmware.hex over 0xFF")
 
 
+def board_table_states(c, port, atb, blocks):
+    """The board's own word, in one snippet: mem_info(1)'s table and the
+    bytes of the allocation table at atb, copied right after it (into a
+    bytearray made before, so nothing allocates between the two).  Returns
+    (table as printed, states decoded from the bytes), one character per
+    block: '.' free, 'h' head, '=' tail, 'm' marked."""
+    n = blocks // 4
+    out = ask_board(port, "import micropython,machine\nb=bytearray(%d)\nm=machine.mem8\ni=0\n"
+                          "micropython.mem_info(1)\nfor i in range(%d):b[i]=m[%d+i]\n"
+                          "print('ATB=',end='')\nfor i in b:print('%%02x'%%i,end='')\nprint()"
+                          % (n, n, atb), timeout=20)
+    c.check(out is not None and "ATB=" in out, "the board prints its table and bytes: %r"
+            % (out or "")[-300:])
+    if out is None or "ATB=" not in out:
+        return None, None
+    table = ""
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]{5,8}: ([.=a-zA-Z]+)\s*$", line)
+        f = re.match(r"^\s+\((\d+) lines all free\)", line)
+        if m:
+            table += m.group(1)
+        elif f:
+            table += "." * (64 * int(f.group(1)))
+    raw = bytes.fromhex(out.split("ATB=", 1)[1].split()[0])
+    states = "".join(".h=m"[(raw[i // 4] >> (2 * (i % 4))) & 3] for i in range(blocks))
+    table = "".join(ch if ch in ".=m" else "h" for ch in table)
+    return table, states
+
+
+def check_gc_regions(c, port, what):
+    """regions lists gc-atb and stack where the board's own state says; the
+    table's bytes there are mem_info's table; where names them."""
+    rc, out, err, _ = mpeek(["--port", port, "regions", "--format", "json"], timeout=60)
+    c.check(rc == 0, "%s: regions exits 0 (%r)" % (what, err))
+    regions = json.loads(out.decode()).get("regions", []) if rc == 0 else []
+    byname = {r["name"]: r for r in regions}
+    atb, heap, stack = byname.get("gc-atb"), byname.get("gc-heap"), byname.get("stack")
+    c.check(atb is not None and atb["kind"] == "gc-table" and heap is not None and
+            atb["end"] <= heap["start"], "%s: gc-atb below the pool: %r %r" % (what, atb, heap))
+    c.check(stack is not None and stack["kind"] == "stack", "%s: a stack region: %r" % (what, stack))
+    if atb is None or heap is None:
+        return byname
+    blocks = (heap["end"] - heap["start"]) // 16
+    c.check(atb["end"] - atb["start"] == blocks // 4, "%s: 2 bits a block" % what)
+    table, states = board_table_states(c, port, atb["start"], blocks)
+    c.check(table is not None and len(table) == blocks and table == states,
+            "%s: the bytes at gc-atb are the board's own allocation table (%r / %r)"
+            % (what, (table or "")[:80], (states or "")[:80]))
+    for r in (atb, stack):
+        if r is None:
+            continue
+        rc, out, err, _ = mpeek(["--port", port, "where", hex(r["start"] + 1)], timeout=30)
+        c.check(rc == 0 and out.decode().startswith("%s +0x1: %s" % (r["name"], r["kind"])),
+                "%s: where names %s: %r" % (what, r["name"], out[:200]))
+    return byname
+
+
+def gc_table_and_stack(c, q):
+    """MicroPython 1.9.2: the allocation table (no finalisers here) and the
+    stack MicroPython checks, from its state in RAM."""
+    c.test("the micro:bit's GC allocation table and stack are regions of the map")
+    settle(q.port)  # what an earlier test left streaming
+    byname = check_gc_regions(c, q.port, "1.9.2")
+    c.check("gc-ftb" not in byname, "no finaliser table on this build")
+    stack = byname.get("stack")
+    out = ask_board(q.port, "import micropython;micropython.mem_info()")
+    m = re.search(r"stack: \d+ out of (\d+)", out or "")
+    # the micro:bit's vector table: the initial stack pointer, the top of RAM
+    sp = int.from_bytes(q.flash[0:4], "little")
+    c.check(stack is not None and m is not None and stack["end"] == sp and
+            stack["end"] - stack["start"] == int(m.group(1)),
+            "the stack: mem_info's limit below the top (%x): %r %r" % (sp, stack, out))
+
+
 def make_tmp():
     return tempfile.mkdtemp(prefix="mpeek-test-")
 
@@ -654,6 +800,7 @@ TESTS = [
     ("sigint_during_read", sigint_during_read),
     ("bad_arguments", bad_arguments),
     ("memory_map_and_where", memory_map_and_where),
+    ("gc_table_and_stack", gc_table_and_stack),
     ("reads_outside_the_map", reads_outside_the_map),
     ("verify_firmware_hex", verify_firmware_hex),
     ("frozen_modules", frozen_modules),
@@ -663,6 +810,8 @@ TESTS = [
     ("stalls", stalls_qemu),
     ("modern", modern_qemu),
     ("modern_map", modern_map),
+    ("modern_gc_table", modern_gc_table),
+    ("modern_own_helper", modern_own_helper),
 ]
 
 

@@ -706,11 +706,12 @@ TEST(term_spec)
         "flash = default\nram = default\nrom = default\n"
         "peripheral = default\nheap = default\nstack = default\n"
         "filesystem = default\npartition = default\nfrozen = default\n"
-        "unmapped = default\nother = default\nheap-free = default\n"
+        "unmapped = default\nother = default\ngc-table = default\n"
+        "heap-free = default\n"
         "heap-tuple = default\nheap-list = default\nheap-dict = default\n"
         "heap-str = default\nheap-array = default\nheap-float = default\n"
         "heap-bytecode = default\nheap-module = default\n"
-        "heap-other = default\n";
+        "heap-other = default\nheap-mpeek = default\n";
     CHECK_EQ_INT(parse(all_default, &plain, &msg), RC_OK);
     CHECK(!theme_has_color(plain));
     theme_term_spec(plain, &none, THEME_R_CHANGED, THEME_C_BASE, &fg, &bg, &a);

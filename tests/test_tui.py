@@ -99,6 +99,44 @@ def byte_colour(colored_screen, addr_text):
                 col += len(word.group(0))
     return None
 
+def styled_pairs(colored_screen, want):
+    """The hex pairs of the hex rows (lines starting with an address) drawn
+    while an SGR attribute `want` was in force ("48;5;110" a background,
+    "4" underline), in screen order."""
+    got = []
+    for line in colored_screen.splitlines():
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        if not re.match(r"^[0-9a-f]{8} [ >|]", plain):
+            continue
+        bg, ul, col = None, False, 0
+        for m in re.finditer(r"(\x1b\[([0-9;]*)m)|([^\x1b]+)", line):
+            if m.group(1):
+                parts = (m.group(2) or "0").split(";")
+                i = 0
+                while i < len(parts):
+                    p = parts[i]
+                    if p == "0":
+                        bg, ul = None, False
+                    elif p == "4":
+                        ul = True
+                    elif p == "24":
+                        ul = False
+                    elif p == "49":
+                        bg = None
+                    elif p in ("38", "48") and i + 2 < len(parts) and parts[i + 1] == "5":
+                        if p == "48":
+                            bg = "48;5;" + parts[i + 2]
+                        i += 2
+                    i += 1
+                continue
+            for word in re.finditer(r"[0-9a-f]{2}|\S+|\s+", m.group(3)):
+                text = word.group(0)
+                if 10 <= col < 62 and re.fullmatch(r"[0-9a-f]{2}", text):
+                    if (want == "4" and ul) or (want != "4" and bg == want):
+                        got.append(text)
+                col += len(text)
+    return got
+
 def start(cmd, width=120, height=30):
     tmux("kill-session", "-t", "t")
     tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
@@ -845,11 +883,30 @@ def python_test(c, q):
         s = wait_for(lambda s: "GC heap: arrows move" in s and "blocks of 16 bytes" in s, 15)
         c.check("GC heap: arrows move" in s and "blocks of 16 bytes" in s,
                 "the picture: %r" % s[:400])
+        pic = "".join(l[9:] for l in s.splitlines() if re.match(r"^[0-9a-f]{8} ", l))
+        c.check("@" in pic, "mpeek's own helper drawn '@': %r" % pic[:300])
         keys("r")
         s = wait_for(lambda s: "as read at the start" not in s, 15)
         c.check("as read at the start" not in s and "free in" in s,
                 "r reads it again: %r" % s[-400:])
+        pic = "".join(l[9:] for l in s.splitlines() if re.match(r"^[0-9a-f]{8} ", l))
+        c.check("@" in pic, "still '@' after reading it again: %r" % pic[:300])
+        # the selected cell on an '@' says whose it is
+        first = pic.find("@")
+        if first >= 0:
+            keys("l" * first)
+            s = wait_for(lambda s: "mpeek's helper" in s, 10)
+            c.check("mpeek's helper" in status(s) or "mpeek's helper" in s,
+                    "the cell is named mpeek's helper: %r" % s[-300:])
         keys("q")
+
+        c.test("the GC allocation table and the stack are regions the explorer names")
+        keys(":", "gc-atb+4", "Enter")
+        s = wait_for(lambda s: "gc-atb+0x4" in status(s), 15)
+        c.check("gc-atb+0x4" in status(s), "goto gc-atb: %r" % status(s))
+        keys(":", "stack+0x10", "Enter")
+        s = wait_for(lambda s: "stack+0x10" in status(s), 15)
+        c.check("stack+0x10" in status(s), "goto stack: %r" % status(s))
 
         c.test(":@x goes to the list x names")
         keys(":", "@x", "Enter")
@@ -887,7 +944,23 @@ def python_test(c, q):
         s = wait_for(lambda s: "value: [7, 8, 9]" in s, 60)
         c.check("value: [7, 8, 9]" in s and "items -> 0x" in s and "[0] 0x0000000f int 7" in s,
                 "the panel: %r" % s[-900:])
+        # the selected line (the first item) is highlighted where its word
+        # sits in the list's items; the list's own fields are outlined
+        cs = wait_for(lambda s: styled_pairs(screen(colors=True), "48;5;110"), 5) and \
+            screen(colors=True)
+        c.check(styled_pairs(cs or "", "48;5;110") == ["0f", "00", "00", "00"],
+                "item 0's slot highlighted on the hex rows: %r" % styled_pairs(cs or "", "48;5;110"))
+        c.check(len(styled_pairs(cs or "", "4")) >= 16,
+                "the list's 16 bytes outlined: %r" % styled_pairs(cs or "", "4"))
+        keys("j")
+        cs = wait_for(lambda s: styled_pairs(screen(colors=True), "48;5;110") == ["11", "00", "00", "00"], 5) \
+            and screen(colors=True)
+        c.check(styled_pairs(cs or "", "48;5;110") == ["11", "00", "00", "00"],
+                "j: item 1 (8, the word 0x11) highlighted: %r"
+                % styled_pairs(screen(colors=True), "48;5;110"))
         keys("q")
+        cs = screen(colors=True)
+        c.check(styled_pairs(cs, "48;5;110") == [], "closed: nothing highlighted")
         keys(":", "@d", "Enter")
         wait_for(lambda s: "the object at 0x" in status(s), 15)
         keys("O")

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "objdec.h"
+#include "objhl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -91,6 +92,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* one line, always */
         }
         return 0;
+    }
+    /* Where the parts are: every span in memory that was read, every
+     * item's slot holding its word, every field in the object's first 16
+     * bytes. */
+    static struct objhl hl;
+    objhl_build(o, &hl);
+    uint8_t w4[4];
+    for (size_t i = 0; i < hl.n; i++) {
+        uint8_t *tmp = malloc(hl.span[i].len ? hl.span[i].len : 1);
+        if (tmp == NULL) {
+            break;
+        }
+        if (fz_read(&f, hl.span[i].addr, hl.span[i].len, tmp, &msg) != RC_OK) {
+            abort();
+        }
+        free(tmp);
+    }
+    for (size_t i = 0; i < o->nfields; i++) {
+        if (o->fields[i].off + o->fields[i].size > 16 || (o->addr != 0 && o->hdr_len != 8 &&
+                                                         o->hdr_len != 16)) {
+            abort();
+        }
+    }
+    for (size_t i = 0; i < o->nitems; i++) {
+        const struct objdec_obj *c = o->items[i];
+        if (c->at != 0 && (fz_read(&f, c->at, 4, w4, &msg) != RC_OK ||
+                           ((uint32_t)w4[0] | (uint32_t)w4[1] << 8 | (uint32_t)w4[2] << 16 |
+                            (uint32_t)w4[3] << 24) != c->word)) {
+            abort();
+        }
     }
     char *t = NULL, *j = NULL;
     if (objdec_repr(o, &lay, &t, &msg) != RC_OK ||
