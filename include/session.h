@@ -43,6 +43,7 @@ struct session {
     int port_given;
     int offline;
     int unsafe;
+    int tui_running; /* the explorer has the terminal: notes go to --log only */
     int no_cache; /* --no-cache, MPEEK_NO_CACHE: no attach cache (attcache.h)
                      or qstr cache (qcache.h) read or written */
     const char *board;

@@ -23,6 +23,10 @@ struct ldscript;
 struct image;
 struct frozen_set;
 
+struct frozen_mem;
+struct qstr_where;
+struct qstr_tab;
+
 struct tui_opts {
     struct rrepl *rrepl;          /* NULL: no board (nothing is read) */
     struct mread *reader;
@@ -59,6 +63,12 @@ struct tui_opts {
      * inspector first needs it): the object layout of the inspector. */
     const char *version;
     int repr_c;
+    /* How the object panel finds the qstr pools (NULL: qstr_tab_new): the
+     * session's, with its qstr cache (bmem_qstr_tab). */
+    int (*qstr_tab)(void *ctx, const struct frozen_mem *mem,
+                    const struct qstr_where *w, struct qstr_tab **tab,
+                    struct rc_msg *msg);
+    void *qstr_ctx;
 };
 
 /* Run until the user quits or *cancel is set.  The terminal is restored

@@ -219,8 +219,10 @@ int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
             bmem_log(s, "miss: no %s", path);
         } else {
             bmem_log(s, "unusable: %s", m.text);
-            cmd_outf(stderr, "mpeek: note: the qstr cache %s; searched the board again\n",
-                     cmd_esc(m.text, e));
+            if (!s->tui_running) {
+                cmd_outf(stderr, "mpeek: note: the qstr cache %s; searched the board "
+                         "again\n", cmd_esc(m.text, e));
+            }
         }
     }
     int rc = qstr_tab_new(tab, mem, &ww, msg);
@@ -234,7 +236,7 @@ int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
     }
     if (have && qstr_hint_note(*tab)[0] != 0) {
         bmem_log(s, "stale: %s", qstr_hint_note(*tab));
-        if (!(used & QSTR_HINT_CONST)) {
+        if (!(used & QSTR_HINT_CONST) && !s->tui_running) {
             cmd_outf(stderr, "mpeek: note: the qstr cache %s does not fit the board (%s); "
                      "searched it again\n", path, cmd_esc(qstr_hint_note(*tab), e));
         }
@@ -251,8 +253,10 @@ int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
     }
     if (qcache_store(dir, path, id, &now, &m) != RC_OK) {
         bmem_log(s, "not written: %s", m.text);
-        cmd_outf(stderr, "mpeek: note: cannot keep the qstr cache: %s (--no-cache turns it "
-                 "off)\n", cmd_esc(m.text, e));
+        if (!s->tui_running) {
+            cmd_outf(stderr, "mpeek: note: cannot keep the qstr cache: %s (--no-cache "
+                     "turns it off)\n", cmd_esc(m.text, e));
+        }
     } else {
         bmem_log(s, "wrote %s", path);
     }

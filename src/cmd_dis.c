@@ -214,7 +214,7 @@ static int load_qstrs(struct session *s, const struct frozen_mem *mem, const str
     w.img = img;
     w.version = version;
     bmem_qstr_where(&w, s->map, s->unsafe);
-    int rc = qstr_tab_new(tab, mem, &w, msg);
+    int rc = bmem_qstr_tab(s, mem, &w, tab, msg);
     if (rc < 0) {
         return rc_prefix(msg, rc, "the qstr pools");
     }

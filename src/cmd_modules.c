@@ -308,7 +308,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         w.img = img;
         w.version = (uint32_t)(major * 10000 + minor * 100);
         bmem_qstr_where(&w, s->map, s->unsafe);
-        if ((rc = qstr_tab_new(&tab, &mem, &w, msg)) < 0) {
+        if ((rc = bmem_qstr_tab(s, &mem, &w, &tab, msg)) < 0) {
             rc_prefix(msg, rc, "the board's qstr pools");
         }
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bmem.h"
 #include "cmd.h"
 #include "fmt.h"
 #include "frozen.h"
@@ -35,6 +36,14 @@ static int view_start_arg(const char *text, uint64_t *addr, const char **expr,
     return RC_ARG; /* msg says why the number is wrong */
 }
 /* The explorer, on the board (s->rrepl set) or on the images alone. */
+/* The object panel's qstr pools: the session's search, with its cache. */
+static int view_qstr_tab(void *ctx, const struct frozen_mem *mem,
+                         const struct qstr_where *w, struct qstr_tab **tab,
+                         struct rc_msg *msg)
+{
+    return bmem_qstr_tab(ctx, mem, w, tab, msg);
+}
+
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     int have_start = a->have_start;
@@ -66,6 +75,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         char e[CMD_ESC_MAX];
         cmd_outf(stderr, "mpeek: %s\n", cmd_esc(om.text, e));
     }
+    s->tui_running = 1;
     struct tui_opts to = {
         .rrepl = s->rrepl,
         .reader = s->reader,
@@ -89,8 +99,11 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         .hint = s->hint,
         .version = s->info.version,
         .repr_c = s->info.repr_c,
+        .qstr_tab = view_qstr_tab,
+        .qstr_ctx = s,
     };
     int rc = tui_run(&to, msg);
+    s->tui_running = 0;
     frozen_set_free(&frozen);
     return rc;
 }

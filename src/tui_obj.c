@@ -171,7 +171,10 @@ static int attempt(struct tui *t)
             w.in_use = heapmap_head_at;
             w.in_use_ctx = (void *)tui_heapmap(t);
         }
-        if (qstr_tab_new(&t->obj_qtab, &mem, &w, &msg) != RC_OK) {
+        int qrc = t->o->qstr_tab != NULL
+                      ? t->o->qstr_tab(t->o->qstr_ctx, &mem, &w, &t->obj_qtab, &msg)
+                      : qstr_tab_new(&t->obj_qtab, &mem, &w, &msg);
+        if (qrc != RC_OK) {
             if (om.missing) {
                 tui_say(t, 0, "reading the qstr pools... 0x%08x (Esc stops)", (unsigned)om.at);
                 return 0;
