@@ -49,4 +49,12 @@ void bmem_qstr_where(struct qstr_where *w, const struct rmap *map, int unsafe);
 int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
                   const struct qstr_where *w, struct qstr_tab **tab, struct rc_msg *msg);
 
+/* The object layout of MicroPython major.minor with floats stored as
+ * repr_c says (objdec_layout_for), with instance_print's address from the
+ * session's ELF when it has one (a user class's instances print through
+ * it). */
+struct objdec_layout;
+int bmem_layout(struct session *s, int major, int minor, int repr_c,
+                struct objdec_layout *lay, struct rc_msg *msg);
+
 #endif

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "image.h"
 #include "mread.h"
+#include "objdec.h"
 #include "pcache.h"
 #include "qcache.h"
 #include "rmap.h"
@@ -259,6 +260,22 @@ int bmem_qstr_tab(struct session *s, const struct frozen_mem *mem,
         }
     } else {
         bmem_log(s, "wrote %s", path);
+    }
+    return RC_OK;
+}
+
+int bmem_layout(struct session *s, int major, int minor, int repr_c,
+                struct objdec_layout *lay, struct rc_msg *msg)
+{
+    int rc = objdec_layout_for(lay, major, minor, repr_c ? OBJDEC_REPR_C : OBJDEC_REPR_A,
+                               msg);
+    if (rc < 0) {
+        return rc;
+    }
+    const struct image *img = session_symbol_image(s);
+    const struct image_sym *ip = img != NULL ? image_sym_find(img, "instance_print") : NULL;
+    if (ip != NULL) {
+        lay->instance_print = ip->addr & ~1u;
     }
     return RC_OK;
 }

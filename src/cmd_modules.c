@@ -267,14 +267,8 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         return rc;
     }
     struct objdec_layout lay;
-    if ((rc = objdec_layout_for(&lay, major, minor,
-                                s->info.repr_c ? OBJDEC_REPR_C : OBJDEC_REPR_A, msg)) < 0) {
+    if ((rc = bmem_layout(s, major, minor, s->info.repr_c, &lay, msg)) < 0) {
         return rc;
-    }
-    const struct image *img = session_symbol_image(s);
-    const struct image_sym *ip = img != NULL ? image_sym_find(img, "instance_print") : NULL;
-    if (ip != NULL) {
-        lay.instance_print = ip->addr & ~1u;
     }
     struct bmem *bm;
     if (bmem_new(s, &bm) < 0) {
@@ -305,7 +299,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (rc == RC_OK) {
         w.in_use = heapmap_head_at;
         w.in_use_ctx = &heap;
-        w.img = img;
+        w.img = session_symbol_image(s);
         w.version = (uint32_t)(major * 10000 + minor * 100);
         bmem_qstr_where(&w, s->map, s->unsafe);
         if ((rc = bmem_qstr_tab(s, &mem, &w, &tab, msg)) < 0) {

@@ -328,14 +328,8 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     }
     s->info.repr_c = repr_c;
     struct objdec_layout lay;
-    if ((rc = objdec_layout_for(&lay, major, minor,
-                                repr_c ? OBJDEC_REPR_C : OBJDEC_REPR_A, msg)) < 0) {
+    if ((rc = bmem_layout(s, major, minor, repr_c, &lay, msg)) < 0) {
         return rc;
-    }
-    const struct image *img = session_symbol_image(s);
-    const struct image_sym *ip = img != NULL ? image_sym_find(img, "instance_print") : NULL;
-    if (ip != NULL) {
-        lay.instance_print = ip->addr & ~1u;
     }
     struct bmem *bm;
     if (bmem_new(s, &bm) < 0) {

@@ -744,6 +744,20 @@ void rrepl_abandon(struct rrepl *r)
     buf_clear(&r->in);
 }
 
+/* After \r Ctrl-B: the friendly REPL's prompt. */
+static int rrepl_await_friendly(struct rrepl *r, struct rc_msg *msg)
+{
+    r->in_raw = 0;
+    int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
+    int rc = rrepl_wait_suffix(r, ">>> ", t, msg);
+    if (rc == RC_TIMEOUT) {
+        return rc_set(msg, RC_TIMEOUT,
+                      "the board on %s did not show its '>>> ' prompt after "
+                      "leaving the raw REPL", r->io.name);
+    }
+    return rc;
+}
+
 int rrepl_leave_early(struct rrepl *r, struct rc_msg *msg)
 {
     if (!r->in_raw || r->leave_code.len > 0 || r->empty_paste) {
@@ -763,15 +777,7 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
         /* \r Ctrl-B went out behind the last command; what came after its
          * raw prompt is the start of the banner (kept in r->in). */
         r->leave_sent = 0;
-        r->in_raw = 0;
-        int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
-        rc = rrepl_wait_suffix(r, ">>> ", t, msg);
-        if (rc == RC_TIMEOUT) {
-            return rc_set(msg, RC_TIMEOUT,
-                          "the board on %s did not show its '>>> ' prompt after "
-                          "leaving the raw REPL", r->io.name);
-        }
-        return rc;
+        return rrepl_await_friendly(r, msg);
     }
     if (r->pending > 0) {
         rc = rrepl_resync(r, msg);
@@ -810,15 +816,7 @@ int rrepl_leave(struct rrepl *r, struct rc_msg *msg)
     } else if ((rc = rrepl_settle(r, msg)) < 0) {
         return rc;
     }
-    r->in_raw = 0;
-    int t = r->opts.timeout_ms < 2000 ? r->opts.timeout_ms : 2000;
-    rc = rrepl_wait_suffix(r, ">>> ", t, msg);
-    if (rc == RC_TIMEOUT) {
-        return rc_set(msg, RC_TIMEOUT,
-                      "the board on %s did not show its '>>> ' prompt after "
-                      "leaving the raw REPL", r->io.name);
-    }
-    return rc;
+    return rrepl_await_friendly(r, msg);
 }
 
 int rrepl_on_leave(struct rrepl *r, const char *code, struct rc_msg *msg)
