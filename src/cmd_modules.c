@@ -270,6 +270,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if ((rc = bmem_layout(s, major, minor, s->info.repr_c, &lay, msg)) < 0) {
         return rc;
     }
+    const struct image *img = session_symbol_image(s);
     struct bmem *bm;
     if (bmem_new(s, &bm) < 0) {
         return rc_set(msg, RC_NOMEM, "out of memory");
@@ -299,7 +300,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (rc == RC_OK) {
         w.in_use = heapmap_head_at;
         w.in_use_ctx = &heap;
-        w.img = session_symbol_image(s);
+        w.img = img;
         w.version = (uint32_t)(major * 10000 + minor * 100);
         bmem_qstr_where(&w, s->map, s->unsafe);
         if ((rc = bmem_qstr_tab(s, &mem, &w, &tab, msg)) < 0) {
