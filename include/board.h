@@ -75,11 +75,14 @@ struct board_warm {
 
 /*
  * board_probe, first trying warm (NULL or an empty one: not tried): one
- * short paste in which the board checks that its identity is warm->ident
- * and that mpeek's names are free, and only then defines the helper that
- * the answer in warm->text chose; the rest of what the board is and has is
- * then taken from warm->text, and the line is not echo-tested again (every
- * read is verified anyway).  Anything else (another board, another
+ * short command in which the board checks that its identity is
+ * warm->ident and that mpeek's names are free, and only then (on firmware
+ * with raw-paste) defines the helper that the answer in warm->text chose,
+ * measures its free heap and, for a binary method, echoes the 256 byte
+ * values again; the rest of what the board is and has is then taken from
+ * warm->text.  Firmware without raw-paste (small boards) gets its helper
+ * in a command of its own afterwards (board_install), as after a full
+ * probe, so that its heap is not left in pieces.  Anything else (another board, another
  * firmware, no raw-paste, a helper that fails) falls back to the full
  * probe.  *used says whether warm was used; learnt (may be NULL) receives
  * what a full probe learnt (empty when it is nothing to keep: old

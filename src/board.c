@@ -663,12 +663,12 @@ static const char probe_warm_head[] =
     " def _mpkp():\n"
     "  global _mpk,_mpkm\n"
     "  import sys\n"
-    "  i=sys.implementation;v=i.version;m=u=''\n"
+    "  i=sys.implementation;v=i.version;m=f=''\n"
     "  try:m=i._machine\n"
     "  except:pass\n"
-    "  try:o=__import__('os').uname();m=m or o.machine;u=o.version\n"
-    "  except:u=sys.version\n"
-    "  if bytes('%s %d.%d.%d %s %s %s'%(i.name,v[0],v[1],v[2],sys.platform,m,u),'utf8')!=WARM_IDENT:\n"
+    "  try:u=__import__('os').uname();m=m or u.machine;f=u.version\n"
+    "  except:f=sys.version\n"
+    "  if '%s %d.%d.%d %s %s %s'%(i.name,v[0],v[1],v[2],sys.platform,m,f)!=WARM_IDENT:\n"
     "   print('taken=0\\nwarm=0');return\n"
     "  PROBE_MARKER\n"
     "  try:\n";
@@ -722,10 +722,14 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
     const char *id = strstr(probe_warm_head, "WARM_IDENT");
     const char *mk = strstr(probe_warm_head, "PROBE_MARKER");
     buf_add(out, probe_warm_head, (size_t)(id - probe_warm_head));
-    /* Printable ASCII as it is, but for the quote, the backslash and '_';
-     * every other byte escaped: nothing of the cache can end the literal
-     * or become code, nor spell "_mpk" (which sending renames). */
-    buf_addstr(out, "b'");
+    /* A str literal: printable ASCII as it is, but for the quote, the
+     * backslash and '_'; every other byte escaped (\xNN: a non-ASCII
+     * identity then never matches, and is probed in full): nothing of the
+     * cache can end the literal or become code, nor spell "_mpk" (which
+     * sending renames).  No bytes() or str.encode: 1.9.2 lacks encode, and
+     * every name the code uses is interned on the board for good (the
+     * same names as the full probe's, so few new ones). */
+    buf_addstr(out, "'");
     for (const unsigned char *p = (const unsigned char *)ident; *p; p++) {
         if (*p >= 0x20 && *p < 0x7f && *p != '\'' && *p != '\\' && *p != '_') {
             buf_add(out, p, 1);
@@ -738,7 +742,9 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
     buf_add(out, after, (size_t)(mk - after));
     buf_addstr(out, marker);
     buf_addstr(out, mk + strlen("PROBE_MARKER"));
-    add_indented(out, helper);
+    if (helper != NULL) {
+        add_indented(out, helper);
+    }
     /* The echo proves the line 8-bit clean again, as the full probe
      * does (the cable or adapter may have changed since). */
     const char *echo = strstr(probe_warm_tail, "WARM_ECHO");
@@ -796,7 +802,12 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
         goto done;
     }
     int binary = info->method.enc == RECDEC_BIN;
-    if (probe_warm_code(r, warm->ident, helper,
+    /* Firmware without raw-paste (the micro:bit's 1.9.2: 16 KiB of RAM)
+     * gets the helper in a command of its own afterwards, as in the full
+     * probe: defined inside this one, it would land among this command's
+     * code and leave the heap in pieces. */
+    int fold = rc > 0;
+    if (probe_warm_code(r, warm->ident, fold ? helper : NULL,
                         binary ? writer_expr(info->method.writer) : NULL,
                         &code) != RC_OK) {
         rc = rc_set(msg, RC_NOMEM, "out of memory");
@@ -851,8 +862,10 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
     rrepl_claim_names(r);
     apply_free(info, buf_str(&text));
     info->free_in_probe = 1;
-    recdec_sha256((const uint8_t *)helper, strlen(helper), info->folded_sha);
-    info->helper_folded = 1;
+    if (fold) {
+        recdec_sha256((const uint8_t *)helper, strlen(helper), info->folded_sha);
+        info->helper_folded = 1;
+    }
     rc = RC_OK;
 done:
     buf_fini(&code);
