@@ -221,6 +221,8 @@ def oracle_mismatch(fun, ins, got, qnames):
                 name = ast.literal_eval(name)
             except (ValueError, SyntaxError):
                 return "LOAD_CONST_STRING text %r is no string" % text
+        if "qstr" in ins and name != ins["qstr"]:
+            return "text %r, mpy-tool %s %s" % (text, ins["name"], ins["qstr"])
         if qnames.setdefault(arg, name) != name:
             return "qstr %d shown as %r, earlier as %r" % (arg, name, qnames[arg])
         if qnames[None].setdefault(name, arg) != arg:
@@ -243,7 +245,8 @@ def oracle_mismatch(fun, ins, got, qnames):
 
 def mpytool_oracle(c):
     elf = need_modern_firmware(c)
-    c.test("dis of every frozen module agrees with mpy-tool's decoding (tests/tools/mpytool_decode.py)")
+    c.test("dis of every frozen module agrees with mpy-tool's decoding "
+           "(tests/tools/mpytool_decode.py)")
     funs = load_oracle().frozen_functions(elf)
     c.check(len(funs) > 0, "the ELF has fun_data_* symbols: %d" % len(funs))
     rc, out, err, _ = mp(["--offline", "--image", elf, "frozen"])
@@ -252,6 +255,7 @@ def mpytool_oracle(c):
     seen = set()
     first = None
     compared = 0
+    named = 0
     for mod in mods:
         rc, out, err, _ = mp(["--offline", "--image", elf, "dis", mod, "--format", "json"],
                              timeout=180)
@@ -278,6 +282,11 @@ def mpytool_oracle(c):
             if len(fun.get("args", [])) != len(pre["names"]) - 1:
                 first = first or "%s: %d args, mpy-tool %d" % (where, len(fun.get("args", [])),
                                                               len(pre["names"]) - 1)
+            if "qstrs" in pre and (fun.get("name"), fun.get("args")) != (pre["qstrs"][0],
+                                                                          pre["qstrs"][1:]):
+                first = first or "%s: name and args %r %r, mpy-tool %r" % (
+                    where, fun.get("name"), fun.get("args"), pre["qstrs"])
+            named += "qstrs" in pre
             got = fun.get("insns", [])
             for k, ins in enumerate(insns):
                 if k >= len(got):
@@ -293,7 +302,10 @@ def mpytool_oracle(c):
             if len(got) > len(insns):
                 first = first or "%s: %d instructions, mpy-tool %d" % (where, len(got), len(insns))
     print("   %d functions, %d instructions compared" % (len(seen), compared))
-    c.check(first is None and compared > 0, "every instruction as mpy-tool decodes it; first mismatch: %s" % first)
+    c.check(named == len(funs), "the oracle names the qstrs of every function from the ELF's "
+            "qstr tables (%d of %d)" % (named, len(funs)))
+    c.check(first is None and compared > 0,
+            "every instruction as mpy-tool decodes it; first mismatch: %s" % first)
     missing = sorted("%s 0x%08x" % (funs[a][0], a) for a in set(funs) - seen)
     extra = sorted("0x%08x" % a for a in seen - set(funs) if isinstance(a, int))
     c.check(not missing, "every fun_data_* symbol is a listed function; not listed: %s" % missing)

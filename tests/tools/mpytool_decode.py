@@ -314,16 +314,94 @@ def elf_symbols(path):
     return data, syms
 
 
+def elf_sections(data):
+    """[(address, size, file offset)] of the sections of an ELF32 file
+    that hold bytes in the file and are loaded (SHF_ALLOC, not NOBITS)."""
+    e_shoff, = struct.unpack_from("<I", data, 0x20)
+    e_shentsize, e_shnum = struct.unpack_from("<HH", data, 0x2E)
+    out = []
+    for i in range(e_shnum):
+        _, sh_type, sh_flags, sh_addr, sh_offset, sh_size = struct.unpack_from(
+            "<6I", data, e_shoff + i * e_shentsize)
+        if sh_flags & 2 and sh_type != 8 and sh_size:
+            out.append((sh_addr, sh_size, sh_offset))
+    return out
+
+
+class Image:
+    """Bytes of the ELF by load address."""
+
+    def __init__(self, data):
+        self.data = data
+        self.secs = elf_sections(data)
+
+    def read(self, addr, n):
+        for a, size, off in self.secs:
+            if a <= addr and addr + n <= a + size:
+                return self.data[off + addr - a:off + addr - a + n]
+        raise ValueError("0x%08x+%d is in no loaded section of the ELF" % (addr, n))
+
+    def word(self, addr):
+        return struct.unpack("<I", self.read(addr, 4))[0]
+
+
+def qstr_names(img, pool_addr):
+    """{qstr number: str} of a chain of qstr pools, last pool at pool_addr.
+    The layout of qstr_pool_t (py/qstr.h, 1.22+; 32-bit, with hashes, one
+    length byte): prev, total_prev_len:31 and is_sorted:1, alloc, len,
+    hashes, lengths, qstrs[len]."""
+    names = {}
+    seen = set()
+    while pool_addr and pool_addr not in seen:
+        seen.add(pool_addr)
+        prev, tpl, alloc, n, hashes, lengths = struct.unpack("<6I", img.read(pool_addr, 24))
+        tpl &= 0x7FFFFFFF
+        # (alloc of a pool in ROM is only the size the next pool starts from)
+        if n > 0x10000 or (prev and tpl == 0):
+            raise ValueError("qstr pool at 0x%08x: len %d, total_prev_len %d"
+                             % (pool_addr, n, tpl))
+        lens = img.read(lengths, n)
+        for i in range(n):
+            ptr = img.word(pool_addr + 24 + 4 * i)
+            names[tpl + i] = img.read(ptr, lens[i]).decode("utf-8", "replace")
+        pool_addr = prev
+    return names
+
+
 def frozen_functions(path):
     """{address: (symbol name, prelude, instructions)} of every fun_data_*
-    symbol of the ELF (the freezer's arrays of frozen bytecode)."""
+    symbol of the ELF (the freezer's arrays of frozen bytecode).  When the
+    module's const_qstr_table_data_* and the qstr pools are there, the
+    prelude has "qstrs" (the simple name and argument names) and each
+    qstr-format instruction "qstr": the names mpy-tool -d prints
+    (qstr_table[arg].str)."""
     data, syms = elf_symbols(path)
+    img = Image(data)
+    by_name = {name: (addr, size, off) for name, addr, size, off in syms}
+    names = {}
+    for pool in ("mp_qstr_frozen_const_pool", "mp_qstr_const_pool"):
+        if pool in by_name:
+            names = qstr_names(img, by_name[pool][0])
+            break
+    tables = {}
+    prefix = "const_qstr_table_data_"
+    for name, (addr, size, off) in by_name.items():
+        if name.startswith(prefix) and off is not None:
+            tables[name[len(prefix):]] = [
+                v for (v,) in struct.iter_unpack("<H", data[off:off + size - size % 2])]
     funs = {}
     for name, addr, size, off in syms:
         if not name.startswith("fun_data_") or off is None or size == 0:
             continue
         bc = data[off:off + size]
         pre, insns = disassemble(bc, addr)
+        homes = [m for m in tables if name.startswith("fun_data_%s_" % m)]
+        if homes and names:
+            table = tables[max(homes, key=len)]
+            pre["qstrs"] = [names[table[i]] for i in pre["names"]]
+            for ins in insns:
+                if ins["format"] == FMT_QSTR:
+                    ins["qstr"] = names[table[ins["arg"]]]
         funs[addr] = (name, pre, insns)
     return funs
 
@@ -334,9 +412,12 @@ def main(argv):
         return 2
     for addr, (name, pre, insns) in sorted(frozen_functions(argv[1]).items()):
         print("%s at 0x%08x" % (name, addr))
+        if "qstrs" in pre:
+            print("simple_name:", pre["qstrs"][0])
+            print("  args:", pre["qstrs"][1:])
         print("  prelude:", pre["signature"])
         for i in insns:
-            arg = "" if i["format"] in (FMT_BYTE,) else i["arg"]
+            arg = "" if i["format"] in (FMT_BYTE,) else i.get("qstr", i["arg"])
             print("  %-11s %s %s" % (i["bytes"].hex(":"), i["name"], arg))
     return 0
 
