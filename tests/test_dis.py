@@ -312,8 +312,59 @@ def mpytool_oracle(c):
     c.check(not extra, "every listed function is a fun_data_* symbol; not: %s" % extra)
 
 
+def mpytool_every_op(c):
+    c.test("tests/data/bc_v6_every_op.dis (every opcode) agrees with mpy-tool's decoding")
+    oracle = load_oracle()
+    insn = re.compile(r"^ +(?:\d+ +)?0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+) *(?:L\d+: *)?(\S.*)$")
+    funs = []
+    for line in golden("bc_v6_every_op.dis").splitlines():
+        if line.startswith("function "):
+            funs.append([])
+            continue
+        m = insn.match(line)
+        if m and funs:
+            t = re.search(r" \(0x([0-9a-f]{8})\)", m.group(3))
+            funs[-1].append({"address": int(m.group(1), 16), "bytes": m.group(2).strip(),
+                             "op": m.group(3).split()[0], "text": m.group(3),
+                             "target": int(t.group(1), 16) if t else None})
+    first = None
+    listed = set(int(got["bytes"][:2], 16) for lines in funs for got in lines)
+    for lines in funs:
+        qnames = {None: {}}
+        for k, got in enumerate(lines):
+            # the bytes from here on, as far as the listing runs on without a gap
+            bc = bytearray()
+            at = got["address"]
+            for nxt in lines[k:]:
+                if nxt["address"] != at:
+                    break
+                b = bytes.fromhex(nxt["bytes"])
+                bc += b
+                at += len(b)
+            try:
+                f, sz, arg, extra = oracle.opcode_decode(bc, 0)
+            except IndexError:
+                first = first or "0x%08x %s: mpy-tool reads past the listed bytes" % (
+                    got["address"], got["text"])
+                break
+            ins = {"address": got["address"], "bytes": bytes(bc[:sz]), "opcode": bc[0],
+                   "name": oracle.MAPPING[bc[0]], "format": f, "arg": arg, "extra": extra}
+            if f == oracle.FMT_OFFSET:
+                ins["target"] = got["address"] + oracle.jump_target(bc, 0, arg)
+            why = oracle_mismatch(None, ins, got, qnames)
+            if why:
+                first = first or "0x%08x %s: %s" % (got["address"], got["text"], why)
+                break
+    named = set(v for v in range(256) if oracle.MAPPING[v] != "unknown")
+    c.check(first is None and listed, "every listed instruction as mpy-tool decodes it "
+            "(%d opcodes); first mismatch: %s" % (len(listed), first))
+    c.check(named <= listed, "every opcode mpy-tool names is listed; not: %s"
+            % ", ".join(oracle.MAPPING[v] for v in sorted(named - listed)))
+
+
 TESTS = [("offline", offline), ("board", board), ("microbit", microbit)]
 TESTS.append(("mpytool_oracle", mpytool_oracle))
+TESTS.append(("mpytool_every_op", mpytool_every_op))
 
 
 def main():

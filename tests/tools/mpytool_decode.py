@@ -189,6 +189,13 @@ def opcode_decode(bc, ip):
     return f, ip - start, arg, extra
 
 
+def jump_target(bc, ip, arg):
+    """Where the offset of the jump at ip leads: mp_opcode_encode writes the
+    offset from the end of the offset bytes (target - ip - 2 for a one-byte
+    offset, one less for two bytes), before UNWIND_JUMP's extra byte."""
+    return ip + (2 if bc[ip + 1] & 0x80 == 0 else 3) + arg
+
+
 def prelude_sig(bc, ip):
     """read_prelude_sig: ((n_state, n_exc_stack, scope_flags, n_pos_args,
     n_kwonly_args, n_def_pos_args), ip after it)."""
@@ -261,7 +268,7 @@ def disassemble(bc, base=0):
     opcode byte, name (as -d prints it), format, arg (the decoded number, as
     -d prints it for var-uint and offset formats; the qstr or obj index
     for the others), extra (the extra byte, or None) and, for jumps, target
-    (the address the offset leads to: after the opcode, plus the offset)."""
+    (the address the offset leads to, see jump_target)."""
     pre = extract_prelude(bc)
     out = []
     ip = pre["offset_opcodes"]
@@ -272,7 +279,7 @@ def disassemble(bc, base=0):
         ins = {"address": base + ip, "bytes": bytes(bc[ip:ip + sz]), "opcode": bc[ip],
                "name": MAPPING[bc[ip]], "format": f, "arg": arg, "extra": extra}
         if f == FMT_OFFSET:
-            ins["target"] = base + ip + sz + arg
+            ins["target"] = base + jump_target(bc, ip, arg)
         out.append(ins)
         ip += sz
     return pre, out
