@@ -187,7 +187,7 @@ def load_oracle():
     return mpytool_decode
 
 
-def oracle_mismatch(fun, ins, got, qnames):
+def oracle_mismatch(ins, got, qnames):
     """None when mpeek's JSON instruction got says what mpy-tool's decoding
     ins says, else what differs.  qnames: {qstr index: name} of the module
     so far, and {name: index} under the key None (the same index must show
@@ -293,7 +293,7 @@ def mpytool_oracle(c):
                     first = first or "%s: listing ends after %d instructions, mpy-tool has " \
                         "%s at 0x%08x next" % (where, k, ins["name"], ins["address"])
                     break
-                why = oracle_mismatch(fun, ins, got[k], qnames)
+                why = oracle_mismatch(ins, got[k], qnames)
                 compared += 1
                 if why:
                     first = first or "%s: instruction %d at 0x%08x: %s" % (where, k,
@@ -351,7 +351,7 @@ def mpytool_every_op(c):
                    "name": oracle.MAPPING[bc[0]], "format": f, "arg": arg, "extra": extra}
             if f == oracle.FMT_OFFSET:
                 ins["target"] = got["address"] + oracle.jump_target(bc, 0, arg)
-            why = oracle_mismatch(None, ins, got, qnames)
+            why = oracle_mismatch(ins, got, qnames)
             if why:
                 first = first or "0x%08x %s: %s" % (got["address"], got["text"], why)
                 break
