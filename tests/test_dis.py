@@ -178,7 +178,193 @@ def microbit(c):
         q.stop()
 
 
+def load_oracle():
+    """tests/tools/mpytool_decode.py, mpy-tool's decoding written apart from mpeek."""
+    tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import mpytool_decode
+    return mpytool_decode
+
+
+def oracle_mismatch(ins, got, qnames):
+    """None when mpeek's JSON instruction got says what mpy-tool's decoding
+    ins says, else what differs.  qnames: {qstr index: name} of the module
+    so far, and {name: index} under the key None (the same index must show
+    the same name, and no two indices one name)."""
+    import ast
+    oracle = load_oracle()
+    word = ins["name"].split()[0]
+    want_bytes = ins["bytes"].hex()
+    text = got.get("text", "")
+    if got.get("address") != ins["address"]:
+        return "address 0x%08x, mpy-tool has 0x%08x" % (got.get("address", -1), ins["address"])
+    if got.get("bytes", "").replace(" ", "") != want_bytes:
+        return "bytes %s, mpy-tool decodes %s" % (got.get("bytes"), want_bytes)
+    if got.get("op") != word:
+        return "op %s, mpy-tool names it %s" % (got.get("op"), ins["name"])
+    arg, f = ins["arg"], ins["format"]
+    if f == oracle.FMT_BYTE and ins["extra"] is None:
+        return None if text == ins["name"] else "text %r, mpy-tool %r" % (text, ins["name"])
+    if f == oracle.FMT_OFFSET:
+        if got.get("target") != ins["target"]:
+            t = got.get("target")
+            return "jump target %s, mpy-tool 0x%08x" % (
+                "0x%08x" % t if isinstance(t, int) else repr(t), ins["target"])
+        return None if text.startswith(word + " ") else "text %r" % text
+    if f == oracle.FMT_QSTR:
+        if not text.startswith(word + " "):
+            return "text %r" % text
+        name = text[len(word) + 1:]
+        if word == "LOAD_CONST_STRING":
+            try:
+                name = ast.literal_eval(name)
+            except (ValueError, SyntaxError):
+                return "LOAD_CONST_STRING text %r is no string" % text
+        if "qstr" in ins and name != ins["qstr"]:
+            return "text %r, mpy-tool %s %s" % (text, ins["name"], ins["qstr"])
+        if qnames.setdefault(arg, name) != name:
+            return "qstr %d shown as %r, earlier as %r" % (arg, name, qnames[arg])
+        if qnames[None].setdefault(name, arg) != arg:
+            return "qstr %d shown as %r, like qstr %d" % (arg, name, qnames[None][name])
+        return None
+    if word in ("CALL_FUNCTION", "CALL_FUNCTION_VAR_KW", "CALL_METHOD", "CALL_METHOD_VAR_KW"):
+        want = "%s n_args=%d n_kw=%d" % (word, arg & 0xFF, arg >> 8)
+        return None if text == want else "text %r, mpy-tool arg %d: %r" % (text, arg, want)
+    if word in ("MAKE_CLOSURE", "MAKE_CLOSURE_DEFARGS"):
+        want = "%s %d n_closed=%d" % (word, arg, ins["extra"])
+    elif word == "LOAD_CONST_OBJ":
+        want = None if "; obj[%d] " % arg in text else "obj[%d]" % arg
+        return None if want is None else "text %r, mpy-tool %s" % (text, want)
+    else:
+        want = "%s %d" % (ins["name"], arg)
+    if text == want or (word.startswith("MAKE_") and text.startswith(want + "  ;")):
+        return None
+    return "text %r, mpy-tool %r" % (text, want)
+
+
+def mpytool_oracle(c):
+    elf = need_modern_firmware(c)
+    c.test("dis of every frozen module agrees with mpy-tool's decoding "
+           "(tests/tools/mpytool_decode.py)")
+    funs = load_oracle().frozen_functions(elf)
+    c.check(len(funs) > 0, "the ELF has fun_data_* symbols: %d" % len(funs))
+    rc, out, err, _ = mp(["--offline", "--image", elf, "frozen"])
+    mods = [ln.split()[0] for ln in out.splitlines()[1:] if ln.strip()]
+    c.check(rc == 0 and mods, "frozen lists the modules: %r %r" % (mods, err))
+    seen = set()
+    first = None
+    compared = 0
+    named = 0
+    for mod in mods:
+        rc, out, err, _ = mp(["--offline", "--image", elf, "dis", mod, "--format", "json"],
+                             timeout=180)
+        try:
+            listed = json.loads(out)["functions"]
+        except (ValueError, KeyError):
+            c.check(False, "dis %s --format json: rc %d, %r %r" % (mod, rc, out[:200], err))
+            continue
+        qnames = {None: {}}
+        for fun in listed:
+            where = "%s: function %s (fun_data 0x%08x)" % (mod, fun.get("name"),
+                                                         fun.get("fun_data", -1))
+            seen.add(fun.get("fun_data"))
+            if fun.get("fun_data") not in funs:
+                first = first or "%s: no fun_data_* symbol there" % where
+                continue
+            sym, pre, insns = funs[fun["fun_data"]]
+            where += " = %s" % sym
+            keys = ("n_state", "n_exc_stack", "scope_flags", "n_pos_args", "n_kwonly_args",
+                    "n_def_pos_args")
+            got_sig = tuple(fun.get("prelude", {}).get(k) for k in keys)
+            if got_sig != pre["signature"]:
+                first = first or "%s: prelude %r, mpy-tool %r" % (where, got_sig, pre["signature"])
+            if len(fun.get("args", [])) != len(pre["names"]) - 1:
+                first = first or "%s: %d args, mpy-tool %d" % (where, len(fun.get("args", [])),
+                                                              len(pre["names"]) - 1)
+            if "qstrs" in pre and (fun.get("name"), fun.get("args")) != (pre["qstrs"][0],
+                                                                          pre["qstrs"][1:]):
+                first = first or "%s: name and args %r %r, mpy-tool %r" % (
+                    where, fun.get("name"), fun.get("args"), pre["qstrs"])
+            named += "qstrs" in pre
+            got = fun.get("insns", [])
+            for k, ins in enumerate(insns):
+                if k >= len(got):
+                    first = first or "%s: listing ends after %d instructions, mpy-tool has " \
+                        "%s at 0x%08x next" % (where, k, ins["name"], ins["address"])
+                    break
+                why = oracle_mismatch(ins, got[k], qnames)
+                compared += 1
+                if why:
+                    first = first or "%s: instruction %d at 0x%08x: %s" % (where, k,
+                                                                          ins["address"], why)
+                    break
+            if len(got) > len(insns):
+                first = first or "%s: %d instructions, mpy-tool %d" % (where, len(got), len(insns))
+    print("   %d functions, %d instructions compared" % (len(seen), compared))
+    c.check(named == len(funs), "the oracle names the qstrs of every function from the ELF's "
+            "qstr tables (%d of %d)" % (named, len(funs)))
+    c.check(first is None and compared > 0,
+            "every instruction as mpy-tool decodes it; first mismatch: %s" % first)
+    missing = sorted("%s 0x%08x" % (funs[a][0], a) for a in set(funs) - seen)
+    extra = sorted("0x%08x" % a for a in seen - set(funs) if isinstance(a, int))
+    c.check(not missing, "every fun_data_* symbol is a listed function; not listed: %s" % missing)
+    c.check(not extra, "every listed function is a fun_data_* symbol; not: %s" % extra)
+
+
+def mpytool_every_op(c):
+    c.test("tests/data/bc_v6_every_op.dis (every opcode) agrees with mpy-tool's decoding")
+    oracle = load_oracle()
+    insn = re.compile(r"^ +(?:\d+ +)?0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+) *(?:L\d+: *)?(\S.*)$")
+    funs = []
+    for line in golden("bc_v6_every_op.dis").splitlines():
+        if line.startswith("function "):
+            funs.append([])
+            continue
+        m = insn.match(line)
+        if m and funs:
+            t = re.search(r" \(0x([0-9a-f]{8})\)", m.group(3))
+            funs[-1].append({"address": int(m.group(1), 16), "bytes": m.group(2).strip(),
+                             "op": m.group(3).split()[0], "text": m.group(3),
+                             "target": int(t.group(1), 16) if t else None})
+    first = None
+    listed = set(int(got["bytes"][:2], 16) for lines in funs for got in lines)
+    for lines in funs:
+        qnames = {None: {}}
+        for k, got in enumerate(lines):
+            # the bytes from here on, as far as the listing runs on without a gap
+            bc = bytearray()
+            at = got["address"]
+            for nxt in lines[k:]:
+                if nxt["address"] != at:
+                    break
+                b = bytes.fromhex(nxt["bytes"])
+                bc += b
+                at += len(b)
+            try:
+                f, sz, arg, extra = oracle.opcode_decode(bc, 0)
+            except IndexError:
+                first = first or "0x%08x %s: mpy-tool reads past the listed bytes" % (
+                    got["address"], got["text"])
+                break
+            ins = {"address": got["address"], "bytes": bytes(bc[:sz]), "opcode": bc[0],
+                   "name": oracle.MAPPING[bc[0]], "format": f, "arg": arg, "extra": extra}
+            if f == oracle.FMT_OFFSET:
+                ins["target"] = got["address"] + oracle.jump_target(bc, 0, arg)
+            why = oracle_mismatch(ins, got, qnames)
+            if why:
+                first = first or "0x%08x %s: %s" % (got["address"], got["text"], why)
+                break
+    named = set(v for v in range(256) if oracle.MAPPING[v] != "unknown")
+    c.check(first is None and listed, "every listed instruction as mpy-tool decodes it "
+            "(%d opcodes); first mismatch: %s" % (len(listed), first))
+    c.check(named <= listed, "every opcode mpy-tool names is listed; not: %s"
+            % ", ".join(oracle.MAPPING[v] for v in sorted(named - listed)))
+
+
 TESTS = [("offline", offline), ("board", board), ("microbit", microbit)]
+TESTS.append(("mpytool_oracle", mpytool_oracle))
+TESTS.append(("mpytool_every_op", mpytool_every_op))
 
 
 def main():
