@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "heapmap.h"
+#include "dispane.h"
 #include "heappic.h"
 #include "image.h"
 #include "objdec.h"
@@ -65,6 +66,7 @@ extern const struct tui_mode tui_mode_confirm;     /* overwrite it? y/n */
 extern const struct tui_mode tui_mode_python;      /* '!': a line of Python */
 extern const struct tui_mode tui_mode_heap;        /* 'H': the heap picture */
 extern const struct tui_mode tui_mode_object;      /* 'O': the object panel */
+extern const struct tui_mode tui_mode_dis;         /* 'D': the disassembly pane */
 
 #define TUI_KEY_MAX 8
 
@@ -199,6 +201,17 @@ struct tui {
     /* where the panel's object sits: outlined on the hex rows while the
      * panel is open, the selected line's part highlighted */
     struct objhl obj_hl;
+    /* the disassembly pane (D): the frozen module decoded last (-1 none),
+     * or why it was not; where the cursor is in it (tui_dis_sync) */
+    struct bc_prog *dis_prog;
+    long dis_mod;
+    char dis_err[600];
+    struct qstr_tab *dis_qtab;
+    int dis_qtab_tried;
+    int dis_where;        /* enum dispane_where */
+    size_t dis_fun, dis_insn;
+    char dis_why[1400];    /* what the cursor is on when not an instruction */
+    struct dispane_hl dis_hl;
 };
 
 #define TUI_PY_RUN 1
@@ -278,6 +291,16 @@ void tui_obj_open(struct tui *t);
 /* The loop: go on decoding as bytes arrive. */
 void tui_obj_step(struct tui *t);
 void tui_obj_fini(struct tui *t);
+
+/* ---- tui_dis.c: the disassembly pane ---- */
+
+/* 'D': open the pane. */
+void tui_dis_open(struct tui *t);
+/* The pane's rows (header included) while it is open, else 0. */
+int tui_dis_rows(const struct tui *t);
+/* Where the cursor is in the bytecode, its outline (t->dis_*). */
+void tui_dis_sync(struct tui *t);
+void tui_dis_fini(struct tui *t);
 
 /* ---- tui_py.c: the board's Python ---- */
 

@@ -113,6 +113,13 @@ static void key_object(struct tui *t, int ch)
     tui_obj_open(t);
 }
 
+/* 'D': the disassembly pane. */
+static void key_dis(struct tui *t, int ch)
+{
+    (void)ch;
+    tui_dis_open(t);
+}
+
 /* 'H': the heap picture. */
 static void key_heap(struct tui *t, int ch)
 {
@@ -407,6 +414,9 @@ const struct tui_key tui_keys[] = {
     {"i", "explain the byte: region chain, heap object, value", key_explain, {'i'}},
     {"O", "object panel: the object under the cursor decoded (type,\n"
           "fields, items, value); Enter follows a pointer, [ back", key_object, {'O'}},
+    {"D", "disassembly pane: the bytecode around the cursor (frozen\n"
+          "module), j k next / previous instruction, Enter follows a\n"
+          "jump or a child function, [ back, q closes", key_dis, {'D'}},
     {"H", "heap picture: a cell per block by kind, free runs; Enter goes\n"
           "to a block, r reads the heap again (live with w)", key_heap, {'H'}},
     {"I", "data inspector: the bytes at the cursor as u8..i32 (both\n"
