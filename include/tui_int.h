@@ -203,6 +203,7 @@ struct tui {
     struct objhl obj_hl;
     /* the disassembly pane (D): the frozen module decoded last (-1 none),
      * or why it was not; where the cursor is in it (tui_dis_sync) */
+    int dis_on;           /* the pane is open */
     struct bc_prog *dis_prog;
     long dis_mod;
     char dis_err[600];
@@ -300,6 +301,8 @@ void tui_dis_open(struct tui *t);
 int tui_dis_rows(const struct tui *t);
 /* Where the cursor is in the bytecode, its outline (t->dis_*). */
 void tui_dis_sync(struct tui *t);
+/* Draw the pane (while it is on) below the hex rows. */
+void tui_dis_draw(struct tui *t);
 void tui_dis_fini(struct tui *t);
 
 /* ---- tui_py.c: the board's Python ---- */

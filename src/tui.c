@@ -255,7 +255,7 @@ void tui_say(struct tui *t, int error, const char *fmt, ...)
 /* The info line (frozen-module notes) above the status line. */
 static int has_info(const struct tui *t)
 {
-    return tui_nfrozen(t) > 0 && t->rows > 4 && t->mode != &tui_mode_dis;
+    return tui_nfrozen(t) > 0 && t->rows > 4 && !t->dis_on;
 }
 
 /* The inspector's lines, when it is on and there is room. */
@@ -473,7 +473,7 @@ static void draw_row(struct tui *t, int y, uint64_t index)
         }
         /* The disassembly pane's instruction: its bytes highlighted,
          * a jump's target outlined. */
-        const struct dispane_span *ds = t->mode == &tui_mode_dis && c->state != VIEW_BYTE_OUTSIDE
+        const struct dispane_span *ds = t->dis_on && c->state != VIEW_BYTE_OUTSIDE
                                             ? dispane_hl_at(&t->dis_hl, c->addr) : NULL;
         if (ds != NULL) {
             a |= A_UNDERLINE;
@@ -672,7 +672,9 @@ static void draw_status(struct tui *t)
 
 void tui_set_mode(struct tui *t, const struct tui_mode *m)
 {
-    t->mode = m;
+    /* While the disassembly pane is on, the plain view is the pane's
+     * (a prompt or a box closing comes back to it). */
+    t->mode = m == &tui_mode_view && t->dis_on ? &tui_mode_dis : m;
 }
 
 /* A key goes to the current mode.  Outside a prompt it first clears the
@@ -742,7 +744,7 @@ static void draw_inspect(struct tui *t)
 static void draw(struct tui *t)
 {
     erase();
-    if (t->mode == &tui_mode_dis) {
+    if (t->dis_on) {
         tui_dis_sync(t); /* the outline on the hex rows */
     }
     int h = tui_view_height(t);
@@ -750,6 +752,7 @@ static void draw(struct tui *t)
     for (int y = 0; y < h && t->top + (uint64_t)y < n; y++) {
         draw_row(t, y, t->top + (uint64_t)y);
     }
+    tui_dis_draw(t);
     if (t->mode->draw != NULL) {
         t->mode->draw(t);
     }

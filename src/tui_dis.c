@@ -226,7 +226,7 @@ void tui_dis_sync(struct tui *t)
 
 int tui_dis_rows(const struct tui *t)
 {
-    if (t->mode != &tui_mode_dis) {
+    if (!t->dis_on) {
         return 0;
     }
     int p = (t->rows - 1) / 2;
@@ -235,6 +235,7 @@ int tui_dis_rows(const struct tui *t)
 
 void tui_dis_open(struct tui *t)
 {
+    t->dis_on = 1;
     tui_set_mode(t, &tui_mode_dis);
     tui_relayout(t);
 }
@@ -248,6 +249,7 @@ void tui_dis_fini(struct tui *t)
 
 static void close_pane(struct tui *t)
 {
+    t->dis_on = 0;
     tui_set_mode(t, &tui_mode_view);
     tui_relayout(t);
 }
@@ -273,7 +275,7 @@ static void insn_line(struct tui *t, const struct bc_fun *f, size_t k, char *out
     buf_fini(&b);
 }
 
-static void draw_dis(struct tui *t)
+void tui_dis_draw(struct tui *t)
 {
     int h = tui_dis_rows(t);
     if (h < 3) {
@@ -380,13 +382,13 @@ static void dis_key(struct tui *t, int ch)
         close_pane(t);
         break;
     default:
-        /* '[', ']', h l, goto, ...: the plain view's keys */
+        /* '[', ']', h l, goto, ...: the plain view's keys (a prompt or
+         * a box they open comes back to the pane) */
         tui_mode_view.key(t, ch);
-        if (t->mode != &tui_mode_dis) {
-            tui_relayout(t);
-        }
         break;
     }
 }
 
-const struct tui_mode tui_mode_dis = {NULL, draw_dis, dis_key};
+/* The pane is drawn by tui_dis_draw while it is on, under a box or a
+ * prompt it opened. */
+const struct tui_mode tui_mode_dis = {NULL, NULL, dis_key};
