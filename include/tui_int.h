@@ -94,6 +94,8 @@ struct tui_sym {
 #define TUI_OBJ_LINES 300
 
 struct qstr_tab;
+struct frozen_mem;
+struct rc_msg;
 
 struct tui {
     const struct tui_opts *o;
@@ -213,6 +215,19 @@ struct tui {
     size_t dis_fun, dis_insn;
     char dis_why[1400];    /* what the cursor is on when not an instruction */
     struct dispane_hl dis_hl;
+    /* the function on the heap decoded last (from its object at dis_hword),
+     * the heap object tried last (dis_hstate 1 a function, 0 waiting for
+     * bytes, -1 not: why in dis_herr) */
+    struct bc_prog *dis_hprog;
+    uint32_t dis_hword, dis_htried;
+    int dis_hstate;
+    char dis_herr[600];
+    /* the program the cursor is in (dis_prog or dis_hprog, NULL none),
+     * its qstr names; on a function object: where Enter goes */
+    struct bc_prog *dis_cur;
+    struct qstr_tab *dis_cur_qtab;
+    int dis_on_fun;
+    uint32_t dis_fun_to;
 };
 
 #define TUI_PY_RUN 1
@@ -286,6 +301,21 @@ void tui_heap_fini(struct tui *t);
 void tui_back(struct tui *t);
 
 /* ---- tui_obj.c: the object panel ---- */
+
+/* Memory for the decoders (a struct frozen_mem's ctx with tui_mem_read):
+ * what the explorer holds; a missing byte is remembered (missing, at),
+ * asked of the worker, and fails the read. */
+struct tui_mem {
+    struct tui *t;
+    int missing;
+    uint32_t at;
+};
+int tui_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out, struct rc_msg *msg);
+/* The qstr pools (t->obj_qtab, found once per session through
+ * tui_opts.qstr_tab): 1 there, 0 while bytes are coming (om->missing),
+ * -1 when not (said on the status line). */
+int tui_obj_qtab(struct tui *t, const struct frozen_mem *mem, struct tui_mem *om,
+                 struct rc_msg *msg);
 
 /* 'O': decode the object under the cursor into the panel. */
 void tui_obj_open(struct tui *t);

@@ -1173,6 +1173,61 @@ def dis_pane_test(c):
     quit_clean(c, "the pane")
 
 
+def dis_pane_heap_test(c):
+    """D on the 1.29 board: on a function typed at the REPL (its object,
+    found with :@f) the pane says so, Enter goes to its bytecode on the
+    heap, listed as mpeek dis @f lists it; j moves; a heap block that is no
+    function is said to be so."""
+    elf = need_modern_firmware(c)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from test_obj import define
+    from test_qemu import ModernQemu
+    from testlib import settle, talk
+    q = ModernQemu()
+    try:
+        settle(q.port)
+        define(q.port, ["def f(x):", "    if x:", "        return x + 1", "    return 2", ""])
+        talk(q.port, b"lst = [1, 2, 3]\r", b">>> ", timeout=5)
+        got = talk(q.port, b"print('A=%d L=%d' % (id(f), id(lst)))\r", b">>> ", timeout=5)
+        m = re.search(rb"A=(\d+) L=(\d+)", got)
+        if not c.check(m is not None, "the board says id(f): %r" % got):
+            return
+        fobj, lobj = int(m.group(1)), int(m.group(2))
+        out = subprocess.run([mpeek_bin(), "--port", q.port, "--image", elf, "dis", "@f"],
+                             capture_output=True, text=True, timeout=120).stdout
+        ins = [(int(a, 16), b.split(), t) for a, b, t in
+               re.findall(r"^\s*\d*\s+0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+)\s+(\S.*)$", out, re.M)]
+        if not c.check(len(ins) > 3, "mpeek dis @f lists it: %r" % out):
+            return
+        c.test("on the function object: the pane says so; Enter goes to its bytecode")
+        start("%s --port %s --image %s view" % (mpeek_bin(), q.port, elf), width=120, height=34)
+        wait_for(lambda s: cursor_at(s) is not None, 20)
+        keys(":", "0x%x" % fobj, "Enter", "D")
+        s = wait_for(lambda s: "the function object of f" in s, 30)
+        c.check("the function object of f: its bytecode at" in s, "said: %r" % s[-800:])
+        keys("Enter")
+        a0, raw0, text0 = ins[0]
+        s = wait_for(lambda s: ("> 0x%08x  %s" % (a0, "".join(raw0))) in s, 20)
+        c.check(cursor_at(s) == a0 and text0[:30] in s,
+                "the first instruction 0x%x %s: %r" % (a0, text0, s[-900:]))
+        head = next((x for x in s.splitlines() if x.startswith(" bytecode ")), "")
+        c.check("(heap) f" in head, "the header: the heap, f: %r" % head)
+        for a, raw, text in ins[1:4]:
+            c.check(("  0x%08x  %s" % (a, "".join(raw))) in s and text[:30] in s,
+                    "listed as dis lists it: 0x%x %s" % (a, text))
+        keys("j")
+        s = wait_for(lambda s: cursor_at(s) == ins[1][0], 10)
+        c.check(cursor_at(s) == ins[1][0], "j: the next instruction: %r" % status(s))
+        c.test("a heap object that is no function: said, not guessed")
+        keys(":", "0x%x" % lobj, "Enter")
+        s = wait_for(lambda s: "not bytecode: a" in s, 20)
+        c.check("not a function" in s or "is of type list" in s,
+                "the list is no function: %r" % s[-800:])
+        quit_clean(c, "the pane on the board")
+    finally:
+        q.stop()
+
+
 TESTS = [
     ("explorer_test", explorer_test),
     ("diff_test", diff_test),
@@ -1186,6 +1241,7 @@ TESTS = [
     ("overlay_test", overlay_test),
     ("python_test", python_test),
     ("dis_pane_test", dis_pane_test),
+    ("dis_pane_heap_test", dis_pane_heap_test),
 ]
 
 
