@@ -414,9 +414,6 @@ const struct tui_key tui_keys[] = {
     {"i", "explain the byte: region chain, heap object, value", key_explain, {'i'}},
     {"O", "object panel: the object under the cursor decoded (type,\n"
           "fields, items, value); Enter follows a pointer, [ back", key_object, {'O'}},
-    {"D", "disassembly pane: the bytecode around the cursor (frozen\n"
-          "module), j k next / previous instruction, Enter follows a\n"
-          "jump or a child function, [ back, q closes", key_dis, {'D'}},
     {"H", "heap picture: a cell per block by kind, free runs; Enter goes\n"
           "to a block, r reads the heap again (live with w)", key_heap, {'H'}},
     {"I", "data inspector: the bytes at the cursor as u8..i32 (both\n"
@@ -431,6 +428,8 @@ const struct tui_key tui_keys[] = {
     {NULL, NULL, key_mouse, {KEY_MOUSE}},
     {"S", "symbol list of the images: type to filter, Enter jumps", key_symbols, {'S'}},
     {"F", "frozen modules (Enter jumps to the bytecode)", key_frozen, {'F'}},
+    {"D", "disassembly pane: the bytecode at the cursor; j k by instruction,\n"
+          "Enter follows a jump or a child function, [ back", key_dis, {'D'}},
     {"d", "diff: board bytes that differ from the image stand out", key_diff, {'d'}},
     {") / (", "next / previous byte that differs from the image", key_next_diff,
      {')', '('}},
