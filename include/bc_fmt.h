@@ -41,4 +41,9 @@ int bc_fmt_text(const struct bc_prog *p, const struct bc_names *nm, struct buf *
 /* The same as one JSON object: {"format":..,"functions":[{...,"insns":[..]}]}. */
 int bc_fmt_json(const struct bc_prog *p, const struct bc_names *nm, struct buf *out);
 
+/* One instruction of function f of p as the listing writes it: the name,
+ * then its argument decoded ("LOAD_NAME print", "JUMP L2 (0x0002e4f1)"). */
+int bc_fmt_insn(const struct bc_prog *p, const struct bc_fun *f, const struct bc_insn *in,
+                const struct bc_names *nm, struct buf *out);
+
 #endif

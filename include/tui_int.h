@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "heapmap.h"
+#include "dispane.h"
 #include "heappic.h"
 #include "image.h"
 #include "objdec.h"
@@ -65,6 +66,7 @@ extern const struct tui_mode tui_mode_confirm;     /* overwrite it? y/n */
 extern const struct tui_mode tui_mode_python;      /* '!': a line of Python */
 extern const struct tui_mode tui_mode_heap;        /* 'H': the heap picture */
 extern const struct tui_mode tui_mode_object;      /* 'O': the object panel */
+extern const struct tui_mode tui_mode_dis;         /* 'D': the disassembly pane */
 
 #define TUI_KEY_MAX 8
 
@@ -92,6 +94,8 @@ struct tui_sym {
 #define TUI_OBJ_LINES 300
 
 struct qstr_tab;
+struct frozen_mem;
+struct rc_msg;
 
 struct tui {
     const struct tui_opts *o;
@@ -199,6 +203,31 @@ struct tui {
     /* where the panel's object sits: outlined on the hex rows while the
      * panel is open, the selected line's part highlighted */
     struct objhl obj_hl;
+    /* the disassembly pane (D): the frozen module decoded last (-1 none),
+     * or why it was not; where the cursor is in it (tui_dis_sync) */
+    int dis_on;           /* the pane is open */
+    struct bc_prog *dis_prog;
+    long dis_mod;
+    char dis_err[600];
+    struct qstr_tab *dis_qtab;
+    int dis_qtab_tried;
+    int dis_where;        /* enum dispane_where */
+    size_t dis_fun, dis_insn;
+    char dis_why[1400];    /* what the cursor is on when not an instruction */
+    struct dispane_hl dis_hl;
+    /* the function on the heap decoded last (from its object at dis_hword),
+     * the heap object tried last (dis_hstate 1 a function, 0 waiting for
+     * bytes, -1 not: why in dis_herr) */
+    struct bc_prog *dis_hprog;
+    uint32_t dis_hword, dis_htried;
+    int dis_hstate;
+    char dis_herr[600];
+    /* the program the cursor is in (dis_prog or dis_hprog, NULL none),
+     * its qstr names; on a function object: where Enter goes */
+    struct bc_prog *dis_cur;
+    struct qstr_tab *dis_cur_qtab;
+    int dis_on_fun;
+    uint32_t dis_fun_to;
 };
 
 #define TUI_PY_RUN 1
@@ -273,11 +302,38 @@ void tui_back(struct tui *t);
 
 /* ---- tui_obj.c: the object panel ---- */
 
+/* Memory for the decoders (a struct frozen_mem's ctx with tui_mem_read):
+ * what the explorer holds; a missing byte is remembered (missing, at),
+ * asked of the worker, and fails the read. */
+struct tui_mem {
+    struct tui *t;
+    int missing;
+    uint32_t at;
+};
+int tui_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out, struct rc_msg *msg);
+/* The qstr pools (t->obj_qtab, found once per session through
+ * tui_opts.qstr_tab): 1 there, 0 while bytes are coming (om->missing),
+ * -1 when not (said on the status line). */
+int tui_obj_qtab(struct tui *t, const struct frozen_mem *mem, struct tui_mem *om,
+                 struct rc_msg *msg);
+
 /* 'O': decode the object under the cursor into the panel. */
 void tui_obj_open(struct tui *t);
 /* The loop: go on decoding as bytes arrive. */
 void tui_obj_step(struct tui *t);
 void tui_obj_fini(struct tui *t);
+
+/* ---- tui_dis.c: the disassembly pane ---- */
+
+/* 'D': open the pane. */
+void tui_dis_open(struct tui *t);
+/* The pane's rows (header included) while it is open, else 0. */
+int tui_dis_rows(const struct tui *t);
+/* Where the cursor is in the bytecode, its outline (t->dis_*). */
+void tui_dis_sync(struct tui *t);
+/* Draw the pane (while it is on) below the hex rows. */
+void tui_dis_draw(struct tui *t);
+void tui_dis_fini(struct tui *t);
 
 /* ---- tui_py.c: the board's Python ---- */
 

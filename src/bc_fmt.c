@@ -347,3 +347,9 @@ int bc_fmt_json(const struct bc_prog *p, const struct bc_names *nm, struct buf *
     buf_addstr(b, "\n]}\n");
     return buf_failed(b) ? RC_NOMEM : RC_OK;
 }
+
+int bc_fmt_insn(const struct bc_prog *p, const struct bc_fun *f, const struct bc_insn *in,
+                const struct bc_names *nm, struct buf *out)
+{
+    return insn_text(p, f, in, nm, out);
+}

@@ -255,7 +255,7 @@ void tui_say(struct tui *t, int error, const char *fmt, ...)
 /* The info line (frozen-module notes) above the status line. */
 static int has_info(const struct tui *t)
 {
-    return tui_nfrozen(t) > 0 && t->rows > 4;
+    return tui_nfrozen(t) > 0 && t->rows > 4 && !t->dis_on;
 }
 
 /* The inspector's lines, when it is on and there is room. */
@@ -266,7 +266,7 @@ static int inspect_lines(const struct tui *t)
 
 int tui_view_height(const struct tui *t)
 {
-    int h = t->rows - 1 - has_info(t) - inspect_lines(t);
+    int h = t->rows - 1 - has_info(t) - inspect_lines(t) - tui_dis_rows(t);
     return h > 1 ? h : 1;
 }
 
@@ -471,6 +471,17 @@ static void draw_row(struct tui *t, int y, uint64_t index)
                 hit = 1; /* the ASCII column too */
             }
         }
+        /* The disassembly pane's instruction: its bytes highlighted,
+         * a jump's target outlined. */
+        const struct dispane_span *ds = t->dis_on && c->state != VIEW_BYTE_OUTSIDE
+                                            ? dispane_hl_at(&t->dis_hl, c->addr) : NULL;
+        if (ds != NULL) {
+            a |= A_UNDERLINE;
+            if (ds->part == DISPANE_HL_INSN) {
+                a = theme_attr(t->theme, THEME_R_PANEL_SELECTED) | A_UNDERLINE;
+                hit = 1; /* the ASCII column too */
+            }
+        }
         if (c->addr == t->cursor) {
             a = theme_attr(t->theme, THEME_R_CURSOR);
         }
@@ -661,7 +672,9 @@ static void draw_status(struct tui *t)
 
 void tui_set_mode(struct tui *t, const struct tui_mode *m)
 {
-    t->mode = m;
+    /* While the disassembly pane is on, the plain view is the pane's
+     * (a prompt or a box closing comes back to it). */
+    t->mode = m == &tui_mode_view && t->dis_on ? &tui_mode_dis : m;
 }
 
 /* A key goes to the current mode.  Outside a prompt it first clears the
@@ -731,11 +744,15 @@ static void draw_inspect(struct tui *t)
 static void draw(struct tui *t)
 {
     erase();
+    if (t->dis_on) {
+        tui_dis_sync(t); /* the outline on the hex rows */
+    }
     int h = tui_view_height(t);
     uint64_t n = view_row_count(t->space);
     for (int y = 0; y < h && t->top + (uint64_t)y < n; y++) {
         draw_row(t, y, t->top + (uint64_t)y);
     }
+    tui_dis_draw(t);
     if (t->mode->draw != NULL) {
         t->mode->draw(t);
     }
@@ -1030,6 +1047,7 @@ int tui_run(const struct tui_opts *o, struct rc_msg *msg)
 {
     struct tui t;
     memset(&t, 0, sizeof t);
+    t.dis_mod = -1;
     t.o = o;
     t.group = 4;
     t.mode = &tui_mode_view;
@@ -1198,6 +1216,7 @@ out:
     view_space_free(t.space);
     tui_heap_fini(&t);
     tui_obj_fini(&t);
+    tui_dis_fini(&t);
     images_fini(&t);
     theme_free(t.theme);
     pcache_free(t.cache);

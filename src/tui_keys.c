@@ -113,6 +113,13 @@ static void key_object(struct tui *t, int ch)
     tui_obj_open(t);
 }
 
+/* 'D': the disassembly pane. */
+static void key_dis(struct tui *t, int ch)
+{
+    (void)ch;
+    tui_dis_open(t);
+}
+
 /* 'H': the heap picture. */
 static void key_heap(struct tui *t, int ch)
 {
@@ -421,6 +428,8 @@ const struct tui_key tui_keys[] = {
     {NULL, NULL, key_mouse, {KEY_MOUSE}},
     {"S", "symbol list of the images: type to filter, Enter jumps", key_symbols, {'S'}},
     {"F", "frozen modules (Enter jumps to the bytecode)", key_frozen, {'F'}},
+    {"D", "disassembly pane: the bytecode at the cursor; j k by instruction,\n"
+          "Enter follows a jump or a child function, [ back", key_dis, {'D'}},
     {"d", "diff: board bytes that differ from the image stand out", key_diff, {'d'}},
     {") / (", "next / previous byte that differs from the image", key_next_diff,
      {')', '('}},

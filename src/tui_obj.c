@@ -30,18 +30,10 @@
 #include "theme_curses.h"
 #include "worker.h"
 
-/* Memory for the decoders: what the explorer holds; a missing byte is
- * remembered (and asked for) and fails the read. */
-struct obj_mem {
-    struct tui *t;
-    int missing;
-    uint32_t at;
-};
-
-static int obj_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
+int tui_mem_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
                     struct rc_msg *msg)
 {
-    struct obj_mem *m = ctx;
+    struct tui_mem *m = ctx;
     for (uint32_t i = 0; i < len; i++) {
         int st = tui_provide(m->t, addr + i, &out[i]);
         if (st == VIEW_BYTE_OK) {
@@ -146,12 +138,11 @@ static void fill(struct tui *t, const struct objdec_obj *o)
     t->obj_sel = o->nitems > 0 && first_item < t->nobj_lines ? first_item : 0;
 }
 
-/* Try the decode; 0 while bytes are still coming. */
-static int attempt(struct tui *t)
+/* The qstr pools for the decoders (t->obj_qtab), found once per session;
+ * 1 when there, 0 while bytes are still coming, -1 (said) when not. */
+int tui_obj_qtab(struct tui *t, const struct frozen_mem *mem, struct tui_mem *om,
+                 struct rc_msg *msg)
 {
-    struct obj_mem om = {t, 0, 0};
-    struct frozen_mem mem = {obj_read, &om};
-    struct rc_msg msg = {{0}};
     if (t->obj_qtab == NULL) {
         struct qstr_where w;
         memset(&w, 0, sizeof w);
@@ -172,16 +163,29 @@ static int attempt(struct tui *t)
             w.in_use_ctx = (void *)tui_heapmap(t);
         }
         int qrc = t->o->qstr_tab != NULL
-                      ? t->o->qstr_tab(t->o->qstr_ctx, &mem, &w, &t->obj_qtab, &msg)
-                      : qstr_tab_new(&t->obj_qtab, &mem, &w, &msg);
+                      ? t->o->qstr_tab(t->o->qstr_ctx, mem, &w, &t->obj_qtab, msg)
+                      : qstr_tab_new(&t->obj_qtab, mem, &w, msg);
         if (qrc != RC_OK) {
-            if (om.missing) {
-                tui_say(t, 0, "reading the qstr pools... 0x%08x (Esc stops)", (unsigned)om.at);
+            if (om->missing) {
+                tui_say(t, 0, "reading the qstr pools... 0x%08x (Esc stops)", (unsigned)om->at);
                 return 0;
             }
-            tui_say(t, 1, "the qstr pools: %s", msg.text);
+            tui_say(t, 1, "the qstr pools: %s", msg->text);
             return -1;
         }
+    }
+    return 1;
+}
+
+/* Try the decode; 0 while bytes are still coming. */
+static int attempt(struct tui *t)
+{
+    struct tui_mem om = {t, 0, 0};
+    struct frozen_mem mem = {tui_mem_read, &om};
+    struct rc_msg msg = {{0}};
+    int q = tui_obj_qtab(t, &mem, &om, &msg);
+    if (q <= 0) {
+        return q;
     }
     struct objdec_qstr_ops qs = {qstr_text, t->obj_qtab};
     struct objdec_limits lim = {2, 256};

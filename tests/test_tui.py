@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import FIRMWARE_HEX, ROOT, Fixture, Qemu, at_prompt, mpeek_bin, run_tests, stop_group  # noqa: E402
+from testlib import FIRMWARE_HEX, ROOT, Fixture, Qemu, at_prompt, mpeek_bin, need_modern_firmware, run_tests, stop_group  # noqa: E402
 
 FIX = os.path.join(ROOT, "build", "fixtures")
 
@@ -994,6 +994,240 @@ def tmux_installed(c):
 
 FIXTURES = {"q": Fixture(lambda: Qemu("pty"), lambda q: q.stop())}
 
+def styled_addrs(colored_screen, want):
+    """The addresses of the hex rows' bytes drawn while SGR attribute want
+    ("4" underline, "48;5;N" a background) was in force."""
+    got = set()
+    for line in colored_screen.splitlines():
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        m = re.match(r"^([0-9a-f]{8})  ", plain)
+        if not m:
+            continue
+        row = int(m.group(1), 16)
+        bg, ul, col, idx = None, False, 0, 0
+        for m in re.finditer(r"(\x1b\[([0-9;]*)m)|([^\x1b]+)", line):
+            if m.group(1):
+                parts = (m.group(2) or "0").split(";")
+                i = 0
+                while i < len(parts):
+                    p = parts[i]
+                    if p == "0":
+                        bg, ul = None, False
+                    elif p == "4":
+                        ul = True
+                    elif p == "24":
+                        ul = False
+                    elif p == "49":
+                        bg = None
+                    elif p in ("38", "48") and i + 2 < len(parts) and parts[i + 1] == "5":
+                        if p == "48":
+                            bg = "48;5;" + parts[i + 2]
+                        i += 2
+                    i += 1
+                continue
+            for word in re.finditer(r"[0-9a-f]{2}|\S+|\s+", m.group(3)):
+                text = word.group(0)
+                if 10 <= col < 62 and re.fullmatch(r"[0-9a-f]{2}", text):
+                    if (want == "4" and ul) or (want != "4" and bg == want):
+                        got.add(row + idx)
+                    idx += 1
+                col += len(text)
+    return got
+
+
+def pane_bg(colored_screen):
+    """The background of the pane's current line (the '> 0x' one)."""
+    m = re.search(r"48;5;(\d+)m> 0x", colored_screen)
+    return "48;5;" + m.group(1) if m else None
+
+
+def dis_listing(elf, module):
+    """mpeek dis MODULE's functions: [(fun_data, [(addr, bytes, text)])]."""
+    out = subprocess.run([mpeek_bin(), "--image", elf, "dis", module], capture_output=True,
+                         text=True, timeout=60).stdout
+    funs = []
+    for line in out.splitlines():
+        if line.startswith("function "):
+            funs.append([None, []])
+            continue
+        m = re.match(r"\s+address\s+0x([0-9a-f]{8}) \((?:fun_data|raw code)\)(?:, fun_data 0x([0-9a-f]{8}))?", line)
+        if m and funs:
+            funs[-1][0] = int(m.group(2) or m.group(1), 16)
+            continue
+        m = re.match(r"^\s*\d*\s+0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+)\s+(\S.*)$", line)
+        if m and funs:
+            funs[-1][1].append((int(m.group(1), 16), m.group(2).split(), m.group(3)))
+    return funs
+
+
+def cursor_at(s):
+    m = re.match(r"^0x([0-9a-f]{8}) ", status(s))
+    return int(m.group(1), 16) if m else None
+
+
+def dis_pane_test(c):
+    """D: the disassembly pane on a frozen module of the modern firmware's
+    ELF (mpeek open, no board): the instruction at the cursor as mpeek dis
+    lists it, its bytes outlined, j / k, Enter on a child and on a jump,
+    [ back, what is not bytecode said."""
+    elf = need_modern_firmware(c)
+    funs = dis_listing(elf, "unittest")
+    insns = [i for _, f in funs for i in f]
+    if not c.check(len(funs) > 2 and insns, "mpeek dis unittest lists functions: %d" % len(funs)):
+        return
+    mk = next(((f, k) for _, f in funs[:1] for k, i in enumerate(f)
+               if i[2].startswith("MAKE_FUNCTION")), None)
+    jump = next((i for i in insns if i[2].startswith("POP_JUMP_IF_FALSE")), None)
+    if not c.check(mk is not None and jump is not None, "a MAKE_FUNCTION and a jump in it"):
+        return
+    f, k = mk
+    at, raw, text = f[k]
+    child = int(re.search(r"at 0x([0-9a-f]{8})", text).group(1), 16)
+    child_first = next((fi[0][0] for fd, fi in funs if fd == child and fi), None)
+
+    c.test("D opens the pane at the instruction under the cursor")
+    start("%s open %s 0x%x" % (mpeek_bin(), elf, at), height=34)
+    wait_for(lambda s: cursor_at(s) == at, 10)
+    plain_ul = styled_addrs(screen(True), "4")
+    keys("D")
+    cur = "> 0x%08x  %s" % (at, "".join(raw))
+    s = wait_for(lambda s: cur in s, 10)
+    line = next((x for x in s.splitlines() if cur in x), "")
+    c.check(line.rstrip().endswith(text[:60].rstrip()) or text[:40] in line,
+            "the current line is dis's: %r vs %r" % (line, text))
+    head = next((x for x in s.splitlines() if x.startswith(" bytecode ")), "")
+    c.check("unittest/__init__.py <module>" in head, "the header names module and function: %r" % head)
+    c.check("bytecode" in head.split("|")[1] if "|" in head else False,
+            "and carries the frozen notes line: %r" % head)
+    c.check(not any(x.startswith("unittest/__init__.py +0x") for x in s.splitlines()),
+            "the notes line is not shown twice")
+    nxt = f[k + 1]
+    c.check("  0x%08x  %s" % (nxt[0], "".join(nxt[1])) in s, "the next instruction is listed")
+    col = screen(True)
+    mine = set(range(at, at + len(raw)))
+    got = styled_addrs(col, pane_bg(col))
+    c.check(pane_bg(col) is not None and got == mine - {at},
+            "its bytes (but the cursor's) in the current line's colour: %r" % sorted(got))
+    got = styled_addrs(col, "4") - plain_ul
+    c.check(got == mine - plain_ul - {at}, "and underlined (the cursor in its colour): %r"
+            % sorted(got))
+
+    c.test("j / k move by instruction, and the cursor with them")
+    keys("j")
+    s = wait_for(lambda s: cursor_at(s) == nxt[0], 5)
+    c.check(cursor_at(s) == nxt[0] and ("> 0x%08x" % nxt[0]) in s,
+            "j: the next instruction 0x%x: %r" % (nxt[0], status(s)))
+    keys("k")
+    s = wait_for(lambda s: cursor_at(s) == at, 5)
+    c.check(cursor_at(s) == at, "k: back to 0x%x: %r" % (at, status(s)))
+
+    c.test("Enter on MAKE_FUNCTION goes to the child's code; [ comes back")
+    keys("Enter")
+    s = wait_for(lambda s: cursor_at(s) == child_first, 5)
+    c.check(child_first is not None and cursor_at(s) == child_first,
+            "the child's first instruction 0x%x: %r" % (child_first or 0, status(s)))
+    keys("[")
+    s = wait_for(lambda s: cursor_at(s) == at, 5)
+    c.check(cursor_at(s) == at and cur in s, "[ back to 0x%x, pane still open: %r" % (at, status(s)))
+
+    c.test("Enter on a jump goes to its target, which is outlined too")
+    ja, jraw, jtext = jump
+    target = int(re.search(r"\(0x([0-9a-f]{8})\)", jtext).group(1), 16)
+    traw = next(i[1] for i in insns if i[0] == target)
+    keys("q", ":", "0x%x" % ja, "Enter")
+    wait_for(lambda s: cursor_at(s) == ja, 5)
+    plain_ul = styled_addrs(screen(True), "4")
+    keys("D")
+    s = wait_for(lambda s: ("> 0x%08x" % ja) in s, 5)
+    want = set(range(ja, ja + len(jraw))) | set(range(target, target + len(traw)))
+    got = styled_addrs(screen(True), "4") - plain_ul
+    c.check(got == want - plain_ul - {ja},
+            "the jump's bytes and its target's are underlined: %r vs %r" % (sorted(got), sorted(want)))
+    keys("Enter")
+    s = wait_for(lambda s: cursor_at(s) == target, 5)
+    c.check(cursor_at(s) == target and ("> 0x%08x" % target) in s,
+            "at the target 0x%x: %r" % (target, status(s)))
+    keys("Enter")
+    s = wait_for(lambda s: "no jump" in status(s), 5)
+    c.check(("> 0x%08x" % target) in s and "is no jump" in status(s),
+            "Enter on what goes nowhere says so: %r" % status(s))
+
+    c.test("outside an instruction the pane says what it is")
+    keys(":", "0x%x" % (funs[0][0] + 1), "Enter")
+    s = wait_for(lambda s: "the prelude of" in s, 5)
+    c.check("not an instruction: the prelude of <module>" in s, "the prelude: %r" % s[-600:])
+    col = screen(True)
+    c.check(pane_bg(col) is None, "no current line")
+    keys("j")
+    s = wait_for(lambda s: cursor_at(s) == funs[0][1][0][0], 5)
+    c.check(cursor_at(s) == funs[0][1][0][0], "j goes to its first instruction: %r" % status(s))
+    keys(":", "0x100", "Enter")
+    s = wait_for(lambda s: "not bytecode:" in s, 5)
+    c.check("not bytecode: 0x00000100 is in no frozen module" in s, "outside: %r" % s[-600:])
+
+    c.test("q closes the pane; the notes line is back")
+    keys(":", "0x%x" % at, "Enter", "q")
+    s = wait_for(lambda s: cur not in s, 5)
+    c.check(cur not in s and any(x.startswith("unittest/__init__.py +0x") for x in s.splitlines()),
+            "closed, the info line shows the note: %r" % s[-400:])
+    quit_clean(c, "the pane")
+
+
+def dis_pane_heap_test(c):
+    """D on the 1.29 board: on a function typed at the REPL (its object,
+    found with :@f) the pane says so, Enter goes to its bytecode on the
+    heap, listed as mpeek dis @f lists it; j moves; a heap block that is no
+    function is said to be so."""
+    elf = need_modern_firmware(c)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from test_obj import define
+    from test_qemu import ModernQemu
+    from testlib import settle, talk
+    q = ModernQemu()
+    try:
+        settle(q.port)
+        define(q.port, ["def f(x):", "    if x:", "        return x + 1", "    return 2", ""])
+        talk(q.port, b"lst = [1, 2, 3]\r", b">>> ", timeout=5)
+        got = talk(q.port, b"print('A=%d L=%d' % (id(f), id(lst)))\r", b">>> ", timeout=5)
+        m = re.search(rb"A=(\d+) L=(\d+)", got)
+        if not c.check(m is not None, "the board says id(f): %r" % got):
+            return
+        fobj, lobj = int(m.group(1)), int(m.group(2))
+        out = subprocess.run([mpeek_bin(), "--port", q.port, "--image", elf, "dis", "@f"],
+                             capture_output=True, text=True, timeout=120).stdout
+        ins = [(int(a, 16), b.split(), t) for a, b, t in
+               re.findall(r"^\s*\d*\s+0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+)\s+(\S.*)$", out, re.M)]
+        if not c.check(len(ins) > 3, "mpeek dis @f lists it: %r" % out):
+            return
+        c.test("on the function object: the pane says so; Enter goes to its bytecode")
+        start("%s --port %s --image %s view" % (mpeek_bin(), q.port, elf), width=120, height=34)
+        wait_for(lambda s: cursor_at(s) is not None, 20)
+        keys(":", "0x%x" % fobj, "Enter", "D")
+        s = wait_for(lambda s: "the function object of f" in s, 30)
+        c.check("the function object of f: its bytecode at" in s, "said: %r" % s[-800:])
+        keys("Enter")
+        a0, raw0, text0 = ins[0]
+        s = wait_for(lambda s: ("> 0x%08x  %s" % (a0, "".join(raw0))) in s, 20)
+        c.check(cursor_at(s) == a0 and text0[:30] in s,
+                "the first instruction 0x%x %s: %r" % (a0, text0, s[-900:]))
+        head = next((x for x in s.splitlines() if x.startswith(" bytecode ")), "")
+        c.check("(heap) f" in head, "the header: the heap, f: %r" % head)
+        for a, raw, text in ins[1:4]:
+            c.check(("  0x%08x  %s" % (a, "".join(raw))) in s and text[:30] in s,
+                    "listed as dis lists it: 0x%x %s" % (a, text))
+        keys("j")
+        s = wait_for(lambda s: cursor_at(s) == ins[1][0], 10)
+        c.check(cursor_at(s) == ins[1][0], "j: the next instruction: %r" % status(s))
+        c.test("a heap object that is no function: said, not guessed")
+        keys(":", "0x%x" % lobj, "Enter")
+        s = wait_for(lambda s: "not bytecode: a" in s, 20)
+        c.check("not a function" in s or "is of type list" in s,
+                "the list is no function: %r" % s[-800:])
+        quit_clean(c, "the pane on the board")
+    finally:
+        q.stop()
+
+
 TESTS = [
     ("explorer_test", explorer_test),
     ("diff_test", diff_test),
@@ -1006,6 +1240,8 @@ TESTS = [
     ("search_follow_test", search_follow_test),
     ("overlay_test", overlay_test),
     ("python_test", python_test),
+    ("dis_pane_test", dis_pane_test),
+    ("dis_pane_heap_test", dis_pane_heap_test),
 ]
 
 
