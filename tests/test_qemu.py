@@ -397,8 +397,9 @@ def heap_picture(c, q):
             "the summary counts the board's blocks (%r): %r" % (total, pic[-400:]))
     lines = [l.split(" ", 1)[1] for l in pic.splitlines() if re.match(r"^[0-9a-f]{8} ", l)]
     drawn = "".join(lines)
-    c.check(total is not None and len(drawn) == total and set(drawn) <= set(".=hTLDSAFBMm"),
-            "one cell per block, mem_info's letters: %d cells" % len(drawn))
+    c.check(total is not None and len(drawn) == total and set(drawn) <= set(".=hTLDSAFBMm@"),
+            "one cell per block, mem_info's letters (and @ for mpeek's own): %d cells %r"
+            % (len(drawn), sorted(set(drawn))))
     free = drawn.count(".")
     runs = len([r for r in re.split(r"[^.]+", drawn) if r])
     c.check(("%d free in %d run" % (free, runs)) in pic, "free blocks and runs: %r" % pic[-300:])
