@@ -207,9 +207,11 @@ def log_times(path):
     req = next(i for i, l in enumerate(lines)
                if l[1] == ">" and re.match(r"_mpk[0-9a-f]{4}\(", l[3]))
     first = next(i for i in range(req + 1, len(lines)) if lines[i][1] == "<")
-    # the last byte of the reads: before the leave's Ctrl-B
-    last = max(i for i, l in enumerate(lines) if l[1] == "<" and
-               not any(x[1] == ">" and "\\x02" in x[3] for x in lines[req:i]))
+    # the last byte of the reads: before the friendly REPL's banner (the
+    # Ctrl-B that asks for it may go out right behind the last request)
+    banner = next((i for i in range(first, len(lines)) if lines[i][1] == "<" and
+                   ("MicroPython" in lines[i][3] or ">>> " in lines[i][3])), len(lines))
+    last = max(i for i in range(first, banner) if lines[i][1] == "<") if banner > first else first
     nbytes = sum(l[2] for l in lines[first:last + 1] if l[1] == "<")
     secs = (lines[last][0] - lines[first][0]) / 1000.0
     return (lines[req][0] - t0, lines[first][0] - lines[req][0],
