@@ -136,6 +136,15 @@ static int qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
     struct objdec_obj *o = NULL;
     struct objdec_limits lim = {0, 1};
     struct rc_msg m;
+    if (c->nc != NULL && c->nc->lay == NULL && c->s->info.repr_c != 1) {
+        /* No object layouts (1.13-1.18): a qstr object of representation
+         * A, the 32-bit ports' (py/obj.h: xxxx...xx10). */
+        if ((w & 3) != 2) {
+            return 0;
+        }
+        *q = w >> 2;
+        return 1;
+    }
     if (c->nc == NULL || c->nc->lay == NULL ||
         objdec_decode(c->nc->lay, c->nc->mem, &c->nc->qs, w, &lim, &o, &m) != RC_OK) {
         return 0;
@@ -198,6 +207,47 @@ static int version_of(struct session *s, const struct image *img, int *major, in
                 }
             }
         }
+    }
+    return 0;
+}
+
+/* Without a banner: the bytecode family from the ELF's symbols (the
+ * frozen-module tables mpy-tool writes, micropython-wire.md section 9):
+ * frozen_module_* structs are v1.19+ (proto_fun_* v1.23+, raw_code_* v1.19
+ * to v1.22); mp_frozen_mpy_content beside one mp_frozen_names list and no
+ * frozen_module_* is v1.18.  1 with the lowest version of the family, 0
+ * with why not in why (mp_frozen_mpy_names is v1.8 to v1.17, two bytecode
+ * families the symbols do not tell apart). */
+static int version_from_syms(const struct image *img, int *major, int *minor, char *why,
+                             size_t wsize)
+{
+    int fm = 0, pf = 0, rcs = 0;
+    for (size_t i = 0; img != NULL && i < img->nsyms; i++) {
+        const char *n = img->syms[i].name;
+        fm |= strncmp(n, "frozen_module_", 14) == 0;
+        pf |= strncmp(n, "proto_fun_", 10) == 0;
+        rcs |= strncmp(n, "raw_code_", 9) == 0;
+    }
+    *major = 1;
+    if (fm && pf) {
+        *minor = 23;
+        return 1;
+    }
+    if (fm && rcs) {
+        *minor = 19;
+        return 1;
+    }
+    if (img != NULL && image_sym_find(img, "mp_frozen_mpy_content") != NULL &&
+        image_sym_find(img, "mp_frozen_names") != NULL &&
+        image_sym_find(img, "mp_frozen_mpy_names") == NULL && !fm) {
+        *minor = 18;
+        return 1;
+    }
+    if (img != NULL && image_sym_find(img, "mp_frozen_mpy_names") != NULL) {
+        snprintf(why, wsize, " (its frozen tables, mp_frozen_mpy_names, are those of "
+                 "1.8 to 1.17, which have two bytecode formats)");
+    } else {
+        snprintf(why, wsize, " (nor frozen-module symbols that tell it)");
     }
     return 0;
 }
@@ -509,15 +559,29 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     (void)a;
     const struct image *img = session_symbol_image(s);
     int major = 0, minor = 0;
-    if (!version_of(s, img, &major, &minor)) {
+    char why[160] = "";
+    int by_syms = 0;
+    if (!version_of(s, img, &major, &minor) &&
+        !(by_syms = version_from_syms(img, &major, &minor, why, sizeof why))) {
         return rc_set(msg, RC_UNSUPP, "the MicroPython version is not known (the board "
-                      "did not say it and the image has no banner), and the bytecode "
-                      "format depends on it");
+                      "did not say it and the image has no banner%s), and the bytecode "
+                      "format depends on it", why);
     }
     int old = major == 1 && minor >= 9 && minor <= 11;
-    if (major != 1 || minor < 9 || (minor >= 12 && minor <= 18)) {
+    int v5 = major == 1 && minor >= 12 && minor <= 18;
+    if (major != 1 || minor < 9) {
         return rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: its bytecode format is not "
-                      "decoded (dis knows 1.9 to 1.11 and 1.19 to 1.29)", major, minor);
+                      "decoded (dis knows 1.9 to the newest)", major, minor);
+    }
+    /* v1.12-v1.18: MICROPY_PERSISTENT_CODE is on with .mpy import
+     * (mp_raw_code_load) or frozen bytecode (mp_frozen_mpy_content), and
+     * changes the format; only the ELF's symbols say it. */
+    int v5_pc = img != NULL && (image_sym_find(img, "mp_raw_code_load") != NULL ||
+                                image_sym_find(img, "mp_frozen_mpy_content") != NULL);
+    if (v5 && (img == NULL || img->nsyms == 0)) {
+        return rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: its bytecode format depends on "
+                      "MICROPY_PERSISTENT_CODE, which only the firmware's ELF tells: give "
+                      "it with --image FILE", major, minor);
     }
     struct bmem *bm;
     if (bmem_new(s, &bm) < 0) {
@@ -534,7 +598,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     struct bc_src src;
     memset(&src, 0, sizeof src);
     src.mem = &mem;
-    src.fmt = old ? BC_FMT_OLD : BC_FMT_V6;
+    src.fmt = old ? BC_FMT_OLD : v5 ? (v5_pc ? BC_FMT_V5_PC : BC_FMT_V5) : BC_FMT_V6;
     src.proto_fun = minor >= 23;
     src.len_of = len_of;
     src.ctx = &lc;
@@ -542,7 +606,17 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     struct buf out;
     buf_init(&out);
     size_t from = 0, to = 0;
-    int rc = load_qstrs(s, &mem, img, (uint32_t)(major * 10000 + minor * 100), &tab, msg);
+    /* A version told by the symbols is a family's lowest: the qstr pools
+     * are then found without one. */
+    int rc = load_qstrs(s, &mem, img, by_syms ? 0 : (uint32_t)(major * 10000 + minor * 100),
+                        &tab, msg);
+    if (rc != RC_OK && rc != RC_NOMEM && s->offline && by_syms) {
+        /* An ELF without a banner need not hold real qstr pools: the
+         * listing goes on with qstr numbers, and says why. */
+        fprintf(stderr, "mpeek: dis: qstrs are shown as numbers: %s\n", msg->text);
+        tab = NULL;
+        rc = RC_OK;
+    }
 
     /* Constants: how floats are stored, asked of the board once (as obj
      * does); without a board the snapshot's answer, else representation A
@@ -563,7 +637,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (have_lay && old && lay.persistent_code) {
         src.fmt = BC_FMT_OLD_PC;
     }
-    if (old) {
+    if (old || v5) {
         lc.nc = &nc;
         src.qstr_of_obj = qstr_of_obj;
     }
@@ -578,13 +652,34 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
             src.native_table = NATIVEDIS_TABLE_V19;
         }
         uint8_t h[2];
-        if (rc == RC_OK && !have_lay) {
+        if (rc == RC_OK && v5 && !have_lay) {
+            /* 1.13-1.18: no object layouts, but the function object's own
+             * (mp_obj_fun_bc_t) is known; its type is the board's
+             * id(type(lambda: 0)) or the ELF's mp_type_fun_bc. */
+            const struct image_sym *ft = img != NULL ? image_sym_find(img, "mp_type_fun_bc")
+                                                     : NULL;
+            if (bc_type == 0 && ft != NULL) {
+                bc_type = ft->addr;
+            }
+            if (bc_type == 0) {
+                rc = rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: the bytecode function "
+                            "type is not known (no board, no mp_type_fun_bc symbol)",
+                            major, minor);
+            } else {
+                rc = bc_fun_object_v5(&mem, word, bc_type, &bytecode, &children, msg);
+            }
+            if (rc == RC_OK) {
+                rc = bc_load(&src, bytecode, bytecode, children, BC_KIND_BYTECODE, &prog, msg);
+            }
+        } else if (rc == RC_OK && !have_lay) {
             rc = rc_set(msg, RC_UNSUPP, "objects of MicroPython %d.%d are not decoded",
                         major, minor);
         }
         const struct frozen_mod *in_mod = NULL;
         uint32_t root;
-        if (rc == RC_OK && g_dis.have_addr && img != NULL &&
+        if (v5 && !have_lay) {
+            /* loaded above */
+        } else if (rc == RC_OK && g_dis.have_addr && img != NULL &&
             frozen_find(img, &mem, &set, msg) == RC_OK &&
             (in_mod = frozen_at(&set, word)) != NULL && !in_mod->source &&
             mod_tables(img, &mem, minor, in_mod, &src, &root, msg) == RC_OK) {

@@ -178,7 +178,39 @@ def microbit(c):
         q.stop()
 
 
-TESTS = [("offline", offline), ("board", board), ("microbit", microbit)]
+FIX = os.path.join(os.path.dirname(DATA), "..", "build", "fixtures")
+
+
+def no_banner(c):
+    """An ELF without a "MicroPython v1.x" banner: the family from its
+    frozen-module symbols (the frozen_v119 fixture: frozen_module_* and
+    proto_fun_* structs, v1.23+), and a clear error when none tell it."""
+    elf = os.path.normpath(os.path.join(FIX, "frozen_v119.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a frozen module of an ELF without banner: the format from its symbols")
+    rc, out, err, _ = mp(["--image", elf, "dis", "hello"], timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_hello.dis"),
+            "dis hello is tests/data/dis_fixture_hello.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    c.check("qstrs are shown as numbers" in err and err.count("\n") == 1,
+            "the fixture's qstr pools are not real ones, and that is said: %r" % err)
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x2c3", "--format", "json"], timeout=60)
+    ok = rc == 0
+    if ok:
+        j = json.loads(out)
+        ok = (j["format"] == "v6 (MicroPython 1.19+)" and len(j["functions"]) == 1
+              and j["functions"][0]["insns"][0]["op"] == "LOAD_GLOBAL")
+    c.check(ok, "greet's bytecode (0x2c3) as JSON, format v6 (rc %d, %s)"
+            % (rc, err.strip()))
+    c.test("an ELF with neither banner nor frozen-module symbols: said, not guessed")
+    basic = os.path.normpath(os.path.join(FIX, "img_basic.elf"))
+    rc, out, err, _ = mp(["--image", basic, "dis", "0x100"], timeout=60)
+    c.check(rc != 0 and "version is not known" in err and "frozen-module symbols" in err
+            and not out and err.count("\n") == 1, "img_basic.elf: %r" % err)
+
+
+TESTS = [("offline", offline), ("no_banner", no_banner), ("board", board), ("microbit", microbit)]
 
 
 def main():
