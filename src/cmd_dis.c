@@ -603,6 +603,9 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     src.len_of = len_of;
     src.ctx = &lc;
     src.max_len = 1024;
+    /* Native code's calls are named by the version's table (v1.9-v1.11's
+     * depends on set and slice, asked of the board below). */
+    src.native_table = minor >= 12 ? NATIVEDIS_TABLE_V112 : NATIVEDIS_TABLE_NONE;
     struct buf out;
     buf_init(&out);
     size_t from = 0, to = 0;

@@ -1089,6 +1089,36 @@ TEST(native_thumb)
     CHECK(nativedis_fun_name(NATIVEDIS_TABLE_NONE, 0) == NULL);
 }
 
+/* v1.12 on: the same call bytes name py/nativeglue.h's mp_fun_kind_t
+ * entries, three constants first (ldr r3, [r7, #0x38] is entry 14,
+ * MP_F_STORE_ATTR there; MP_F_BINARY_OP is entry 18, #0x48). */
+TEST(native_thumb_v112)
+{
+    static const uint8_t code[] = {
+        0xbb, 0x6b, 0x98, 0x47, /* ldr r3, [r7, #0x38]; blx r3 */
+        0xbb, 0x6c, 0x98, 0x47, /* ldr r3, [r7, #0x48]; blx r3 */
+        0x3b, 0x68,             /* ldr r3, [r7]: the None object, no call */
+        0x18, 0x46,             /* mov r0, r3 */
+        0xfb, 0x6b, 0x98, 0x47, /* ldr r3, [r7, #0x3c]; blx r3 */
+    };
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(nativedis_thumb(code, sizeof code, 0x20000100, NATIVEDIS_TABLE_V112, &b),
+                 RC_OK);
+    const char *t = buf_str(&b);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[14] MP_F_STORE_ATTR") != NULL);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[18] MP_F_BINARY_OP") != NULL);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[15] MP_F_OBJ_SUBSCR") != NULL);
+    CHECK(strstr(t, "MP_F_CONST_NONE_OBJ") == NULL);
+    if (strstr(t, "MP_F_STORE_ATTR") == NULL) {
+        fprintf(stderr, "%s", t);
+    }
+    buf_fini(&b);
+    CHECK_STR(nativedis_fun_name(NATIVEDIS_TABLE_V112, 0), "MP_F_CONST_NONE_OBJ");
+    CHECK_STR(nativedis_fun_name(NATIVEDIS_TABLE_V112, 49), "MP_F_SETJMP");
+    CHECK(nativedis_fun_name(NATIVEDIS_TABLE_V112, 50) == NULL);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -1104,5 +1134,6 @@ int main(int argc, char **argv)
     RUN(every_v5_opcode);
     RUN(v5_listing);
     RUN(native_thumb);
+    RUN(native_thumb_v112);
     return harness_done("bc");
 }
