@@ -613,9 +613,10 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
      * are then found without one. */
     int rc = load_qstrs(s, &mem, img, by_syms ? 0 : (uint32_t)(major * 10000 + minor * 100),
                         &tab, msg);
-    if (rc != RC_OK && rc != RC_NOMEM && s->offline && by_syms) {
-        /* An ELF without a banner need not hold real qstr pools: the
-         * listing goes on with qstr numbers, and says why. */
+    if (rc != RC_OK && rc != RC_NOMEM && s->offline) {
+        /* An image need not hold qstr pools that read (a test image, one
+         * with no symbols): the listing goes on with qstr numbers, and
+         * says why. */
         fprintf(stderr, "mpeek: dis: qstrs are shown as numbers: %s\n", msg->text);
         tab = NULL;
         rc = RC_OK;

@@ -210,7 +210,46 @@ def no_banner(c):
             and not out and err.count("\n") == 1, "img_basic.elf: %r" % err)
 
 
-TESTS = [("offline", offline), ("no_banner", no_banner), ("board", board), ("microbit", microbit)]
+def nm_addr(elf, name):
+    import subprocess
+    out = subprocess.run(["arm-none-eabi-nm", elf], capture_output=True, text=True,
+                         timeout=30).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[2] == name:
+            return int(f[0], 16)
+    raise Exception("%s has no symbol %s" % (elf, name))
+
+
+def v115(c):
+    """The bytecode of MicroPython 1.12-1.18 (.mpy version 5) from an ELF:
+    the fun_v115 fixture's function object, reached through a closure
+    as @EXPR reaches it (the format without MICROPY_PERSISTENT_CODE)."""
+    elf = os.path.normpath(os.path.join(FIX, "fun_v115.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a 1.15 closure's function from its ELF (the 1.12-1.18 format)")
+    clo = nm_addr(elf, "clo_area")
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % clo], timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_v115_area.dis"),
+            "dis clo_area is tests/data/dis_fixture_v115_area.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % nm_addr(elf, "fun_area"),
+                          "--format", "json"], timeout=60)
+    ok = rc == 0
+    if ok:
+        j = json.loads(out)
+        ok = (j["format"] == "v5 (MicroPython 1.12-1.18)" and len(j["functions"]) == 2
+              and [i["op"] for i in j["functions"][1]["insns"]]
+              == ["LOAD_CONST_NONE", "RETURN_VALUE"])
+    c.check(ok, "fun_area as JSON: v5, two functions (rc %d, %s)" % (rc, err.strip()))
+    g = nm_addr(elf, "globals_dict")
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % g], timeout=60)
+    c.check(rc == 1 and "no bytecode function" in err and not out,
+            "an object that is no function: %r" % err)
+
+
+TESTS = [("offline", offline), ("no_banner", no_banner), ("v115", v115), ("board", board), ("microbit", microbit)]
 
 
 def main():
