@@ -1294,8 +1294,8 @@ int bc_fun_object_v5(const struct frozen_mem *mem, uint32_t word, uint32_t bc_ty
     for (int hop = 0; hop < 4; hop++) {
         uint8_t b[16];
         if ((at & 3) != 0 || at == 0) {
-            return rc_set(msg, RC_ARG, "0x%08x is no object pointer (not word-aligned): "
-                          "not a function", at);
+            return rc_set(msg, RC_ARG, "0x%08x is no object pointer (null or not "
+                          "word-aligned): not a function", at);
         }
         int rc = frozen_read(mem, at, 16, b, msg);
         if (rc != RC_OK) {

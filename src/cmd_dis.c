@@ -609,6 +609,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     struct buf out;
     buf_init(&out);
     size_t from = 0, to = 0;
+    char qnote[sizeof msg->text] = "";
     /* A version told by the symbols is a family's lowest: the qstr pools
      * are then found without one. */
     int rc = load_qstrs(s, &mem, img, by_syms ? 0 : (uint32_t)(major * 10000 + minor * 100),
@@ -617,7 +618,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
         /* An image need not hold qstr pools that read (a test image, one
          * with no symbols): the listing goes on with qstr numbers, and
          * says why. */
-        fprintf(stderr, "mpeek: dis: qstrs are shown as numbers: %s\n", msg->text);
+        snprintf(qnote, sizeof qnote, "%s", msg->text);
         tab = NULL;
         rc = RC_OK;
     }
@@ -761,6 +762,9 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     }
     if (rc == RC_OK && cmd_put_text(stdout, buf_str(&out), out.len) != 0) {
         rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
+    }
+    if (rc == RC_OK && qnote[0]) {
+        fprintf(stderr, "mpeek: dis: qstrs are shown as numbers: %s\n", qnote);
     }
     buf_fini(&out);
     bc_prog_free(&prog);
