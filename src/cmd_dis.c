@@ -673,8 +673,19 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
             } else {
                 rc = bc_fun_object_v5(&mem, word, bc_type, &bytecode, &children, msg);
             }
+            uint32_t rw[3];
+            struct rc_msg m2;
             if (rc == RC_OK) {
                 rc = bc_load(&src, bytecode, bytecode, children, BC_KIND_BYTECODE, &prog, msg);
+            } else if (rc == RC_ARG && g_dis.have_addr &&
+                       read_words(&mem, word, rw, 3, &m2) == RC_OK &&
+                       (rw[0] & 7) >= BC_KIND_BYTECODE && (rw[0] & 7) <= BC_KIND_ASM &&
+                       rw[0] < (1u << 21) && rw[1] != 0) {
+                /* An address of a raw code (py/emitglue.h of 1.12-1.18:
+                 * kind:3 scope_flags:7 n_pos_args:11, fun_data,
+                 * const_table), as MAKE_FUNCTION shows them. */
+                src.proto_fun = 0;
+                rc = bc_load_proto(&src, word, &prog, msg);
             }
         } else if (rc == RC_OK && !have_lay) {
             rc = rc_set(msg, RC_UNSUPP, "objects of MicroPython %d.%d are not decoded",

@@ -243,6 +243,15 @@ def v115(c):
               and [i["op"] for i in j["functions"][1]["insns"]]
               == ["LOAD_CONST_NONE", "RETURN_VALUE"])
     c.check(ok, "fun_area as JSON: v5, two functions (rc %d, %s)" % (rc, err.strip()))
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % nm_addr(elf, "raw_code_inner")],
+                         timeout=60)
+    c.check(rc == 0 and out.startswith("function qstr#302  (file qstr#301)\n  address   "
+                                       "0x%08x (raw code), fun_data 0x%08x, 10 bytes\n"
+                                       % (nm_addr(elf, "raw_code_inner"),
+                                          nm_addr(elf, "fun_data_inner")))
+            and "LOAD_CONST_NONE" in out,
+            "the address of a raw code, as MAKE_FUNCTION shows it (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
     g = nm_addr(elf, "globals_dict")
     rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % g], timeout=60)
     c.check(rc == 1 and "no bytecode function" in err and not out
