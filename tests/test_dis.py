@@ -258,7 +258,21 @@ def v115(c):
             and err.count("\n") == 1, "an object that is no function, in one line: %r" % err)
 
 
-TESTS = [("offline", offline), ("no_banner", no_banner), ("v115", v115), ("board", board), ("microbit", microbit)]
+def v117pc(c):
+    """The 1.12-1.18 format with MICROPY_PERSISTENT_CODE, chosen because
+    the ELF has mp_raw_code_load: 2-byte qstrs, const_table indices."""
+    elf = os.path.normpath(os.path.join(FIX, "fun_v117pc.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a 1.17 function built with persistent code, from its ELF")
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % nm_addr(elf, "fun_scale")],
+                         timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_v117pc_scale.dis"),
+            "dis fun_scale is tests/data/dis_fixture_v117pc_scale.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+
+
+TESTS = [("offline", offline), ("no_banner", no_banner), ("v115", v115), ("v117pc", v117pc), ("board", board), ("microbit", microbit)]
 
 
 def main():
