@@ -554,6 +554,26 @@ static int mod_tables(const struct image *img, const struct frozen_mem *mem, int
     return RC_OK;
 }
 
+/* The raw code of frozen module mod of 1.12-1.18: its entry of
+ * mp_frozen_mpy_content (raw-code pointers, in the order of the bytecode
+ * modules' names). */
+static int mod_raw_code_v5(const struct image *img, const struct frozen_mem *mem,
+                           const struct frozen_set *set, const struct frozen_mod *mod,
+                           uint32_t *root, struct rc_msg *msg)
+{
+    const struct image_sym *c = image_sym_find(img, "mp_frozen_mpy_content");
+    uint32_t k = 0;
+    for (size_t i = 0; i < set->n && &set->mods[i] != mod; i++) {
+        k += !set->mods[i].source;
+    }
+    if (c == NULL || (c->size != 0 && c->size < 4 * (k + 1))) {
+        return rc_set(msg, RC_UNSUPP, "%s: no mp_frozen_mpy_content entry for it: not "
+                      "decoded", mod->name);
+    }
+    int rc = read_words(mem, c->addr + 4 * k, root, 1, msg);
+    return rc == RC_OK ? RC_OK : rc_prefix(msg, rc, "mp_frozen_mpy_content");
+}
+
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     (void)a;
@@ -733,7 +753,10 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                         "until imported", mod->name);
         }
         uint32_t root = 0;
-        if (rc == RC_OK) {
+        if (rc == RC_OK && v5) {
+            rc = mod_raw_code_v5(img, &mem, &set, mod, &root, msg);
+            src.proto_fun = 0;
+        } else if (rc == RC_OK) {
             rc = mod_tables(img, &mem, minor, mod, &src, &root, msg);
         }
         if (rc == RC_OK) {

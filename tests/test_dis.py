@@ -272,7 +272,25 @@ def v117pc(c):
             % (rc, err.strip(), out))
 
 
-TESTS = [("offline", offline), ("no_banner", no_banner), ("v115", v115), ("v117pc", v117pc), ("board", board), ("microbit", microbit)]
+def v118(c):
+    """A module frozen by v1.18's mpy-tool in an ELF without banner: 1.18
+    told by its one mp_frozen_names list beside mp_frozen_mpy_content,
+    the module's raw code taken from that table (persistent code)."""
+    elf = os.path.normpath(os.path.join(FIX, "frozen_v118.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a frozen module of 1.18 from an ELF without banner")
+    rc, out, err, _ = mp(["--image", elf, "dis", "hi"], timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_v118_hi.dis"),
+            "dis hi is tests/data/dis_fixture_v118_hi.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    rc, out, err, _ = mp(["--image", elf, "dis", "hi", "--format", "json"], timeout=60)
+    c.check(rc == 0 and json.loads(out)["format"] == "v5 (MicroPython 1.12-1.18)",
+            "as JSON, format v5 (rc %d, %s)" % (rc, err.strip()))
+
+
+TESTS = [("offline", offline), ("no_banner", no_banner), ("v115", v115), ("v117pc", v117pc),
+         ("v118", v118), ("board", board), ("microbit", microbit)]
 
 
 def main():
