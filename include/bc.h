@@ -31,8 +31,28 @@
  * LOAD_CONST_OBJ and MAKE_FUNCTION carry a pointer, word-aligned, in the
  * bytecode; with it a qstr is 2 bytes and both index the const_table.
  * Argument names are the first entries of the function's const_table
- * (qstr objects).  v1.12 to v1.18 (a new prelude, the v1.19 numbering with
- * 16-bit jumps) are not decoded: said, not guessed.
+ * (qstr objects).
+ *
+ * Format followed: BC_FMT_V5(_PC), the bytecode of v1.12 to v1.18 (.mpy
+ * version 5, unchanged through those versions: a change would have bumped
+ * it): py/bc0.h, py/bc.h, py/showbc.c and py/bc.c of those versions.  The
+ * opcode numbering is already v1.19's (grouped by argument kind, with
+ * POP_EXCEPT_JUMP), and so are the prelude's signature and size bytes; but
+ * every jump is a 16-bit offset (excess 0x8000 for UNWIND_JUMP, JUMP,
+ * POP_JUMP_IF_* and JUMP_IF_*_OR_POP), the source info holds the simple
+ * name and source file only (argument names are the const_table's first
+ * entries, as before v1.12), its line offsets count from the first opcode
+ * and end with a 0 byte.  Without MICROPY_PERSISTENT_CODE a qstr argument
+ * is a var-uint qstr id, LOAD_CONST_OBJ and MAKE_FUNCTION* carry the word
+ * itself at the next aligned address, and the opcodes start word-aligned;
+ * with it a qstr is 2 bytes and objects and raw codes are var-uint indices
+ * into the const_table.  The unary and binary operators are those of the
+ * v1.13+ py/runtime0.h (with the @ operator, as v1.19's); whether v1.12
+ * already had MP_BINARY_OP_MAT_MULTIPLY was not found in its sources, so
+ * BINARY_OP names from __imatmul__ on are uncertain for v1.12 alone.
+ * mp_obj_fun_bc_t is base, globals, bytecode, const_table (as v1.9-v1.11)
+ * and mp_raw_code_t kind in bits 0-2 of its first word, fun_data +4,
+ * const_table +8 (py/objfun.h, py/emitglue.h of those versions).
  *
  * Every byte is untrusted and comes through struct frozen_mem: a function
  * whose bytes do not decode says why (struct bc_fun.err) and the listing
@@ -52,6 +72,8 @@ enum bc_format {
     BC_FMT_V6 = 1,     /* v1.19 .. newest */
     BC_FMT_OLD = 2,    /* v1.9 .. v1.11, MICROPY_PERSISTENT_CODE off */
     BC_FMT_OLD_PC = 3, /* v1.9 .. v1.11, MICROPY_PERSISTENT_CODE on */
+    BC_FMT_V5 = 4,     /* v1.12 .. v1.18 (.mpy version 5), MICROPY_PERSISTENT_CODE off */
+    BC_FMT_V5_PC = 5,  /* v1.12 .. v1.18, MICROPY_PERSISTENT_CODE on */
 };
 
 enum bc_kind {
@@ -190,6 +212,11 @@ struct bc_src {
 int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
                       struct rc_msg *msg);
 
+/* The same for v1.12-v1.18 (fmt BC_FMT_V5 or BC_FMT_V5_PC); base is the
+ * address of b[0] (the opcodes of BC_FMT_V5 start word-aligned). */
+int bc_prelude_decode_v5(int fmt, const uint8_t *b, size_t n, uint32_t base,
+                         struct bc_prelude *p, struct rc_msg *msg);
+
 /* The same for the old formats (fmt BC_FMT_OLD or BC_FMT_OLD_PC). */
 int bc_prelude_decode_old(int fmt, const uint8_t *b, size_t n, struct bc_prelude *p,
                           struct rc_msg *msg);
@@ -224,6 +251,16 @@ int bc_load_proto(const struct bc_src *src, uint32_t proto, struct bc_prog *out,
                   struct rc_msg *msg);
 
 void bc_prog_free(struct bc_prog *p);
+
+/* A v1.12-v1.18 bytecode function object at word (py/objfun.h
+ * mp_obj_fun_bc_t: base, globals, bytecode, const_table), bc_type the
+ * address of mp_type_fun_bc (the board's id(type(lambda: 0))).  A closure
+ * (mp_obj_closure_t: base, fun, ...) or bound method (mp_obj_bound_meth_t:
+ * base, meth, self) is followed to the function in its second word.
+ * RC_OK with *bytecode and *const_table; RC_ARG naming what is not a
+ * bytecode function; a read's error. */
+int bc_fun_object_v5(const struct frozen_mem *mem, uint32_t word, uint32_t bc_type,
+                     uint32_t *bytecode, uint32_t *const_table, struct rc_msg *msg);
 
 /* py/bc0.h's name of opcode op in format fmt (without MP_BC_), NULL if none. */
 const char *bc_op_name(int fmt, uint8_t op);

@@ -17,6 +17,10 @@
 
 struct image;
 
+/* n little-endian words at addr (n at most 8). */
+int bcmod_read_words(const struct frozen_mem *mem, uint32_t addr, uint32_t *w, size_t n,
+                     struct rc_msg *msg);
+
 /* The version in img's banner text ("MicroPython v1.29.0"): 1, else 0. */
 int bcmod_image_version(const struct image *img, int *major, int *minor);
 

@@ -17,6 +17,7 @@
 enum nativedis_table {
     NATIVEDIS_TABLE_NONE = 0,  /* not known: calls are not named */
     NATIVEDIS_TABLE_V19 = 1,   /* v1.9-v1.11 with set and slice built in */
+    NATIVEDIS_TABLE_V112 = 2,  /* v1.12 on: py/nativeglue.h's mp_fun_kind_t */
 };
 
 /* The n bytes of code at addr as text lines appended to out:

@@ -307,7 +307,7 @@ const char *bc_op_name(int fmt, uint8_t op)
         const char *args;
         return old_name(op, &args);
     }
-    if (fmt != BC_FMT_V6) {
+    if (fmt != BC_FMT_V6 && fmt != BC_FMT_V5 && fmt != BC_FMT_V5_PC) {
         return NULL;
     }
     switch (op >> 4) {
@@ -373,16 +373,56 @@ int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos, uint32_t 
     if (fmt == BC_FMT_OLD || fmt == BC_FMT_OLD_PC) {
         return old_insn(fmt, code, n, pos, base, in, msg);
     }
-    if (fmt != BC_FMT_V6) {
+    if (fmt != BC_FMT_V6 && fmt != BC_FMT_V5 && fmt != BC_FMT_V5_PC) {
         return rc_set(msg, RC_PARSE, "bytecode format %d is not known", fmt);
     }
+    int v5 = fmt != BC_FMT_V6, pc = fmt == BC_FMT_V5_PC;
     in->name = bc_op_name(fmt, op);
     if (in->name == NULL) {
         return rc_set(msg, RC_PARSE, "unknown opcode 0x%02x", op);
     }
     size_t ip = pos + 1;
     int f = v6_format(op);
-    if (f == F_QSTR || f == F_VUINT) {
+    int is_ptr = op == 0x23 || op == 0x20 || op == 0x21 || op == 0x32 || op == 0x33;
+    if (v5 && f == F_QSTR && pc) {
+        /* v1.12-v1.18 with MICROPY_PERSISTENT_CODE: a 2-byte qstr id */
+        if (ip + 2 > n) {
+            return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+        }
+        in->arg = code[ip] | code[ip + 1] << 8;
+        ip += 2;
+        in->argk = BC_A_QSTR;
+        in->value = (uint32_t)in->arg;
+        in->have_value = 1;
+    } else if (v5 && f == F_VUINT && is_ptr && !pc) {
+        /* v1.12-v1.18 without it: DECODE_OBJ / DECODE_PTR, the word
+         * (object or raw code) inline at the next aligned address */
+        uint64_t abs = (uint64_t)base + ip;
+        ip += (size_t)((4 - (abs & 3)) & 3);
+        if (ip + 4 > n) {
+            return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+        }
+        in->value = le32(code + ip);
+        in->have_value = 1;
+        in->arg = -1;
+        in->argk = op == 0x23 ? BC_A_OBJ : BC_A_CHILD;
+        ip += 4;
+    } else if (v5 && f == F_OFFSET) {
+        /* v1.12-v1.18: DECODE_SLABEL (16 bits, excess 0x8000) for UNWIND_JUMP,
+         * JUMP, POP_JUMP_IF_*, JUMP_IF_*_OR_POP; DECODE_ULABEL for the rest */
+        if (ip + 2 > n) {
+            return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
+        }
+        int64_t v = code[ip] | code[ip + 1] << 8;
+        ip += 2;
+        if (op == 0x40 || (op >= 0x42 && op <= 0x46)) {
+            v -= 0x8000;
+        }
+        in->arg = v;
+        in->argk = BC_A_JUMP;
+        int64_t t = (int64_t)ip + v;
+        in->target = t < 0 || t > 0xffffffffLL ? 0xffffffffu : (uint32_t)t;
+    } else if (f == F_QSTR || f == F_VUINT) {
         int64_t v = 0;
         if (ip >= n) {
             return rc_set(msg, RC_PARSE, "%s cut short by the end of the code", in->name);
@@ -409,6 +449,11 @@ int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos, uint32_t 
         in->arg = v;
         if (f == F_QSTR) {
             in->argk = BC_A_QSTR;
+            if (v5) {
+                /* a var-uint qstr id, not a table index */
+                in->value = (uint32_t)v;
+                in->have_value = 1;
+            }
         } else if (op == 0x22) {
             in->argk = BC_A_SINT;
         } else if (op == 0x23) {
@@ -494,8 +539,11 @@ static int vuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v)
     return 0;
 }
 
-int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
-                      struct rc_msg *msg)
+/* The signature and size parts (py/bc.h MP_BC_PRELUDE_SIG_DECODE_INTO and
+ * MP_BC_PRELUDE_SIZE_DECODE_INTO, alike from v1.12 to the newest): p's
+ * counts, *pos after them; RC_OK or RC_PARSE. */
+static int sig_size(const uint8_t *b, size_t n, struct bc_prelude *p, size_t *at,
+                    struct rc_msg *msg)
 {
     memset(p, 0, sizeof *p);
     size_t pos = 0;
@@ -544,6 +592,19 @@ int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
         return rc_set(msg, RC_PARSE, "the prelude says %u bytes of source info and "
                       "%u of closure info, past the function's %zu bytes", I, C, n);
     }
+    *at = pos;
+    return RC_OK;
+}
+
+int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
+                      struct rc_msg *msg)
+{
+    size_t pos;
+    int rc = sig_size(b, n, p, &pos, msg);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    uint32_t A = p->n_pos_args, K = p->n_kwonly_args, I = p->n_info, C = p->n_cell;
     uint64_t nn = 1 + (uint64_t)A + K;
     if (nn > BC_MAX_NAMES) {
         return rc_set(msg, RC_PARSE, "the prelude says %llu argument names (at most "
@@ -560,6 +621,56 @@ int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
     p->lines_at = (uint32_t)pos;
     p->closure_at = (uint32_t)end;
     p->code_at = (uint32_t)(end + C);
+    if (p->n_state < p->n_pos_args + p->n_kwonly_args) {
+        return rc_set(msg, RC_PARSE, "the prelude says n_state %u, fewer than its %u "
+                      "arguments", p->n_state, p->n_pos_args + p->n_kwonly_args);
+    }
+    return RC_OK;
+}
+
+/* v1.12-v1.18 (py/bc.h, py/showbc.c and py/bc.c mp_setup_code_state of
+ * those versions): the signature and size as v1.19, then the source info:
+ * simple name and source file as qstr ids (2 bytes each with
+ * MICROPY_PERSISTENT_CODE, else var-uints), the line info up to a 0 byte;
+ * the n_cell cell numbers; without MICROPY_PERSISTENT_CODE the opcodes
+ * start at the next word-aligned address (MP_ALIGN(ip, sizeof(mp_uint_t))).
+ * Argument names are the const_table's first entries. */
+int bc_prelude_decode_v5(int fmt, const uint8_t *b, size_t n, uint32_t base,
+                         struct bc_prelude *p, struct rc_msg *msg)
+{
+    size_t pos;
+    int rc = sig_size(b, n, p, &pos, msg);
+    if (rc != RC_OK) {
+        return rc;
+    }
+    p->old = 1;
+    size_t end = pos + p->n_info;
+    if (fmt == BC_FMT_V5_PC) {
+        if (pos + 4 > end) {
+            return rc_set(msg, RC_PARSE, "the source info (%u bytes) is too short for "
+                          "its names", p->n_info);
+        }
+        p->names[0] = (uint32_t)(b[pos] | b[pos + 1] << 8);
+        p->source_file = (uint32_t)(b[pos + 2] | b[pos + 3] << 8);
+        pos += 4;
+    } else if (!vuint(b, end, &pos, &p->names[0]) || !vuint(b, end, &pos, &p->source_file)) {
+        return rc_set(msg, RC_PARSE, "the source info's names run past it");
+    }
+    p->lines_at = (uint32_t)pos;
+    p->closure_at = (uint32_t)end;
+    uint64_t code = (uint64_t)end + p->n_cell;
+    if (fmt != BC_FMT_V5_PC) {
+        code += (4 - (((uint64_t)base + code) & 3)) & 3;
+    }
+    if (code > n) {
+        return rc_set(msg, RC_PARSE, "the prelude runs past the function's %zu bytes", n);
+    }
+    p->code_at = (uint32_t)code;
+    p->nnames = 1 + p->n_pos_args + p->n_kwonly_args;
+    if (p->nnames > BC_MAX_NAMES) {
+        return rc_set(msg, RC_PARSE, "the prelude says %u arguments (at most %u)",
+                      p->nnames - 1, BC_MAX_NAMES - 1);
+    }
     if (p->n_state < p->n_pos_args + p->n_kwonly_args) {
         return rc_set(msg, RC_PARSE, "the prelude says n_state %u, fewer than its %u "
                       "arguments", p->n_state, p->n_pos_args + p->n_kwonly_args);
@@ -807,11 +918,12 @@ static int decode_code(struct ld *a, struct bc_fun *f)
             f->insns = ni;
             cap = nc;
         }
+        int ct = s->fmt == BC_FMT_OLD_PC || s->fmt == BC_FMT_V5_PC;
         if (s->fmt == BC_FMT_V6 && in.argk == BC_A_QSTR) {
             in.have_value = (uint8_t)qtab(a, (uint32_t)in.arg, &in.value);
         } else if (s->fmt == BC_FMT_V6 && in.argk == BC_A_OBJ) {
             in.have_value = (uint8_t)otab(a, (uint32_t)in.arg, &in.value);
-        } else if (s->fmt == BC_FMT_OLD_PC && (in.argk == BC_A_OBJ || in.argk == BC_A_CHILD) &&
+        } else if (ct && (in.argk == BC_A_OBJ || in.argk == BC_A_CHILD) &&
                    f->children != 0 && in.arg >= 0 && in.arg < 65536) {
             /* an index into the function's const_table */
             uint8_t w[4];
@@ -991,8 +1103,10 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
     }
     struct rc_msg m;
     int old = s->fmt != BC_FMT_V6;
-    if ((old ? bc_prelude_decode_old(s->fmt, f->bytes, len, &f->pre, &m)
-             : bc_prelude_decode(f->bytes, len, &f->pre, &m)) != RC_OK) {
+    int v5 = s->fmt == BC_FMT_V5 || s->fmt == BC_FMT_V5_PC;
+    if ((v5 ? bc_prelude_decode_v5(s->fmt, f->bytes, len, fun_data, &f->pre, &m)
+            : old ? bc_prelude_decode_old(s->fmt, f->bytes, len, &f->pre, &m)
+                  : bc_prelude_decode(f->bytes, len, &f->pre, &m)) != RC_OK) {
         snprintf(f->err, sizeof f->err, "its prelude does not decode: %s", m.text);
         return RC_OK;
     }
@@ -1027,8 +1141,9 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
     if (a->fatal) {
         return a->fatal;
     }
-    /* v1.19+: offsets from the first opcode, bounded by the info; old:
-     * from the end of the code info, up to a 0 byte. */
+    /* v1.19+: offsets from the first opcode, bounded by the info; v1.12-
+     * v1.18: from the first opcode, up to a 0 byte; v1.9-v1.11: from the
+     * end of the code info, up to a 0 byte. */
     size_t nli = f->pre.closure_at - f->pre.lines_at;
     if (old) {
         const uint8_t *z = memchr(f->bytes + f->pre.lines_at, 0, nli);
@@ -1037,7 +1152,8 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
         }
     }
     int rc = bc_lines_decode(f->bytes + f->pre.lines_at, nli,
-                             old ? f->pre.closure_at : f->pre.code_at, &f->lines, &f->nlines);
+                             old && !v5 ? f->pre.closure_at : f->pre.code_at, &f->lines,
+                             &f->nlines);
     if (rc != RC_OK) {
         return rc_set(a->msg, RC_NOMEM, "out of memory");
     }
@@ -1048,7 +1164,8 @@ static int load_one(struct ld *a, uint32_t addr, uint32_t fun_data, uint32_t chi
         return a->fatal;
     }
     if (old) {
-        /* Old formats: MAKE_FUNCTION carries the raw code's address. */
+        /* Before v1.19: MAKE_FUNCTION carries the raw code's address (or
+         * its const_table index, read above). */
         for (size_t i = 0; i < f->ninsns && depth < BC_MAX_DEPTH; i++) {
             if (f->insns[i].argk != BC_A_CHILD || !f->insns[i].have_value) {
                 continue;
@@ -1130,7 +1247,7 @@ int bc_load(const struct bc_src *src, uint32_t addr, uint32_t fun_data,
 {
     memset(out, 0, sizeof *out);
     out->fmt = src->fmt;
-    if (src->fmt != BC_FMT_V6 && src->fmt != BC_FMT_OLD && src->fmt != BC_FMT_OLD_PC) {
+    if (src->fmt < BC_FMT_V6 || src->fmt > BC_FMT_V5_PC) {
         return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
     }
     struct ld a = {src, out, 0, msg, 0};
@@ -1150,7 +1267,7 @@ int bc_load_proto(const struct bc_src *src, uint32_t proto, struct bc_prog *out,
 {
     memset(out, 0, sizeof *out);
     out->fmt = src->fmt;
-    if (src->fmt != BC_FMT_V6 && src->fmt != BC_FMT_OLD && src->fmt != BC_FMT_OLD_PC) {
+    if (src->fmt < BC_FMT_V6 || src->fmt > BC_FMT_V5_PC) {
         return rc_set(msg, RC_UNSUPP, "this bytecode format is not known");
     }
     struct ld a = {src, out, 0, msg, 0};
@@ -1168,4 +1285,43 @@ int bc_load_proto(const struct bc_src *src, uint32_t proto, struct bc_prog *out,
         bc_prog_free(out);
     }
     return rc;
+}
+
+int bc_fun_object_v5(const struct frozen_mem *mem, uint32_t word, uint32_t bc_type,
+                     uint32_t *bytecode, uint32_t *const_table, struct rc_msg *msg)
+{
+    uint32_t at = word;
+    for (int hop = 0; hop < 4; hop++) {
+        uint8_t b[16];
+        if ((at & 3) != 0 || at == 0) {
+            return rc_set(msg, RC_ARG, "0x%08x is no object pointer (null or not "
+                          "word-aligned): not a function", at);
+        }
+        int rc = frozen_read(mem, at, 16, b, msg);
+        if (rc != RC_OK) {
+            return rc_prefix(msg, rc, "the object 0x%08x", at);
+        }
+        uint32_t w[4] = {le32(b), le32(b + 4), le32(b + 8), le32(b + 12)};
+        if (w[0] == bc_type) {
+            if (w[1] == 0 || (w[1] & 3) != 0 || w[2] == 0 || (w[3] & 3) != 0) {
+                return rc_set(msg, RC_ARG, "0x%08x has the bytecode function type but "
+                              "not its layout (globals 0x%08x, bytecode 0x%08x, "
+                              "const_table 0x%08x)", at, w[1], w[2], w[3]);
+            }
+            *bytecode = w[2];
+            *const_table = w[3];
+            return RC_OK;
+        }
+        uint8_t t[4];
+        struct rc_msg m;
+        if (w[1] != 0 && (w[1] & 3) == 0 && frozen_read(mem, w[1], 4, t, &m) == RC_OK &&
+            le32(t) == bc_type) {
+            at = w[1];
+            continue;
+        }
+        return rc_set(msg, RC_ARG, "0x%08x is no bytecode function (its type 0x%08x is "
+                      "not mp_type_fun_bc 0x%08x, nor is it a closure or bound method of "
+                      "one)", at, w[0], bc_type);
+    }
+    return rc_set(msg, RC_ARG, "0x%08x: closures or bound methods nested too deep", word);
 }

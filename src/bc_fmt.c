@@ -278,7 +278,9 @@ int bc_fmt_json(const struct bc_prog *p, const struct bc_names *nm, struct buf *
 {
     char t[QMAX + 40];
     buf_printf(b, "{\"format\": \"%s\", \"functions\": [",
-               p->fmt == BC_FMT_V6 ? "v6 (MicroPython 1.19+)" : "MicroPython 1.9-1.11");
+               p->fmt == BC_FMT_V6 ? "v6 (MicroPython 1.19+)"
+               : p->fmt == BC_FMT_V5 || p->fmt == BC_FMT_V5_PC ? "v5 (MicroPython 1.12-1.18)"
+                                                                : "MicroPython 1.9-1.11");
     for (size_t i = 0; i < p->n; i++) {
         const struct bc_fun *f = &p->f[i];
         buf_printf(b, "%s\n {\"name\": ", i ? "," : "");

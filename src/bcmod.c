@@ -35,10 +35,13 @@ int bcmod_image_version(const struct image *img, int *major, int *minor)
     return 0;
 }
 
-static int read_words(const struct frozen_mem *mem, uint32_t addr, uint32_t *w, size_t n,
+int bcmod_read_words(const struct frozen_mem *mem, uint32_t addr, uint32_t *w, size_t n,
                       struct rc_msg *msg)
 {
     uint8_t b[32];
+    if (n > sizeof b / 4) {
+        return rc_set(msg, RC_ARG, "bcmod_read_words: %zu words", n);
+    }
     int rc = mem->read(mem->ctx, addr, (uint32_t)(4 * n), b, msg);
     for (size_t i = 0; rc == RC_OK && i < n; i++) {
         w[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
@@ -71,7 +74,7 @@ int bcmod_tables(const struct image *img, const struct frozen_mem *mem, int mino
                       "MicroPython 1.19?): not decoded", mod->name, sn);
     }
     uint32_t fw[3];
-    int rc = read_words(mem, fm->addr, fw, 3, msg);
+    int rc = bcmod_read_words(mem, fm->addr, fw, 3, msg);
     if (rc != RC_OK) {
         return rc_prefix(msg, rc, "%s", sn);
     }
@@ -159,7 +162,7 @@ int bcmod_fun_object(uint32_t bc_type, const struct objdec_layout *lay,
          * second word is the module's globals dict (v1.9-v1.11: the dict
          * itself); a built-in's is its C code (an odd Thumb address). */
         uint32_t w[4], ctx[4];
-        if ((rc = read_words(mem, a, w, 4, msg)) != RC_OK) {
+        if ((rc = bcmod_read_words(mem, a, w, 4, msg)) != RC_OK) {
             return rc_prefix(msg, rc, "the function object 0x%08x", a);
         }
         struct objdec_obj *go = NULL;
@@ -169,7 +172,7 @@ int bcmod_fun_object(uint32_t bc_type, const struct objdec_layout *lay,
             ctx[1] = w[1];
         }
         int is_ctx = (w[1] & 3) == 0 &&
-                     (old || read_words(mem, w[1], ctx, 4, &m) == RC_OK) &&
+                     (old || bcmod_read_words(mem, w[1], ctx, 4, &m) == RC_OK) &&
                      objdec_decode(lay, mem, qs, ctx[1], &lim, &go, &m) == RC_OK &&
                      go->kind == OBJDEC_DICT;
         objdec_free(go);

@@ -137,6 +137,15 @@ static int qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
     struct objdec_obj *o = NULL;
     struct objdec_limits lim = {0, 1};
     struct rc_msg m;
+    if (c->nc != NULL && c->nc->lay == NULL && c->s->info.repr_c != 1) {
+        /* No object layouts (1.13-1.18): a qstr object of representation
+         * A, the 32-bit ports' (py/obj.h: xxxx...xx10). */
+        if ((w & 3) != 2) {
+            return 0;
+        }
+        *q = w >> 2;
+        return 1;
+    }
     if (c->nc == NULL || c->nc->lay == NULL ||
         objdec_decode(c->nc->lay, c->nc->mem, &c->nc->qs, w, &lim, &o, &m) != RC_OK) {
         return 0;
@@ -181,6 +190,47 @@ static int version_of(struct session *s, const struct image *img, int *major, in
         return 1;
     }
     return bcmod_image_version(img, major, minor);
+}
+
+/* Without a banner: the bytecode family from the ELF's symbols (the
+ * frozen-module tables mpy-tool writes, micropython-wire.md section 9):
+ * frozen_module_* structs are v1.19+ (proto_fun_* v1.23+, raw_code_* v1.19
+ * to v1.22); mp_frozen_mpy_content beside one mp_frozen_names list and no
+ * frozen_module_* is v1.18.  1 with the lowest version of the family, 0
+ * with why not in why (mp_frozen_mpy_names is v1.8 to v1.17, two bytecode
+ * families the symbols do not tell apart). */
+static int version_from_syms(const struct image *img, int *major, int *minor, char *why,
+                             size_t wsize)
+{
+    int fm = 0, pf = 0, rcs = 0;
+    for (size_t i = 0; img != NULL && i < img->nsyms; i++) {
+        const char *n = img->syms[i].name;
+        fm |= strncmp(n, "frozen_module_", 14) == 0;
+        pf |= strncmp(n, "proto_fun_", 10) == 0;
+        rcs |= strncmp(n, "raw_code_", 9) == 0;
+    }
+    *major = 1;
+    if (fm && pf) {
+        *minor = 23;
+        return 1;
+    }
+    if (fm && rcs) {
+        *minor = 19;
+        return 1;
+    }
+    if (img != NULL && image_sym_find(img, "mp_frozen_mpy_content") != NULL &&
+        image_sym_find(img, "mp_frozen_names") != NULL &&
+        image_sym_find(img, "mp_frozen_mpy_names") == NULL && !fm) {
+        *minor = 18;
+        return 1;
+    }
+    if (img != NULL && image_sym_find(img, "mp_frozen_mpy_names") != NULL) {
+        snprintf(why, wsize, " (its frozen tables, mp_frozen_mpy_names, are those of "
+                 "1.8 to 1.17, which have two bytecode formats)");
+    } else {
+        snprintf(why, wsize, " (nor frozen-module symbols that tell it)");
+    }
+    return 0;
 }
 
 static int load_qstrs(struct session *s, const struct frozen_mem *mem, const struct image *img,
@@ -306,20 +356,54 @@ static int find_path(const struct bc_prog *p, const char *path, struct names_ctx
     return 1;
 }
 
+/* The raw code of frozen module mod of 1.12-1.18: its entry of
+ * mp_frozen_mpy_content (raw-code pointers, in the order of the bytecode
+ * modules' names). */
+static int mod_raw_code_v5(const struct image *img, const struct frozen_mem *mem,
+                           const struct frozen_set *set, const struct frozen_mod *mod,
+                           uint32_t *root, struct rc_msg *msg)
+{
+    const struct image_sym *c = image_sym_find(img, "mp_frozen_mpy_content");
+    uint32_t k = 0;
+    for (size_t i = 0; i < set->n && &set->mods[i] != mod; i++) {
+        k += !set->mods[i].source;
+    }
+    if (c == NULL || (c->size != 0 && c->size < 4 * (k + 1))) {
+        return rc_set(msg, RC_UNSUPP, "%s: no mp_frozen_mpy_content entry for it: not "
+                      "decoded", mod->name);
+    }
+    int rc = bcmod_read_words(mem, c->addr + 4 * k, root, 1, msg);
+    return rc == RC_OK ? RC_OK : rc_prefix(msg, rc, "mp_frozen_mpy_content");
+}
+
 static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
 {
     (void)a;
     const struct image *img = session_symbol_image(s);
     int major = 0, minor = 0;
-    if (!version_of(s, img, &major, &minor)) {
+    char why[160] = "";
+    int by_syms = 0;
+    if (!version_of(s, img, &major, &minor) &&
+        !(by_syms = version_from_syms(img, &major, &minor, why, sizeof why))) {
         return rc_set(msg, RC_UNSUPP, "the MicroPython version is not known (the board "
-                      "did not say it and the image has no banner), and the bytecode "
-                      "format depends on it");
+                      "did not say it and the image has no banner%s), and the bytecode "
+                      "format depends on it", why);
     }
     int old = major == 1 && minor >= 9 && minor <= 11;
-    if (major != 1 || minor < 9 || (minor >= 12 && minor <= 18)) {
+    int v5 = major == 1 && minor >= 12 && minor <= 18;
+    if (major != 1 || minor < 9) {
         return rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: its bytecode format is not "
-                      "decoded (dis knows 1.9 to 1.11 and 1.19 to 1.29)", major, minor);
+                      "decoded (dis knows 1.9 to the newest)", major, minor);
+    }
+    /* v1.12-v1.18: MICROPY_PERSISTENT_CODE is on with .mpy import
+     * (mp_raw_code_load) or frozen bytecode (mp_frozen_mpy_content), and
+     * changes the format; only the ELF's symbols say it. */
+    int v5_pc = img != NULL && (image_sym_find(img, "mp_raw_code_load") != NULL ||
+                                image_sym_find(img, "mp_frozen_mpy_content") != NULL);
+    if (v5 && (img == NULL || img->nsyms == 0)) {
+        return rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: its bytecode format depends on "
+                      "MICROPY_PERSISTENT_CODE, which only the firmware's ELF tells: give "
+                      "it with --image FILE", major, minor);
     }
     struct bmem *bm;
     if (bmem_new(s, &bm) < 0) {
@@ -336,15 +420,30 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     struct bc_src src;
     memset(&src, 0, sizeof src);
     src.mem = &mem;
-    src.fmt = old ? BC_FMT_OLD : BC_FMT_V6;
+    src.fmt = old ? BC_FMT_OLD : v5 ? (v5_pc ? BC_FMT_V5_PC : BC_FMT_V5) : BC_FMT_V6;
     src.proto_fun = minor >= 23;
     src.len_of = len_of;
     src.ctx = &lc;
     src.max_len = 1024;
+    /* Native code's calls are named by the version's table (v1.9-v1.11's
+     * depends on set and slice, asked of the board below). */
+    src.native_table = minor >= 12 ? NATIVEDIS_TABLE_V112 : NATIVEDIS_TABLE_NONE;
     struct buf out;
     buf_init(&out);
     size_t from = 0, to = 0;
-    int rc = load_qstrs(s, &mem, img, (uint32_t)(major * 10000 + minor * 100), &tab, msg);
+    char qnote[sizeof msg->text] = "";
+    /* A version told by the symbols is a family's lowest: the qstr pools
+     * are then found without one. */
+    int rc = load_qstrs(s, &mem, img, by_syms ? 0 : (uint32_t)(major * 10000 + minor * 100),
+                        &tab, msg);
+    if (rc != RC_OK && rc != RC_NOMEM && s->offline) {
+        /* An image need not hold qstr pools that read (a test image, one
+         * with no symbols): the listing goes on with qstr numbers, and
+         * says why. */
+        snprintf(qnote, sizeof qnote, "%s", msg->text);
+        tab = NULL;
+        rc = RC_OK;
+    }
 
     /* Constants: how floats are stored, asked of the board once (as obj
      * does); without a board the snapshot's answer, else representation A
@@ -365,7 +464,7 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     if (have_lay && old && lay.persistent_code) {
         src.fmt = BC_FMT_OLD_PC;
     }
-    if (old) {
+    if (old || v5) {
         lc.nc = &nc;
         src.qstr_of_obj = qstr_of_obj;
     }
@@ -380,13 +479,45 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
             src.native_table = NATIVEDIS_TABLE_V19;
         }
         uint8_t h[2];
-        if (rc == RC_OK && !have_lay) {
+        if (rc == RC_OK && v5 && !have_lay) {
+            /* 1.13-1.18: no object layouts, but the function object's own
+             * (mp_obj_fun_bc_t) is known; its type is the board's
+             * id(type(lambda: 0)) or the ELF's mp_type_fun_bc. */
+            const struct image_sym *ft = img != NULL ? image_sym_find(img, "mp_type_fun_bc")
+                                                     : NULL;
+            if (bc_type == 0 && ft != NULL) {
+                bc_type = ft->addr;
+            }
+            if (bc_type == 0) {
+                rc = rc_set(msg, RC_UNSUPP, "MicroPython %d.%d: the bytecode function "
+                            "type is not known (no board, no mp_type_fun_bc symbol)",
+                            major, minor);
+            } else {
+                rc = bc_fun_object_v5(&mem, word, bc_type, &bytecode, &children, msg);
+            }
+            uint32_t rw[3];
+            struct rc_msg m2;
+            if (rc == RC_OK) {
+                rc = bc_load(&src, bytecode, bytecode, children, BC_KIND_BYTECODE, &prog, msg);
+            } else if (rc == RC_ARG && g_dis.have_addr &&
+                       bcmod_read_words(&mem, word, rw, 3, &m2) == RC_OK &&
+                       (rw[0] & 7) >= BC_KIND_BYTECODE && (rw[0] & 7) <= BC_KIND_ASM &&
+                       rw[0] < (1u << 21) && rw[1] != 0) {
+                /* An address of a raw code (py/emitglue.h of 1.12-1.18:
+                 * kind:3 scope_flags:7 n_pos_args:11, fun_data,
+                 * const_table), as MAKE_FUNCTION shows them. */
+                src.proto_fun = 0;
+                rc = bc_load_proto(&src, word, &prog, msg);
+            }
+        } else if (rc == RC_OK && !have_lay) {
             rc = rc_set(msg, RC_UNSUPP, "objects of MicroPython %d.%d are not decoded",
                         major, minor);
         }
         const struct frozen_mod *in_mod = NULL;
         uint32_t root;
-        if (rc == RC_OK && g_dis.have_addr && img != NULL &&
+        if (v5 && !have_lay) {
+            /* loaded above */
+        } else if (rc == RC_OK && g_dis.have_addr && img != NULL &&
             frozen_find(img, &mem, &set, msg) == RC_OK &&
             (in_mod = frozen_at(&set, word)) != NULL && !in_mod->source &&
             bcmod_tables(img, &mem, minor, in_mod, &src, &root, msg) == RC_OK) {
@@ -424,7 +555,10 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
                         "until imported", mod->name);
         }
         uint32_t root = 0;
-        if (rc == RC_OK) {
+        if (rc == RC_OK && v5) {
+            rc = mod_raw_code_v5(img, &mem, &set, mod, &root, msg);
+            src.proto_fun = 0;
+        } else if (rc == RC_OK) {
             rc = bcmod_tables(img, &mem, minor, mod, &src, &root, msg);
         }
         if (rc == RC_OK) {
@@ -464,6 +598,9 @@ static int run(struct session *s, struct cmd_args *a, struct rc_msg *msg)
     }
     if (rc == RC_OK && cmd_put_text(stdout, buf_str(&out), out.len) != 0) {
         rc = rc_set(msg, RC_IO, "writing to stdout: %s", strerror(errno));
+    }
+    if (rc == RC_OK && qnote[0]) {
+        fprintf(stderr, "mpeek: dis: qstrs are shown as numbers: %s\n", qnote);
     }
     buf_fini(&out);
     bc_prog_free(&prog);

@@ -717,6 +717,345 @@ TEST(old_listing)
           pr.names[0] == 0x1234 && pr.source_file == 0x5678 && pr.code_at == 12);
 }
 
+/* py/bc0.h of v1.12..v1.18 (.mpy version 5), as (value, name, what
+ * follows): q qstr, s signed var-int, u var-uint, o object, p raw code, J
+ * signed 16-bit offset (excess 0x8000), j unsigned one, x an extra byte. */
+static const struct {
+    unsigned op;
+    const char *name;
+    const char *args;
+} V5OPS[] = {
+    {0x10, "LOAD_CONST_STRING", "q"}, {0x11, "LOAD_NAME", "q"}, {0x12, "LOAD_GLOBAL", "q"},
+    {0x13, "LOAD_ATTR", "q"}, {0x14, "LOAD_METHOD", "q"}, {0x15, "LOAD_SUPER_METHOD", "q"},
+    {0x16, "STORE_NAME", "q"}, {0x17, "STORE_GLOBAL", "q"}, {0x18, "STORE_ATTR", "q"},
+    {0x19, "DELETE_NAME", "q"}, {0x1a, "DELETE_GLOBAL", "q"}, {0x1b, "IMPORT_NAME", "q"},
+    {0x1c, "IMPORT_FROM", "q"},
+    {0x20, "MAKE_CLOSURE", "px"}, {0x21, "MAKE_CLOSURE_DEFARGS", "px"},
+    {0x22, "LOAD_CONST_SMALL_INT", "s"}, {0x23, "LOAD_CONST_OBJ", "o"},
+    {0x24, "LOAD_FAST_N", "u"}, {0x25, "LOAD_DEREF", "u"}, {0x26, "STORE_FAST_N", "u"},
+    {0x27, "STORE_DEREF", "u"}, {0x28, "DELETE_FAST", "u"}, {0x29, "DELETE_DEREF", "u"},
+    {0x2a, "BUILD_TUPLE", "u"}, {0x2b, "BUILD_LIST", "u"}, {0x2c, "BUILD_MAP", "u"},
+    {0x2d, "BUILD_SET", "u"}, {0x2e, "BUILD_SLICE", "u"}, {0x2f, "STORE_COMP", "u"},
+    {0x30, "UNPACK_SEQUENCE", "u"}, {0x31, "UNPACK_EX", "u"}, {0x32, "MAKE_FUNCTION", "p"},
+    {0x33, "MAKE_FUNCTION_DEFARGS", "p"}, {0x34, "CALL_FUNCTION", "u"},
+    {0x35, "CALL_FUNCTION_VAR_KW", "u"}, {0x36, "CALL_METHOD", "u"},
+    {0x37, "CALL_METHOD_VAR_KW", "u"},
+    {0x40, "UNWIND_JUMP", "Jx"}, {0x42, "JUMP", "J"}, {0x43, "POP_JUMP_IF_TRUE", "J"},
+    {0x44, "POP_JUMP_IF_FALSE", "J"}, {0x45, "JUMP_IF_TRUE_OR_POP", "J"},
+    {0x46, "JUMP_IF_FALSE_OR_POP", "J"}, {0x47, "SETUP_WITH", "j"},
+    {0x48, "SETUP_EXCEPT", "j"}, {0x49, "SETUP_FINALLY", "j"}, {0x4a, "POP_EXCEPT_JUMP", "j"},
+    {0x4b, "FOR_ITER", "j"},
+    {0x50, "LOAD_CONST_FALSE", ""}, {0x51, "LOAD_CONST_NONE", ""}, {0x52, "LOAD_CONST_TRUE", ""},
+    {0x53, "LOAD_NULL", ""}, {0x54, "LOAD_BUILD_CLASS", ""}, {0x55, "LOAD_SUBSCR", ""},
+    {0x56, "STORE_SUBSCR", ""}, {0x57, "DUP_TOP", ""}, {0x58, "DUP_TOP_TWO", ""},
+    {0x59, "POP_TOP", ""}, {0x5a, "ROT_TWO", ""}, {0x5b, "ROT_THREE", ""},
+    {0x5c, "WITH_CLEANUP", ""}, {0x5d, "END_FINALLY", ""}, {0x5e, "GET_ITER", ""},
+    {0x5f, "GET_ITER_STACK", ""},
+    {0x62, "STORE_MAP", ""}, {0x63, "RETURN_VALUE", ""}, {0x64, "RAISE_LAST", ""},
+    {0x65, "RAISE_OBJ", ""}, {0x66, "RAISE_FROM", ""}, {0x67, "YIELD_VALUE", ""},
+    {0x68, "YIELD_FROM", ""}, {0x69, "IMPORT_STAR", ""},
+};
+
+static const char *v5_want(unsigned op, const char **args)
+{
+    *args = "";
+    for (size_t i = 0; i < sizeof V5OPS / sizeof V5OPS[0]; i++) {
+        if (V5OPS[i].op == op) {
+            *args = V5OPS[i].args;
+            return V5OPS[i].name;
+        }
+    }
+    if (op >= 0x70 && op < 0xb0) {
+        return "LOAD_CONST_SMALL_INT";
+    }
+    if (op >= 0xb0 && op < 0xc0) {
+        return "LOAD_FAST";
+    }
+    if (op >= 0xc0 && op < 0xd0) {
+        return "STORE_FAST";
+    }
+    if (op >= 0xd0 && op < 0xd4) {
+        return "UNARY_OP";
+    }
+    if (op >= 0xd7 && op < 0xd7 + 35) {
+        return "BINARY_OP";
+    }
+    return NULL;
+}
+
+TEST(every_v5_opcode)
+{
+    for (int pc = 0; pc < 2; pc++) {
+        int fmt = pc ? BC_FMT_V5_PC : BC_FMT_V5;
+        for (unsigned op = 0; op < 256; op++) {
+            const char *args;
+            const char *name = v5_want(op, &args);
+            /* at address 0x101: a word is aligned to 0x104 */
+            uint8_t code[12] = {(uint8_t)op, 0x05, 0x80, 0x77, 0x66, 0x55, 0x44, 0x09};
+            struct bc_insn in;
+            struct rc_msg m;
+            int rc = bc_insn_decode(fmt, code, sizeof code, 0, 0x101, &in, &m);
+            if (name == NULL) {
+                CHECK(rc == RC_PARSE && strstr(m.text, "unknown opcode") != NULL);
+                CHECK(bc_op_name(fmt, (uint8_t)op) == NULL);
+                continue;
+            }
+            CHECK_EQ_INT(rc, RC_OK);
+            CHECK_STR(in.name, name);
+            char a = args[0];
+            size_t len = 1;
+            if (a == 'q') {
+                len = pc ? 3 : 2;
+                CHECK_EQ_INT(in.arg, pc ? 0x8005 : 5);
+                CHECK(in.argk == BC_A_QSTR && in.have_value && in.value == in.arg);
+            } else if (a == 's' || a == 'u' || ((a == 'o' || a == 'p') && pc)) {
+                len = 2;
+                CHECK_EQ_INT(in.arg, 5);
+            } else if (a == 'o' || a == 'p') {
+                len = 7; /* 2 bytes of padding to 0x104, then the word */
+                CHECK_EQ_INT(in.value, 0x44556677);
+                CHECK(in.have_value && in.arg == -1);
+            } else if (a == 'J' || a == 'j') {
+                len = 3;
+                CHECK_EQ_INT(in.arg, a == 'J' ? 0x8005 - 0x8000 : 0x8005);
+                CHECK_EQ_INT(in.target, 3 + in.arg);
+                CHECK_EQ_INT(in.argk, BC_A_JUMP);
+            }
+            if (a == 'o') {
+                CHECK_EQ_INT(in.argk, BC_A_OBJ);
+            } else if (a == 'p') {
+                CHECK_EQ_INT(in.argk, BC_A_CHILD);
+            }
+            if (strchr(args, 'x') != NULL) {
+                CHECK(in.has_extra && in.extra == code[len]);
+                len++;
+            }
+            CHECK_EQ_INT(in.len, len);
+            /* cut one byte short: said, not read past */
+            if (len > 1) {
+                CHECK(bc_insn_decode(fmt, code, len - 1, 0, 0x101, &in, &m) == RC_PARSE &&
+                      strstr(m.text, "cut short") != NULL);
+            }
+        }
+    }
+    uint8_t ops[] = {0xd3, 0xd7 + 8, 0xd7 + 17, 0xd7 + 34};
+    const char *want[] = {"<not>", "<exception match>", "__imatmul__", "__pow__"};
+    for (size_t i = 0; i < 4; i++) {
+        struct bc_insn in;
+        struct rc_msg m;
+        CHECK(bc_insn_decode(BC_FMT_V5, &ops[i], 1, 0, 0, &in, &m) == RC_OK &&
+              strcmp(in.opname, want[i]) == 0);
+    }
+}
+
+/* Every v1.12-v1.18 opcode in one function on a heap, reached as @EXPR
+ * finds it: a closure 0x1010 (type 0x1030) over the function object 0x1000
+ * (mp_obj_fun_bc_t: type 0x1020, globals 0x1040, bytecode 0x1100,
+ * const_table 0x1080: argument names qstr 1010, 1011, the object small int
+ * 3, the raw code 0x1300 of a child whose bytecode is at 0x1380). */
+static uint32_t build_v5(int pc)
+{
+    memset(g_mem, 0, sizeof g_mem);
+    put32(0x1000, 0x1020);
+    put32(0x1004, 0x1040);
+    put32(0x1008, 0x1100);
+    put32(0x100c, 0x1080);
+    put32(0x1010, 0x1030);
+    put32(0x1014, 0x1000);
+    put32(0x1018, 1);
+    put32(0x1080, 1010 << 2 | 2);
+    put32(0x1084, 1011 << 2 | 2);
+    put32(0x1088, 7);
+    put32(0x108c, 0x1300);
+    put32(0x1300, 2);           /* kind bytecode */
+    put32(0x1304, 0x1380);
+    put32(0x1308, 0);
+    uint8_t *p = g_mem + (0x1100 - BASE);
+    size_t n = 0;
+    p[n++] = 0x80 | 3 << 3 | 2; /* n_state 4, 2 positional */
+    p[n++] = 0x01;              /* 1 default */
+    size_t size_at = n++;
+    size_t info = n;
+    if (pc) {
+        p[n++] = 1001 & 0xff;   /* simple name, source file: 2 bytes each */
+        p[n++] = 1001 >> 8;
+        p[n++] = 1000 & 0xff;
+        p[n++] = 1000 >> 8;
+    } else {
+        p[n++] = 0x87;          /* var-uints 1001, 1000 */
+        p[n++] = 0x69;
+        p[n++] = 0x87;
+        p[n++] = 0x68;
+    }
+    p[n++] = 0x40;              /* +0 bytes, +2 lines */
+    for (int k = 0; k < 10; k++) {
+        p[n++] = 0x28;          /* +8 bytes, +1 line */
+    }
+    p[n++] = 0;                 /* the end of the line info */
+    p[size_at] = (uint8_t)((n - info) << 1 | 1); /* n_cell 1 */
+    p[n++] = 0;                 /* cell: local 0 */
+    if (!pc) {
+        n = (n + 3) & ~(size_t)3; /* the opcodes start word-aligned */
+    }
+    size_t code_at = n;
+    for (unsigned op = 0; op < 256; op++) {
+        const char *args;
+        if (v5_want(op, &args) == NULL) {
+            continue;
+        }
+        p[n++] = (uint8_t)op;
+        for (const char *a = args; *a; a++) {
+            if (*a == 'q') {
+                uint32_t q = 1000 + (op & 3);
+                if (pc) {
+                    p[n++] = (uint8_t)q;
+                    p[n++] = (uint8_t)(q >> 8);
+                } else {
+                    p[n++] = (uint8_t)(0x80 | q >> 7);
+                    p[n++] = (uint8_t)(q & 0x7f);
+                }
+            } else if (*a == 's') {
+                p[n++] = 0x7e;      /* -2 */
+            } else if (*a == 'u') {
+                p[n++] = (uint8_t)(op & 7);
+            } else if (*a == 'o' || *a == 'p') {
+                if (pc) {
+                    p[n++] = *a == 'o' ? 2 : 3; /* const_table index */
+                } else {
+                    while ((0x1100 + n) & 3) {
+                        p[n++] = 0;
+                    }
+                    put32((uint32_t)(0x1100 + n), *a == 'o' ? 7 : 0x1300);
+                    n += 4;
+                }
+            } else if (*a == 'J' || *a == 'j') {
+                /* to the next instruction (UNWIND_JUMP: past its count) */
+                unsigned v = (op == 0x40 ? 1 : 0) + (*a == 'J' ? 0x8000 : 0);
+                p[n++] = (uint8_t)v;
+                p[n++] = (uint8_t)(v >> 8);
+            } else if (*a == 'x') {
+                p[n++] = op == 0x40 ? 0x81 : 2;
+            }
+        }
+    }
+    /* JUMP back to the first opcode */
+    unsigned back = (unsigned)(0x8000 + code_at - (n + 3));
+    p[n++] = 0x42;
+    p[n++] = (uint8_t)back;
+    p[n++] = (uint8_t)(back >> 8);
+    uint8_t *c = g_mem + (0x1380 - BASE);
+    size_t k = 0;
+    c[k++] = 0;                 /* n_state 1 */
+    c[k++] = (uint8_t)((pc ? 5 : 3) << 1);
+    if (pc) {
+        c[k++] = 5;
+        c[k++] = 0;
+        c[k++] = 7;
+        c[k++] = 0;
+    } else {
+        c[k++] = 5;
+        c[k++] = 7;
+    }
+    c[k++] = 0;
+    if (!pc) {
+        k = (k + 3) & ~(size_t)3;
+    }
+    c[k++] = 0x63;              /* RETURN_VALUE */
+    g_lens[0][0] = 0x1100;
+    g_lens[0][1] = (uint32_t)n;
+    g_lens[1][0] = 0x1380;
+    g_lens[1][1] = (uint32_t)k;
+    return (uint32_t)n;
+}
+
+static void v5_golden(const struct bc_prog *prog, const char *path)
+{
+    struct bc_names nm = {nm_qstr, nm_obj, NULL};
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(bc_fmt_text(prog, &nm, &b), RC_OK);
+    if (getenv("MPEEK_WRITE_GOLDEN") != NULL) {
+        FILE *f = fopen(path, "wb");
+        if (f != NULL) {
+            fwrite(buf_str(&b), 1, b.len, f);
+            fclose(f);
+        }
+    }
+    size_t len;
+    char *want = slurp(path, &len);
+    CHECK(want != NULL && len == b.len && memcmp(want, buf_str(&b), len) == 0);
+    if (want == NULL || len != b.len || memcmp(want, buf_str(&b), len) != 0) {
+        fprintf(stderr, "listing differs from %s; got:\n%s", path, buf_str(&b));
+    }
+    free(want);
+    buf_clear(&b);
+    CHECK_EQ_INT(bc_fmt_json(prog, &nm, &b), RC_OK);
+    CHECK(strstr(buf_str(&b), "\"format\": \"v5 (MicroPython 1.12-1.18)\"") != NULL &&
+          strstr(buf_str(&b), "\"op\": \"POP_EXCEPT_JUMP\"") != NULL);
+    buf_fini(&b);
+}
+
+TEST(v5_listing)
+{
+    static struct frozen_mem mem = {mem_read, NULL};
+    for (int pc = 0; pc < 2; pc++) {
+        build_v5(pc);
+        uint32_t bytecode = 0, ct = 0;
+        struct rc_msg m;
+        /* @EXPR: the closure, followed to its function */
+        CHECK_EQ_INT(bc_fun_object_v5(&mem, 0x1010, 0x1020, &bytecode, &ct, &m), RC_OK);
+        CHECK(bytecode == 0x1100 && ct == 0x1080);
+        struct bc_src src;
+        memset(&src, 0, sizeof src);
+        src.mem = &mem;
+        src.fmt = pc ? BC_FMT_V5_PC : BC_FMT_V5;
+        src.len_of = mem_len;
+        src.qstr_of_obj = old_qstr_of_obj;
+        struct bc_prog prog;
+        CHECK_EQ_INT(bc_load(&src, bytecode, bytecode, ct, BC_KIND_BYTECODE, &prog, &m), RC_OK);
+        CHECK_EQ_INT(prog.n, 2);
+        if (prog.n == 2) {
+            CHECK_STR(prog.f[0].err, "");
+            CHECK_STR(prog.f[1].err, "");
+            CHECK(prog.f[0].simple_name == 1001 && prog.f[0].source_file == 1000 &&
+                  prog.f[0].arg_qstr[0] == 1010 && prog.f[0].arg_qstr[1] == 1011);
+            CHECK(prog.f[1].parent == 0 && prog.f[1].addr == 0x1300);
+        }
+        v5_golden(&prog, pc ? "tests/data/bc_v5pc_every_op.dis" : "tests/data/bc_v5_every_op.dis");
+        bc_prog_free(&prog);
+    }
+    /* Objects that are no bytecode function, or not one of its layout. */
+    static struct frozen_mem mem2 = {mem_read, NULL};
+    uint32_t bc, ct;
+    struct rc_msg m;
+    build_v5(0);
+    CHECK(bc_fun_object_v5(&mem2, 0x1010, 0x1024, &bc, &ct, &m) == RC_ARG &&
+          strstr(m.text, "no bytecode function") != NULL);
+    CHECK(bc_fun_object_v5(&mem2, 0x1002, 0x1020, &bc, &ct, &m) == RC_ARG &&
+          strstr(m.text, "not word-aligned") != NULL);
+    CHECK(bc_fun_object_v5(&mem2, 0x9000, 0x1020, &bc, &ct, &m) < 0);
+    put32(0x1004, 0);           /* no globals */
+    CHECK(bc_fun_object_v5(&mem2, 0x1000, 0x1020, &bc, &ct, &m) == RC_ARG &&
+          strstr(m.text, "not its layout") != NULL);
+    put32(0x1004, 0x1010);      /* a closure over itself: bounded */
+    put32(0x1000, 0x1030);
+    put32(0x1014, 0x1010);
+    CHECK(bc_fun_object_v5(&mem2, 0x1010, 0x1030 + 4, &bc, &ct, &m) == RC_ARG);
+    /* The v5 prelude's own errors. */
+    struct bc_prelude pr;
+    uint8_t shortpc[] = {0x00, 2 << 1, 1, 2, 0x63};
+    CHECK(bc_prelude_decode_v5(BC_FMT_V5_PC, shortpc, sizeof shortpc, 0, &pr, &m) ==
+              RC_PARSE && strstr(m.text, "too short for its names") != NULL);
+    uint8_t runs[] = {0x00, 2 << 1, 0x85, 0x85};
+    CHECK(bc_prelude_decode_v5(BC_FMT_V5, runs, sizeof runs, 0, &pr, &m) == RC_PARSE &&
+          strstr(m.text, "run past") != NULL);
+    uint8_t align[] = {0x00, 3 << 1, 5, 7, 0, 0x63};
+    CHECK(bc_prelude_decode_v5(BC_FMT_V5, align, sizeof align, 0, &pr, &m) == RC_PARSE &&
+          strstr(m.text, "runs past") != NULL);
+    CHECK(bc_prelude_decode_v5(BC_FMT_V5, align, sizeof align, 3, &pr, &m) == RC_OK &&
+          pr.code_at == 5 && pr.names[0] == 5 && pr.source_file == 7);
+}
+
 /* Thumb through capstone: a call through the native function table
  * (ldr r3, [r7, #56]; blx r3) is named; bytes that are no instruction
  * are said. */
@@ -750,6 +1089,36 @@ TEST(native_thumb)
     CHECK(nativedis_fun_name(NATIVEDIS_TABLE_NONE, 0) == NULL);
 }
 
+/* v1.12 on: the same call bytes name py/nativeglue.h's mp_fun_kind_t
+ * entries, three constants first (ldr r3, [r7, #0x38] is entry 14,
+ * MP_F_STORE_ATTR there; MP_F_BINARY_OP is entry 18, #0x48). */
+TEST(native_thumb_v112)
+{
+    static const uint8_t code[] = {
+        0xbb, 0x6b, 0x98, 0x47, /* ldr r3, [r7, #0x38]; blx r3 */
+        0xbb, 0x6c, 0x98, 0x47, /* ldr r3, [r7, #0x48]; blx r3 */
+        0x3b, 0x68,             /* ldr r3, [r7]: the None object, no call */
+        0x18, 0x46,             /* mov r0, r3 */
+        0xfb, 0x6b, 0x98, 0x47, /* ldr r3, [r7, #0x3c]; blx r3 */
+    };
+    struct buf b;
+    buf_init(&b);
+    CHECK_EQ_INT(nativedis_thumb(code, sizeof code, 0x20000100, NATIVEDIS_TABLE_V112, &b),
+                 RC_OK);
+    const char *t = buf_str(&b);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[14] MP_F_STORE_ATTR") != NULL);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[18] MP_F_BINARY_OP") != NULL);
+    CHECK(strstr(t, "blx r3  ; mp_fun_table[15] MP_F_OBJ_SUBSCR") != NULL);
+    CHECK(strstr(t, "MP_F_CONST_NONE_OBJ") == NULL);
+    if (strstr(t, "MP_F_STORE_ATTR") == NULL) {
+        fprintf(stderr, "%s", t);
+    }
+    buf_fini(&b);
+    CHECK_STR(nativedis_fun_name(NATIVEDIS_TABLE_V112, 0), "MP_F_CONST_NONE_OBJ");
+    CHECK_STR(nativedis_fun_name(NATIVEDIS_TABLE_V112, 49), "MP_F_SETJMP");
+    CHECK(nativedis_fun_name(NATIVEDIS_TABLE_V112, 50) == NULL);
+}
+
 int main(int argc, char **argv)
 {
     harness_start(argc, argv);
@@ -762,6 +1131,9 @@ int main(int argc, char **argv)
     RUN(broken_module);
     RUN(every_old_opcode);
     RUN(old_listing);
+    RUN(every_v5_opcode);
+    RUN(v5_listing);
     RUN(native_thumb);
+    RUN(native_thumb_v112);
     return harness_done("bc");
 }

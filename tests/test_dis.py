@@ -362,7 +362,119 @@ def mpytool_every_op(c):
             % ", ".join(oracle.MAPPING[v] for v in sorted(named - listed)))
 
 
-TESTS = [("offline", offline), ("board", board), ("microbit", microbit)]
+FIX = os.path.join(os.path.dirname(DATA), "..", "build", "fixtures")
+
+
+def no_banner(c):
+    """An ELF without a "MicroPython v1.x" banner: the family from its
+    frozen-module symbols (the frozen_v119 fixture: frozen_module_* and
+    proto_fun_* structs, v1.23+), and a clear error when none tell it."""
+    elf = os.path.normpath(os.path.join(FIX, "frozen_v119.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a frozen module of an ELF without banner: the format from its symbols")
+    rc, out, err, _ = mp(["--image", elf, "dis", "hello"], timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_hello.dis"),
+            "dis hello is tests/data/dis_fixture_hello.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    c.check("qstrs are shown as numbers" in err and err.count("\n") == 1,
+            "the fixture's qstr pools are not real ones, and that is said: %r" % err)
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x2c3", "--format", "json"], timeout=60)
+    ok = rc == 0
+    if ok:
+        j = json.loads(out)
+        ok = (j["format"] == "v6 (MicroPython 1.19+)" and len(j["functions"]) == 1
+              and j["functions"][0]["insns"][0]["op"] == "LOAD_GLOBAL")
+    c.check(ok, "greet's bytecode (0x2c3) as JSON, format v6 (rc %d, %s)"
+            % (rc, err.strip()))
+    c.test("an ELF with neither banner nor frozen-module symbols: said, not guessed")
+    basic = os.path.normpath(os.path.join(FIX, "img_basic.elf"))
+    rc, out, err, _ = mp(["--image", basic, "dis", "0x100"], timeout=60)
+    c.check(rc != 0 and "version is not known" in err and "frozen-module symbols" in err
+            and not out and err.count("\n") == 1, "img_basic.elf: %r" % err)
+
+
+def nm_addr(elf, name):
+    import subprocess
+    out = subprocess.run(["arm-none-eabi-nm", elf], capture_output=True, text=True,
+                         timeout=30).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[2] == name:
+            return int(f[0], 16)
+    raise Exception("%s has no symbol %s" % (elf, name))
+
+
+def v115(c):
+    """The bytecode of MicroPython 1.12-1.18 (.mpy version 5) from an ELF:
+    the fun_v115 fixture's function object, reached through a closure
+    as @EXPR reaches it (the format without MICROPY_PERSISTENT_CODE)."""
+    elf = os.path.normpath(os.path.join(FIX, "fun_v115.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a 1.15 closure's function from its ELF (the 1.12-1.18 format)")
+    clo = nm_addr(elf, "clo_area")
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % clo], timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_v115_area.dis"),
+            "dis clo_area is tests/data/dis_fixture_v115_area.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % nm_addr(elf, "fun_area"),
+                          "--format", "json"], timeout=60)
+    ok = rc == 0
+    if ok:
+        j = json.loads(out)
+        ok = (j["format"] == "v5 (MicroPython 1.12-1.18)" and len(j["functions"]) == 2
+              and [i["op"] for i in j["functions"][1]["insns"]]
+              == ["LOAD_CONST_NONE", "RETURN_VALUE"])
+    c.check(ok, "fun_area as JSON: v5, two functions (rc %d, %s)" % (rc, err.strip()))
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % nm_addr(elf, "raw_code_inner")],
+                         timeout=60)
+    c.check(rc == 0 and out.startswith("function qstr#302  (file qstr#301)\n  address   "
+                                       "0x%08x (raw code), fun_data 0x%08x, 10 bytes\n"
+                                       % (nm_addr(elf, "raw_code_inner"),
+                                          nm_addr(elf, "fun_data_inner")))
+            and "LOAD_CONST_NONE" in out,
+            "the address of a raw code, as MAKE_FUNCTION shows it (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    g = nm_addr(elf, "globals_dict")
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % g], timeout=60)
+    c.check(rc == 1 and "no bytecode function" in err and not out
+            and err.count("\n") == 1, "an object that is no function, in one line: %r" % err)
+
+
+def v117pc(c):
+    """The 1.12-1.18 format with MICROPY_PERSISTENT_CODE, chosen because
+    the ELF has mp_raw_code_load: 2-byte qstrs, const_table indices."""
+    elf = os.path.normpath(os.path.join(FIX, "fun_v117pc.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a 1.17 function built with persistent code, from its ELF")
+    rc, out, err, _ = mp(["--image", elf, "dis", "0x%x" % nm_addr(elf, "fun_scale")],
+                         timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_v117pc_scale.dis"),
+            "dis fun_scale is tests/data/dis_fixture_v117pc_scale.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+
+
+def v118(c):
+    """A module frozen by v1.18's mpy-tool in an ELF without banner: 1.18
+    told by its one mp_frozen_names list beside mp_frozen_mpy_content,
+    the module's raw code taken from that table (persistent code)."""
+    elf = os.path.normpath(os.path.join(FIX, "frozen_v118.elf"))
+    if not os.path.exists(elf):
+        raise Exception("%s is missing: run make fixtures" % elf)
+    c.test("dis of a frozen module of 1.18 from an ELF without banner")
+    rc, out, err, _ = mp(["--image", elf, "dis", "hi"], timeout=60)
+    c.check(rc == 0 and out == golden("dis_fixture_v118_hi.dis"),
+            "dis hi is tests/data/dis_fixture_v118_hi.dis (rc %d, %s):\n%s"
+            % (rc, err.strip(), out))
+    rc, out, err, _ = mp(["--image", elf, "dis", "hi", "--format", "json"], timeout=60)
+    c.check(rc == 0 and json.loads(out)["format"] == "v5 (MicroPython 1.12-1.18)",
+            "as JSON, format v5 (rc %d, %s)" % (rc, err.strip()))
+
+
+TESTS = [("offline", offline), ("no_banner", no_banner), ("v115", v115), ("v117pc", v117pc),
+         ("v118", v118), ("board", board), ("microbit", microbit)]
 TESTS.append(("mpytool_oracle", mpytool_oracle))
 TESTS.append(("mpytool_every_op", mpytool_every_op))
 

@@ -3,8 +3,8 @@
  * listings (bc_fmt.h).  Input: byte 0 picks the source (bit 0: v1.23+
  * proto_fun structs; bit 1: lengths known from a "symbol", else heap-style
  * upper bounds; bit 2: start at a raw code instead of fun_data; bits 3-4:
- * table sizes known or not; bits 5-6: the format, v1.19+ or v1.9 without
- * or with persistent code), bytes 1-2 the qstr table's offset, bytes 3-4
+ * table sizes known or not; bits 5-7: the format, v1.19+, v1.9 without
+ * or with persistent code, v1.12 without or with it), bytes 1-2 the qstr table's offset, bytes 3-4
  * the object table's; the rest is memory mapped at 0x20000000 (reads
  * outside it fail) and the function starts there.  Checks: no crash, no
  * read outside the data (the reader refuses, ASan catches the rest), a
@@ -92,8 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct bc_src src;
     memset(&src, 0, sizeof src);
     src.mem = &mem;
-    static const int fmts[4] = {BC_FMT_V6, BC_FMT_OLD, BC_FMT_OLD_PC, BC_FMT_V6};
-    src.fmt = fmts[(data[0] >> 5) & 3];
+    static const int fmts[8] = {BC_FMT_V6, BC_FMT_OLD, BC_FMT_OLD_PC, BC_FMT_V6,
+                                BC_FMT_V5, BC_FMT_V5_PC, BC_FMT_V5, BC_FMT_V5_PC};
+    src.fmt = fmts[(data[0] >> 5) & 7];
     src.qstr_of_obj = fz_qobj;
     src.proto_fun = data[0] & 1;
     src.qstr_table = BASE + (uint32_t)(data[1] | data[2] << 8);
@@ -107,6 +108,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rc_msg msg;
     int rc = (data[0] & 4) ? bc_load_proto(&src, BASE, &p, &msg)
                            : bc_load(&src, BASE, BASE, BASE + 8, BC_KIND_BYTECODE, &p, &msg);
+    if (data[0] & 0x80) {
+        /* a v1.12-v1.18 function object at the start of the memory */
+        uint32_t bc, ct;
+        (void)bc_fun_object_v5(&mem, BASE, BASE + 16, &bc, &ct, &msg);
+    }
     if (rc != RC_OK) {
         return 0;
     }
