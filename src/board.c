@@ -776,14 +776,12 @@ static int warm_undo(struct rrepl *r, struct rc_msg *msg)
  * place and the probe's own code still held: a little less than after
  * it).  RC_OK: used (info filled from warm->text); RC_NOTFOUND: not this
  * board or firmware, or no heap for it, nothing left defined (the full
- * probe follows; *nomem says whether it was the heap); else an error. */
+ * probe follows, and the next attach tries again); else an error. */
 static int probe_warm(struct rrepl *r, struct board_info *info,
-                      const struct board_warm *warm, int *nomem,
-                      struct rc_msg *msg)
+                      const struct board_warm *warm, struct rc_msg *msg)
 {
     char ident[sizeof warm->ident], helper[2048];
     struct rc_msg pm;
-    *nomem = 0;
     if (warm_apply(info, warm->text, &pm) < 0 ||
         !warm_ident(info, ident, sizeof ident) ||
         strcmp(ident, warm->ident) != 0) {
@@ -842,7 +840,6 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
     if (rc == RC_DEVICE || rc == RC_DEVMEM) {
         /* No heap for it, or an error.  Without "warm=1" nothing is
          * defined (the marker goes when the helper fails); probe in full. */
-        *nomem = rc == RC_DEVMEM;
         if (defined && (rc = warm_undo(r, msg)) < 0) {
             goto done;
         }
@@ -947,13 +944,9 @@ int board_probe_warm(struct rrepl *r, struct board_info *info,
     }
     struct buf out;
     buf_init(&out);
-    int rc = RC_UNSUPP, nomem = 0;
-    char nw[4];
-    if (warm != NULL && warm->ident[0] &&
-        fmt_kv(warm->text, "nowarm", nw, sizeof nw, NULL)) {
-        nomem = 1; /* this board had no heap for it before */
-    } else if (warm != NULL && warm->ident[0]) {
-        rc = probe_warm(r, info, warm, &nomem, msg);
+    int rc = RC_UNSUPP;
+    if (warm != NULL && warm->ident[0]) {
+        rc = probe_warm(r, info, warm, msg);
         if (rc == RC_OK) {
             if (used != NULL) {
                 *used = 1;
@@ -989,12 +982,6 @@ chosen:
                     "mpeek cannot read its memory");
     } else if (learnt != NULL && (used == NULL || !*used)) {
         warm_learn(info, learnt);
-        if (nomem && learnt->ident[0] && strcmp(learnt->ident, warm->ident) == 0 &&
-            strlen(learnt->text) + 10 < sizeof learnt->text) {
-            /* A board short of heap for the warm probe is probed in full
-             * from now on (as long as it is the same). */
-            strcat(learnt->text, "nowarm=1\n");
-        }
     }
 done:
     buf_fini(&out);
