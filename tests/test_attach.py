@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, mpeek, mpk_globals, run_tests, stop_group  # noqa: E402
+from testlib import ROOT, mpeek, mpk_globals, run_tests, stop_group, wire_text  # noqa: E402
 
 FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
 TMP = tempfile.mkdtemp(prefix="mpeek-attach-")
@@ -193,7 +193,7 @@ def warm_attach(c):
         time.sleep(0.3)
         ev = one_session(b.events())
         sizes = execs(ev)
-        wire = open(log, errors="replace").read()
+        wire = wire_text(log)
         c.check("warm=1" in wire and "feat=" not in wire,
                 "the second attach is the warm probe, not the full one")
         c.check(len(sizes) <= 4, "the warm probe, the read, the clean-up (%s)" % sizes)
@@ -206,7 +206,7 @@ def warm_attach(c):
                 os.unlink(log)
             rc, out3, err, _ = mpeek(["--port", b.pty, "--log", log] + args +
                                      ["--unsafe", "read", "0", "64"], env=e)
-            wire = open(log, errors="replace").read()
+            wire = wire_text(log)
             c.check(rc == 0 and out3 == out1 and "feat=" in wire and "warm=" not in wire,
                     "%s: the full probe again" % what)
     finally:

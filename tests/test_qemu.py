@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import (ask_board, at_prompt, Fixture, mpeek, mpeek_bin, mpk_globals, Qemu, run_tests, settle, talk, USER_GLOBALS, USER_VALUES)  # noqa: E402
+from testlib import (ask_board, wire_text, at_prompt, Fixture, mpeek, mpeek_bin, mpk_globals, Qemu, run_tests, settle, talk, USER_GLOBALS, USER_VALUES)  # noqa: E402
 
 FS_MARKER_ADDR = 0x3F800  # the micro:bit filesystem writes 0xFD here at boot
 
@@ -238,7 +238,7 @@ def modern_qemu(c, tmp):
             rc, o, err, _ = mpeek(["--port", q.port, "--log", lg, "read", "0", "4096"], env=env)
             c.check(rc == 0, "read exits 0 (%s)" % err.strip())
             outs.append(o)
-        first, second = (open(lg, errors="replace").read() for lg in logs)
+        first, second = (wire_text(lg) for lg in logs)
         c.check("warm=1" not in first and "bin=1" in first, "the first attach probes in full")
         c.check("warm=1" in second and "feat=" not in second,
                 "the second is the warm probe, with no feature tests")
@@ -253,7 +253,7 @@ def modern_qemu(c, tmp):
                              start_new_session=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if os.path.exists(log) and "warm=0" in open(log, errors="replace").read():
+            if "warm=0" in wire_text(log, ">"):
                 break
             time.sleep(0.001)
         os.kill(q.proc.pid, signal.SIGSTOP)
@@ -485,7 +485,7 @@ def warm_attach(c, q, tmp):
                                lg + ".bin"], env=env)
         c.check(rc == 0, "read exits 0 (%s)" % err.strip())
         outs.append(open(lg + ".bin", "rb").read() if rc == 0 else b"")
-    first, second = (open(lg, errors="replace").read() for lg in logs)
+    first, second = (wire_text(lg) for lg in logs)
     c.check("warm=1" not in first and "feat=" in first, "the first attach probes in steps")
     c.check("warm=1" in second and "feat=" not in second,
             "the second is the warm probe, with no feature snippets")

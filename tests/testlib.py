@@ -420,6 +420,22 @@ def ask_board(port, code, timeout=5.0):
     return got[2:got.index(b"\x04")].decode(errors="replace")
 
 
+def wire_text(path, direction="<"):
+    """What a --log file says went one way ("<" received, ">" sent), the
+    pieces joined (the log has one line per read or write, which may cut a
+    word in two).  Escapes stay as the log writes them."""
+    parts = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                fields = line.rstrip("\n").split(" ", 3)
+                if len(fields) == 4 and fields[1] == direction:
+                    parts.append(fields[3])
+    except OSError:
+        return ""
+    return "".join(parts)
+
+
 def mpk_globals(port):
     """The board's globals whose names start with _mpk, as {name: repr}."""
     out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
