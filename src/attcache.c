@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
+#include "datadir.h"
 #include "fmt.h"
 #include "ofile.h"
 #include "recdec.h"
@@ -148,20 +148,11 @@ int attcache_format(const char *port, const struct board_warm *w, char **out,
 static int cache_dir(char *dir, size_t size)
 {
     const char *off = getenv("MPEEK_NO_CACHE");
+    struct rc_msg m;
     if (off != NULL && off[0] != 0 && strcmp(off, "0") != 0) {
         return 0;
     }
-    const char *x = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (x != NULL && x[0] == '/') {
-        n = snprintf(dir, size, "%s/mpeek", x);
-    } else if (home != NULL && home[0] == '/') {
-        n = snprintf(dir, size, "%s/.cache/mpeek", home);
-    } else {
-        return 0;
-    }
-    return n > 0 && (size_t)n < size;
+    return datadir_cache(NULL, dir, size, &m) == RC_OK;
 }
 
 void attcache_path(const char *port, char *path, size_t size)
@@ -221,14 +212,7 @@ int attcache_save(const char *port, const struct board_warm *w,
     if (path[0] == 0 || !cache_dir(dir, sizeof dir)) {
         return RC_OK;
     }
-    /* The folder and its parent (~/.cache may not exist yet). */
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = 0;
-        mkdir(dir, 0700);
-        *slash = '/';
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (datadir_mkdirs(dir, 0700) != 0) {
         return rc_set(msg, RC_IO, "%s: %s", dir, strerror(errno));
     }
     char *data;

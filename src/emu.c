@@ -10,22 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "ihex.h"
 #include "recdec.h"
-
-static int mkdirs(const char *path)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = 0;
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 static int on_path(const char *prog)
 {
@@ -130,7 +117,7 @@ int emu_port_spec(const char *firmware, const char *cache_dir, char *out,
         char tmp[540];
         snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
         FILE *f = NULL;
-        if (mkdirs(dir) == 0) {
+        if (datadir_mkdirs(dir, 0755) == 0) {
             f = fopen(tmp, "wb");
         }
         int ok = f != NULL && fwrite(flash, 1, EMU_FLASH_SIZE, f) == EMU_FLASH_SIZE;

@@ -3,11 +3,12 @@
  */
 #include "qcache.h"
 
+#include "datadir.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "board.h"
 #include "ofile.h"
@@ -159,21 +160,7 @@ int qcache_decode(const uint8_t *b, size_t n, const uint8_t id[32], struct qstr_
 
 int qcache_dir(char *buf, size_t size, struct rc_msg *msg)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg != NULL && xdg[0] == '/') {
-        n = snprintf(buf, size, "%s/mpeek/qstr", xdg);
-    } else if (home != NULL && home[0] == '/') {
-        n = snprintf(buf, size, "%s/.cache/mpeek/qstr", home);
-    } else {
-        return rc_set(msg, RC_NOTFOUND, "neither XDG_CACHE_HOME nor HOME is set to a "
-                      "folder");
-    }
-    if (n < 0 || (size_t)n >= size) {
-        return rc_set(msg, RC_ARG, "the cache folder's path is too long");
-    }
-    return RC_OK;
+    return datadir_cache("qstr", buf, size, msg);
 }
 
 void qcache_path(const char *dir, const uint8_t id[32], char *buf, size_t size)
@@ -211,37 +198,6 @@ int qcache_load(const char *path, const uint8_t id[32], struct qstr_hint *h,
     return RC_OK;
 }
 
-/* dir and the folders above it, as mkdir -p (new ones private). */
-static int mkdirs(const char *dir)
-{
-    char p[1024];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] == '/' || p[i] == 0) {
-            char c = p[i];
-            p[i] = 0;
-            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-                return -1;
-            }
-            p[i] = c;
-        }
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 int qcache_store(const char *dir, const char *path, const uint8_t id[32],
                  const struct qstr_hint *h, struct rc_msg *msg)
 {
@@ -250,7 +206,7 @@ int qcache_store(const char *dir, const char *path, const uint8_t id[32],
     if (n == 0) {
         return rc_set(msg, RC_ARG, "nothing to keep in %s", path);
     }
-    if (mkdirs(dir) != 0) {
+    if (datadir_mkdirs(dir, 0700) != 0) {
         int e = errno;
         return rc_set(msg, e == EACCES ? RC_PERM : RC_IO, "cannot make %s: %s", dir,
                       strerror(e));
