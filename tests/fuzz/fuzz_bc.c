@@ -18,43 +18,9 @@
 
 #include "bc.h"
 #include "bc_fmt.h"
+#include "bcfeed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define BASE 0x20000000u
-
-struct fz {
-    const uint8_t *mem;
-    size_t len;
-    unsigned reads;
-    int exact;
-};
-
-static int fz_read(void *ctx, uint32_t addr, uint32_t len, uint8_t *out,
-                   struct rc_msg *msg)
-{
-    struct fz *f = ctx;
-    f->reads++;
-    if (f->reads > 200000) {
-        abort(); /* unbounded walk */
-    }
-    if (addr < BASE || (uint64_t)addr - BASE + len > f->len) {
-        return rc_set(msg, RC_NOTFOUND, "no memory at 0x%08x", addr);
-    }
-    memcpy(out, f->mem + (addr - BASE), len);
-    return RC_OK;
-}
-
-static uint32_t fz_len(void *ctx, uint32_t addr, int *exact)
-{
-    struct fz *f = ctx;
-    *exact = f->exact;
-    if (addr < BASE || addr - BASE >= f->len) {
-        return 0;
-    }
-    uint32_t rest = (uint32_t)(f->len - (addr - BASE));
-    return rest > 300 ? 300 : rest;
-}
 
 static int fz_qstr(void *ctx, uint32_t q, char *buf, size_t size)
 {
@@ -87,31 +53,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 5) {
         return 0;
     }
-    struct fz f = {data + 5, size - 5, 0, (data[0] >> 1) & 1};
-    struct frozen_mem mem = {fz_read, &f};
-    struct bc_src src;
-    memset(&src, 0, sizeof src);
-    src.mem = &mem;
     static const int fmts[8] = {BC_FMT_V6, BC_FMT_OLD, BC_FMT_OLD_PC, BC_FMT_V6,
                                 BC_FMT_V5, BC_FMT_V5_PC, BC_FMT_V5, BC_FMT_V5_PC};
-    src.fmt = fmts[(data[0] >> 5) & 7];
-    src.qstr_of_obj = fz_qobj;
-    src.proto_fun = data[0] & 1;
-    src.qstr_table = BASE + (uint32_t)(data[1] | data[2] << 8);
-    src.obj_table = BASE + (uint32_t)(data[3] | data[4] << 8);
-    src.nqstr = (data[0] & 8) ? 40 : 0;
-    src.nobj = (data[0] & 16) ? 10 : 0;
-    src.len_of = fz_len;
-    src.ctx = &f;
-    src.max_len = 64;
+    struct bcfeed f;
+    struct bc_src src;
     struct bc_prog p;
     struct rc_msg msg;
-    int rc = (data[0] & 4) ? bc_load_proto(&src, BASE, &p, &msg)
-                           : bc_load(&src, BASE, BASE, BASE + 8, BC_KIND_BYTECODE, &p, &msg);
+    int rc = bcfeed_load(data, size, fmts, 8, fz_qobj, &f, &src, &p, &msg);
     if (data[0] & 0x80) {
         /* a v1.12-v1.18 function object at the start of the memory */
         uint32_t bc, ct;
-        (void)bc_fun_object_v5(&mem, BASE, BASE + 16, &bc, &ct, &msg);
+        (void)bc_fun_object_v5(&f.fm, BCFEED_BASE, BCFEED_BASE + 16, &bc, &ct, &msg);
     }
     if (rc != RC_OK) {
         return 0;
