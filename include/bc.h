@@ -207,6 +207,11 @@ struct bc_src {
     int native_table;         /* enum nativedis_table (nativedis.h) */
 };
 
+/* The var-uint (7 bits a byte, most significant first, as py/bc.h and
+ * mpy-tool write them) at b[*pos] (at most 5 bytes, none past n): 1 and
+ * *pos past it, or 0. */
+int bc_vuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v);
+
 /* The code of a v1.19+ prelude from b (n bytes): RC_OK, or RC_PARSE with
  * what is wrong in msg. */
 int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,

@@ -522,7 +522,7 @@ int bc_insn_decode(int fmt, const uint8_t *code, size_t n, size_t pos, uint32_t 
 
 /* --- prelude (py/bc.h v1.19+) ---------------------------------------- */
 
-static int vuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v)
+int bc_vuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v)
 {
     uint32_t x = 0;
     for (unsigned k = 0; k < 5; k++) {
@@ -612,7 +612,7 @@ int bc_prelude_decode(const uint8_t *b, size_t n, struct bc_prelude *p,
     }
     size_t end = pos + I;
     for (uint32_t k = 0; k < nn; k++) {
-        if (!vuint(b, end, &pos, &p->names[k])) {
+        if (!bc_vuint(b, end, &pos, &p->names[k])) {
             return rc_set(msg, RC_PARSE, "the prelude's %s runs past its source info",
                           k == 0 ? "simple name" : "argument names");
         }
@@ -653,7 +653,7 @@ int bc_prelude_decode_v5(int fmt, const uint8_t *b, size_t n, uint32_t base,
         p->names[0] = (uint32_t)(b[pos] | b[pos + 1] << 8);
         p->source_file = (uint32_t)(b[pos + 2] | b[pos + 3] << 8);
         pos += 4;
-    } else if (!vuint(b, end, &pos, &p->names[0]) || !vuint(b, end, &pos, &p->source_file)) {
+    } else if (!bc_vuint(b, end, &pos, &p->names[0]) || !bc_vuint(b, end, &pos, &p->source_file)) {
         return rc_set(msg, RC_PARSE, "the source info's names run past it");
     }
     p->lines_at = (uint32_t)pos;
@@ -685,7 +685,7 @@ int bc_prelude_decode_old(int fmt, const uint8_t *b, size_t n, struct bc_prelude
     p->old = 1;
     size_t pos = 0;
     uint32_t cis;
-    if (!vuint(b, n, &pos, &p->n_state) || !vuint(b, n, &pos, &p->n_exc_stack)) {
+    if (!bc_vuint(b, n, &pos, &p->n_state) || !bc_vuint(b, n, &pos, &p->n_exc_stack)) {
         return rc_set(msg, RC_PARSE, "the prelude's n_state/n_exc_stack do not end");
     }
     if (pos + 4 > n) {
@@ -698,7 +698,7 @@ int bc_prelude_decode_old(int fmt, const uint8_t *b, size_t n, struct bc_prelude
     pos += 4;
     p->size_at = (uint32_t)pos;
     p->info_at = (uint32_t)pos;
-    if (!vuint(b, n, &pos, &cis)) {
+    if (!bc_vuint(b, n, &pos, &cis)) {
         return rc_set(msg, RC_PARSE, "the prelude's code_info_size does not end");
     }
     if ((uint64_t)p->info_at + cis > n || p->info_at + cis < pos) {
@@ -714,7 +714,7 @@ int bc_prelude_decode_old(int fmt, const uint8_t *b, size_t n, struct bc_prelude
         p->names[0] = (uint32_t)(b[pos] | b[pos + 1] << 8);
         p->source_file = (uint32_t)(b[pos + 2] | b[pos + 3] << 8);
         pos += 4;
-    } else if (!vuint(b, end, &pos, &p->names[0]) || !vuint(b, end, &pos, &p->source_file)) {
+    } else if (!bc_vuint(b, end, &pos, &p->names[0]) || !bc_vuint(b, end, &pos, &p->source_file)) {
         return rc_set(msg, RC_PARSE, "the code info's names run past it");
     }
     p->lines_at = (uint32_t)pos;

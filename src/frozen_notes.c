@@ -200,23 +200,6 @@ static void qidx_text(struct ann *a, uint32_t i, char *out, size_t size)
     }
 }
 
-static int varuint(const uint8_t *b, size_t n, size_t *pos, uint32_t *v)
-{
-    uint32_t x = 0;
-    for (size_t k = 0; k < 5; k++) {
-        if (*pos >= n) {
-            return 0;
-        }
-        uint8_t c = b[(*pos)++];
-        x = x << 7 | (c & 0x7f);
-        if ((c & 0x80) == 0) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* The v1.19+ (.mpy v6) bytecode prelude of fun_data at addr, decoded by
  * bc_prelude_decode (bc.h), shared with mpeek dis. */
 static int decode_prelude(struct ann *a, uint32_t addr)
@@ -256,7 +239,7 @@ static int decode_prelude(struct ann *a, uint32_t addr)
      * var-uint of names[0]). */
     size_t p = src;
     uint32_t q;
-    if (!varuint(b, info_end < n ? info_end : n, &p, &q)) {
+    if (!bc_vuint(b, info_end < n ? info_end : n, &p, &q)) {
         return RC_OK;
     }
     qidx_text(a, pr.names[0], one, sizeof one);
