@@ -57,4 +57,13 @@ struct objdec_layout;
 int bmem_layout(struct session *s, int major, int minor, int repr_c,
                 struct objdec_layout *lay, struct rc_msg *msg);
 
+/* id(EXPR) on the board (EXPR as the user typed it, evaluated only for its
+ * id), with `also` (more Python that prints KEY=VALUE lines, or NULL) in
+ * the same command; what it printed stays in out for the caller's keys.
+ * The board's own error is "the board could not evaluate EXPR: ..."
+ * (RC_ARG). */
+struct buf;
+int bmem_eval_id(struct session *s, const char *expr, const char *also, uint32_t *word,
+                 struct buf *out, struct rc_msg *msg);
+
 #endif

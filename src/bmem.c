@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "buf.h"
+#include "rrepl.h"
+#include "fmt.h"
 #include "image.h"
 #include "mread.h"
 #include "objdec.h"
@@ -278,4 +281,35 @@ int bmem_layout(struct session *s, int major, int minor, int repr_c,
         lay->instance_print = ip->addr & ~1u;
     }
     return RC_OK;
+}
+
+int bmem_eval_id(struct session *s, const char *expr, const char *also, uint32_t *word,
+                 struct buf *out, struct rc_msg *msg)
+{
+    struct buf code;
+    buf_init(&code);
+    buf_clear(out);
+    buf_printf(&code, "print('id=%%d'%%id((%s)))", expr);
+    if (also != NULL) {
+        buf_printf(&code, ";%s", also);
+    }
+    int rc = buf_check(&code, msg, "the expression");
+    if (rc == RC_OK) {
+        rc = rrepl_exec_as_is(s->rrepl, buf_str(&code), out, NULL, msg);
+        if (rc == RC_DEVICE || rc == RC_DEVMEM) {
+            char e[CMD_ESC_MAX];
+            struct rc_msg why = *msg; /* rc_set writes over msg->text */
+            rc = rc_set(msg, RC_ARG, "the board could not evaluate %s: %s",
+                        cmd_esc(expr, e), why.text);
+        }
+    }
+    char v[32];
+    if (rc == RC_OK && !fmt_kv(buf_str(out), "id", v, sizeof v, NULL)) {
+        rc = rc_set(msg, RC_PROTO, "the board did not say the id of the object");
+    }
+    if (rc == RC_OK) {
+        *word = (uint32_t)strtoll(v, NULL, 10); /* a negative id is a high address */
+    }
+    buf_fini(&code);
+    return rc;
 }

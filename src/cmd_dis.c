@@ -257,34 +257,21 @@ static int load_qstrs(struct session *s, const struct frozen_mem *mem, const str
 static int board_id(struct session *s, const char *expr, uint32_t *word, uint32_t *bc_type,
                     int *setslice, struct rc_msg *msg)
 {
-    struct buf code, out;
-    buf_init(&code);
+    struct buf out;
     buf_init(&out);
-    buf_printf(&code, "print('id=%%d\\nt=%%d\\nb=%%d'%%(id((%s)),id(type(lambda:0)),"
-               "len([n for n in ('set','slice') if n in dir(__import__('builtins'))])))",
-               expr);
-    int rc = buf_check(&code, msg, "the expression");
-    if (rc == RC_OK) {
-        rc = rrepl_exec_as_is(s->rrepl, buf_str(&code), &out, NULL, msg);
-        if (rc == RC_DEVICE || rc == RC_DEVMEM) {
-            char e[CMD_ESC_MAX];
-            struct rc_msg why = *msg;
-            rc = rc_set(msg, RC_ARG, "the board could not evaluate %s: %s",
-                        cmd_esc(expr, e), why.text);
-        }
-    }
-    char v[32], t[32], bs[8];
-    if (rc == RC_OK && (!fmt_kv(buf_str(&out), "id", v, sizeof v, NULL) ||
-                        !fmt_kv(buf_str(&out), "t", t, sizeof t, NULL) ||
+    int rc = bmem_eval_id(s, expr,
+                          "print('t=%d\\nb=%d'%(id(type(lambda:0)),len([n for n in "
+                          "('set','slice') if n in dir(__import__('builtins'))])))",
+                          word, &out, msg);
+    char t[32], bs[8];
+    if (rc == RC_OK && (!fmt_kv(buf_str(&out), "t", t, sizeof t, NULL) ||
                         !fmt_kv(buf_str(&out), "b", bs, sizeof bs, NULL))) {
-        rc = rc_set(msg, RC_PROTO, "the board did not say the id of the object");
+        rc = rc_set(msg, RC_PROTO, "the board did not say its bytecode function type");
     }
     if (rc == RC_OK) {
-        *word = (uint32_t)strtoll(v, NULL, 10);
         *bc_type = (uint32_t)strtoll(t, NULL, 10);
         *setslice = strcmp(bs, "2") == 0;
     }
-    buf_fini(&code);
     buf_fini(&out);
     return rc;
 }

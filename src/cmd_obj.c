@@ -116,30 +116,16 @@ static int parse(struct cmd_args *a, struct session *s, struct rc_msg *msg)
 static int board_id(struct session *s, const char *expr, uint32_t *word,
                     int *repr_c, struct rc_msg *msg)
 {
-    struct buf code, out;
-    buf_init(&code);
+    struct buf out;
     buf_init(&out);
-    buf_printf(&code, "print('id=%%d\\nf=%%d'%%(id((%s)),id(0.5)&3))", expr);
-    int rc = buf_check(&code, msg, "the expression");
-    if (rc == RC_OK) {
-        rc = rrepl_exec_as_is(s->rrepl, buf_str(&code), &out, NULL, msg);
-        if (rc == RC_DEVICE || rc == RC_DEVMEM) {
-            char e[CMD_ESC_MAX];
-            struct rc_msg why = *msg; /* rc_set writes over msg->text */
-            rc = rc_set(msg, RC_ARG, "the board could not evaluate %s: %s",
-                        cmd_esc(expr, e), why.text);
-        }
-    }
-    char v[32], f[8];
-    if (rc == RC_OK && (!fmt_kv(buf_str(&out), "id", v, sizeof v, NULL) ||
-                        !fmt_kv(buf_str(&out), "f", f, sizeof f, NULL))) {
-        rc = rc_set(msg, RC_PROTO, "the board did not say the id of the object");
+    int rc = bmem_eval_id(s, expr, "print('f=%d'%(id(0.5)&3))", word, &out, msg);
+    char f[8];
+    if (rc == RC_OK && !fmt_kv(buf_str(&out), "f", f, sizeof f, NULL)) {
+        rc = rc_set(msg, RC_PROTO, "the board did not say how it stores floats");
     }
     if (rc == RC_OK) {
-        *word = (uint32_t)strtoll(v, NULL, 10); /* a negative id is a high address */
         *repr_c = strcmp(f, "2") == 0;
     }
-    buf_fini(&code);
     buf_fini(&out);
     return rc;
 }
