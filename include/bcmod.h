@@ -46,4 +46,10 @@ int bcmod_fun_object(uint32_t bc_type, const struct objdec_layout *lay,
                      const struct image *img, uint32_t word, struct bc_src *src,
                      uint32_t *bytecode, uint32_t *children, int *kind, struct rc_msg *msg);
 
+/* The qstr of the qstr object word w, decoded with lay (the old formats'
+ * argument names are such objects in the const_table): 1 with *q, or 0
+ * when w is no qstr object. */
+int bcmod_qstr_of_obj(const struct objdec_layout *lay, const struct frozen_mem *mem,
+                      const struct objdec_qstr_ops *qs, uint32_t w, uint32_t *q);
+
 #endif

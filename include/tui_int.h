@@ -177,7 +177,7 @@ struct tui {
     int diff_have_asked;
     struct view_diff_stats dstats;
     /* the board's Python (tui_py.c): what waits for its result */
-    int py_pending;       /* TUI_PY_RUN, TUI_PY_GOTO, TUI_PY_REPR or 0 */
+    int py_pending;       /* a TUI_PY_* or 0 */
     char py_line[128];
     /* the data inspector (I): 3 lines above the status line */
     int inspect;
@@ -222,6 +222,10 @@ struct tui {
     uint32_t dis_hword, dis_htried;
     int dis_hstate;
     char dis_herr[600];
+    /* the board's bytecode function type (id(type(lambda: 0))): state 0
+     * not asked, 1 asked, 2 known, -1 not to be had */
+    uint32_t dis_bctype;
+    int dis_bctype_state;
     /* the program the cursor is in (dis_prog or dis_hprog, NULL none),
      * its qstr names; on a function object: where Enter goes */
     struct bc_prog *dis_cur;
@@ -234,6 +238,7 @@ struct tui {
 #define TUI_PY_GOTO 2
 #define TUI_PY_REPR 3   /* how the board stores floats, for the layout */
 #define TUI_PY_HEAP 4   /* mem_info(1) again, for the heap picture */
+#define TUI_PY_BCTYPE 5 /* the bytecode function type, for the pane */
 #define TUI_INSPECT_LINES 3
 
 /* ---- tui.c: the model, the view, the loop ---- */
@@ -334,6 +339,9 @@ void tui_dis_sync(struct tui *t);
 /* Draw the pane (while it is on) below the hex rows. */
 void tui_dis_draw(struct tui *t);
 void tui_dis_fini(struct tui *t);
+/* The board's answer to the pane's question for its bytecode function
+ * type (TUI_PY_BCTYPE): rc and what it printed. */
+void tui_dis_bctype(struct tui *t, int rc, const char *out);
 
 /* ---- tui_py.c: the board's Python ---- */
 

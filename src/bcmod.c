@@ -216,3 +216,20 @@ int bcmod_fun_object(uint32_t bc_type, const struct objdec_layout *lay,
     }
     return rc_set(msg, RC_ARG, "0x%08x: closures or bound methods nested too deep", word);
 }
+
+int bcmod_qstr_of_obj(const struct objdec_layout *lay, const struct frozen_mem *mem,
+                      const struct objdec_qstr_ops *qs, uint32_t w, uint32_t *q)
+{
+    struct objdec_obj *o = NULL;
+    struct objdec_limits lim = {0, 1};
+    struct rc_msg m;
+    if (lay == NULL || objdec_decode(lay, mem, qs, w, &lim, &o, &m) != RC_OK) {
+        return 0;
+    }
+    int ok = o->kind == OBJDEC_QSTR && o->nfields > 0;
+    if (ok) {
+        *q = o->fields[0].value;
+    }
+    objdec_free(o);
+    return ok;
+}

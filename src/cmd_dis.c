@@ -134,9 +134,6 @@ struct len_ctx {
 static int qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
 {
     struct len_ctx *c = ctx;
-    struct objdec_obj *o = NULL;
-    struct objdec_limits lim = {0, 1};
-    struct rc_msg m;
     if (c->nc != NULL && c->nc->lay == NULL && c->s->info.repr_c != 1) {
         /* No object layouts (1.13-1.18): a qstr object of representation
          * A, the 32-bit ports' (py/obj.h: xxxx...xx10). */
@@ -146,16 +143,7 @@ static int qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
         *q = w >> 2;
         return 1;
     }
-    if (c->nc == NULL || c->nc->lay == NULL ||
-        objdec_decode(c->nc->lay, c->nc->mem, &c->nc->qs, w, &lim, &o, &m) != RC_OK) {
-        return 0;
-    }
-    int ok = o->kind == OBJDEC_QSTR && o->nfields > 0;
-    if (ok) {
-        *q = o->fields[0].value;
-    }
-    objdec_free(o);
-    return ok;
+    return c->nc != NULL && bcmod_qstr_of_obj(c->nc->lay, c->nc->mem, &c->nc->qs, w, q);
 }
 
 static uint32_t len_of(void *ctx, uint32_t addr, int *exact)

@@ -31,12 +31,14 @@
 #include "buf.h"
 #include "dispane.h"
 #include "frozen.h"
+#include "fmt.h"
 #include "frozen_notes.h"
 #include "heapmap.h"
 #include "image.h"
 #include "qstr.h"
 #include "theme.h"
 #include "theme_curses.h"
+#include "worker.h"
 
 /* The ELF the frozen modules were found in. */
 static const struct image *elf_of(const struct tui *t)
@@ -160,11 +162,21 @@ static void fun_name(const struct tui *t, const struct bc_fun *f, char *out, siz
     }
 }
 
+/* What a heap function's bytes are read with: the heap map (lengths) and
+ * the object decoder (the old formats' argument names). */
+struct heap_src {
+    const struct heapmap *h;
+    const struct objdec_layout *lay;
+    const struct frozen_mem *mem;
+    const struct objdec_qstr_ops *qs;
+};
+
 /* The extent of the heap block at addr: the rest of it (an upper bound:
  * its trailing zero bytes are padding), as mpeek dis reads it. */
 static uint32_t heap_len_of(void *ctx, uint32_t addr, int *exact)
 {
-    const struct heapmap *h = ctx;
+    const struct heap_src *hs = ctx;
+    const struct heapmap *h = hs->h;
     struct heapmap_hit hit;
     *exact = 0;
     if (h != NULL && heapmap_lookup(h, addr, &hit) == RC_OK && hit.state != HEAPMAP_FREE &&
@@ -177,6 +189,12 @@ static uint32_t heap_len_of(void *ctx, uint32_t addr, int *exact)
     return 0;
 }
 
+static int heap_qstr_of_obj(void *ctx, uint32_t w, uint32_t *q)
+{
+    const struct heap_src *hs = ctx;
+    return bcmod_qstr_of_obj(hs->lay, hs->mem, hs->qs, w, q);
+}
+
 static void heap_unload(struct tui *t)
 {
     if (t->dis_hprog != NULL) {
@@ -187,31 +205,66 @@ static void heap_unload(struct tui *t)
     t->dis_hword = 0;
 }
 
+/* The bytecode function type's address, asked of the board once
+ * (id(type(lambda: 0)), as mpeek dis @EXPR does): 1 known (*type), 0
+ * asked (the answer comes through tui_dis_bctype), -1 cannot be (no
+ * board). */
+static int bc_type_of(struct tui *t, uint32_t *type)
+{
+    if (t->dis_bctype_state == 2) {
+        *type = t->dis_bctype;
+        return 1;
+    }
+    if (t->dis_bctype_state < 0 || t->worker == NULL) {
+        return -1;
+    }
+    if (t->dis_bctype_state == 0 && t->py_pending == 0 &&
+        worker_exec(t->worker, "print('t=%d'%id(type(lambda:0)))") == RC_OK) {
+        t->py_pending = TUI_PY_BCTYPE;
+        t->dis_bctype_state = 1;
+    }
+    return 0;
+}
+
+void tui_dis_bctype(struct tui *t, int rc, const char *out)
+{
+    char v[32];
+    long long w;
+    if (rc == RC_OK && fmt_kv(out, "t", v, sizeof v, NULL) &&
+        (w = strtoll(v, NULL, 10)) > 0 && w <= 0xffffffffLL && (w & 3) == 0) {
+        t->dis_bctype = (uint32_t)w;
+        t->dis_bctype_state = 2;
+    } else {
+        t->dis_bctype_state = -1;
+    }
+}
+
 /* Decode the function object at head (a heap block's head) with what it
  * points at, as mpeek dis ADDR does: 1 done (t->dis_hprog), 0 while
- * bytes are still coming, -1 not a function with bytecode (why in
- * t->dis_herr). */
+ * bytes (or the board's answers) are still coming, -1 not a function
+ * with bytecode (why in t->dis_herr).  Formats: v1.19+ and v1.9-v1.11
+ * (bc.h); v1.12-v1.18 needs the ELF to tell its variant and has no
+ * object layouts here: mpeek dis lists those. */
 static int heap_fun(struct tui *t, uint32_t head)
 {
     t->dis_herr[0] = 0;
     int major = 0, minor = 0;
     if (sscanf(t->o->version ? t->o->version : "", "%d.%d", &major, &minor) != 2 ||
-        major != 1 || minor < 19) {
+        major != 1 || minor < 9 || (minor >= 12 && minor <= 18)) {
         snprintf(t->dis_herr, sizeof t->dis_herr, "the pane decodes heap bytecode of "
-                 "MicroPython 1.19 and newer (this board: %s)",
+                 "MicroPython 1.9 to 1.11 and 1.19 and newer (this board: %s; mpeek dis "
+                 "ADDR lists 1.12 to 1.18)",
                  t->o->version && t->o->version[0] ? t->o->version : "version not known");
         return -1;
     }
+    int old = minor <= 11;
+    /* Which objects are bytecode functions: the ELF's mp_type_fun_* say
+     * it, else the board's id(type(lambda: 0)). */
     const struct image *img = NULL;
     for (size_t i = 0; i < t->o->nimages && img == NULL; i++) {
         if (t->o->images[i] != NULL && image_sym_find(t->o->images[i], "mp_type_fun_bc")) {
             img = t->o->images[i];
         }
-    }
-    if (img == NULL) {
-        snprintf(t->dis_herr, sizeof t->dis_herr, "which objects are bytecode functions "
-                 "is told by the firmware's ELF (mp_type_fun_bc): give it with --image");
-        return -1;
     }
     if (t->have_lay == 0) {
         tui_py_layout(t);
@@ -226,6 +279,23 @@ static int heap_fun(struct tui *t, uint32_t head)
                  "not known");
         return -1;
     }
+    uint32_t bc_type = 0;
+    if (img == NULL) {
+        int k = bc_type_of(t, &bc_type);
+        if (k == 0) {
+            snprintf(t->dis_herr, sizeof t->dis_herr, "asking the board for its bytecode "
+                     "function type...");
+            return 0;
+        }
+        if (k < 0) {
+            snprintf(t->dis_herr, sizeof t->dis_herr, "which objects are bytecode "
+                     "functions is told by the board (type(lambda: 0)) or by the "
+                     "firmware's ELF (mp_type_fun_bc): %s",
+                     t->worker == NULL ? "give the ELF with --image" :
+                     "the board did not say");
+            return -1;
+        }
+    }
     struct tui_mem om = {t, 0, 0};
     struct frozen_mem mem = {tui_mem_read, &om};
     struct rc_msg msg = {{0}};
@@ -235,18 +305,20 @@ static int heap_fun(struct tui *t, uint32_t head)
         return 0;
     }
     struct objdec_qstr_ops qs = {qstr_text, t->obj_qtab};
+    struct heap_src hs = {tui_heapmap(t), &t->lay, &mem, &qs};
     struct bc_src src;
     memset(&src, 0, sizeof src);
     src.mem = &mem;
-    src.fmt = BC_FMT_V6;
+    src.fmt = !old ? BC_FMT_V6 : t->lay.persistent_code ? BC_FMT_OLD_PC : BC_FMT_OLD;
     src.proto_fun = minor >= 23;
     src.len_of = heap_len_of;
-    src.ctx = (void *)tui_heapmap(t);
+    src.qstr_of_obj = old ? heap_qstr_of_obj : NULL;
+    src.ctx = &hs;
     src.max_len = 1024;
     uint32_t bytecode = 0, children = 0;
     int kind = 0;
-    int rc = bcmod_fun_object(0, &t->lay, &mem, &qs, img, head, &src, &bytecode, &children,
-                              &kind, &msg);
+    int rc = bcmod_fun_object(bc_type, &t->lay, &mem, &qs, img, head, &src, &bytecode,
+                              &children, &kind, &msg);
     if (om.missing) {
         snprintf(t->dis_herr, sizeof t->dis_herr, "reading 0x%08x...", (unsigned)om.at);
         return 0;
@@ -374,7 +446,12 @@ void tui_dis_sync(struct tui *t)
         char name[96];
         t->dis_cur = t->dis_hprog;
         t->dis_cur_qtab = t->obj_qtab;
-        fun_name(t, f, name, sizeof name);
+        if (f->have_names) {
+            fun_name(t, f, name, sizeof name);
+        } else {
+            /* machine code keeps no name where mpeek can find it */
+            snprintf(name, sizeof name, "a %s function", bc_kind_name(f->kind));
+        }
         t->dis_on_fun = 1;
         t->dis_fun_to = f->ninsns > 0 ? f->fun_data + f->insns[0].off : f->fun_data;
         snprintf(t->dis_why, sizeof t->dis_why, "the function object of %s: its %s at "

@@ -142,6 +142,8 @@ void tui_py_step(struct tui *t)
     t->py_pending = 0;
     if (kind == TUI_PY_HEAP) {
         tui_heap_answer(t, res.rc, buf_str(&res.out));
+    } else if (kind == TUI_PY_BCTYPE) {
+        tui_dis_bctype(t, res.rc, buf_str(&res.out));
     } else if (kind == TUI_PY_REPR) {
         char f[8];
         set_layout(t, res.rc == RC_OK && fmt_kv(buf_str(&res.out), "f", f, sizeof f, NULL)

@@ -1173,57 +1173,90 @@ def dis_pane_test(c):
     quit_clean(c, "the pane")
 
 
-def dis_pane_heap_test(c):
-    """D on the 1.29 board: on a function typed at the REPL (its object,
-    found with :@f) the pane says so, Enter goes to its bytecode on the
-    heap, listed as mpeek dis @f lists it; j moves; a heap block that is no
-    function is said to be so."""
-    elf = need_modern_firmware(c)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+def dis_pane_heap_case(c, port, image, what, asm=False):
+    """The pane on a function typed at the REPL of the board at port (its
+    object found with :ADDR): the pane says so, Enter goes to its bytecode
+    on the heap, listed as mpeek dis @f lists it; j moves; a heap block
+    that is no function is said to be so.  image: the ELF, or None (then
+    the board is asked which type bytecode functions have).  asm: an
+    asm_thumb function too, said to be machine code."""
     from test_obj import define
-    from test_qemu import ModernQemu
     from testlib import settle, talk
+    settle(port)
+    define(port, ["def f(x):", "    if x:", "        return x + 1", "    return 2", ""])
+    talk(port, b"lst = [1, 2, 3]\r", b">>> ", timeout=5)
+    if asm:
+        define(port, ["@micropython.asm_thumb", "def g(r0):", "    add(r0, r0, 1)", ""])
+    got = talk(port, b"print('A=%d L=%d' % (id(f), id(lst)))\r", b">>> ", timeout=5)
+    m = re.search(rb"A=(\d+) L=(\d+)", got)
+    if not c.check(m is not None, "the board says id(f): %r" % got):
+        return
+    fobj, lobj = int(m.group(1)), int(m.group(2))
+    gobj = None
+    if asm:
+        got = talk(port, b"print('G=%d' % id(g))\r", b">>> ", timeout=5)
+        mg = re.search(rb"G=(\d+)", got)
+        gobj = int(mg.group(1)) if mg else None
+    img = ["--image", image] if image else []
+    out = subprocess.run([mpeek_bin(), "--port", port] + img + ["dis", "@f"],
+                         capture_output=True, text=True, timeout=120).stdout
+    ins = [(int(a, 16), b.split(), t) for a, b, t in
+           re.findall(r"^\s*\d*\s+0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+)\s+(\S.*)$", out, re.M)]
+    if not c.check(len(ins) > 3, "mpeek dis @f lists it: %r" % out):
+        return
+    c.test("%s: on the function object the pane says so; Enter goes to its bytecode" % what)
+    start("%s --port %s %s view" % (mpeek_bin(), port, " ".join(img)), width=120, height=34)
+    wait_for(lambda s: cursor_at(s) is not None, 20)
+    keys(":", "0x%x" % fobj, "Enter", "D")
+    s = wait_for(lambda s: "the function object of f" in s, 40)
+    c.check("the function object of f: its bytecode at" in s, "said: %r" % s[-800:])
+    keys("Enter")
+    a0, raw0, text0 = ins[0]
+    s = wait_for(lambda s: ("> 0x%08x  %s" % (a0, "".join(raw0)[:8])) in s, 20)
+    c.check(cursor_at(s) == a0 and text0[:30] in s,
+            "the first instruction 0x%x %s: %r" % (a0, text0, s[-900:]))
+    head = next((x for x in s.splitlines() if x.startswith(" bytecode ")), "")
+    c.check("(heap) f" in head, "the header: the heap, f: %r" % head)
+    for a, raw, text in ins[1:4]:
+        c.check(("  0x%08x  %s" % (a, "".join(raw)[:8])) in s and text[:30] in s,
+                "listed as dis lists it: 0x%x %s" % (a, text))
+    keys("j")
+    s = wait_for(lambda s: cursor_at(s) == ins[1][0], 10)
+    c.check(cursor_at(s) == ins[1][0], "j: the next instruction: %r" % status(s))
+    c.test("%s: a heap object that is no function: said, not guessed" % what)
+    keys(":", "0x%x" % lobj, "Enter")
+    s = wait_for(lambda s: "not bytecode: a" in s, 20)
+    c.check("not a function" in s or "is of type list" in s,
+            "the list is no function: %r" % s[-800:])
+    if asm:
+        c.test("%s: an asm_thumb function is machine code, not bytecode" % what)
+        if c.check(gobj is not None, "the board says id(g)"):
+            keys(":", "0x%x" % gobj, "Enter")
+            s = wait_for(lambda s: "its machine code at" in s, 20)
+            c.check("the function object of a viper or asm_thumb function: its machine code"
+                    " at" in s,
+                    "said: %r" % s[-800:])
+    quit_clean(c, "the pane on the board (%s)" % what)
+
+
+def dis_pane_heap_test(c):
+    """D on functions typed at the REPL: on 1.29 with its ELF and without
+    (the board says its bytecode function type), and on the micro:bit's
+    1.9.2 (the v1.9 format; an asm_thumb function too)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    q = Qemu("pty")
+    try:
+        dis_pane_heap_case(c, q.port, None, "micro:bit 1.9.2", asm=True)
+    finally:
+        q.stop()
+    tmux("kill-server")
+    elf = need_modern_firmware(c)
+    from test_qemu import ModernQemu
     q = ModernQemu()
     try:
-        settle(q.port)
-        define(q.port, ["def f(x):", "    if x:", "        return x + 1", "    return 2", ""])
-        talk(q.port, b"lst = [1, 2, 3]\r", b">>> ", timeout=5)
-        got = talk(q.port, b"print('A=%d L=%d' % (id(f), id(lst)))\r", b">>> ", timeout=5)
-        m = re.search(rb"A=(\d+) L=(\d+)", got)
-        if not c.check(m is not None, "the board says id(f): %r" % got):
-            return
-        fobj, lobj = int(m.group(1)), int(m.group(2))
-        out = subprocess.run([mpeek_bin(), "--port", q.port, "--image", elf, "dis", "@f"],
-                             capture_output=True, text=True, timeout=120).stdout
-        ins = [(int(a, 16), b.split(), t) for a, b, t in
-               re.findall(r"^\s*\d*\s+0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )+)\s+(\S.*)$", out, re.M)]
-        if not c.check(len(ins) > 3, "mpeek dis @f lists it: %r" % out):
-            return
-        c.test("on the function object: the pane says so; Enter goes to its bytecode")
-        start("%s --port %s --image %s view" % (mpeek_bin(), q.port, elf), width=120, height=34)
-        wait_for(lambda s: cursor_at(s) is not None, 20)
-        keys(":", "0x%x" % fobj, "Enter", "D")
-        s = wait_for(lambda s: "the function object of f" in s, 30)
-        c.check("the function object of f: its bytecode at" in s, "said: %r" % s[-800:])
-        keys("Enter")
-        a0, raw0, text0 = ins[0]
-        s = wait_for(lambda s: ("> 0x%08x  %s" % (a0, "".join(raw0))) in s, 20)
-        c.check(cursor_at(s) == a0 and text0[:30] in s,
-                "the first instruction 0x%x %s: %r" % (a0, text0, s[-900:]))
-        head = next((x for x in s.splitlines() if x.startswith(" bytecode ")), "")
-        c.check("(heap) f" in head, "the header: the heap, f: %r" % head)
-        for a, raw, text in ins[1:4]:
-            c.check(("  0x%08x  %s" % (a, "".join(raw))) in s and text[:30] in s,
-                    "listed as dis lists it: 0x%x %s" % (a, text))
-        keys("j")
-        s = wait_for(lambda s: cursor_at(s) == ins[1][0], 10)
-        c.check(cursor_at(s) == ins[1][0], "j: the next instruction: %r" % status(s))
-        c.test("a heap object that is no function: said, not guessed")
-        keys(":", "0x%x" % lobj, "Enter")
-        s = wait_for(lambda s: "not bytecode: a" in s, 20)
-        c.check("not a function" in s or "is of type list" in s,
-                "the list is no function: %r" % s[-800:])
-        quit_clean(c, "the pane on the board")
+        dis_pane_heap_case(c, q.port, elf, "1.29 with its ELF")
+        tmux("kill-server")
+        dis_pane_heap_case(c, q.port, None, "1.29 without an ELF")
     finally:
         q.stop()
 
