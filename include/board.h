@@ -68,6 +68,8 @@ int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg);
  * on the same port (attcache.h): the board's identity ("IMPL VER PLAT
  * MACH FW", as the warm probe computes it on the board) and the probe's
  * answer. */
+struct board_prefetch;
+
 struct board_warm {
     char ident[512];
     char text[1024];
@@ -90,7 +92,30 @@ struct board_warm {
  */
 int board_probe_warm(struct rrepl *r, struct board_info *info,
                      const struct board_warm *warm, int *used,
-                     struct board_warm *learnt, struct rc_msg *msg);
+                     struct board_warm *learnt, struct board_prefetch *pf,
+                     struct rc_msg *msg);
+
+/*
+ * A command sent right behind the warm probe, before its answer is read,
+ * so that one round trip answers both (mread_prefetch): send is called
+ * once the probe is on its way (info then holds the method the cache
+ * chose), with gate, a Python expression true on the board only where
+ * the probe defined the helper; its RC_UNSUPP means nothing was sent.
+ * drop is called when the probe's answer says the helper is not there as
+ * the command needs (another board, a line not 8-bit clean, no heap): it
+ * must leave the board in the raw REPL with nothing pending.  sent: 1
+ * after a send, 0 again after a drop.
+ */
+struct board_prefetch {
+    int (*send)(void *ctx, const char *gate, struct rc_msg *msg);
+    int (*drop)(void *ctx, struct rc_msg *msg);
+    void *ctx;
+    int sent;
+};
+
+/* What warm says the board is and has, and the method it chooses (no
+ * board needed): 1, or 0 when warm does not read. */
+int board_warm_info(const struct board_warm *warm, struct board_info *info);
 
 /* Pick the method from the features in info (pure; sets info->method). */
 void board_choose(struct board_info *info);

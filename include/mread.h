@@ -88,6 +88,26 @@ enum { MREAD_LAST_NONE, MREAD_LAST_CLEAN, MREAD_LAST_LEAVE };
 void mread_set_last(struct mread *m, int last);
 
 /*
+ * The command's one read, sent before the helper is known to be there:
+ * right behind the warm probe (board_probe_warm's prefetch), so that the
+ * board answers both in one round trip.  gate is a Python expression that
+ * is true on the board only where that probe defined the helper (this
+ * session's marker): the read runs only then, mpeek's names are deleted
+ * behind it (behind the same gate) and \r Ctrl-B goes after it, as for
+ * MREAD_LAST_LEAVE.  The next mread_read of exactly [addr, addr + len)
+ * takes its answer.  RC_UNSUPP (nothing sent) when the read does not fit
+ * one request of the method in info (or takes word loads).
+ */
+int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gate,
+                   struct rc_msg *msg);
+/* 1 while a prefetched read waits for its mread_read. */
+int mread_prefetched(const struct mread *m);
+/* The probe did not define the helper as the prefetched read needs: forget
+ * it, and bring the board back to the raw REPL (rrepl_resync drops its
+ * answer, and \r Ctrl-B with it). */
+int mread_prefetch_drop(struct mread *m, struct rc_msg *msg);
+
+/*
  * For a caller that runs its own board-side code over a range along with
  * reads (verify's digests): switch the board's method to the loads the
  * range takes (words where the map says so) until mread_select_end() or

@@ -228,6 +228,9 @@ int rrepl_names_claimed(const struct rrepl *r);
 void rrepl_names_maybe(struct rrepl *r);
 /* The marker statement, in code form ("_mpkm=<nonce>", renamed on send). */
 void rrepl_marker(const struct rrepl *r, char *buf, size_t size);
+/* The expression (in code form) true on the board only while the marker
+ * holds this session's nonce. */
+void rrepl_marker_check(const struct rrepl *r, char *buf, size_t size);
 /* The code (in code form) that deletes mpeek's names on the way out: all
  * globals with the prefix when claimed, the same behind the marker check
  * when maybe; 0 (and "") when nothing of mpeek's can be there. */

@@ -61,6 +61,10 @@ struct session {
     size_t nimage;
     int have_base;
     uint32_t base;
+    /* The command's one read, known before attaching (read ADDR LEN): sent
+     * right behind the warm probe where that is safe (mread_prefetch). */
+    int first_read;
+    uint32_t first_addr, first_len;
 
     /* What session_open builds. */
     struct image *img[SESSION_MAX_LIST];

@@ -474,13 +474,27 @@ static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
  */
 static int probe_answer(struct rrepl *r, const char *code, struct buf *text,
                         struct buf *tail, int *echo, int *clean,
-                        struct rc_msg *msg)
+                        struct board_prefetch *pf, struct rc_msg *msg)
 {
     buf_clear(text);
     buf_clear(tail);
     *echo = *clean = 0;
     int rc;
-    if ((rc = rrepl_send(r, code, msg)) < 0 || (rc = rrepl_begin(r, msg)) < 0) {
+    if ((rc = rrepl_send(r, code, msg)) < 0) {
+        return rc;
+    }
+    if (pf != NULL && !pf->sent) {
+        /* The command that goes right behind it (board_prefetch). */
+        char gate[80];
+        rrepl_marker_check(r, gate, sizeof gate);
+        rc = pf->send(pf->ctx, gate, msg);
+        if (rc == RC_OK) {
+            pf->sent = 1;
+        } else if (rc != RC_UNSUPP) {
+            return rc;
+        }
+    }
+    if ((rc = rrepl_begin(r, msg)) < 0) {
         return rc;
     }
     /* The text, up to the echo or the end of the output. */
@@ -553,7 +567,7 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         /* From here the board may define names (behind its own check). */
         rrepl_names_maybe(r);
         int echo = 0, clean = 0;
-        rc = probe_answer(r, buf_str(&code), &text, &out, &echo, &clean, msg);
+        rc = probe_answer(r, buf_str(&code), &text, &out, &echo, &clean, NULL, msg);
         if (rc == RC_DEVICE || rc == RC_DEVMEM) {
             /* Short of heap for the probe in one piece: probe in small
              * steps. */
@@ -777,17 +791,31 @@ static int warm_undo(struct rrepl *r, struct rc_msg *msg)
  * it).  RC_OK: used (info filled from warm->text); RC_NOTFOUND: not this
  * board or firmware, or no heap for it, nothing left defined (the full
  * probe follows, and the next attach tries again); else an error. */
-static int probe_warm(struct rrepl *r, struct board_info *info,
-                      const struct board_warm *warm, struct rc_msg *msg)
+/* The read sent behind the probe goes (board_prefetch): rc stays the
+ * probe's unless dropping fails. */
+static int prefetch_drop(struct board_prefetch *pf, int rc, struct rc_msg *msg)
 {
-    char ident[sizeof warm->ident], helper[2048];
-    struct rc_msg pm;
-    if (warm_apply(info, warm->text, &pm) < 0 ||
-        !warm_ident(info, ident, sizeof ident) ||
-        strcmp(ident, warm->ident) != 0) {
+    if (pf == NULL || !pf->sent) {
+        return rc;
+    }
+    pf->sent = 0;
+    struct rc_msg m2;
+    int r2 = pf->drop(pf->ctx, &m2);
+    if (r2 < 0) {
+        *msg = m2;
+        return r2;
+    }
+    return rc;
+}
+
+static int probe_warm(struct rrepl *r, struct board_info *info,
+                      const struct board_warm *warm, struct board_prefetch *pf,
+                      struct rc_msg *msg)
+{
+    char helper[2048];
+    if (!board_warm_info(warm, info)) {
         return RC_NOTFOUND; /* a cache that contradicts itself */
     }
-    board_choose(info);
     if (board_helper_code(info, &info->method, helper, sizeof helper) != RC_OK) {
         return RC_NOTFOUND;
     }
@@ -816,9 +844,15 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
     for (int tries = 0; tries < 3; tries++) {
         /* Old firmware gets it paced for its small receive buffer, and
          * again if bytes were lost on the way in (as rrepl_exec_own). */
-        rc = probe_answer(r, buf_str(&code), &text, &tail, &echo, &clean, msg);
+        rc = probe_answer(r, buf_str(&code), &text, &tail, &echo, &clean,
+                          fold && tries == 0 ? pf : NULL, msg);
         if (!rrepl_input_lost(rc, msg)) {
             break;
+        }
+        int r2 = prefetch_drop(pf, rc, msg);
+        if (r2 != rc) {
+            rc = r2;
+            goto done;
         }
         rrepl_note(r, "input garbled; sending it again");
     }
@@ -827,6 +861,21 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
                   strcmp(v, "0") == 0 &&
                   fmt_kv(buf_str(&text), "warm", v, sizeof v, NULL) &&
                   strcmp(v, "1") == 0;
+    if (pf != NULL && pf->sent &&
+        (rc != RC_OK || !defined || (echo && !clean) || (binary && !echo))) {
+        /* The helper is not there as the read behind needs it: that read
+         * did nothing, or (a line that mangled the echo) ran on bytes it
+         * cannot carry.  Its answer goes; the board is in the raw REPL. */
+        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
+            pf->sent = 0; /* the link failed: the way out deals with it */
+            goto done;
+        }
+        int r2 = prefetch_drop(pf, rc, msg);
+        if (r2 != rc) {
+            rc = r2;
+            goto done;
+        }
+    }
     if (echo && (rc != RC_OK || !clean)) {
         /* The line mangled the echo: the helper defined is for binary,
          * which this line cannot carry.  Out of step, perhaps: resync,
@@ -924,18 +973,38 @@ static void warm_learn(const struct board_info *info, struct board_warm *learnt)
 
 int board_probe(struct rrepl *r, struct board_info *info, struct rc_msg *msg)
 {
-    return board_probe_warm(r, info, NULL, NULL, NULL, msg);
+    return board_probe_warm(r, info, NULL, NULL, NULL, NULL, msg);
 }
 
-int board_probe_warm(struct rrepl *r, struct board_info *info,
-                     const struct board_warm *warm, int *used,
-                     struct board_warm *learnt, struct rc_msg *msg)
+/* Nothing known yet. */
+static void info_reset(struct board_info *info)
 {
     memset(info, 0, sizeof *info);
     info->repr_c = -1;
     info->raw_paste = -1;
     info->binary_clean = -1;
     info->helper_heap = -1;
+}
+
+int board_warm_info(const struct board_warm *warm, struct board_info *info)
+{
+    char ident[sizeof warm->ident];
+    struct rc_msg pm;
+    info_reset(info);
+    if (!warm->ident[0] || warm_apply(info, warm->text, &pm) < 0 ||
+        !warm_ident(info, ident, sizeof ident) || strcmp(ident, warm->ident) != 0) {
+        return 0;
+    }
+    board_choose(info);
+    return 1;
+}
+
+int board_probe_warm(struct rrepl *r, struct board_info *info,
+                     const struct board_warm *warm, int *used,
+                     struct board_warm *learnt, struct board_prefetch *pf,
+                     struct rc_msg *msg)
+{
+    info_reset(info);
     if (used != NULL) {
         *used = 0;
     }
@@ -946,7 +1015,7 @@ int board_probe_warm(struct rrepl *r, struct board_info *info,
     buf_init(&out);
     int rc = RC_UNSUPP;
     if (warm != NULL && warm->ident[0]) {
-        rc = probe_warm(r, info, warm, msg);
+        rc = probe_warm(r, info, warm, pf, msg);
         if (rc == RC_OK) {
             if (used != NULL) {
                 *used = 1;
@@ -956,11 +1025,7 @@ int board_probe_warm(struct rrepl *r, struct board_info *info,
         if (rc != RC_NOTFOUND) {
             goto done;
         }
-        memset(info, 0, sizeof *info);
-        info->repr_c = -1;
-        info->raw_paste = -1;
-        info->binary_clean = -1;
-        info->helper_heap = -1;
+        info_reset(info);
         rc = RC_UNSUPP;
     }
     if (rrepl_has_raw_paste(r) != 0) {

@@ -17,7 +17,6 @@
 
 static int parse(struct cmd_args *a, struct session *s, struct rc_msg *msg)
 {
-    (void)s;
     int rc;
     if (a->nrest != 2) {
         return rc_set(msg, RC_ARG, "read takes ADDR and LEN, e.g. "
@@ -36,6 +35,10 @@ static int parse(struct cmd_args *a, struct session *s, struct rc_msg *msg)
         return rc_set(msg, RC_ARG, "--format takes bin or hex, not '%s'",
                       a->format);
     }
+    /* Known before attaching: it may go right behind the probe. */
+    s->first_read = a->len > 0;
+    s->first_addr = (uint32_t)a->addr;
+    s->first_len = (uint32_t)a->len;
     return RC_OK;
 }
 

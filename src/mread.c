@@ -52,6 +52,7 @@ struct mread {
     int selected;  /* mread_select switched the method */
     struct board_method saved;
     int last;      /* mread_set_last: the next read is the helper's last */
+    int prefetched; /* q[0] is mread_prefetch's, waiting for its read */
 };
 
 int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
@@ -255,6 +256,84 @@ static int send_next(struct mread *m, struct rc_msg *msg)
     return RC_OK;
 }
 
+int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gate,
+                   struct rc_msg *msg)
+{
+    uint32_t chunk = m->info->method.chunk;
+    char clean[300];
+    if (m->nq != 0 || m->prefetched || len == 0 || chunk == 0 ||
+        len > chunk * CHUNKS_PER_REQ || (uint64_t)addr + len > 0x100000000ULL ||
+        m->info->method.enc == RECDEC_WORDS ||
+        !rrepl_cleanup_code(m->r, clean, sizeof clean)) {
+        return rc_set(msg, RC_UNSUPP, "not a read to send ahead");
+    }
+    struct req *q = &m->q[0];
+    struct recdec_cfg cfg = {
+        .enc = m->info->method.enc,
+        .digest = m->info->method.digest,
+        .addr = addr,
+        .len = len,
+        .chunk = chunk,
+    };
+    int rc = recdec_new(&cfg, &q->dec, msg);
+    if (rc < 0) {
+        return rc;
+    }
+    /* Two statements: the read behind the gate, then the clean-up (which
+     * keeps its own check of the marker, still set after the read). */
+    char cmd[700];
+    int n = snprintf(cmd, sizeof cmd, "if %s:_mpk(%lu,%lu,%lu)\n%s", gate, (unsigned long)addr,
+                     (unsigned long)len, (unsigned long)chunk, clean);
+    if (n < 0 || (size_t)n >= sizeof cmd) {
+        recdec_free(q->dec);
+        return rc_set(msg, RC_UNSUPP, "not a read to send ahead");
+    }
+    rc = rrepl_send(m->r, cmd, msg);
+    q->leaves = 0;
+    if (rc == RC_OK) {
+        rc = rrepl_leave_early(m->r, msg);
+        q->leaves = rc == RC_OK;
+    }
+    if (rc < 0) {
+        recdec_free(q->dec);
+        return rc;
+    }
+    q->addr = addr;
+    q->len = len;
+    q->chunk = chunk;
+    q->tries = 0;
+    q->cleans = 1;
+    m->nq = 1;
+    m->stats.requests++;
+    m->prefetched = 1;
+    return RC_OK;
+}
+
+int mread_prefetched(const struct mread *m)
+{
+    return m->prefetched;
+}
+
+/* Forget the prefetched request (its answer is the engine's to drop). */
+static void prefetch_forget(struct mread *m)
+{
+    if (m->prefetched && m->nq > 0) {
+        recdec_free(m->q[0].dec);
+        memmove(m->q, m->q + 1, (size_t)(m->nq - 1) * sizeof *m->q);
+        m->nq--;
+    }
+    m->prefetched = 0;
+}
+
+int mread_prefetch_drop(struct mread *m, struct rc_msg *msg)
+{
+    if (!m->prefetched) {
+        return RC_OK;
+    }
+    prefetch_forget(m);
+    return rrepl_resync(m->r, msg);
+}
+
 /* Recover after a garbled stream, a reset or silence. */
 static int recover(struct mread *m, int why, struct rc_msg *msg)
 {
@@ -376,6 +455,17 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             int helper_gone = strstr(buf_str(&err), "_mpk") != NULL &&
                               strstr(buf_str(&err), "NameError") != NULL;
             buf_fini(&err);
+            if (q->leaves && (rc == RC_DEVMEM || helper_gone)) {
+                /* \r Ctrl-B went behind it: the board has left the raw
+                 * REPL (its globals kept).  Back in first. */
+                struct rc_msg m2;
+                int r2 = rrepl_resync(m->r, &m2);
+                if (r2 < 0) {
+                    *msg = m2;
+                    return r2;
+                }
+                q->leaves = 0;
+            }
             if (rc == RC_DEVMEM) {
                 m->stats.memerrors++;
                 if (m->info->method.chunk <= 64) {
@@ -424,6 +514,24 @@ static int read_range(struct mread *m, uint32_t addr, uint32_t len,
     m->want_end = end;
     m->ntodo = 0;
     m->stats.bytes = 0;
+    int rc = RC_OK;
+    if (m->prefetched) {
+        int same = m->nq == 1 && m->q[0].addr == addr && m->q[0].len == len;
+        if (same) {
+            /* Its answer is this read's (the probe defined the helper). */
+            m->prefetched = 0;
+            m->installed = 1;
+            goto run;
+        }
+        /* Not the read it was sent for: its answer goes, and with it the
+         * helper and the raw REPL (it ran the clean-up and left). */
+        prefetch_forget(m);
+        m->installed = 0;
+        board_helper_lost(m->info);
+        if ((rc = rrepl_resync(m->r, msg)) < 0) {
+            return rc;
+        }
+    }
     uint32_t a = addr;
     uint64_t e = end;
     if (m->info->method.enc == RECDEC_WORDS) {
@@ -433,7 +541,7 @@ static int read_range(struct mread *m, uint32_t addr, uint32_t len,
             e = 0x100000000ULL;
         }
     }
-    int rc = todo_push(m, a, (uint32_t)(e - a), 0, 0);
+    rc = todo_push(m, a, (uint32_t)(e - a), 0, 0);
     if (rc < 0) {
         return rc;
     }
@@ -441,6 +549,7 @@ static int read_range(struct mread *m, uint32_t addr, uint32_t len,
     if (rc < 0) {
         return rc;
     }
+run:;
     int failures = 0;
     m->garbled = 0;
     while (m->ntodo > 0 || m->nq > 0) {

@@ -144,6 +144,11 @@ void rrepl_marker(const struct rrepl *r, char *buf, size_t size)
     snprintf(buf, size, NAME_PREFIX "m=%lu", (unsigned long)r->nonce);
 }
 
+void rrepl_marker_check(const struct rrepl *r, char *buf, size_t size)
+{
+    snprintf(buf, size, "globals().get('" NAME_PREFIX "m')==%lu", (unsigned long)r->nonce);
+}
+
 int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size)
 {
     static const char pop[] = "[globals().pop(k) for k in list(globals()) "
@@ -153,8 +158,9 @@ int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size)
     } else if (r->names_maybe) {
         /* Only if the marker holds this session's nonce: else the names
          * were the board's own (the check found them taken). */
-        snprintf(buf, size, "if globals().get('" NAME_PREFIX "m')==%lu:%s",
-                 (unsigned long)r->nonce, pop);
+        char check[80];
+        rrepl_marker_check(r, check, sizeof check);
+        snprintf(buf, size, "if %s:%s", check, pop);
     } else {
         if (size > 0) {
             buf[0] = 0;
@@ -760,7 +766,9 @@ static int rrepl_await_friendly(struct rrepl *r, struct rc_msg *msg)
 
 int rrepl_leave_early(struct rrepl *r, struct rc_msg *msg)
 {
-    if (!r->in_raw || r->leave_code.len > 0 || r->empty_paste) {
+    /* (The empty paste's answer is taken before a command's that was
+     * sent after it: with one pending it is no obstacle.) */
+    if (!r->in_raw || r->leave_code.len > 0 || (r->empty_paste && r->pending == 0)) {
         return RC_OK; /* leaving as usual */
     }
     int rc = rrepl_write(r, "\r\x02", 2, msg);

@@ -76,6 +76,46 @@ static int resolve_emu(struct session *s, struct rc_msg *msg)
     return RC_OK;
 }
 
+/* board_prefetch's hooks: the command's one read, behind the probe. */
+static int prefetch_send(void *ctx, const char *gate, struct rc_msg *msg)
+{
+    struct session *s = ctx;
+    return mread_prefetch(s->reader, s->first_addr, s->first_len, gate, msg);
+}
+
+static int prefetch_drop(void *ctx, struct rc_msg *msg)
+{
+    struct session *s = ctx;
+    return mread_prefetch_drop(s->reader, msg);
+}
+
+static int build_map(struct session *s, const struct board_info *bi, int io,
+                     struct rc_msg *msg);
+static void session_free_map(struct session *s);
+
+/* May the command's read go right behind the warm probe, before the board
+ * has said anything?  Only where the map the command will check it
+ * against is known without asking the board (the profile the cache's
+ * board chooses has no discovery, which could narrow it), and that map
+ * lets it be read with byte loads; --unsafe lets every range be read. */
+static int may_read_ahead(struct session *s, const struct board_warm *warm)
+{
+    struct board_info bi;
+    if (!s->first_read || !board_warm_info(warm, &bi)) {
+        return 0;
+    }
+    if (s->unsafe) {
+        return 1;
+    }
+    struct rc_msg m;
+    int ok = build_map(s, &bi, 0, &m) == RC_OK;
+    int word = 0;
+    ok = ok && rmap_check_read(s->map, s->first_addr, s->first_len, &word, &m) == RC_OK &&
+         !word;
+    session_free_map(s);
+    return ok;
+}
+
 static int session_connect(struct session *s, struct rc_msg *msg)
 {
     int rc = resolve_emu(s, msg);
@@ -108,9 +148,14 @@ static int session_connect(struct session *s, struct rc_msg *msg)
     struct rc_msg cm;
     int cached = !s->no_cache && s->method == NULL && !(s->needs & CMD_PROBE) &&
                  attcache_load(s->port, &warm, &cm) == RC_OK;
+    if (mread_new(s->rrepl, &s->info, &s->reader) != RC_OK) {
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    struct board_prefetch pf = {prefetch_send, prefetch_drop, s, 0};
+    int ahead = cached && s->chunk == 0 && may_read_ahead(s, &warm);
     int used = 0;
     rc = board_probe_warm(s->rrepl, &s->info, cached ? &warm : NULL, &used,
-                          &learnt, msg);
+                          &learnt, ahead ? &pf : NULL, msg);
     if (rc < 0) {
         return rc_prefix(msg, rc, "asking the board what it is");
     }
@@ -125,9 +170,6 @@ static int session_connect(struct session *s, struct rc_msg *msg)
     }
     if (s->chunk > 0) {
         s->info.method.chunk = s->chunk;
-    }
-    if (mread_new(s->rrepl, &s->info, &s->reader) != RC_OK) {
-        return rc_set(msg, RC_NOMEM, "out of memory");
     }
     return RC_OK;
 }
@@ -379,7 +421,16 @@ int session_list_add(const char **list, size_t *n, const char *v,
  * the board reports. */
 int session_build_map(struct session *s, struct rc_msg *msg)
 {
-    int connected = s->rrepl != NULL;
+    return build_map(s, s->rrepl != NULL ? &s->info : NULL, 1, msg);
+}
+
+/* The map of the board bi describes (NULL: none attached).  io 0: without
+ * a word to the board or the terminal (RC_UNSUPP when the map would need
+ * the board's answers). */
+static int build_map(struct session *s, const struct board_info *bi, int io,
+                     struct rc_msg *msg)
+{
+    int connected = bi != NULL;
     int rc = rmap_new(&s->map);
     if (rc < 0) {
         return rc_set(msg, RC_NOMEM, "out of memory");
@@ -388,7 +439,7 @@ int session_build_map(struct session *s, struct rc_msg *msg)
     struct rc_msg pm = {{0}};
     profile_default_dir(dir, sizeof dir);
     int prc = profile_load_dir(dir, &s->profiles, &pm);
-    if (prc == RC_PARSE || prc == RC_IO) {
+    if (io && (prc == RC_PARSE || prc == RC_IO)) {
         char e[CMD_ESC_MAX];
         cmd_outf(stderr, "mpeek: warning: %s (that profile is skipped)\n", cmd_esc(pm.text, e));
     }
@@ -409,8 +460,7 @@ int session_build_map(struct session *s, struct rc_msg *msg)
                           s->board, names);
         }
     } else if (connected) {
-        prof = profile_choose(&s->profiles, s->info.platform,
-                              s->info.machine);
+        prof = profile_choose(&s->profiles, bi->platform, bi->machine);
     }
     if (prof != NULL) {
         discover_add_profile(s->map, prof);
@@ -420,8 +470,7 @@ int session_build_map(struct session *s, struct rc_msg *msg)
     } else if (connected) {
         rmap_note(s->map, "no built-in profile matches this board (platform "
                   "'%s', machine '%s'): name one with --board, or give the "
-                  "firmware's linker script with --ld", s->info.platform,
-                  s->info.machine);
+                  "firmware's linker script with --ld", bi->platform, bi->machine);
     }
     if (s->nld > 0) {
         struct ldscript_opts lo = {
@@ -441,7 +490,7 @@ int session_build_map(struct session *s, struct rc_msg *msg)
                 return rc;
             }
         }
-        for (size_t i = 0; i < ldscript_diag_count(s->ldscript); i++) {
+        for (size_t i = 0; io && i < ldscript_diag_count(s->ldscript); i++) {
             char e[CMD_ESC_MAX];
             cmd_outf(stderr, "mpeek: %s\n", cmd_esc(ldscript_diag(s->ldscript, i), e));
         }
@@ -478,7 +527,12 @@ int session_build_map(struct session *s, struct rc_msg *msg)
             rmap_note(s->map, "%s", s->hint);
         }
     }
-    if (connected) {
+    if (connected && !io) {
+        /* Only the board's answers could tell more. */
+        if ((s->needs & (CMD_HEAP | CMD_MODULES)) || prof == NULL || prof->ndiscover > 0) {
+            return rc_set(msg, RC_UNSUPP, "the map needs the board's answers");
+        }
+    } else if (connected) {
         discover_info_init(&s->disc);
         rc = RC_OK;
         if ((s->needs & CMD_HEAP) || prof == NULL) {

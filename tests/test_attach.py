@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import ROOT, mpeek, mpk_globals, run_tests, stop_group, wire_text  # noqa: E402
+from testlib import READ_REQ, ROOT, mpeek, mpk_globals, run_tests, sent_ahead, stop_group, wire_text  # noqa: E402
 
 FAKE = os.path.join(ROOT, "tests", "fakeboard.py")
 TMP = tempfile.mkdtemp(prefix="mpeek-attach-")
@@ -197,6 +197,8 @@ def warm_attach(c):
         c.check("warm=1" in wire and "feat=" not in wire,
                 "the second attach is the warm probe, not the full one")
         c.check(len(sizes) <= 4, "the warm probe, the read, the clean-up (%s)" % sizes)
+        c.check(sent_ahead(log, 0, 64), "the read went out right behind the probe, before "
+                "its answer")
         c.check(ev.count("ctrl-c") == 1, "one Ctrl-C (%d)" % ev.count("ctrl-c"))
         c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
         env_off = dict(env, MPEEK_NO_CACHE="1")
@@ -238,6 +240,21 @@ def warm_other_board(c):
             _, ident_b, _ = cache_fields(path)
             c.check(ident_b != ident_a, "%s: the cache now names this board (%r)" % (preset, ident_b))
             c.check(mpk_globals(b.pty) == {}, "%s: no mpeek names left on the board" % preset)
+            # --unsafe: the read goes right behind the warm probe (no map to
+            # build first); on this board its gate holds it back.
+            write_cache(d, b.pty, ident_a, text_a)
+            log = os.path.join(TMP, "other-%s.log" % preset)
+            rc4, out4, err4, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", addr,
+                                        "64"], env=env)
+            sent, wire = wire_text(log, ">"), wire_text(log)
+            c.check(re.search(r"if globals\(\)\.get\('_mpk[0-9a-f]{4}m'\)==\d+:_mpk", sent)
+                    is not None and "warm=0" in wire and "feat=" in wire,
+                    "%s, --unsafe: the read went behind the warm probe, which said warm=0, "
+                    "and the full probe followed" % preset)
+            c.check(rc4 == 0 and out4 == out_ref, "%s, --unsafe: the same bytes (%s)"
+                    % (preset, err4.strip()))
+            c.check(mpk_globals(b.pty) == {}, "%s, --unsafe: no mpeek names left on the board"
+                    % preset)
         finally:
             b.stop()
     b = Board("--preset", "new")
@@ -321,7 +338,7 @@ def last_read_cleans(c):
         c.check(rc == 0 and out1 == out2 and len(out1) > 0x4000, "garbled: the same dump as "
                 "a clean read (%s)" % err.strip())
         sent = sent_lines(log)
-        at = [i for i, ln in enumerate(sent) if re.match(r"_mpk[0-9a-f]{4}\(\d+,\d+,\d+\)", ln)]
+        at = [i for i, ln in enumerate(sent) if re.match(READ_REQ + r"\d+,\d+,\d+\)", ln)]
         reqs = [sent[i] for i in at]
         c.check(len(reqs) >= 2 and all("globals().pop" in ln for ln in reqs),
                 "garbled: the chunk was read again, that request with the clean-up too (%s)"

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import (ask_board, wire_text, at_prompt, Fixture, mpeek, mpeek_bin, mpk_globals, Qemu, run_tests, settle, talk, USER_GLOBALS, USER_VALUES)  # noqa: E402
+from testlib import (ask_board, wire_text, at_prompt, Fixture, mpeek, mpeek_bin, mpk_globals, Qemu, run_tests, sent_ahead, settle, talk, USER_GLOBALS, USER_VALUES)  # noqa: E402
 
 FS_MARKER_ADDR = 0x3F800  # the micro:bit filesystem writes 0xFD here at boot
 
@@ -243,7 +243,19 @@ def modern_qemu(c, tmp):
         c.check("warm=1" in second and "feat=" not in second,
                 "the second is the warm probe, with no feature tests")
         c.check(outs[0] == outs[1] and len(outs[0]) > 4096, "the same dump both times")
+        c.check(sent_ahead(logs[1], 0, 4096), "the second sent its read right behind the "
+                "probe, before the answer (one round trip)")
         check_found_as_left(c, q.port, "1.29, after the warm attach")
+
+        c.test("MicroPython 1.29, warm: a read outside the map is refused, never sent ahead")
+        lg = os.path.join(tmp, "warm-outside.log")
+        rc, o, err, _ = mpeek(["--port", q.port, "--log", lg, "read", "0x30000000", "16"],
+                              env=env)
+        c.check(rc == 1 and "0x30000000 is outside the memory known to be mapped" in err,
+                "refused (rc %d, %s)" % (rc, err.strip()))
+        c.check("warm=1" in wire_text(lg) and str(0x30000000) not in wire_text(lg, ">"),
+                "the warm probe ran, and no read of it was sent")
+        check_found_as_left(c, q.port, "1.29, a warm read outside the map")
 
         c.test("MicroPython 1.29 stalls just after the warm probe was sent")
         log = os.path.join(tmp, "warm-stall.log")

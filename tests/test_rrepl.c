@@ -729,7 +729,7 @@ TEST(warm_identity_is_escaped)
              "micropython 1.29.0 q'\\_mpk\x01\xc3\xa9  ");
     struct board_info info;
     int used = 1;
-    board_probe_warm(r, &info, &warm, &used, NULL, &msg);
+    board_probe_warm(r, &info, &warm, &used, NULL, NULL, &msg);
     CHECK_EQ_INT(used, 0); /* the test board does not answer "warm=1" */
     const char *sent = buf_str(&d.sent);
     CHECK(strstr(sent, "!='micropython 1.29.0 q\\x27\\x5c\\x5fmpk\\x01\\xc3\\xa9  ':") != NULL);

@@ -436,6 +436,33 @@ def wire_text(path, direction="<"):
     return "".join(parts)
 
 
+# A read request as mpeek sends it: the helper's call, or the same behind
+# the check of this session's marker (the read sent right behind the warm
+# probe).
+READ_REQ = r"(?:if globals\(\)\.get\('_mpk[0-9a-f]{4}m'\)==\d+:)?_mpk[0-9a-f]{4}\("
+
+
+def sent_ahead(log, addr, length):
+    """Whether the read of addr, length went out before the warm probe's
+    answer came in (the --log's lines in order)."""
+    req = re.compile(READ_REQ + r"%d,%d," % (addr, length))
+    sent_at = got_at = None
+    try:
+        with open(log, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return False
+    for i, ln in enumerate(lines):
+        fields = ln.split(" ", 3)
+        if len(fields) < 4:
+            continue
+        if fields[1] == ">" and sent_at is None and req.match(fields[3]):
+            sent_at = i
+        if fields[1] == "<" and got_at is None and "warm=1" in fields[3]:
+            got_at = i
+    return sent_at is not None and got_at is not None and sent_at < got_at
+
+
 def mpk_globals(port):
     """The board's globals whose names start with _mpk, as {name: repr}."""
     out = ask_board(port, "print('\\n'.join(k+' '+repr(globals()[k]) for k in "
