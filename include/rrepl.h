@@ -235,6 +235,9 @@ void rrepl_marker_check(const struct rrepl *r, char *buf, size_t size);
  * globals with the prefix when claimed, the same behind the marker check
  * when maybe; 0 (and "") when nothing of mpeek's can be there. */
 int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size);
+/* The statement (in code form) that deletes every global with the
+ * session's prefix, unchecked: only behind a check of the marker. */
+const char *rrepl_cleanup_all(void);
 
 /*
  * For a board that does not answer: queue, without waiting, the keys that

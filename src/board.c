@@ -472,8 +472,27 @@ static int await_bytes(struct rrepl *r, size_t n, struct rc_msg *msg)
  * After an echo that was not clean the caller resyncs (the framing may be
  * out of step).
  */
+/* The byte values the warm probe echoes again (probe_warm_code): those
+ * lines are known to change (the C0 controls, DEL, the C1 controls, 0xff:
+ * CR/LF translation, XON/XOFF, a 7-bit line, a layer that decodes text).
+ * The full probe echoes all 256; every chunk read is checked by its
+ * digest either way. */
+#define WARM_ECHO_PY "bytes(list(range(32))+list(range(127,161))+[255])"
+static size_t warm_echo_values(uint8_t *v)
+{
+    size_t n = 0;
+    for (int i = 0; i < 32; i++) {
+        v[n++] = (uint8_t)i;
+    }
+    for (int i = 127; i <= 160; i++) {
+        v[n++] = (uint8_t)i;
+    }
+    v[n++] = 255;
+    return n;
+}
+
 static int probe_answer(struct rrepl *r, const char *code, struct buf *text,
-                        struct buf *tail, int *echo, int *clean,
+                        struct buf *tail, int *echo, int *clean, int warm,
                         struct board_prefetch *pf, struct rc_msg *msg)
 {
     buf_clear(text);
@@ -521,15 +540,21 @@ static int probe_answer(struct rrepl *r, const char *code, struct buf *text,
         return rc_set(msg, RC_NOMEM, "out of memory");
     }
     if (*echo) {
-        rc = await_bytes(r, 258, msg);
+        uint8_t want[256];
+        size_t n = 256;
+        if (warm) {
+            n = warm_echo_values(want);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                want[i] = (uint8_t)i;
+            }
+        }
+        rc = await_bytes(r, n + 2, msg);
         if (rc == RC_OK) {
             size_t have;
             const unsigned char *p = rrepl_peek(r, &have);
-            *clean = p[0] == '<' && p[257] == '>';
-            for (int i = 0; *clean && i < 256; i++) {
-                *clean = p[1 + i] == i;
-            }
-            rrepl_consume(r, 258);
+            *clean = p[0] == '<' && p[n + 1] == '>' && memcmp(p + 1, want, n) == 0;
+            rrepl_consume(r, n + 2);
         }
     }
     if (rc == RC_OK && (!*echo || *clean)) {
@@ -567,7 +592,7 @@ static int probe_at_once(struct rrepl *r, struct board_info *info,
         /* From here the board may define names (behind its own check). */
         rrepl_names_maybe(r);
         int echo = 0, clean = 0;
-        rc = probe_answer(r, buf_str(&code), &text, &out, &echo, &clean, NULL, msg);
+        rc = probe_answer(r, buf_str(&code), &text, &out, &echo, &clean, 0, NULL, msg);
         if (rc == RC_DEVICE || rc == RC_DEVMEM) {
             /* Short of heap for the probe in one piece: probe in small
              * steps. */
@@ -759,13 +784,13 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
     if (helper != NULL) {
         add_indented(out, helper);
     }
-    /* The echo proves the line 8-bit clean again, as the full probe
-     * does (the cable or adapter may have changed since). */
+    /* The echo checks again that the line carries the byte values lines
+     * are known to change (the cable or adapter may have changed since):
+     * WARM_ECHO_PY. */
     const char *echo = strstr(probe_warm_tail, "WARM_ECHO");
     buf_add(out, probe_warm_tail, (size_t)(echo - probe_warm_tail));
     if (writer != NULL) {
-        buf_printf(out, "  w=%s;print('bin=1');w(b'<'+bytes(range(256))+b'>')\n",
-                   writer);
+        buf_printf(out, "  w=%s;print('bin=1');w(b'<'+" WARM_ECHO_PY "+b'>')\n", writer);
     }
     buf_addstr(out, echo + strlen("WARM_ECHO"));
     buf_str(out);
@@ -844,7 +869,7 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
     for (int tries = 0; tries < 3; tries++) {
         /* Old firmware gets it paced for its small receive buffer, and
          * again if bytes were lost on the way in (as rrepl_exec_own). */
-        rc = probe_answer(r, buf_str(&code), &text, &tail, &echo, &clean,
+        rc = probe_answer(r, buf_str(&code), &text, &tail, &echo, &clean, 1,
                           fold && tries == 0 ? pf : NULL, msg);
         if (!rrepl_input_lost(rc, msg)) {
             break;

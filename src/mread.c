@@ -260,11 +260,9 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
                    struct rc_msg *msg)
 {
     uint32_t chunk = m->info->method.chunk;
-    char clean[300];
     if (m->nq != 0 || m->prefetched || len == 0 || chunk == 0 ||
         len > chunk * CHUNKS_PER_REQ || (uint64_t)addr + len > 0x100000000ULL ||
-        m->info->method.enc == RECDEC_WORDS ||
-        !rrepl_cleanup_code(m->r, clean, sizeof clean)) {
+        m->info->method.enc == RECDEC_WORDS) {
         return rc_set(msg, RC_UNSUPP, "not a read to send ahead");
     }
     struct req *q = &m->q[0];
@@ -279,11 +277,12 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
     if (rc < 0) {
         return rc;
     }
-    /* Two statements: the read behind the gate, then the clean-up (which
-     * keeps its own check of the marker, still set after the read). */
+    /* Behind the gate, the read and then the clean-up (unchecked: the
+     * gate checked the marker). */
     char cmd[700];
-    int n = snprintf(cmd, sizeof cmd, "if %s:_mpk(%lu,%lu,%lu)\n%s", gate, (unsigned long)addr,
-                     (unsigned long)len, (unsigned long)chunk, clean);
+    int n = snprintf(cmd, sizeof cmd, "if %s:\n _mpk(%lu,%lu,%lu)\n %s", gate,
+                     (unsigned long)addr, (unsigned long)len, (unsigned long)chunk,
+                     rrepl_cleanup_all());
     if (n < 0 || (size_t)n >= sizeof cmd) {
         recdec_free(q->dec);
         return rc_set(msg, RC_UNSUPP, "not a read to send ahead");

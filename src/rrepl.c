@@ -149,10 +149,16 @@ void rrepl_marker_check(const struct rrepl *r, char *buf, size_t size)
     snprintf(buf, size, "globals().get('" NAME_PREFIX "m')==%lu", (unsigned long)r->nonce);
 }
 
+static const char pop[] = "[globals().pop(k) for k in list(globals()) "
+                          "if k[:8]=='" NAME_PREFIX "']";
+
+const char *rrepl_cleanup_all(void)
+{
+    return pop;
+}
+
 int rrepl_cleanup_code(const struct rrepl *r, char *buf, size_t size)
 {
-    static const char pop[] = "[globals().pop(k) for k in list(globals()) "
-                              "if k[:8]=='" NAME_PREFIX "']";
     if (r->names_claimed) {
         snprintf(buf, size, "%s", pop);
     } else if (r->names_maybe) {

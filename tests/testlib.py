@@ -439,7 +439,8 @@ def wire_text(path, direction="<"):
 # A read request as mpeek sends it: the helper's call, or the same behind
 # the check of this session's marker (the read sent right behind the warm
 # probe).
-READ_REQ = r"(?:if globals\(\)\.get\('_mpk[0-9a-f]{4}m'\)==\d+:)?_mpk[0-9a-f]{4}\("
+# (Lines as the --log writes them: a newline is \x0a.)
+READ_REQ = r"(?:if globals\(\)\.get\('_mpk[0-9a-f]{4}m'\)==\d+:\\x0a )?_mpk[0-9a-f]{4}\("
 
 
 def sent_ahead(log, addr, length):
