@@ -196,17 +196,30 @@ class Qemu129:
 
 
 def log_times(path):
-    """From a --log wire log: attach ms (start to the first read request),
-    first-byte ms (that request to the first byte of its answer) and the
+    """From a --log wire log: attach ms (start to the first read request,
+    which a warm attach sends right behind the probe), first-byte ms (that
+    request to the first record of its answer) and the
     streaming rate (bytes received from the first byte to the last answer
     byte, per second)."""
     lines = [l.split(" ", 3) for l in open(path, errors="replace").read().splitlines()]
     lines = [(int(l[0]), l[1], int(l[2]), l[3] if len(l) > 3 else "") for l in lines
              if len(l) >= 3 and l[0].isdigit()]
     t0 = lines[0][0]
+    # the read request: the helper's call, or the same behind the marker
+    # check (sent right behind the warm probe, before its answer)
     req = next(i for i, l in enumerate(lines)
-               if l[1] == ">" and re.match(r"_mpk[0-9a-f]{4}\(", l[3]))
-    first = next(i for i in range(req + 1, len(lines)) if lines[i][1] == "<")
+               if l[1] == ">" and re.match(r"(if globals\(\)\.get\('_mpk[0-9a-f]{4}m'\)"
+                                           r"==\d+:\\x0a )?_mpk[0-9a-f]{4}\(", l[3]))
+    # its answer: the first record (D, Z or F right after the raw REPL's
+    # OK), past any answer that was still due (the probe's)
+    joined, starts = "", []
+    for i in range(req + 1, len(lines)):
+        if lines[i][1] == "<":
+            starts.append((len(joined), i))
+            joined += lines[i][3]
+    m = re.search(r"OK[DZF]", joined)
+    at = m.start() + 2 if m else 0
+    first = max(i for pos, i in starts if pos <= at)
     # the last byte of the reads: before the friendly REPL's banner (the
     # Ctrl-B that asks for it may go out right behind the last request)
     banner = next((i for i in range(first, len(lines)) if lines[i][1] == "<" and

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "rc.h"
+#include "buf.h"
 #include "recdec.h"
 
 struct rrepl;
@@ -116,6 +117,20 @@ struct board_prefetch {
 /* What warm says the board is and has, and the method it chooses (no
  * board needed): 1, or 0 when warm does not read. */
 int board_warm_info(const struct board_warm *warm, struct board_info *info);
+
+/* The most a read without the helper takes (board_warm_read_code). */
+#define BOARD_WARM_READ_MAX 2048u
+
+/* A read of [addr, addr + len) that needs no probe and no helper, for a
+ * board the attach cache knows and whose method (info, from
+ * board_warm_info) is uctypes, SHA-256 and binary through
+ * sys.stdout.buffer: one expression in which the board checks that its
+ * identity is warm->ident and only then writes the bytes as one record
+ * (recdec.h: 'D', the bytes, their digest, 'E'), else nothing.  It makes no
+ * global.  RC_UNSUPP for another method or more than BOARD_WARM_READ_MAX
+ * bytes. */
+int board_warm_read_code(const struct board_warm *warm, const struct board_info *info,
+                         uint32_t addr, uint32_t len, struct buf *out);
 
 /* Pick the method from the features in info (pure; sets info->method). */
 void board_choose(struct board_info *info);

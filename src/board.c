@@ -752,6 +752,53 @@ static int warm_apply(struct board_info *info, const char *text,
     return RC_OK;
 }
 
+/* The identity as a str literal: printable ASCII as it is, but for the
+ * quote, the backslash and '_'; every other byte escaped (\xNN: a
+ * non-ASCII identity then never matches, and is probed in full): nothing
+ * of the cache can end the literal or become code, nor spell "_mpk"
+ * (which sending renames).  No bytes() or str.encode: 1.9.2 lacks encode,
+ * and every name the code uses is interned on the board for good (the same
+ * names as the full probe's, so few new ones). */
+static void add_ident_literal(struct buf *out, const char *ident)
+{
+    buf_addstr(out, "'");
+    for (const unsigned char *p = (const unsigned char *)ident; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\'' && *p != '\\' && *p != '_') {
+            buf_add(out, p, 1);
+        } else {
+            buf_printf(out, "\\x%02x", *p);
+        }
+    }
+    buf_addstr(out, "'");
+}
+
+int board_warm_read_code(const struct board_warm *warm, const struct board_info *info,
+                         uint32_t addr, uint32_t len, struct buf *out)
+{
+    const struct board_method *m = &info->method;
+    if (m->access != BOARD_ACC_UCTYPES || m->digest != RECDEC_SHA256 ||
+        m->enc != RECDEC_BIN || m->writer != BOARD_W_STDOUT_BUFFER || !warm->ident[0] ||
+        len == 0 || len > BOARD_WARM_READ_MAX) {
+        return RC_UNSUPP;
+    }
+    /* The identity as the probes compute it (probe_warm_head): the
+     * machine is sys.implementation._machine, else os.uname().machine; the
+     * firmware os.uname().version, else sys.version.  One expression: no
+     * global is made (the raw REPL prints no value).  A firmware without
+     * os or getattr raises, and mpeek probes. */
+    buf_printf(out,
+               "(lambda s,o:(lambda i,u:(lambda m:s.stdout.buffer.write(b'D'+m+"
+               "__import__('hashlib').sha256(m).digest()+b'E'))(bytes(__import__('uctypes')"
+               ".bytearray_at(%lu,%lu)))if'%%s %%d.%%d.%%d %%s %%s %%s'%%(i.name,i.version[0],"
+               "i.version[1],i.version[2],s.platform,getattr(i,'_machine','')or(u.machine if u "
+               "else''),u.version if u else s.version)==",
+               (unsigned long)addr, (unsigned long)len);
+    add_ident_literal(out, warm->ident);
+    buf_addstr(out, " else 0)(s.implementation,o and o()))(__import__('sys'),"
+                    "getattr(__import__('os'),'uname',None))");
+    return buf_failed(out) ? RC_NOMEM : RC_OK;
+}
+
 static int probe_warm_code(struct rrepl *r, const char *ident,
                            const char *helper, const char *writer,
                            struct buf *out)
@@ -768,15 +815,7 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
      * sending renames).  No bytes() or str.encode: 1.9.2 lacks encode, and
      * every name the code uses is interned on the board for good (the
      * same names as the full probe's, so few new ones). */
-    buf_addstr(out, "'");
-    for (const unsigned char *p = (const unsigned char *)ident; *p; p++) {
-        if (*p >= 0x20 && *p < 0x7f && *p != '\'' && *p != '\\' && *p != '_') {
-            buf_add(out, p, 1);
-        } else {
-            buf_printf(out, "\\x%02x", *p);
-        }
-    }
-    buf_addstr(out, "'");
+    add_ident_literal(out, ident);
     const char *after = id + strlen("WARM_IDENT");
     buf_add(out, after, (size_t)(mk - after));
     buf_addstr(out, marker);

@@ -53,6 +53,8 @@ struct mread {
     struct board_method saved;
     int last;      /* mread_set_last: the next read is the helper's last */
     int prefetched; /* q[0] is mread_prefetch's, waiting for its read */
+    uint8_t *ahead; /* mread_read_ahead's bytes, for the read of them */
+    uint32_t ahead_addr, ahead_len;
 };
 
 int mread_new(struct rrepl *r, struct board_info *info, struct mread **out)
@@ -77,6 +79,7 @@ void mread_free(struct mread *m)
     for (int i = 0; i < m->nq; i++) {
         recdec_free(m->q[i].dec);
     }
+    free(m->ahead);
     free(m->todo);
     free(m);
 }
@@ -308,6 +311,86 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
     return RC_OK;
 }
 
+static void expect_answer(struct mread *m, const struct req *q);
+
+int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t len,
+                     struct rc_msg *msg)
+{
+    if (m->nq != 0 || m->ahead != NULL || len == 0) {
+        return rc_set(msg, RC_ARG, "a read ahead while another is due");
+    }
+    struct recdec_cfg cfg = {
+        .enc = m->info->method.enc,
+        .digest = m->info->method.digest,
+        .addr = addr,
+        .len = len,
+        .chunk = len,
+    };
+    struct req q = {addr, len, len, 0, 0, 0, NULL};
+    uint8_t *data = malloc(len);
+    int rc = data == NULL ? rc_set(msg, RC_NOMEM, "out of memory") : recdec_new(&cfg, &q.dec, msg);
+    if (rc == RC_OK && (rc = rrepl_send(m->r, code, msg)) == RC_OK) {
+        rc = rrepl_leave_early(m->r, msg);
+    }
+    if (rc < 0) {
+        recdec_free(q.dec);
+        free(data);
+        return rc;
+    }
+    m->stats.requests++;
+    expect_answer(m, &q);
+    int got = 0, read_nothing = 0;
+    rc = rrepl_begin(m->r, msg);
+    while (rc == RC_OK) {
+        size_t n, used = 0;
+        const unsigned char *p = rrepl_peek(m->r, &n);
+        struct recdec_chunk ch;
+        enum recdec_ev ev = recdec_feed(q.dec, p, n, &used, &ch, msg);
+        rrepl_consume(m->r, used);
+        if (ev == RECDEC_NEED) {
+            int f = rrepl_fill(m->r, rrepl_timeout(m->r), msg);
+            rc = f < 0 ? f : RC_OK;
+        } else if (ev == RECDEC_CHUNK) {
+            if (ch.ok && ch.addr == addr && ch.len == len) {
+                memcpy(data, ch.data, len);
+                got = 1;
+            } else {
+                m->stats.bad_chunks++;
+                read_nothing = 1;
+                break;
+            }
+        } else if (ev == RECDEC_END || ev == RECDEC_EOT) {
+            /* The answer's end: an empty one or a traceback is no read. */
+            struct buf err;
+            buf_init(&err);
+            rc = rrepl_end(m->r, NULL, &err, msg);
+            buf_fini(&err);
+            if (rc == RC_DEVICE || rc == RC_DEVMEM || (rc == RC_OK && !got)) {
+                read_nothing = 1;
+                rc = RC_OK;
+            }
+            break;
+        } else {
+            read_nothing = 1; /* records out of shape */
+            break;
+        }
+    }
+    recdec_free(q.dec);
+    if (rc == RC_OK && got && !read_nothing) {
+        m->ahead = data;
+        m->ahead_addr = addr;
+        m->ahead_len = len;
+        return RC_OK;
+    }
+    free(data);
+    if (rc != RC_OK && rc != RC_PROTO) {
+        return rc;
+    }
+    /* Back into the raw REPL (\r Ctrl-B went behind it), nothing due. */
+    rc = rrepl_resync(m->r, msg);
+    return rc < 0 ? rc : RC_NOTFOUND;
+}
+
 int mread_prefetched(const struct mread *m)
 {
     return m->prefetched;
@@ -514,6 +597,22 @@ static int read_range(struct mread *m, uint32_t addr, uint32_t len,
     m->ntodo = 0;
     m->stats.bytes = 0;
     int rc = RC_OK;
+    if (m->ahead != NULL) {
+        uint8_t *d = m->ahead;
+        int same = m->ahead_addr == addr && m->ahead_len == len;
+        m->ahead = NULL;
+        if (same) {
+            /* mread_read_ahead read it, verified. */
+            deliver(m, addr, d, len);
+            free(d);
+            return RC_OK;
+        }
+        /* Not the read it was for: the board left the raw REPL behind it. */
+        free(d);
+        if ((rc = rrepl_resync(m->r, msg)) < 0) {
+            return rc;
+        }
+    }
     if (m->prefetched) {
         int same = m->nq == 1 && m->q[0].addr == addr && m->q[0].len == len;
         if (same) {

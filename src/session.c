@@ -116,6 +116,38 @@ static int may_read_ahead(struct session *s, const struct board_warm *warm)
     return ok;
 }
 
+/* A small read of a board the attach cache knows, done before any probe
+ * by code that needs no helper and checks the board's identity itself
+ * (board_warm_read_code): attaching and reading are then one round trip.
+ * RC_OK: read (s->info is the cache's), RC_UNSUPP: not such a read,
+ * RC_NOTFOUND: it read nothing (the board is back in the raw REPL), else
+ * an rc of the link. */
+static int read_before_probe(struct session *s, const struct board_warm *warm,
+                             struct rc_msg *msg)
+{
+    struct board_info bi;
+    if (!s->first_read || s->first_len > BOARD_WARM_READ_MAX || !board_warm_info(warm, &bi)) {
+        return RC_UNSUPP;
+    }
+    struct buf code;
+    buf_init(&code);
+    int rc = board_warm_read_code(warm, &bi, s->first_addr, s->first_len, &code);
+    if (rc == RC_OK && !may_read_ahead(s, warm)) {
+        rc = RC_UNSUPP;
+    }
+    if (rc == RC_OK && (rc = rrepl_detect_raw_paste(s->rrepl, msg)) >= 0) {
+        s->info = bi;
+        s->info.raw_paste = rc;
+        rrepl_note(s->rrepl, "the read, with the board's identity checked, before any probe");
+        rc = mread_read_ahead(s->reader, buf_str(&code), s->first_addr, s->first_len, msg);
+        if (rc == RC_NOTFOUND) {
+            rrepl_note(s->rrepl, "it read nothing: probing");
+        }
+    }
+    buf_fini(&code);
+    return rc;
+}
+
 static int session_connect(struct session *s, struct rc_msg *msg)
 {
     int rc = resolve_emu(s, msg);
@@ -150,6 +182,18 @@ static int session_connect(struct session *s, struct rc_msg *msg)
                  attcache_load(s->port, &warm, &cm) == RC_OK;
     if (mread_new(s->rrepl, &s->info, &s->reader) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "out of memory");
+    }
+    if (cached && s->chunk == 0) {
+        rc = read_before_probe(s, &warm, msg);
+        if (rc == RC_OK) {
+            return RC_OK;
+        }
+        if (rc != RC_UNSUPP && rc != RC_NOTFOUND) {
+            return rc_prefix(msg, rc, "reading before the probe");
+        }
+        /* It read nothing: another board or firmware (the warm probe
+         * would not match either), or a line that changed its bytes. */
+        cached = rc == RC_UNSUPP;
     }
     struct board_prefetch pf = {prefetch_send, prefetch_drop, s, 0};
     int ahead = cached && s->chunk == 0 && may_read_ahead(s, &warm);

@@ -176,7 +176,7 @@ def warm_attach(c):
     d, env = cache_env("warm")
     b = Board("--preset", "new")
     try:
-        rc, out1, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "64"], env=env)
+        rc, out1, err, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "4096"], env=env)
         c.check(rc == 0, "first read exits 0 (%s)" % err.strip())
         files = cache_files(d)
         c.check(len(files) == 1, "one cache file written (%s)" % files)
@@ -187,7 +187,7 @@ def warm_attach(c):
                     "it holds the identity and the probe's answer (%r, %r)" % (ident, text))
         time.sleep(0.3)
         log = os.path.join(TMP, "warm.log")
-        rc, out2, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "64"],
+        rc, out2, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "4096"],
                                  env=env)
         c.check(rc == 0 and out2 == out1, "second read exits 0 with the same bytes (%s)" % err.strip())
         time.sleep(0.3)
@@ -197,9 +197,26 @@ def warm_attach(c):
         c.check("warm=1" in wire and "feat=" not in wire,
                 "the second attach is the warm probe, not the full one")
         c.check(len(sizes) <= 4, "the warm probe, the read, the clean-up (%s)" % sizes)
-        c.check(sent_ahead(log, 0, 64), "the read went out right behind the probe, before "
+        c.check(sent_ahead(log, 0, 4096), "the read went out right behind the probe, before "
                 "its answer")
         c.check(ev.count("ctrl-c") == 1, "one Ctrl-C (%d)" % ev.count("ctrl-c"))
+        c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
+
+        c.test("attach cache: a small read is one command that checks the board, no probe")
+        log = os.path.join(TMP, "warm-small.log")
+        rc, out3, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "16", "64",
+                                  "-o", "-"], env=env)
+        time.sleep(0.3)
+        ev = one_session(b.events())
+        rc1, ref, err1, _ = mpeek(["--port", b.pty, "--unsafe", "read", "0", "4096", "-o", "-"],
+                                  env=dict(env, MPEEK_NO_CACHE="1"))
+        c.check(rc == 0 and rc1 == 0 and out3 == ref[16:80],
+                "the same 64 bytes as a read with no cache (%s %s)" % (err.strip(), err1.strip()))
+        sent, wire = wire_text(log, ">"), wire_text(log)
+        c.check("warm=" not in wire and "feat=" not in wire and "_mpk" not in sent,
+                "no probe, no helper, no name of mpeek's")
+        c.check(len([n for n in execs(ev) if n > 0]) == 1,
+                "one command, beside the empty raw-paste that asks for the mode (%s)" % execs(ev))
         c.check(mpk_globals(b.pty) == {}, "no mpeek names left on the board")
         env_off = dict(env, MPEEK_NO_CACHE="1")
         for what, args, e in (("MPEEK_NO_CACHE=1", [], env_off), ("--no-cache", ["--no-cache"], env)):
@@ -207,7 +224,7 @@ def warm_attach(c):
             if os.path.exists(log):
                 os.unlink(log)
             rc, out3, err, _ = mpeek(["--port", b.pty, "--log", log] + args +
-                                     ["--unsafe", "read", "0", "64"], env=e)
+                                     ["--unsafe", "read", "0", "4096"], env=e)
             wire = wire_text(log)
             c.check(rc == 0 and out3 == out1 and "feat=" in wire and "warm=" not in wire,
                     "%s: the full probe again" % what)
@@ -240,22 +257,27 @@ def warm_other_board(c):
             _, ident_b, _ = cache_fields(path)
             c.check(ident_b != ident_a, "%s: the cache now names this board (%r)" % (preset, ident_b))
             c.check(mpk_globals(b.pty) == {}, "%s: no mpeek names left on the board" % preset)
-            # --unsafe: the read goes right behind the warm probe (no map to
-            # build first); on this board its gate holds it back.
-            write_cache(d, b.pty, ident_a, text_a)
-            log = os.path.join(TMP, "other-%s.log" % preset)
-            rc4, out4, err4, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", addr,
-                                        "64"], env=env)
-            sent, wire = wire_text(log, ">"), wire_text(log)
-            c.check(re.search(READ_REQ + r"%d,64," % int(addr, 16), sent) is not None and
-                    sent.find("if globals()") < sent.find("feat") and
-                    "warm=0" in wire and "feat=" in wire,
-                    "%s, --unsafe: the read went behind the warm probe, which said warm=0, "
-                    "and the full probe followed" % preset)
-            c.check(rc4 == 0 and out4 == out_ref, "%s, --unsafe: the same bytes (%s)"
-                    % (preset, err4.strip()))
-            c.check(mpk_globals(b.pty) == {}, "%s, --unsafe: no mpeek names left on the board"
-                    % preset)
+            # --unsafe: no map to build first, so the read goes before the
+            # probe (small: by code that checks the board itself) or right
+            # behind the warm probe (larger); on this board neither reads.
+            for n, how in ((64, "before any probe"), (4096, "behind the warm probe")):
+                write_cache(d, b.pty, ident_a, text_a)
+                log = os.path.join(TMP, "other-%s-%d.log" % (preset, n))
+                rc4, out4, err4, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read",
+                                            addr, str(n), "-o", "-"], env=env)
+                rc5, ref5, err5, _ = mpeek(["--port", b.pty, "--unsafe", "read", addr, str(n),
+                                            "-o", "-"], env=dict(env, MPEEK_NO_CACHE="1"))
+                sent, wire = wire_text(log, ">"), wire_text(log)
+                tried = ("bytearray_at(%d,%d)" % (int(addr, 16), n) in sent if n == 64 else
+                         re.search(READ_REQ + r"%d,%d," % (int(addr, 16), n), sent) is not None
+                         and "warm=0" in wire)
+                c.check(tried and "feat=" in wire and sent.find("feat") > 0,
+                        "%s, --unsafe, %d bytes: the read went %s, read nothing, and the full "
+                        "probe followed" % (preset, n, how))
+                c.check(rc4 == 0 and rc5 == 0 and out4 == ref5 and len(out4) == n,
+                        "%s, --unsafe, %d bytes: the same bytes (%s)" % (preset, n, err4.strip()))
+                c.check(mpk_globals(b.pty) == {}, "%s, --unsafe, %d bytes: no mpeek names left "
+                        "on the board" % (preset, n))
         finally:
             b.stop()
     b = Board("--preset", "new")
@@ -303,17 +325,39 @@ def warm_unclean_line(c):
     # bytes; its answer is dropped, and the full probe chooses again.
     b = Board("--preset", "new", "--fault", "garble:45")
     try:
+        rc, ref, err, _ = mpeek(["--port", b.pty, "--unsafe", "--no-cache", "read", "0", "4096",
+                                 "-o", "-"], env=env)
+    finally:
+        b.stop()
+    b = Board("--preset", "new", "--fault", "garble:45")
+    try:
         write_cache(d, b.pty, ident_a, text_a)
         log = os.path.join(TMP, "echo-garbled.log")
-        rc, out, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "256"],
-                                env=env)
+        rc, out, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "4096",
+                                 "-o", "-"], env=env)
         sent, wire = wire_text(log, ">"), wire_text(log)
-        c.check(re.search(READ_REQ + "0,256,", sent) is not None and "warm=1" in wire and
+        c.check(re.search(READ_REQ + "0,4096,", sent) is not None and "warm=1" in wire and
                 "feat=" in wire,
                 "echo garbled: the read went behind the warm probe, the full probe followed")
-        c.check(rc == 0 and out == out_a, "echo garbled: the right bytes (rc %s, %s)"
-                % (rc, err.strip()))
+        c.check(rc == 0 and len(out) == 4096 and out == ref, "echo garbled: the right bytes "
+                "(rc %s, %s)" % (rc, err.strip()))
         c.check(mpk_globals(b.pty) == {}, "echo garbled: no mpeek names left on the board")
+    finally:
+        b.stop()
+    # A byte of the small read before any probe changed on the way: its
+    # digest fails, nothing of it is shown, and the full probe follows.
+    b = Board("--preset", "new", "--fault", "garble:20")
+    try:
+        write_cache(d, b.pty, ident_a, text_a)
+        log = os.path.join(TMP, "small-garbled.log")
+        rc, out, err, _ = mpeek(["--port", b.pty, "--log", log, "--unsafe", "read", "0", "256"],
+                                env=env)
+        wire = wire_text(log)
+        c.check("bytearray_at(0,256)" in wire_text(log, ">") and "feat=" in wire,
+                "small read garbled: tried before the probe, then the full probe")
+        c.check(rc == 0 and out == out_a, "small read garbled: the right bytes (rc %s, %s)"
+                % (rc, err.strip()))
+        c.check(mpk_globals(b.pty) == {}, "small read garbled: no mpeek names left on the board")
     finally:
         b.stop()
 

@@ -247,6 +247,16 @@ def modern_qemu(c, tmp):
                 "probe, before the answer (one round trip)")
         check_found_as_left(c, q.port, "1.29, after the warm attach")
 
+        c.test("MicroPython 1.29, warm: a small read is one command that checks the board")
+        lg = os.path.join(tmp, "warm-small.log")
+        rc, o, err, _ = mpeek(["--port", q.port, "--log", lg, "read", "0", "16"], env=env)
+        wire, sent = wire_text(lg), wire_text(lg, ">")
+        c.check(rc == 0 and o.splitlines()[:1] == outs[0].splitlines()[:1],
+                "the same 16 bytes (rc %d, %s)" % (rc, err.strip()))
+        c.check("bytearray_at(0,16)" in sent and "warm=" not in wire and "_mpk" not in sent,
+                "no probe, no helper, no name of mpeek's")
+        check_found_as_left(c, q.port, "1.29, a small read before any probe")
+
         c.test("MicroPython 1.29, warm: a read outside the map is refused, never sent ahead")
         lg = os.path.join(tmp, "warm-outside.log")
         rc, o, err, _ = mpeek(["--port", q.port, "--log", lg, "read", "0x30000000", "16"],
