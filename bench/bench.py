@@ -15,6 +15,7 @@ only that part, with no board).  Writes the tables into BENCHMARKS.md (between t
 prints them.
 """
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -252,14 +253,22 @@ def attach_rows(tool, work):
             # a port does.
             cold = dict(os.environ, MPEEK_NO_CACHE="1")
             t16, c16, u16, t32, u32, tb = [], [], [], [], [], []
-            for _ in range(3):
+            # Five rounds, each command a random 0.05-0.3 s after the last
+            # ended, as a user types them: the emulated board holds an
+            # answer that starts while it idles until a tick of its own (up
+            # to about 45 ms), and runs at fixed spacing would all fall on
+            # the same phase of it, for one tool luckily, for the other not.
+            rnd = random.Random(1)
+            for _ in range(5):
                 for args, into, env in ((["read", "0", "16"], t16, None),
                                         (["read", "0", "16"], c16, cold),
                                         (["--unsafe", "read", "0", "16"], u16, None)):
+                    time.sleep(rnd.uniform(0.05, 0.3))
                     t, rc, _ = timed(["--port", s.link] + args + ["-o", os.devnull], env)
                     if rc != 0:
                         raise RuntimeError("mpeek %s failed" % " ".join(args))
                     into.append(t)
+                time.sleep(rnd.uniform(0.05, 0.3))
                 t0 = time.monotonic()
                 r = subprocess.run([sys.executable, RAWEXEC, s.link, code], capture_output=True,
                                    timeout=60)
