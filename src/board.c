@@ -155,13 +155,13 @@ static void likely_info(struct board_info *t)
     board_choose(t);
 }
 
-/* The helper's lines, each indented by three spaces. */
-static void add_indented(struct buf *out, const char *code)
+/* Lines of code, each indented by indent. */
+static void add_indented(struct buf *out, const char *code, const char *indent)
 {
     for (const char *line = code; *line;) {
         const char *nl = strchr(line, '\n');
         size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        buf_addstr(out, "   ");
+        buf_addstr(out, indent);
         buf_add(out, line, n);
         line += n;
     }
@@ -183,34 +183,20 @@ static int probe_all_code(struct rrepl *r, struct buf *out,
     buf_add(out, probe_all_head, (size_t)(at - probe_all_head));
     buf_addstr(out, marker);
     buf_addstr(out, at + strlen("PROBE_MARKER"));
-    add_indented(out, helper);
+    add_indented(out, helper, "   ");
     buf_addstr(out, probe_all_tail);
     buf_str(out);
     return buf_failed(out) ? RC_NOMEM : RC_OK;
 }
 
 /* The names check and the identity in one snippet (old firmware): the
- * identity's function is defined only when the names are free. */
-static const char probe_names_ident[] =
+ * identity's function (probe_ident, one level in) is defined only when the
+ * names are free. */
+static const char probe_names_head[] =
     "__import__('gc').collect()\n"
     "if[k for k in globals()if k[:8]=='_mpk']:print('taken=1')\n"
     "else:\n"
-    " print('taken=0')\n"
-    " def _mpkp():\n"
-    "  import sys\n"
-    "  i=sys.implementation;v=i.version\n"
-    "  print('impl='+i.name)\n"
-    "  print('ver=%d.%d.%d'%(v[0],v[1],v[2]))\n"
-    "  print('plat='+sys.platform)\n"
-    "  try:print('mach='+i._machine)\n"
-    "  except:pass\n"
-    "  try:\n"
-    "   u=__import__('os').uname();print('umach='+u.machine);print('fw='+u.version)\n"
-    "  except:print('fw='+sys.version)\n"
-    " try:\n"
-    "  _mpkp()\n"
-    " finally:\n"
-    "  del _mpkp\n";
+    " print('taken=0')\n";
 
 static const char probe_free[] =
     "__import__('gc').collect();print('free=%d'%__import__('gc').mem_free())";
@@ -331,9 +317,17 @@ static int probe_in_steps(struct rrepl *r, struct board_info *info,
     struct buf out = *outp;
     int rc = RC_OK;
     int have_ident = 0;
+    struct buf names_ident;
+    buf_init(&names_ident);
+    buf_addstr(&names_ident, probe_names_head);
+    add_indented(&names_ident, probe_ident, " ");
+    if (buf_failed(&names_ident)) {
+        buf_fini(&names_ident);
+        return rc_set(msg, RC_NOMEM, "out of memory");
+    }
     for (int tries = 0; !rrepl_names_claimed(r); tries++) {
         char v[16];
-        rc = run(r, probe_names_ident, &out, msg);
+        rc = run(r, buf_str(&names_ident), &out, msg);
         if (rc < 0) {
             goto done;
         }
@@ -385,6 +379,7 @@ static int probe_in_steps(struct rrepl *r, struct board_info *info,
     }
     rc = free_heap(r, &info->free_heap, msg);
 done:
+    buf_fini(&names_ident);
     *outp = out;
     return rc;
 }
@@ -821,7 +816,7 @@ static int probe_warm_code(struct rrepl *r, const char *ident,
     buf_addstr(out, marker);
     buf_addstr(out, mk + strlen("PROBE_MARKER"));
     if (helper != NULL) {
-        add_indented(out, helper);
+        add_indented(out, helper, "   ");
     }
     /* The echo checks again that the line carries the byte values lines
      * are known to change (the cable or adapter may have changed since):
