@@ -152,10 +152,12 @@ void board_check_folded(struct board_info *info);
  * board_install sends it again. */
 void board_helper_lost(struct board_info *info);
 
-/* Install the helper; measures the heap it holds into info->helper_heap.
- * Nothing to do when info->helper_ready (the probe defined it; the heap
- * it holds stays unknown unless measure is set: then it is deleted and
- * installed again, measured, two round trips more). */
+/* Install the helper; measures the heap it holds into info->helper_heap
+ * where that costs no round trip (raw-paste firmware) or measure is set
+ * (else it stays unknown, -1).  Nothing to do when info->helper_ready (the
+ * probe defined it; the heap it holds stays unknown unless measure is set:
+ * then it is deleted and installed again, measured, two round trips
+ * more). */
 int board_install(struct rrepl *r, struct board_info *info, int measure,
                   struct rc_msg *msg);
 

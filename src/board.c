@@ -1320,9 +1320,15 @@ int board_install(struct rrepl *r, struct board_info *info, int measure,
         info->helper_heap = -1;
         info->free_heap = -1;
     }
+    /* What the helper holds is measured where it costs no round trip of
+     * its own (raw-paste firmware queues the measurement behind it), or
+     * where it is asked for (info). */
+    int weigh = measure || rrepl_has_raw_paste(r) == 1;
     /* The first time, the probe's measurement (just taken, nothing of
      * mpeek's on the board since) is the heap before the helper. */
-    if (info->helper_heap < 0 && info->free_heap > 0 && !info->free_in_probe) {
+    if (!weigh) {
+        /* before stays unknown */
+    } else if (info->helper_heap < 0 && info->free_heap > 0 && !info->free_in_probe) {
         before = info->free_heap;
     } else if ((rc = free_heap(r, &before, msg)) < 0) {
         return rc;
@@ -1359,7 +1365,7 @@ int board_install(struct rrepl *r, struct board_info *info, int measure,
         if (rc < 0) {
             return rc_prefix(msg, rc, "installing the read helper");
         }
-        if ((rc = free_heap(r, &after, msg)) < 0) {
+        if (weigh && (rc = free_heap(r, &after, msg)) < 0) {
             return rc;
         }
     } else {
