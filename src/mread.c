@@ -29,6 +29,7 @@ struct req {
     int cleans;    /* mpeek's names are deleted behind the helper's call */
     int leaves;    /* \r Ctrl-B was sent behind it (rrepl_leave_early) */
     struct recdec *dec;
+    int folds;     /* the helper's definition went in front of it */
 };
 
 struct mread {
@@ -53,6 +54,7 @@ struct mread {
     struct board_method saved;
     int last;      /* mread_set_last: the next read is the helper's last */
     int prefetched; /* q[0] is mread_prefetch's, waiting for its read */
+    int fold_next;  /* the next request carries the helper's definition */
     uint8_t *ahead; /* mread_read_ahead's bytes, for the read of them */
     uint32_t ahead_addr, ahead_len;
 };
@@ -217,9 +219,27 @@ static int send_next(struct mread *m, struct rc_msg *msg)
     if (rc < 0) {
         return rc;
     }
-    char cmd[400];
-    int n = snprintf(cmd, sizeof cmd, "_mpk(%lu,%lu,%lu)", (unsigned long)t->addr,
-                     (unsigned long)len, (unsigned long)chunk);
+    char cmd[2800];
+    int n = 0;
+    q->folds = 0;
+    if (m->fold_next) {
+        /* The helper's definition in front of the call (old firmware, one
+         * read): one command, one round trip. */
+        m->fold_next = 0;
+        if (board_helper_code(m->info, &m->info->method, cmd, 2048) == RC_OK &&
+            strlen(cmd) < 2048) {
+            n = (int)strlen(cmd);
+            if (n > 0 && cmd[n - 1] != '\n') {
+                cmd[n++] = '\n';
+            }
+            q->folds = 1;
+        } else if ((rc = ensure_helper(m, msg)) < 0) {
+            recdec_free(q->dec);
+            return rc;
+        }
+    }
+    n += snprintf(cmd + n, sizeof cmd - (size_t)n, "_mpk(%lu,%lu,%lu)", (unsigned long)t->addr,
+                  (unsigned long)len, (unsigned long)chunk);
     /* The last request of the helper's last read, alone on the line:
      * mpeek's names are deleted behind it, in the same command, and
      * leaving is then Ctrl-B alone. */
@@ -234,6 +254,9 @@ static int send_next(struct mread *m, struct rc_msg *msg)
         q->cleans = 1;
     }
     rc = rrepl_send(m->r, cmd, msg);
+    if (rc == RC_OK && q->folds) {
+        m->installed = 1;
+    }
     if (rc == RC_OK && q->cleans && m->last == MREAD_LAST_LEAVE) {
         /* And nothing after it: the board may leave the raw REPL as soon as
          * it has answered. */
@@ -326,7 +349,7 @@ int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t 
         .len = len,
         .chunk = len,
     };
-    struct req q = {addr, len, len, 0, 0, 0, NULL};
+    struct req q = {addr, len, len, 0, 0, 0, NULL, 0};
     uint8_t *data = malloc(len);
     int rc = data == NULL ? rc_set(msg, RC_NOMEM, "out of memory") : recdec_new(&cfg, &q.dec, msg);
     if (rc == RC_OK && (rc = rrepl_send(m->r, code, msg)) == RC_OK) {
@@ -537,7 +560,13 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             int helper_gone = strstr(buf_str(&err), "_mpk") != NULL &&
                               strstr(buf_str(&err), "NameError") != NULL;
             buf_fini(&err);
-            if (q->leaves && (rc == RC_DEVMEM || helper_gone)) {
+            int lost = q->folds && rrepl_input_lost(rc, msg);
+            if (q->folds) {
+                /* Whether the helper got defined is not known: again. */
+                m->installed = 0;
+                board_helper_lost(m->info);
+            }
+            if (q->leaves && (rc == RC_DEVMEM || helper_gone || lost)) {
                 /* \r Ctrl-B went behind it: the board has left the raw
                  * REPL (its globals kept).  Back in first. */
                 struct rc_msg m2;
@@ -558,8 +587,9 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
                 m->info->method.chunk /= 2;
                 return req_retire(m, 1);
             }
-            if (helper_gone) {
-                /* The board was reset: globals are gone. */
+            if (helper_gone || lost) {
+                /* The board was reset (globals are gone), or bytes of the
+                 * helper's definition were lost on the way in. */
                 m->installed = 0;
                 board_helper_lost(m->info);
                 int r2 = req_retire(m, 1);
@@ -595,6 +625,7 @@ static int read_range(struct mread *m, uint32_t addr, uint32_t len,
     m->want_addr = addr;
     m->want_end = end;
     m->ntodo = 0;
+    m->fold_next = 0;
     m->stats.bytes = 0;
     int rc = RC_OK;
     if (m->ahead != NULL) {
@@ -643,8 +674,14 @@ static int read_range(struct mread *m, uint32_t addr, uint32_t len,
     if (rc < 0) {
         return rc;
     }
-    rc = ensure_helper(m, msg);
-    if (rc < 0) {
+    if (!m->installed && m->last && m->ntodo == 1 && !m->info->helper_ready &&
+        rrepl_has_raw_paste(m->r) != 1 &&
+        m->todo[0].len <= m->info->method.chunk * CHUNKS_PER_REQ) {
+        /* Old firmware (no raw-paste: nothing may queue behind a command)
+         * and the helper's last read, whole in one request: the helper is
+         * defined in that same command, and deleted at its end. */
+        m->fold_next = 1;
+    } else if ((rc = ensure_helper(m, msg)) < 0) {
         return rc;
     }
 run:;
