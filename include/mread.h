@@ -105,15 +105,15 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
  * one record of len bytes at addr, or nothing), run now with \r Ctrl-B
  * behind it: its bytes, verified, are kept for the next mread_read of
  * exactly [addr, addr + len).  RC_OK: kept, and the board is on its way
- * out of the raw REPL; RC_NOTFOUND: the code read nothing (another board,
- * an error, a chunk that did not verify), and the board is back in the
- * raw REPL with nothing pending; else an rc of the link.
+ * out of the raw REPL; RC_NOTFOUND: the code wrote nothing at all (its
+ * check found another board or firmware), RC_UNSUPP: it read nothing
+ * otherwise (an error on the board, a chunk that did not verify, records
+ * out of shape); either way the board is back in the raw REPL with
+ * nothing pending.  Else an rc of the link.
  */
 int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t len,
                      struct rc_msg *msg);
 
-/* 1 while a prefetched read waits for its mread_read. */
-int mread_prefetched(const struct mread *m);
 /* The probe did not define the helper as the prefetched read needs: forget
  * it, and bring the board back to the raw REPL (rrepl_resync drops its
  * answer, and \r Ctrl-B with it). */

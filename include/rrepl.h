@@ -93,7 +93,7 @@ int rrepl_resync(struct rrepl *r, struct rc_msg *msg);
  * without waiting for mpeek.  Take that command's answer as usual; then
  * rrepl_leave only waits for the '>>> ' prompt.  A rrepl_resync in
  * between takes the board back into the raw REPL (and forgets this).
- * Does nothing (RC_OK) when leaving has code to run first. */
+ * 1 when sent; 0 (nothing sent) when leaving has code to run first. */
 int rrepl_leave_early(struct rrepl *r, struct rc_msg *msg);
 
 /*

@@ -781,13 +781,19 @@ int board_warm_read_code(const struct board_warm *warm, const struct board_info 
      * firmware os.uname().version, else sys.version.  One expression: no
      * global is made (the raw REPL prints no value).  A firmware without
      * os or getattr raises, and mpeek probes. */
+    const char *hl = info->hashlib[0] ? info->hashlib : "hashlib";
+    for (const char *p = hl; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) {
+            return RC_UNSUPP; /* not a module name as the probe reports it */
+        }
+    }
     buf_printf(out,
                "(lambda s,o:(lambda i,u:(lambda m:s.stdout.buffer.write(b'D'+m+"
-               "__import__('hashlib').sha256(m).digest()+b'E'))(bytes(__import__('uctypes')"
+               "__import__('%s').sha256(m).digest()+b'E'))(bytes(__import__('uctypes')"
                ".bytearray_at(%lu,%lu)))if'%%s %%d.%%d.%%d %%s %%s %%s'%%(i.name,i.version[0],"
                "i.version[1],i.version[2],s.platform,getattr(i,'_machine','')or(u.machine if u "
                "else''),u.version if u else s.version)==",
-               (unsigned long)addr, (unsigned long)len);
+               hl, (unsigned long)addr, (unsigned long)len);
     add_ident_literal(out, warm->ident);
     buf_addstr(out, " else 0)(s.implementation,o and o()))(__import__('sys'),"
                     "getattr(__import__('os'),'uname',None))");
@@ -925,10 +931,6 @@ static int probe_warm(struct rrepl *r, struct board_info *info,
         /* The helper is not there as the read behind needs it: that read
          * did nothing, or (a line that mangled the echo) ran on bytes it
          * cannot carry.  Its answer goes; the board is in the raw REPL. */
-        if (rc < 0 && rc != RC_DEVICE && rc != RC_DEVMEM) {
-            pf->sent = 0; /* the link failed: the way out deals with it */
-            goto done;
-        }
         int r2 = prefetch_drop(pf, rc, msg);
         if (r2 != rc) {
             rc = r2;

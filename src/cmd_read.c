@@ -36,7 +36,7 @@ static int parse(struct cmd_args *a, struct session *s, struct rc_msg *msg)
                       a->format);
     }
     /* Known before attaching: it may go right behind the probe. */
-    s->first_read = a->len > 0;
+    s->first_read = a->len > 0 && a->len <= 0xffffffffULL;
     s->first_addr = (uint32_t)a->addr;
     s->first_len = (uint32_t)a->len;
     return RC_OK;

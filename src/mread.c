@@ -260,8 +260,9 @@ static int send_next(struct mread *m, struct rc_msg *msg)
     if (rc == RC_OK && q->cleans && m->last == MREAD_LAST_LEAVE) {
         /* And nothing after it: the board may leave the raw REPL as soon as
          * it has answered. */
-        rc = rrepl_leave_early(m->r, msg);
-        q->leaves = rc == RC_OK;
+        int l = rrepl_leave_early(m->r, msg);
+        q->leaves = l > 0;
+        rc = l < 0 ? l : RC_OK;
     }
     if (rc < 0) {
         recdec_free(q->dec);
@@ -316,8 +317,9 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
     rc = rrepl_send(m->r, cmd, msg);
     q->leaves = 0;
     if (rc == RC_OK) {
-        rc = rrepl_leave_early(m->r, msg);
-        q->leaves = rc == RC_OK;
+        int l = rrepl_leave_early(m->r, msg);
+        q->leaves = l > 0;
+        rc = l < 0 ? l : RC_OK;
     }
     if (rc < 0) {
         recdec_free(q->dec);
@@ -328,6 +330,7 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
     q->chunk = chunk;
     q->tries = 0;
     q->cleans = 1;
+    q->folds = 0;
     m->nq = 1;
     m->stats.requests++;
     m->prefetched = 1;
@@ -353,7 +356,8 @@ int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t 
     uint8_t *data = malloc(len);
     int rc = data == NULL ? rc_set(msg, RC_NOMEM, "out of memory") : recdec_new(&cfg, &q.dec, msg);
     if (rc == RC_OK && (rc = rrepl_send(m->r, code, msg)) == RC_OK) {
-        rc = rrepl_leave_early(m->r, msg);
+        int l = rrepl_leave_early(m->r, msg);
+        rc = l < 0 ? l : RC_OK;
     }
     if (rc < 0) {
         recdec_free(q.dec);
@@ -362,7 +366,7 @@ int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t 
     }
     m->stats.requests++;
     expect_answer(m, &q);
-    int got = 0, read_nothing = 0;
+    int got = 0, read_nothing = 0, empty = 0;
     rc = rrepl_begin(m->r, msg);
     while (rc == RC_OK) {
         size_t n, used = 0;
@@ -389,6 +393,7 @@ int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t 
             rc = rrepl_end(m->r, NULL, &err, msg);
             buf_fini(&err);
             if (rc == RC_DEVICE || rc == RC_DEVMEM || (rc == RC_OK && !got)) {
+                empty = rc == RC_OK && ev == RECDEC_EOT;
                 read_nothing = 1;
                 rc = RC_OK;
             }
@@ -411,12 +416,7 @@ int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t 
     }
     /* Back into the raw REPL (\r Ctrl-B went behind it), nothing due. */
     rc = rrepl_resync(m->r, msg);
-    return rc < 0 ? rc : RC_NOTFOUND;
-}
-
-int mread_prefetched(const struct mread *m)
-{
-    return m->prefetched;
+    return rc < 0 ? rc : empty ? RC_NOTFOUND : RC_UNSUPP;
 }
 
 /* Forget the prefetched request (its answer is the engine's to drop). */
@@ -560,15 +560,18 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
             int helper_gone = strstr(buf_str(&err), "_mpk") != NULL &&
                               strstr(buf_str(&err), "NameError") != NULL;
             buf_fini(&err);
-            int lost = q->folds && rrepl_input_lost(rc, msg);
+            /* mpeek's own command: a SyntaxError, NameError of another
+             * name... means its bytes were lost on the way in. */
+            int lost = !helper_gone && rrepl_input_lost(rc, msg);
             if (q->folds) {
                 /* Whether the helper got defined is not known: again. */
                 m->installed = 0;
                 board_helper_lost(m->info);
             }
-            if (q->leaves && (rc == RC_DEVMEM || helper_gone || lost)) {
+            if (q->leaves) {
                 /* \r Ctrl-B went behind it: the board has left the raw
-                 * REPL (its globals kept).  Back in first. */
+                 * REPL (its globals kept).  Back in first, whatever comes
+                 * next (and the way out then deletes mpeek's names). */
                 struct rc_msg m2;
                 int r2 = rrepl_resync(m->r, &m2);
                 if (r2 < 0) {
@@ -576,6 +579,19 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
                     return r2;
                 }
                 q->leaves = 0;
+            }
+            if (lost) {
+                /* Read again, through the loop's recovery (counted, so
+                 * a line that always loses bytes ends the read). */
+                int r2 = req_retire(m, 1);
+                return r2 < 0 ? r2 : RC_PROTO;
+            }
+            if (rc == RC_DEVMEM && q->folds) {
+                /* The bigger command (helper and read) did not fit: the
+                 * helper on its own first, the chunk as it was. */
+                m->stats.memerrors++;
+                int r2 = req_retire(m, 1);
+                return r2 < 0 ? r2 : ensure_helper(m, msg);
             }
             if (rc == RC_DEVMEM) {
                 m->stats.memerrors++;
@@ -587,9 +603,8 @@ static int take_answer(struct mread *m, int *progress, struct rc_msg *msg)
                 m->info->method.chunk /= 2;
                 return req_retire(m, 1);
             }
-            if (helper_gone || lost) {
-                /* The board was reset (globals are gone), or bytes of the
-                 * helper's definition were lost on the way in. */
+            if (helper_gone) {
+                /* The board was reset: globals are gone. */
                 m->installed = 0;
                 board_helper_lost(m->info);
                 int r2 = req_retire(m, 1);

@@ -775,13 +775,14 @@ int rrepl_leave_early(struct rrepl *r, struct rc_msg *msg)
     /* (The empty paste's answer is taken before a command's that was
      * sent after it: with one pending it is no obstacle.) */
     if (!r->in_raw || r->leave_code.len > 0 || (r->empty_paste && r->pending == 0)) {
-        return RC_OK; /* leaving as usual */
+        return 0; /* leaving as usual */
     }
     int rc = rrepl_write(r, "\r\x02", 2, msg);
-    if (rc == RC_OK) {
-        r->leave_sent = 1;
+    if (rc < 0) {
+        return rc;
     }
-    return rc;
+    r->leave_sent = 1;
+    return 1;
 }
 
 int rrepl_leave(struct rrepl *r, struct rc_msg *msg)

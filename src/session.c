@@ -116,12 +116,14 @@ static int may_read_ahead(struct session *s, const struct board_warm *warm)
     return ok;
 }
 
-/* A small read of a board the attach cache knows, done before any probe
- * by code that needs no helper and checks the board's identity itself
- * (board_warm_read_code): attaching and reading are then one round trip.
- * RC_OK: read (s->info is the cache's), RC_UNSUPP: not such a read,
- * RC_NOTFOUND: it read nothing (the board is back in the raw REPL), else
- * an rc of the link. */
+/* A small read of a board the attach cache knows (and may_read_ahead
+ * allows), done before any probe by code that needs no helper and checks
+ * the board's identity itself (board_warm_read_code): attaching and
+ * reading are then one round trip.
+ * RC_OK: read (s->info is the cache's); RC_UNSUPP: not such a read, or it
+ * read nothing but the board may still be the cache's; RC_NOTFOUND: the
+ * board is another (the board is back in the raw REPL either way); else an
+ * rc of the link. */
 static int read_before_probe(struct session *s, const struct board_warm *warm,
                              struct rc_msg *msg)
 {
@@ -132,15 +134,14 @@ static int read_before_probe(struct session *s, const struct board_warm *warm,
     struct buf code;
     buf_init(&code);
     int rc = board_warm_read_code(warm, &bi, s->first_addr, s->first_len, &code);
-    if (rc == RC_OK && !may_read_ahead(s, warm)) {
-        rc = RC_UNSUPP;
-    }
     if (rc == RC_OK && (rc = rrepl_detect_raw_paste(s->rrepl, msg)) >= 0) {
         s->info = bi;
         s->info.raw_paste = rc;
         rrepl_note(s->rrepl, "the read, with the board's identity checked, before any probe");
         rc = mread_read_ahead(s->reader, buf_str(&code), s->first_addr, s->first_len, msg);
         if (rc == RC_NOTFOUND) {
+            rrepl_note(s->rrepl, "it read nothing: another board or firmware; probing");
+        } else if (rc == RC_UNSUPP) {
             rrepl_note(s->rrepl, "it read nothing: probing");
         }
     }
@@ -183,7 +184,9 @@ static int session_connect(struct session *s, struct rc_msg *msg)
     if (mread_new(s->rrepl, &s->info, &s->reader) != RC_OK) {
         return rc_set(msg, RC_NOMEM, "out of memory");
     }
-    if (cached && s->chunk == 0) {
+    /* May the command's read go ahead of the board's answers? */
+    int ahead = cached && s->chunk == 0 && may_read_ahead(s, &warm);
+    if (ahead) {
         rc = read_before_probe(s, &warm, msg);
         if (rc == RC_OK) {
             return RC_OK;
@@ -191,12 +194,13 @@ static int session_connect(struct session *s, struct rc_msg *msg)
         if (rc != RC_UNSUPP && rc != RC_NOTFOUND) {
             return rc_prefix(msg, rc, "reading before the probe");
         }
-        /* It read nothing: another board or firmware (the warm probe
-         * would not match either), or a line that changed its bytes. */
-        cached = rc == RC_UNSUPP;
+        /* RC_NOTFOUND: its check found another board or firmware, which
+         * the warm probe would not match either: the full probe.  Else
+         * (not tried, an error on the board, a digest that failed) the
+         * warm probe says more. */
+        cached = ahead = rc == RC_UNSUPP;
     }
     struct board_prefetch pf = {prefetch_send, prefetch_drop, s, 0};
-    int ahead = cached && s->chunk == 0 && may_read_ahead(s, &warm);
     int used = 0;
     rc = board_probe_warm(s->rrepl, &s->info, cached ? &warm : NULL, &used,
                           &learnt, ahead ? &pf : NULL, msg);
@@ -593,7 +597,7 @@ static int build_map(struct session *s, const struct board_info *bi, int io,
         }
     }
     rmap_finish(s->map);
-    if (s->reader != NULL) {
+    if (s->reader != NULL && io) {
         /* The read policy: the reader guards and chooses loads by it. */
         mread_set_map(s->reader, s->map, s->unsafe);
     }
