@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "buf.h"
 #include "mread.h"
 #include "rrepl.h"
 
@@ -64,6 +65,16 @@ static void sink(void *ctx, uint32_t addr, const uint8_t *d, size_t n)
     (void)x;
 }
 
+static int prefetch_send(void *ctx, const char *gate, struct rc_msg *msg)
+{
+    return mread_prefetch(ctx, 0x1000, 300, gate, msg);
+}
+
+static int prefetch_drop(void *ctx, struct rc_msg *msg)
+{
+    return mread_prefetch_drop(ctx, msg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct feed f = {data, size, 0};
@@ -85,15 +96,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  "uctypes,sha256:hashlib,stdoutbuf,mem32\nhlp=1\nbin=1\n");
         snprintf(warm.ident, sizeof warm.ident, "micropython 1.29.0 qemu m ");
         int used;
-        if (board_probe_warm(r, &info, size > 0 && (data[0] & 1) ? &warm : NULL,
-                             &used, &learnt, &msg) == RC_OK) {
-            struct mread *m = NULL;
-            if (mread_new(r, &info, &m) == RC_OK) {
-                struct mread_cb cb = {sink, NULL, NULL};
+        struct mread *m = NULL;
+        if (mread_new(r, &info, &m) != RC_OK) {
+            rrepl_free(r);
+            return 0;
+        }
+        struct mread_cb cb = {sink, NULL, NULL};
+        /* Bit 1: the read goes before any probe (mread_read_ahead); bit 2:
+         * right behind the warm probe (board_prefetch), as a session does. */
+        int rc = RC_UNSUPP;
+        if (size > 0 && (data[0] & 2)) {
+            struct board_info bi;
+            struct buf code;
+            buf_init(&code);
+            if (board_warm_info(&warm, &bi) &&
+                board_warm_read_code(&warm, &bi, 0x1000, 300, &code) == RC_OK) {
+                info = bi;
+                rc = mread_read_ahead(m, buf_str(&code), 0x1000, 300, &msg);
+            }
+            buf_fini(&code);
+        }
+        if (rc == RC_OK) {
+            mread_set_last(m, MREAD_LAST_LEAVE);
+            mread_read(m, 0x1000, 300, &cb, &msg);
+        } else if (rc == RC_UNSUPP || rc == RC_NOTFOUND) {
+            struct board_prefetch pf = {prefetch_send, prefetch_drop, m, 0};
+            int ahead = size > 0 && (data[0] & 4);
+            if (ahead) {
+                mread_set_last(m, MREAD_LAST_LEAVE);
+            }
+            if (board_probe_warm(r, &info, size > 0 && (data[0] & 1) ? &warm : NULL,
+                                 &used, &learnt, ahead ? &pf : NULL, &msg) == RC_OK) {
                 mread_read(m, 0x1000, 300, &cb, &msg);
-                mread_free(m);
             }
         }
+        mread_free(m);
         rrepl_leave(r, &msg);
     }
     rrepl_free(r);
