@@ -196,6 +196,21 @@ static int ensure_helper(struct mread *m, struct rc_msg *msg)
     return rc;
 }
 
+/* A record decoder for the answer to a request of len bytes at addr in
+ * chunks of chunk, in the board's method. */
+static int req_dec(const struct mread *m, uint32_t addr, uint32_t len, uint32_t chunk,
+                   struct recdec **dec, struct rc_msg *msg)
+{
+    struct recdec_cfg cfg = {
+        .enc = m->info->method.enc,
+        .digest = m->info->method.digest,
+        .addr = addr,
+        .len = len,
+        .chunk = chunk,
+    };
+    return recdec_new(&cfg, dec, msg);
+}
+
 static int send_next(struct mread *m, struct rc_msg *msg)
 {
     struct range *t = &m->todo[0];
@@ -208,14 +223,7 @@ static int send_next(struct mread *m, struct rc_msg *msg)
         len = chunk * CHUNKS_PER_REQ;
     }
     struct req *q = &m->q[m->nq];
-    struct recdec_cfg cfg = {
-        .enc = m->info->method.enc,
-        .digest = m->info->method.digest,
-        .addr = t->addr,
-        .len = len,
-        .chunk = chunk,
-    };
-    int rc = recdec_new(&cfg, &q->dec, msg);
+    int rc = req_dec(m, t->addr, len, chunk, &q->dec, msg);
     if (rc < 0) {
         return rc;
     }
@@ -293,14 +301,7 @@ int mread_prefetch(struct mread *m, uint32_t addr, uint32_t len, const char *gat
         return rc_set(msg, RC_UNSUPP, "not a read to send ahead");
     }
     struct req *q = &m->q[0];
-    struct recdec_cfg cfg = {
-        .enc = m->info->method.enc,
-        .digest = m->info->method.digest,
-        .addr = addr,
-        .len = len,
-        .chunk = chunk,
-    };
-    int rc = recdec_new(&cfg, &q->dec, msg);
+    int rc = req_dec(m, addr, len, chunk, &q->dec, msg);
     if (rc < 0) {
         return rc;
     }
@@ -345,16 +346,10 @@ int mread_read_ahead(struct mread *m, const char *code, uint32_t addr, uint32_t 
     if (m->nq != 0 || m->ahead != NULL || len == 0) {
         return rc_set(msg, RC_ARG, "a read ahead while another is due");
     }
-    struct recdec_cfg cfg = {
-        .enc = m->info->method.enc,
-        .digest = m->info->method.digest,
-        .addr = addr,
-        .len = len,
-        .chunk = len,
-    };
     struct req q = {addr, len, len, 0, 0, 0, NULL, 0};
     uint8_t *data = malloc(len);
-    int rc = data == NULL ? rc_set(msg, RC_NOMEM, "out of memory") : recdec_new(&cfg, &q.dec, msg);
+    int rc = data == NULL ? rc_set(msg, RC_NOMEM, "out of memory")
+                          : req_dec(m, addr, len, len, &q.dec, msg);
     if (rc == RC_OK && (rc = rrepl_send(m->r, code, msg)) == RC_OK) {
         int l = rrepl_leave_early(m->r, msg);
         rc = l < 0 ? l : RC_OK;
