@@ -118,6 +118,11 @@ struct board_prefetch {
  * board needed): 1, or 0 when warm does not read. */
 int board_warm_info(const struct board_warm *warm, struct board_info *info);
 
+/* A collection, as the first line of a command that defines the helper
+ * on old firmware (16 KiB of heap): without it the helper lands among the
+ * garbage of the probe before, and splits the heap. */
+#define BOARD_GC_FIRST "__import__('gc').collect()\n"
+
 /* The most a read without the helper takes (board_warm_read_code). */
 #define BOARD_WARM_READ_MAX 2048u
 

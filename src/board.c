@@ -1362,8 +1362,13 @@ int board_install(struct rrepl *r, struct board_info *info, int measure,
         }
     } else if (rc == RC_UNSUPP) {
         /* Standard raw mode: the board may have a tiny receive buffer and
-         * keep the command in RAM, so nothing is queued behind it. */
-        rc = rrepl_exec_own(r, code, NULL, msg);
+         * keep the command in RAM, so nothing is queued behind it.  Unless
+         * measured (the measurement collects), a collection goes first in
+         * the same command: the helper then lands in a heap without the
+         * probe's garbage, which would leave it in pieces around it. */
+        char with[sizeof code + 40];
+        snprintf(with, sizeof with, "%s%s", weigh ? "" : BOARD_GC_FIRST, code);
+        rc = rrepl_exec_own(r, with, NULL, msg);
         if (rc < 0) {
             return rc_prefix(msg, rc, "installing the read helper");
         }

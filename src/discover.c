@@ -473,8 +473,9 @@ void discover_apply_gcstate(struct rmap *map, const struct heapmap *h,
     while (fmt_kv(text, "gcs", v, sizeof v, &from)) {
         long long w[4];
         hits++;
-        if (ints(v, w, 4) != 4 || w[0] < 12) {
-            continue;
+        if (ints(v, w, 4) != 4 || w[0] < 12 || w[1] < 0 || w[2] < 0 || w[3] < 0 ||
+            w[1] > 0xffffffffLL || w[2] > 0xffffffffLL || w[3] > 0xffffffffLL) {
+            continue; /* words of RAM: none is negative or past 32 bits */
         }
         uint64_t a = 0, f = 0;
         if ((uint64_t)w[3] == atb_len) {

@@ -234,16 +234,20 @@ static int send_next(struct mread *m, struct rc_msg *msg)
         /* The helper's definition in front of the call (old firmware, one
          * read): one command, one round trip. */
         m->fold_next = 0;
-        if (board_helper_code(m->info, &m->info->method, cmd, 2048) == RC_OK &&
+        n = snprintf(cmd, sizeof cmd, "%s", BOARD_GC_FIRST);
+        if (board_helper_code(m->info, &m->info->method, cmd + n, 2048) == RC_OK &&
             strlen(cmd) < 2048) {
             n = (int)strlen(cmd);
             if (n > 0 && cmd[n - 1] != '\n') {
                 cmd[n++] = '\n';
             }
             q->folds = 1;
-        } else if ((rc = ensure_helper(m, msg)) < 0) {
-            recdec_free(q->dec);
-            return rc;
+        } else {
+            n = 0;
+            if ((rc = ensure_helper(m, msg)) < 0) {
+                recdec_free(q->dec);
+                return rc;
+            }
         }
     }
     n += snprintf(cmd + n, sizeof cmd - (size_t)n, "_mpk(%lu,%lu,%lu)", (unsigned long)t->addr,

@@ -212,8 +212,17 @@ def microbit(c):
                "its code")
         say(q.port, "__import__('os').remove('mpkmod.py') if 'mpkmod.py' in "
                     "__import__('os').listdir() else 0")
-        out = say(q.port, "f=open('mpkmod.py','w');f.write('X=[1,2]\\ndef g(a):\\n    "
-                          "return (a, \"text\")\\n');f.close();del f")
+        # The file is written through the raw REPL (no echo, no line
+        # history), again if a busy micro:bit dropped some of the line.
+        text = 'X=[1,2]\ndef g(a):\n    return (a, "text")\n'
+        out = ""
+        for _ in range(3):
+            settle(q.port)
+            ask_board(q.port, "f=open('mpkmod.py','w');f.write(%r);f.close();del f" % text)
+            got = ask_board(q.port, "print('F=%r=F'%open('mpkmod.py').read())") or ""
+            out += got
+            if ("F=%r=F" % text) in got:
+                break
         out += say(q.port, "import mpkmod;print('G=%r'%(mpkmod.g(1),))")
         if "G=(1, 'text')" not in out:
             c.check(False, "the board could not import a module from a file: %r" % out)
