@@ -445,23 +445,32 @@ READ_REQ = r"(?:if globals\(\)\.get\('_mpk[0-9a-f]{4}m'\)==\d+:\\x0a )?_mpk[0-9a
 
 def sent_ahead(log, addr, length):
     """Whether the read of addr, length went out before the warm probe's
-    answer came in (the --log's lines in order)."""
+    answer came in: the line of the --log where the request starts against
+    the line where "warm=1" is complete (each way's pieces joined: a write
+    or a read may cut a word in two)."""
     req = re.compile(READ_REQ + r"%d,%d," % (addr, length))
-    sent_at = got_at = None
     try:
         with open(log, errors="replace") as f:
             lines = f.read().splitlines()
     except OSError:
         return False
+    text = {">": "", "<": ""}
+    starts = {">": [], "<": []}
     for i, ln in enumerate(lines):
         fields = ln.split(" ", 3)
-        if len(fields) < 4:
+        if len(fields) < 4 or fields[1] not in text:
             continue
-        if fields[1] == ">" and sent_at is None and req.match(fields[3]):
-            sent_at = i
-        if fields[1] == "<" and got_at is None and "warm=1" in fields[3]:
-            got_at = i
-    return sent_at is not None and got_at is not None and sent_at < got_at
+        starts[fields[1]].append((len(text[fields[1]]), i))
+        text[fields[1]] += fields[3]
+
+    def line_of(way, pos):
+        return max((i for at, i in starts[way] if at <= pos), default=None)
+
+    m = req.search(text[">"])
+    w = text["<"].find("warm=1")
+    if m is None or w < 0:
+        return False
+    return line_of(">", m.start()) < line_of("<", w + len("warm=1") - 1)
 
 
 def mpk_globals(port):
