@@ -735,10 +735,16 @@ def board_table_states(c, port, atb, blocks):
     (table as printed, states decoded from the bytes), one character per
     block: '.' free, 'h' head, '=' tail, 'm' marked."""
     n = blocks // 4
-    out = ask_board(port, "import micropython,machine\nb=bytearray(%d)\nm=machine.mem8\ni=0\n"
-                          "micropython.mem_info(1)\nfor i in range(%d):b[i]=m[%d+i]\n"
-                          "print('ATB=',end='')\nfor i in b:print('%%02x'%%i,end='')\nprint()"
-                          % (n, n, atb), timeout=20)
+    out = None
+    for _ in range(3):
+        # (again after a pause if a busy micro:bit lost the keys or the code)
+        settle(port)
+        out = ask_board(port, "import micropython,machine\nb=bytearray(%d)\nm=machine.mem8\n"
+                              "i=0\nmicropython.mem_info(1)\nfor i in range(%d):b[i]=m[%d+i]\n"
+                              "print('ATB=',end='')\nfor i in b:print('%%02x'%%i,end='')\n"
+                              "print()" % (n, n, atb), timeout=20)
+        if out is not None and "ATB=" in out:
+            break
     c.check(out is not None and "ATB=" in out, "the board prints its table and bytes: %r"
             % (out or "")[-300:])
     if out is None or "ATB=" not in out:
