@@ -176,7 +176,9 @@ def images_test(c):
     c.test("open an ELF: the image's bytes, no board")
     start("%s open %s" % (mpeek_bin(), elf))
     first = hex_row(0, binary[:16])
-    s = wait_for(lambda s: first in s, 10)
+    # (the whole screen drawn: a capture may come between the rows and the
+    # status line)
+    s = wait_for(lambda s: first in s and "image img_basic.elf" in status(s), 10)
     c.check(first in s, "row 0 is the .bin's first 16 bytes: %r" % s[:200])
     c.check("image img_basic.elf" in status(s), "the status line names the image: %r" % status(s))
     c.check("isr_vector+0x0" in status(s), "and the symbol at the cursor: %r" % status(s))
